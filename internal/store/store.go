@@ -100,6 +100,11 @@ func open(cfg Config) (*Store, error) {
 				return nil, fmt.Errorf("store: create %s: %w", dir, err)
 			}
 		}
+		// Create the file private before SQLite does (its -wal and -shm files
+		// take the same mode).
+		if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+			f.Close()
+		}
 		q := url.Values{}
 		for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)", "synchronous(NORMAL)"} {
 			q.Add("_pragma", p)

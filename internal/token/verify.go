@@ -538,3 +538,19 @@ func optString(m map[string]any, key string) (string, bool) {
 	s, ok := v.(string)
 	return s, ok
 }
+
+// Inspect decodes a token's header and payload without verifying anything,
+// for a debugger to show. It returns nil maps for parts that do not decode.
+func Inspect(raw string) (header, payload map[string]any) {
+	parts := strings.Split(strings.TrimSpace(raw), ".")
+	if len(raw) > MaxTokenBytes || len(parts) != 3 {
+		return nil, nil
+	}
+	if b, err := base64.RawURLEncoding.DecodeString(parts[0]); err == nil {
+		json.Unmarshal(b, &header)
+	}
+	if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
+		json.Unmarshal(b, &payload)
+	}
+	return header, payload
+}

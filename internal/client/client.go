@@ -1,0 +1,142 @@
+// Package client is a Go client of Confer's REST API, used by the confer CLI
+// and by integration tests.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/confer-video/confer/internal/api"
+)
+
+// Client calls one Confer server.
+type Client struct {
+	// BaseURL is the server, e.g. http://127.0.0.1:8080.
+	BaseURL string
+	// Token is the bearer token (the operator's admin token).
+	Token string
+	// HTTP is the client used; default one with a 30 s timeout.
+	HTTP *http.Client
+}
+
+// Error is an error response from the server.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s (HTTP %d %s)", e.Message, e.Status, e.Code) }
+
+// StatusOf returns the HTTP status of an *Error, 0 otherwise.
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// CreateTenant creates a tenant.
+func (c *Client) CreateTenant(ctx context.Context, req api.CreateTenantRequest) (api.Tenant, error) {
+	var out api.Tenant
+	return out, c.do(ctx, http.MethodPost, "/api/v1/tenants", req, &out)
+}
+
+// Tenant returns one tenant.
+func (c *Client) Tenant(ctx context.Context, id string) (api.Tenant, error) {
+	var out api.Tenant
+	return out, c.do(ctx, http.MethodGet, "/api/v1/tenants/"+url.PathEscape(id), nil, &out)
+}
+
+// ListTenants returns a page of tenants.
+func (c *Client) ListTenants(ctx context.Context, cursor string, limit int) (api.TenantList, error) {
+	q := url.Values{}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	if limit > 0 {
+		q.Set("limit", fmt.Sprint(limit))
+	}
+	var out api.TenantList
+	return out, c.do(ctx, http.MethodGet, "/api/v1/tenants?"+q.Encode(), nil, &out)
+}
+
+// CreateKey uploads a public key, or has the server generate a pair.
+func (c *Client) CreateKey(ctx context.Context, tenant string, req api.CreateKeyRequest) (api.Key, error) {
+	var out api.Key
+	return out, c.do(ctx, http.MethodPost, "/api/v1/tenants/"+url.PathEscape(tenant)+"/keys", req, &out)
+}
+
+// Keys lists a tenant's keys.
+func (c *Client) Keys(ctx context.Context, tenant string) (api.KeyList, error) {
+	var out api.KeyList
+	return out, c.do(ctx, http.MethodGet, "/api/v1/tenants/"+url.PathEscape(tenant)+"/keys", nil, &out)
+}
+
+// RevokeKey revokes a key.
+func (c *Client) RevokeKey(ctx context.Context, tenant, id string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/tenants/"+url.PathEscape(tenant)+"/keys/"+url.PathEscape(id), nil, nil)
+}
+
+// CheckToken asks the server whether jwt admits its holder to room.
+func (c *Client) CheckToken(ctx context.Context, jwt, room string) (api.CheckTokenResponse, error) {
+	var out api.CheckTokenResponse
+	return out, c.do(ctx, http.MethodPost, "/api/v1/tokens/check", api.CheckTokenRequest{JWT: jwt, Room: room}, &out)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.BaseURL, "/")+path, body)
+	if err != nil {
+		return fmt.Errorf("build request: %w", err)
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: read response: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		var e api.Error
+		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
+			return &Error{Status: resp.StatusCode, Code: "http_error", Message: strings.TrimSpace(string(data))}
+		}
+		return &Error{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s %s: decode response: %w", method, path, err)
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+// Package config reads Confer's configuration: defaults for a one-machine
+// deployment, then a YAML file, then CONFER_* environment variables, then
+// command-line flags (applied by the caller), each overriding the last.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// Listen is the HTTP address.
+	Listen string `yaml:"listen"`
+	// Data is the data directory: SQLite file, generated keys and secrets.
+	Data string `yaml:"data"`
+	// PublicURL is how people reach this server (for printed links);
+	// default http://<listen>.
+	PublicURL string `yaml:"public_url"`
+	// AdminToken is the operator's bearer token for the REST API. Empty:
+	// read or create <data>/admin-token.
+	AdminToken string   `yaml:"admin_token"`
+	Database   Database `yaml:"database"`
+	Token      Token    `yaml:"token"`
+	Log        Log      `yaml:"log"`
+	// Demo creates a demo tenant with a key pair on the first start.
+	Demo bool `yaml:"demo"`
+}
+
+// Database selects the store.
+type Database struct {
+	// URL is postgres://… for PostgreSQL; empty for SQLite in the data dir.
+	URL string `yaml:"url"`
+}
+
+// Token configures token verification beyond tenant API keys (those are
+// always on): Prosody-style self-hosted tokens and their rules.
+type Token struct {
+	AppID             string        `yaml:"app_id"`
+	AppSecret         string        `yaml:"app_secret"`
+	AcceptedIssuers   []string      `yaml:"accepted_issuers"`
+	AcceptedAudiences []string      `yaml:"accepted_audiences"`
+	Domain            string        `yaml:"domain"`
+	AllowEmptyToken   bool          `yaml:"allow_empty_token"`
+	Leeway            time.Duration `yaml:"leeway"`
+	ASAPKeyServer     string        `yaml:"asap_key_server"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is json or text.
+	Format string `yaml:"format"`
+}
+
+// Default returns the configuration of a one-machine deployment.
+func Default() Config {
+	return Config{
+		Listen: "127.0.0.1:8080",
+		Data:   "./confer-data",
+		Log:    Log{Level: "info", Format: "text"},
+		Demo:   true,
+	}
+}
+
+// Load returns Default, overridden by the YAML file at path (if path is not
+// empty) and by the CONFER_* variables getenv returns.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return Config{}, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// applyEnv overrides cfg with the CONFER_* variables that are set.
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	str := map[string]*string{
+		"CONFER_LISTEN":                &cfg.Listen,
+		"CONFER_DATA":                  &cfg.Data,
+		"CONFER_PUBLIC_URL":            &cfg.PublicURL,
+		"CONFER_ADMIN_TOKEN":           &cfg.AdminToken,
+		"CONFER_DATABASE_URL":          &cfg.Database.URL,
+		"CONFER_TOKEN_APP_ID":          &cfg.Token.AppID,
+		"CONFER_TOKEN_APP_SECRET":      &cfg.Token.AppSecret,
+		"CONFER_TOKEN_DOMAIN":          &cfg.Token.Domain,
+		"CONFER_TOKEN_ASAP_KEY_SERVER": &cfg.Token.ASAPKeyServer,
+		"CONFER_LOG_LEVEL":             &cfg.Log.Level,
+		"CONFER_LOG_FORMAT":            &cfg.Log.Format,
+	}
+	for name, dst := range str {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	lists := map[string]*[]string{
+		"CONFER_TOKEN_ACCEPTED_ISSUERS":   &cfg.Token.AcceptedIssuers,
+		"CONFER_TOKEN_ACCEPTED_AUDIENCES": &cfg.Token.AcceptedAudiences,
+	}
+	for name, dst := range lists {
+		if v := getenv(name); v != "" {
+			*dst = strings.Split(v, ",")
+		}
+	}
+	bools := map[string]*bool{
+		"CONFER_TOKEN_ALLOW_EMPTY_TOKEN": &cfg.Token.AllowEmptyToken,
+		"CONFER_DEMO":                    &cfg.Demo,
+	}
+	for name, dst := range bools {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q is not a boolean", name, v)
+			}
+			*dst = b
+		}
+	}
+	if v := getenv("CONFER_TOKEN_LEEWAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("config: CONFER_TOKEN_LEEWAY=%q: %w", v, err)
+		}
+		cfg.Token.Leeway = d
+	}
+	return nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("config: listen %q: %w", c.Listen, err)
+	}
+	if c.Data == "" {
+		return errors.New("config: data directory is empty")
+	}
+	if u := c.Database.URL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") && !strings.HasPrefix(u, "sqlite://") {
+		return fmt.Errorf("config: database.url must start with postgres:// or sqlite://")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log.level %q is not debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		return fmt.Errorf("config: log.format %q is not json or text", c.Log.Format)
+	}
+	if c.Token.Leeway < 0 || c.Token.Leeway > time.Hour {
+		return fmt.Errorf("config: token.leeway %v must be between 0 and 1h", c.Token.Leeway)
+	}
+	if c.Token.AppSecret != "" && len(c.Token.AppSecret) < 16 {
+		return errors.New("config: token.app_secret is shorter than 16 characters")
+	}
+	return nil
+}

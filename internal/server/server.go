@@ -1,0 +1,191 @@
+// Package server wires Confer's components into one HTTP server: it opens the
+// store the configuration names, builds the services, bootstraps a new data
+// directory (admin token, demo tenant) and serves until stopped.
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/confer-video/confer/internal/config"
+	"github.com/confer-video/confer/internal/httpapi"
+	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
+	"github.com/confer-video/confer/internal/token"
+)
+
+// Deps are what a Server takes besides its configuration.
+type Deps struct {
+	Logger *slog.Logger
+	// Out receives the first-start guide printed for people; nil: discarded.
+	Out io.Writer
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// KeyBits is the size of generated keys; default 4096 (tests use less).
+	KeyBits int
+	// Command is how people run confer, for the printed guide ("confer").
+	Command string
+}
+
+// Server is a running Confer node.
+type Server struct {
+	cfg     config.Config
+	deps    Deps
+	store   *store.Store
+	tenants *tenant.Service
+	tokens  *token.Verifier
+	http    *http.Server
+	ln      net.Listener
+	demo    *Demo
+
+	stopOnce sync.Once
+	served   chan error
+}
+
+// New opens the store, builds the services and bootstraps a new deployment.
+// It does not listen yet; see Start.
+func New(ctx context.Context, cfg config.Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	deps.Logger = cmp.Or(deps.Logger, slog.Default())
+	deps.Out = cmp.Or(deps.Out, io.Discard)
+	deps.Command = cmp.Or(deps.Command, "confer")
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	st, err := store.Open(ctx, store.Config{URL: cfg.Database.URL, DataDir: cfg.Data})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, deps: deps, store: st, served: make(chan error, 1)}
+	if err := s.build(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) build(ctx context.Context) error {
+	log := s.deps.Logger
+	var err error
+	s.tenants, err = tenant.New(tenant.Config{Store: s.store, Now: s.deps.Now, KeyBits: s.deps.KeyBits, Logger: log.With("component", "tenant")})
+	if err != nil {
+		return err
+	}
+	tc := s.cfg.Token
+	s.tokens, err = token.New(token.Config{
+		Keys: s.tenants, AppID: tc.AppID, AppSecret: tc.AppSecret,
+		AcceptedIssuers: tc.AcceptedIssuers, AcceptedAudiences: tc.AcceptedAudiences, Domain: tc.Domain,
+		AllowEmptyToken: tc.AllowEmptyToken, Leeway: tc.Leeway, ASAPKeyServer: tc.ASAPKeyServer,
+		Now: s.deps.Now, Logger: log.With("component", "token"),
+	})
+	if err != nil {
+		return err
+	}
+	adminToken, err := s.adminToken()
+	if err != nil {
+		return err
+	}
+	if s.cfg.Demo {
+		if s.demo, err = s.ensureDemo(ctx); err != nil {
+			return err
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, AdminToken: adminToken,
+		Logger: log.With("component", "api"), Registerer: reg})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	a.Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.http = &http.Server{
+		Handler:           instrument(mux, reg, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.deps.Logger.WarnContext(ctx, "not ready", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// Start listens on the configured address and serves in the background.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("server: listen on %s: %w", s.cfg.Listen, err)
+	}
+	s.ln = ln
+	go func() { s.served <- s.http.Serve(ln) }()
+	s.deps.Logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "database", s.store.Dialect().String())
+	s.printGuide()
+	return nil
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// URL is the base URL people use to reach the server.
+func (s *Server) URL() string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	return "http://" + cmp.Or(s.Addr(), s.cfg.Listen)
+}
+
+// Demo returns the demo tenant created on the first start, or nil.
+func (s *Server) Demo() *Demo { return s.demo }
+
+// Stop drains requests until ctx ends, then closes everything. It is safe to
+// call twice and before Start.
+func (s *Server) Stop(ctx context.Context) error {
+	var err error
+	s.stopOnce.Do(func() {
+		if s.ln != nil {
+			err = s.http.Shutdown(ctx)
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				s.http.Close()
+			}
+		}
+		if cerr := s.store.Close(); err == nil {
+			err = cerr
+		}
+	})
+	return err
+}
+
+// Done yields the error Serve returned once the server stops serving
+// (http.ErrServerClosed after Stop).
+func (s *Server) Done() <-chan error { return s.served }
