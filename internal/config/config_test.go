@@ -1,0 +1,112 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	full := write("full.yaml", `
+listen: 0.0.0.0:9000
+data: /var/lib/confer
+database:
+  url: postgres://confer@db/confer
+token:
+  app_id: my_app
+  app_secret: a-long-enough-secret
+  accepted_audiences: [jitsi]
+  leeway: 5s
+  allow_empty_token: true
+log: {level: debug, format: json}
+demo: false
+`)
+	tests := []struct {
+		name    string
+		file    string
+		env     map[string]string
+		check   func(t *testing.T, c Config)
+		wantErr string
+	}{
+		{name: "defaults", check: func(t *testing.T, c Config) {
+			if c.Listen != "127.0.0.1:8080" || c.Data != "./confer-data" || !c.Demo || c.Database.URL != "" {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "file", file: full, check: func(t *testing.T, c Config) {
+			if c.Listen != "0.0.0.0:9000" || c.Token.Leeway != 5*time.Second || !c.Token.AllowEmptyToken ||
+				c.Token.AcceptedAudiences[0] != "jitsi" || c.Log.Format != "json" || c.Demo {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "env overrides file", file: full, env: map[string]string{
+			"CONFER_LISTEN": "127.0.0.1:1", "CONFER_ADMIN_TOKEN": "tok", "CONFER_TOKEN_LEEWAY": "1s",
+			"CONFER_DEMO": "true", "CONFER_TOKEN_ACCEPTED_ISSUERS": "a,b",
+		}, check: func(t *testing.T, c Config) {
+			if c.Listen != "127.0.0.1:1" || c.AdminToken != "tok" || c.Token.Leeway != time.Second || !c.Demo ||
+				len(c.Token.AcceptedIssuers) != 2 || c.Database.URL != "postgres://confer@db/confer" {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "unknown key", file: write("typo.yaml", "lisen: x\n"), wantErr: "lisen"},
+		{name: "empty file", file: write("empty.yaml", ""), check: func(t *testing.T, c Config) {
+			if c.Listen != "127.0.0.1:8080" {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "missing file", file: filepath.Join(dir, "nope.yaml"), wantErr: "no such file"},
+		{name: "bad bool", env: map[string]string{"CONFER_DEMO": "maybe"}, wantErr: "CONFER_DEMO"},
+		{name: "bad duration", env: map[string]string{"CONFER_TOKEN_LEEWAY": "soon"}, wantErr: "CONFER_TOKEN_LEEWAY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(tt.file, env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	for name, mutate := range map[string]func(*Config){
+		"listen without port": func(c *Config) { c.Listen = "localhost" },
+		"no data dir":         func(c *Config) { c.Data = "" },
+		"mysql url":           func(c *Config) { c.Database.URL = "mysql://x" },
+		"log level":           func(c *Config) { c.Log.Level = "loud" },
+		"log format":          func(c *Config) { c.Log.Format = "xml" },
+		"negative leeway":     func(c *Config) { c.Token.Leeway = -time.Second },
+		"short app secret":    func(c *Config) { c.Token.AppSecret = "short" },
+	} {
+		c := Default()
+		mutate(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: Validate passed, want an error", name)
+		}
+	}
+}
