@@ -191,6 +191,23 @@ func TestBinary(t *testing.T) {
 		valid("jsonwebtoken, like 8x8's Node sample", node, acmeRoom)
 	}
 
+	// A key made the way JaaS's guide says: ssh-keygen + openssl -pubout.
+	for _, step := range [][]string{
+		{"ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "", "-f", "jaasauth.key"},
+		{"openssl", "rsa", "-in", "jaasauth.key", "-pubout", "-outform", "PEM", "-out", "jaasauth.key.pub"},
+	} {
+		cmd := exec.Command(step[0], step[1:]...)
+		cmd.Dir = work
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v: %s", step, err, out)
+		}
+	}
+	guideKID := c.must("keys", "upload", "jaasauth.key.pub", "--tenant", acme, "--id", "4f4910")
+	if guideKID != acme+"/4f4910" {
+		t.Errorf("upload with --id: kid %q", guideKID)
+	}
+	valid("ssh-keygen key, openssl signature", opensslToken(t, work, "jaasauth.key", map[string]any{"alg": "RS256", "typ": "JWT", "kid": guideKID}, payload), acmeRoom)
+
 	// Revoke the key: its tokens are refused with keyRevoked.
 	jwtAcme := c.must("token", "mint", "--key", "acme.key", "--kid", acmeKID, "--room", acmeRoom)
 	c.must("keys", "revoke", acmeKID)
