@@ -1,0 +1,50 @@
+package room
+
+import (
+	"context"
+	"time"
+)
+
+// EventType names what happened, with JaaS's webhook event names.
+type EventType string
+
+// Event types.
+const (
+	RoomCreated            EventType = "ROOM_CREATED"
+	RoomDestroyed          EventType = "ROOM_DESTROYED"
+	ParticipantJoined      EventType = "PARTICIPANT_JOINED"
+	ParticipantLeft        EventType = "PARTICIPANT_LEFT"
+	ParticipantJoinedLobby EventType = "PARTICIPANT_JOINED_LOBBY"
+	ParticipantLeftLobby   EventType = "PARTICIPANT_LEFT_LOBBY"
+	RoleChanged            EventType = "ROLE_CHANGED"
+	ChatSent               EventType = "CHAT_MESSAGE"
+)
+
+// Event is something that happened in a room.
+type Event struct {
+	Type EventType
+	Time time.Time
+	Room Info
+	// Participant is a snapshot of who it happened to, if anyone.
+	Participant *Participant
+	// Reason is why a participant left.
+	Reason LeaveReason
+	// By is the id of the moderator who caused it, if one did.
+	By   string
+	Chat *ChatMessage
+}
+
+// Events receives every event of every room. Emit is called outside the
+// room's lock and must not call back into the room.
+type Events interface {
+	Emit(ctx context.Context, e Event)
+}
+
+// EventsFunc adapts a function to Events.
+type EventsFunc func(ctx context.Context, e Event)
+
+// Emit calls f.
+func (f EventsFunc) Emit(ctx context.Context, e Event) { f(ctx, e) }
+
+// Discard is Events that ignores everything.
+var Discard Events = EventsFunc(func(context.Context, Event) {})

@@ -1,0 +1,298 @@
+package room
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Config configures a Manager.
+type Config struct {
+	Events Events
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// MaxParticipants per room, lobby excluded; default 100.
+	MaxParticipants int
+	Logger          *slog.Logger
+}
+
+// Manager holds every live room of this node.
+type Manager struct {
+	cfg   Config
+	mu    sync.Mutex
+	rooms map[Key]*Room
+}
+
+// NewManager returns an empty Manager.
+func NewManager(cfg Config) *Manager {
+	if cfg.Events == nil {
+		cfg.Events = Discard
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.MaxParticipants = cmp.Or(cfg.MaxParticipants, 100)
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	return &Manager{cfg: cfg, rooms: map[Key]*Room{}}
+}
+
+// Room is one live conference.
+type Room struct {
+	m        *Manager
+	mu       sync.Mutex
+	info     Info
+	password string
+	members  map[string]*member
+	lobby    map[string]*member
+	chat     []ChatMessage
+	closed   bool
+}
+
+type member struct {
+	p    Participant
+	conn Conn
+}
+
+// JoinRequest asks to enter a room.
+type JoinRequest struct {
+	Key Key
+	// Participant describes the joiner; ID and JoinedAt are filled in.
+	Participant Participant
+	Password    string
+	// LobbyBypass lets the joiner skip an enabled lobby.
+	LobbyBypass bool
+	Conn        Conn
+}
+
+// Membership is a participant's handle on the room it joined (or whose
+// lobby it waits in). Every action of that participant goes through it.
+type Membership struct {
+	room *Room
+	id   string
+}
+
+// ID is the participant's id.
+func (ms *Membership) ID() string { return ms.id }
+
+// Room returns the room.
+func (ms *Membership) Room() *Room { return ms.room }
+
+// Join enters the room named by req.Key, creating it if needed. When the
+// room's lobby is on and the joiner may not bypass it, the participant
+// waits in the lobby: InLobby reports it and Conn later gets Admitted or
+// Denied.
+func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error) {
+	var events []Event
+	defer func() { m.emit(ctx, events) }()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.rooms[req.Key]
+	created := r == nil
+	if created {
+		r = &Room{m: m, members: map[string]*member{}, lobby: map[string]*member{}, info: Info{
+			Key: req.Key, MeetingID: uuid.NewString(), Name: req.Key.Name, CreatedAt: m.cfg.Now().UTC(),
+		}}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := req.Participant
+	p.ID = newParticipantID()
+	p.JoinedAt = m.cfg.Now().UTC()
+	if p.Role == RoleUnknown {
+		p.Role = RoleParticipant
+	}
+	if r.password != "" && !p.Moderator() {
+		switch {
+		case req.Password == "":
+			return nil, ErrPasswordRequired
+		case subtle.ConstantTimeCompare([]byte(req.Password), []byte(r.password)) != 1:
+			return nil, ErrPasswordWrong
+		}
+	}
+	if len(r.members) >= m.cfg.MaxParticipants {
+		return nil, fmt.Errorf("%w: %d participants", ErrFull, len(r.members))
+	}
+	if created { // only now: a refused first joiner leaves no room behind
+		m.rooms[req.Key] = r
+		events = append(events, r.event(RoomCreated, nil))
+	}
+	mb := &member{p: p, conn: req.Conn}
+	if r.info.Lobby && !p.Moderator() && !req.LobbyBypass {
+		r.lobby[p.ID] = mb
+		events = append(events, r.event(ParticipantJoinedLobby, &p))
+		r.notifyModerators(Knocking{Participant: p})
+		return &Membership{room: r, id: p.ID}, nil
+	}
+	events = append(events, r.admit(mb)...)
+	return &Membership{room: r, id: p.ID}, nil
+}
+
+// admit makes mb a member and tells everyone. Called with r.mu held.
+func (r *Room) admit(mb *member) []Event {
+	for _, o := range r.members {
+		o.conn.Notify(ParticipantJoinedNotice{Participant: mb.p})
+	}
+	r.members[mb.p.ID] = mb
+	return []Event{r.event(ParticipantJoined, &mb.p)}
+}
+
+// InLobby reports whether the participant waits in the lobby.
+func (ms *Membership) InLobby() bool {
+	r := ms.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.lobby[ms.id]
+	return ok
+}
+
+// Self returns the participant's current state.
+func (ms *Membership) Self() (Participant, bool) {
+	r := ms.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if mb := r.find(ms.id); mb != nil {
+		return mb.p, true
+	}
+	return Participant{}, false
+}
+
+// Snapshot returns the room's info and its members, in join order.
+func (r *Room) Snapshot() (Info, []Participant) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.info, r.participants()
+}
+
+func (r *Room) participants() []Participant {
+	out := make([]Participant, 0, len(r.members))
+	for _, mb := range r.members {
+		out = append(out, mb.p)
+	}
+	slices.SortFunc(out, func(a, b Participant) int { return a.JoinedAt.Compare(b.JoinedAt) })
+	return out
+}
+
+// Info returns the room's info.
+func (r *Room) Info() Info {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.info
+}
+
+// Leave takes the participant out of the room (or its lobby). The room is
+// destroyed when its last member leaves. Leaving twice is harmless.
+func (ms *Membership) Leave(ctx context.Context, reason LeaveReason) {
+	r := ms.room
+	r.mu.Lock()
+	events := r.remove(ms.id, reason)
+	r.mu.Unlock()
+	r.m.emit(ctx, events)
+	r.m.destroyIfEmpty(ctx, r)
+}
+
+// remove drops a member or lobby waiter. Called with r.mu held.
+func (r *Room) remove(id string, reason LeaveReason) []Event {
+	if mb, ok := r.lobby[id]; ok {
+		delete(r.lobby, id)
+		r.notifyModerators(KnockingGone{ID: id})
+		return []Event{r.leaveEvent(ParticipantLeftLobby, &mb.p, reason)}
+	}
+	mb, ok := r.members[id]
+	if !ok {
+		return nil
+	}
+	delete(r.members, id)
+	for _, o := range r.members {
+		o.conn.Notify(ParticipantLeftNotice{ID: id, Reason: reason})
+	}
+	return []Event{r.leaveEvent(ParticipantLeft, &mb.p, reason)}
+}
+
+func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
+	var events []Event
+	m.mu.Lock()
+	r.mu.Lock()
+	if len(r.members) == 0 && !r.closed {
+		r.closed = true
+		for id, mb := range r.lobby {
+			mb.conn.Notify(Ended{})
+			events = append(events, r.leaveEvent(ParticipantLeftLobby, &mb.p, LeftMeetingEnded))
+			delete(r.lobby, id)
+		}
+		if m.rooms[r.info.Key] == r {
+			delete(m.rooms, r.info.Key)
+		}
+		events = append(events, r.event(RoomDestroyed, nil))
+	}
+	r.mu.Unlock()
+	m.mu.Unlock()
+	m.emit(ctx, events)
+}
+
+// Rooms returns the live rooms' infos.
+func (m *Manager) Rooms() []Info {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Info, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		out = append(out, r.Info())
+	}
+	return out
+}
+
+func (m *Manager) emit(ctx context.Context, events []Event) {
+	for _, e := range events {
+		m.cfg.Events.Emit(ctx, e)
+	}
+}
+
+func (r *Room) event(t EventType, p *Participant) Event {
+	e := Event{Type: t, Time: r.m.cfg.Now().UTC(), Room: r.info}
+	if p != nil {
+		cp := *p
+		e.Participant = &cp
+	}
+	return e
+}
+
+func (r *Room) leaveEvent(t EventType, p *Participant, reason LeaveReason) Event {
+	e := r.event(t, p)
+	e.Reason = reason
+	return e
+}
+
+func (r *Room) find(id string) *member {
+	if mb, ok := r.members[id]; ok {
+		return mb
+	}
+	return r.lobby[id]
+}
+
+func (r *Room) notifyModerators(n Notice) {
+	for _, mb := range r.members {
+		if mb.p.Moderator() {
+			mb.conn.Notify(n)
+		}
+	}
+}
+
+func (r *Room) broadcast(n Notice) {
+	for _, mb := range r.members {
+		mb.conn.Notify(n)
+	}
+}
+
+func newParticipantID() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
