@@ -51,7 +51,7 @@ type (
 	// RemoteMute asks a participant to mute (the media is also stopped).
 	RemoteMute struct {
 		Media string `json:"kind"`
-		By   string `json:"by"`
+		By    string `json:"by"`
 	}
 	// Kicked tells a participant a moderator removed them.
 	Kicked struct {
