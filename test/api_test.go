@@ -270,8 +270,11 @@ func TestTokenCheckAPI(t *testing.T) {
 				t.Errorf("%s: got valid=%v %q %q, want %s containing %q", tc.name, res.Valid, res.Reason, res.Message, tc.reason, tc.msg)
 			}
 		}
-		if _, err := s.Client.CheckToken(ctx, jwt, "standup"); err == nil || !strings.Contains(err.Error(), "400") {
-			t.Errorf("room without tenant: got %v, want a 400", err)
+		if _, err := s.Client.CheckToken(ctx, jwt, "a/b/c"); err == nil || !strings.Contains(err.Error(), "400") {
+			t.Errorf("malformed room: got %v, want a 400", err)
+		}
+		if res, _ := s.Client.CheckToken(ctx, jwt, "standup"); res.Valid || res.Reason != "subInvalid" {
+			t.Errorf("JaaS token in a tenant-less room: got %+v, want subInvalid", res)
 		}
 		if err := s.Client.RevokeKey(ctx, tn.ID, k.ID); err != nil {
 			t.Fatal(err)

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// ErrInvalidRoom means the room asked about is not "<tenant>/<room>".
+// ErrInvalidRoom means the room asked about is not "<tenant>/<room>" or a
+// tenant-less "<room>".
 var ErrInvalidRoom = errors.New("invalid room")
 
 type target struct{ tenant, name string }
@@ -16,8 +17,11 @@ func parseTarget(room string) (*target, error) {
 		return nil, nil
 	}
 	tenant, name, ok := strings.Cut(room, "/")
-	if !ok || tenant == "" || name == "" || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("%w: %q is not of the form <tenant>/<room>", ErrInvalidRoom, room)
+	if !ok {
+		tenant, name = "", room // a self-hosted room without a tenant: https://DOMAIN/<room>
+	}
+	if (ok && tenant == "") || name == "" || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("%w: %q is not of the form <tenant>/<room> or <room>", ErrInvalidRoom, room)
 	}
 	return &target{tenant: tenant, name: name}, nil
 }
@@ -32,11 +36,18 @@ func checkRoom(c *Claims, t *target, domain string) error {
 	case ModeAnonymous:
 		return nil
 	case ModeTenant:
+		if t.tenant == "" {
+			return refuse(ReasonSubInvalid, "token is for tenant %q, so it opens rooms at /%s/<room>, not the tenant-less room %q", sub, sub, t.name)
+		}
 		if !strings.EqualFold(sub, t.tenant) {
 			return refuse(ReasonSubInvalid, "token is for tenant %q but room %q belongs to tenant %q", sub, t.name, t.tenant)
 		}
 	default:
-		if sub != "*" && !strings.EqualFold(sub, t.tenant) && (domain == "" || !strings.EqualFold(sub, domain)) {
+		ok := sub == "*" || (domain != "" && strings.EqualFold(sub, domain)) || (t.tenant != "" && strings.EqualFold(sub, t.tenant))
+		if !ok && t.tenant == "" {
+			return refuse(ReasonSubInvalid, "token sub is %q; for a room without a tenant it must be the domain (token.domain %q) or \"*\"", sub, domain)
+		}
+		if !ok {
 			return refuse(ReasonSubInvalid, "token sub is %q; for a room of tenant %q it must be %q or \"*\"", sub, t.tenant, t.tenant)
 		}
 	}

@@ -224,7 +224,13 @@ var verifyCases = []verifyCase{
 	{name: "regex unescaped dash", pay: regexRoom("sales-42"), room: tenantA + "/sales-42", reason: ReasonRoomMismatch},
 	{name: "regex malformed", pay: regexRoom("sales[0-9"), room: tenantA + "/sales1", reason: ReasonRoomMismatch, msg: "not a valid Lua pattern"},
 	{name: "regex flag off", pay: set("room", "sales.*"), room: tenantA + "/sales1", reason: ReasonRoomMismatch},
-	{name: "bad room argument", room: "no-tenant", wantErr: ErrInvalidRoom},
+	{name: "bad room argument", room: "a/b/c", wantErr: ErrInvalidRoom},
+	{name: "bad room argument: empty tenant", room: "/daily", wantErr: ErrInvalidRoom},
+	{name: "JaaS token in tenant-less room", room: "daily", reason: ReasonSubInvalid, msg: "tenant-less"},
+	{name: "HS256 tenant-less room, sub domain", hdr: hsHeader, pay: both(hsPayload, set("sub", "meet.example.com")), sign: withHS,
+		room: "daily", opts: []func(*Config){func(c *Config) { c.Domain = "meet.example.com" }}},
+	{name: "HS256 tenant-less room, sub star", hdr: hsHeader, pay: both(hsPayload, set("sub", "*")), sign: withHS, room: "daily"},
+	{name: "HS256 tenant-less room, sub tenant", hdr: hsHeader, pay: hsPayload, sign: withHS, room: "daily", reason: ReasonSubInvalid, msg: "without a tenant"},
 }
 
 func wantModerator(want bool) func(*testing.T, *Claims) {

@@ -1,0 +1,29 @@
+package sfu
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type metrics struct {
+	forwardedPackets prometheus.Counter
+	forwardedBytes   prometheus.Counter
+	receivedPackets  prometheus.Counter
+	peers            prometheus.Gauge
+	tracks           prometheus.Gauge
+	layerSwitches    prometheus.Counter
+	keyframeRequests prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		forwardedPackets: prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_forwarded_packets_total", Help: "RTP packets sent to subscribers."}),
+		forwardedBytes:   prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_forwarded_bytes_total", Help: "RTP payload bytes sent to subscribers."}),
+		receivedPackets:  prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_received_packets_total", Help: "RTP packets received from publishers."}),
+		peers:            prometheus.NewGauge(prometheus.GaugeOpts{Name: "confer_sfu_peers", Help: "Connected participants."}),
+		tracks:           prometheus.NewGauge(prometheus.GaugeOpts{Name: "confer_sfu_published_tracks", Help: "Published tracks."}),
+		layerSwitches:    prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_layer_switches_total", Help: "Simulcast layer switches."}),
+		keyframeRequests: prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_keyframe_requests_total", Help: "PLIs sent to publishers."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.forwardedPackets, m.forwardedBytes, m.receivedPackets, m.peers, m.tracks, m.layerSwitches, m.keyframeRequests)
+	}
+	return m
+}

@@ -1,0 +1,511 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// PCKind names one of a participant's two connections.
+type PCKind string
+
+// The two connections.
+const (
+	PCPublisher  PCKind = "pub"
+	PCSubscriber PCKind = "sub"
+)
+
+// PublishSpec is what the client says about one of its outgoing tracks.
+type PublishSpec struct {
+	Mid    string `json:"mid"`
+	Source Source `json:"source"`
+	// Height of the full-size picture (simulcast layers are 1/4 and 1/2).
+	Height int `json:"height,omitempty"`
+}
+
+// TrackInfo tells a subscriber what arrives on one of its mids.
+type TrackInfo struct {
+	Mid           string `json:"mid"`
+	ParticipantID string `json:"participantId"`
+	Source        Source `json:"source"`
+	TrackID       string `json:"trackId"`
+}
+
+// Signaler carries the SFU's side of negotiation to the participant.
+type Signaler interface {
+	// SubscriberOffer sends the server's offer and what each mid carries.
+	SubscriberOffer(sdp string, tracks []TrackInfo)
+	// Candidate sends one of the server's ICE candidates.
+	Candidate(pc PCKind, c webrtc.ICECandidateInit)
+	// ConnectionState reports a connection's state changes.
+	ConnectionState(pc PCKind, s webrtc.PeerConnectionState)
+}
+
+// Peer is one participant's media.
+type Peer struct {
+	sfu  *SFU
+	room *Room
+	id   string
+	sig  Signaler
+	log  *slog.Logger
+	sub  *webrtc.PeerConnection
+	bwe  cc.BandwidthEstimator
+
+	mu          sync.Mutex
+	pub         *webrtc.PeerConnection
+	specs       map[string]PublishSpec     // by mid
+	published   map[string]*publishedTrack // by mid
+	downs       map[string]*downTrack      // by published track id
+	negotiating bool
+	pending     bool
+	restartICE  bool
+	scheduled   bool
+	closed      bool
+	trackSeq    int
+}
+
+// ErrClosed means the peer or room is closed.
+var ErrClosed = errors.New("sfu: closed")
+
+// Join adds a participant's media to the room and starts its subscriber
+// connection, which at once receives every track already published.
+func (r *Room) Join(id string, sig Signaler) (*Peer, error) {
+	sub, bwe, err := r.sfu.newSubscriberPC()
+	if err != nil {
+		return nil, err
+	}
+	p := &Peer{
+		sfu: r.sfu, room: r, id: id, sig: sig, sub: sub, bwe: bwe,
+		log:   r.sfu.cfg.Logger.With("room", r.id, "peer", id),
+		specs: map[string]PublishSpec{}, published: map[string]*publishedTrack{}, downs: map[string]*downTrack{},
+	}
+	sub.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			sig.Candidate(PCSubscriber, c.ToJSON())
+		}
+	})
+	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { sig.ConnectionState(PCSubscriber, s) })
+	// A data channel gives the subscriber connection an m-line from the start,
+	// so it connects before anyone publishes.
+	if _, err := sub.CreateDataChannel("confer", nil); err != nil {
+		sub.Close()
+		return nil, err
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		sub.Close()
+		return nil, ErrClosed
+	}
+	if old := r.peers[id]; old != nil {
+		r.mu.Unlock()
+		sub.Close()
+		return nil, fmt.Errorf("sfu: peer %s already in room", id)
+	}
+	r.peers[id] = p
+	existing := make([]*publishedTrack, 0, len(r.tracks))
+	for _, t := range r.tracks {
+		existing = append(existing, t)
+	}
+	r.mu.Unlock()
+	r.sfu.metrics.peers.Inc()
+	for _, t := range existing {
+		p.subscribe(t)
+	}
+	p.scheduleNegotiation()
+	return p, nil
+}
+
+// ID is the participant id.
+func (p *Peer) ID() string { return p.id }
+
+// HandleOffer applies the client's publisher offer and returns the answer.
+// specs says what each of the client's mids carries; a previously published
+// mid missing from specs is unpublished (e.g. screen share stopped).
+func (p *Peer) HandleOffer(offerSDP string, specs []PublishSpec) (string, error) {
+	pub, err := p.publisher()
+	if err != nil {
+		return "", err
+	}
+	p.mu.Lock()
+	live := map[string]bool{}
+	for _, s := range specs {
+		if !s.Source.Valid() {
+			p.mu.Unlock()
+			return "", fmt.Errorf("sfu: unknown source %q for mid %q", s.Source, s.Mid)
+		}
+		p.specs[s.Mid] = s
+		live[s.Mid] = true
+	}
+	var gone []*publishedTrack
+	for mid, t := range p.published {
+		if !live[mid] {
+			gone = append(gone, t)
+			delete(p.published, mid)
+		}
+	}
+	p.mu.Unlock()
+	for _, t := range gone {
+		p.room.unpublish(t)
+	}
+	if err := pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}); err != nil {
+		return "", fmt.Errorf("sfu: publisher offer: %w", err)
+	}
+	answer, err := pub.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("sfu: publisher answer: %w", err)
+	}
+	if err := pub.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("sfu: publisher answer: %w", err)
+	}
+	return answer.SDP, nil
+}
+
+// publisher returns the publisher connection, creating it on first use.
+func (p *Peer) publisher() (*webrtc.PeerConnection, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, ErrClosed
+	}
+	if p.pub != nil {
+		return p.pub, nil
+	}
+	pub, err := p.sfu.pubAPI.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	pub.OnICECandidate(func(c *webrtc.ICECandidate) {
+		if c != nil {
+			p.sig.Candidate(PCPublisher, c.ToJSON())
+		}
+	})
+	pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.sig.ConnectionState(PCPublisher, s) })
+	pub.OnTrack(p.onTrack)
+	p.pub = pub
+	return pub, nil
+}
+
+// onTrack starts forwarding a newly arrived track (or simulcast layer).
+func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	mid := ""
+	for _, tr := range p.pub.GetTransceivers() {
+		if tr.Receiver() == receiver {
+			mid = tr.Mid()
+		}
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	spec, ok := p.specs[mid]
+	if !ok {
+		spec = PublishSpec{Mid: mid, Source: SourceMic}
+		if remote.Kind() == webrtc.RTPCodecTypeVideo {
+			spec.Source = SourceCamera
+		}
+	}
+	t, existing := p.published[mid]
+	if !existing {
+		p.trackSeq++
+		t = newPublishedTrack(fmt.Sprintf("%s-%s-%d", p.id, spec.Source, p.trackSeq), p, spec, remote)
+		p.published[mid] = t
+	}
+	p.mu.Unlock()
+	var levelID uint8
+	for _, ext := range receiver.GetParameters().HeaderExtensions {
+		if ext.URI == sdp.AudioLevelURI {
+			levelID = uint8(ext.ID)
+		}
+	}
+	p.log.Debug("track", "mid", mid, "source", spec.Source, "rid", remote.RID(), "codec", remote.Codec().MimeType)
+	go t.readLoop(remote, p.sfu.metrics, p.room.speaker, levelID)
+	if !existing {
+		go drainRTCP(receiver)
+		p.room.publish(t)
+	}
+}
+
+func drainRTCP(r *webrtc.RTPReceiver) {
+	for {
+		if _, _, err := r.ReadRTCP(); err != nil {
+			return
+		}
+	}
+}
+
+// HandleAnswer applies the client's answer to the server's subscriber offer.
+func (p *Peer) HandleAnswer(answerSDP string) error {
+	if err := p.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answerSDP}); err != nil {
+		p.mu.Lock()
+		p.negotiating = false
+		p.mu.Unlock()
+		return fmt.Errorf("sfu: subscriber answer: %w", err)
+	}
+	p.mu.Lock()
+	p.negotiating = false
+	again := p.pending
+	p.pending = false
+	p.mu.Unlock()
+	if again {
+		p.negotiate()
+	}
+	return nil
+}
+
+// AddCandidate adds one of the client's ICE candidates.
+func (p *Peer) AddCandidate(kind PCKind, c webrtc.ICECandidateInit) error {
+	p.mu.Lock()
+	pc := p.sub
+	if kind == PCPublisher {
+		pc = p.pub
+	}
+	p.mu.Unlock()
+	if pc == nil {
+		return fmt.Errorf("sfu: candidate for %s connection before its offer", kind)
+	}
+	return pc.AddICECandidate(c)
+}
+
+// RestartICE renegotiates the subscriber connection with new ICE
+// credentials (after a network change).
+func (p *Peer) RestartICE() {
+	p.mu.Lock()
+	p.restartICE = true
+	p.mu.Unlock()
+	p.negotiate()
+}
+
+func (p *Peer) scheduleNegotiation() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.scheduled || p.closed {
+		return
+	}
+	p.scheduled = true
+	time.AfterFunc(20*time.Millisecond, func() {
+		p.mu.Lock()
+		p.scheduled = false
+		p.mu.Unlock()
+		p.negotiate()
+	})
+}
+
+// negotiate sends a new subscriber offer, or marks one pending while an
+// earlier offer awaits its answer.
+func (p *Peer) negotiate() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	if p.negotiating {
+		p.pending = true
+		p.mu.Unlock()
+		return
+	}
+	p.negotiating = true
+	opts := &webrtc.OfferOptions{ICERestart: p.restartICE}
+	p.restartICE = false
+	p.mu.Unlock()
+	offer, err := p.sub.CreateOffer(opts)
+	if err == nil {
+		err = p.sub.SetLocalDescription(offer)
+	}
+	if err != nil {
+		p.log.Warn("subscriber offer", "err", err)
+		p.mu.Lock()
+		p.negotiating = false
+		p.mu.Unlock()
+		return
+	}
+	p.sig.SubscriberOffer(offer.SDP, p.trackTable())
+}
+
+func (p *Peer) trackTable() []TrackInfo {
+	var out []TrackInfo
+	for _, tr := range p.sub.GetTransceivers() {
+		s := tr.Sender()
+		if s == nil || s.Track() == nil {
+			continue
+		}
+		if d, ok := s.Track().(*downTrack); ok {
+			out = append(out, TrackInfo{Mid: tr.Mid(), ParticipantID: d.track.owner.id, Source: d.track.source, TrackID: d.track.id})
+		}
+	}
+	return out
+}
+
+// subscribe adds a published track to this peer's subscriber connection.
+func (p *Peer) subscribe(t *publishedTrack) {
+	p.mu.Lock()
+	if p.closed || p.downs[t.id] != nil {
+		p.mu.Unlock()
+		return
+	}
+	d := newDownTrack(t, p)
+	tr, err := p.sub.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		p.mu.Unlock()
+		p.log.Warn("subscribe", "track", t.id, "err", err)
+		return
+	}
+	d.sender = tr.Sender()
+	p.downs[t.id] = d
+	p.mu.Unlock()
+	t.addSub(d)
+	go d.readRTCP()
+	p.scheduleNegotiation()
+}
+
+// unsubscribe removes a track from this peer's subscriber connection.
+func (p *Peer) unsubscribe(t *publishedTrack) {
+	p.mu.Lock()
+	d := p.downs[t.id]
+	delete(p.downs, t.id)
+	closed := p.closed
+	p.mu.Unlock()
+	if d == nil {
+		return
+	}
+	t.removeSub(d)
+	d.close()
+	if !closed {
+		if err := p.sub.RemoveTrack(d.sender); err != nil {
+			p.log.Debug("remove track", "err", err)
+		}
+		p.scheduleNegotiation()
+	}
+}
+
+// SetSourceMuted stops (or resumes) forwarding this peer's tracks of a
+// source, as a moderator's mute does.
+func (p *Peer) SetSourceMuted(source Source, muted bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.published {
+		if t.source == source {
+			t.muted.Store(muted)
+		}
+	}
+}
+
+// SetVideoConstraint tells the SFU how tall the subscriber shows a track;
+// 0 or less means not shown (its video is paused).
+func (p *Peer) SetVideoConstraint(trackID string, maxHeight int) {
+	p.mu.Lock()
+	d := p.downs[trackID]
+	p.mu.Unlock()
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	d.maxHeight, d.hidden = maxHeight, maxHeight <= 0
+	d.mu.Unlock()
+	p.allocate(time.Now())
+}
+
+// allocate shares the subscriber's estimated bandwidth among its video
+// tracks: screen shares first, then larger tiles; each gets the smallest
+// layer at least as tall as its tile, lowered while it does not fit.
+func (p *Peer) allocate(now time.Time) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	downs := make([]*downTrack, 0, len(p.downs))
+	for _, d := range p.downs {
+		downs = append(downs, d)
+	}
+	p.mu.Unlock()
+	budget := int64(p.bwe.GetTargetBitrate())
+	type want struct {
+		d         *downTrack
+		maxHeight int
+		hidden    bool
+	}
+	var video []want
+	for _, d := range downs {
+		if d.track.kind == webrtc.RTPCodecTypeAudio {
+			budget -= max(d.track.layers[0].bitrate.Load(), 40_000)
+			continue
+		}
+		d.mu.Lock()
+		video = append(video, want{d, d.maxHeight, d.hidden})
+		d.mu.Unlock()
+	}
+	slices.SortFunc(video, func(a, b want) int {
+		as, bs := a.d.track.source == SourceScreen, b.d.track.source == SourceScreen
+		if as != bs {
+			if as {
+				return -1
+			}
+			return 1
+		}
+		return b.maxHeight - a.maxHeight
+	})
+	for _, w := range video {
+		t := w.d.track
+		if w.hidden {
+			w.d.setTarget(-1)
+			continue
+		}
+		var avail []int
+		for i := range maxLayers {
+			if t.layerAvailable(i, now) {
+				avail = append(avail, i)
+			}
+		}
+		if len(avail) == 0 {
+			continue // nothing arrives yet; keep the current choice
+		}
+		pick := len(avail) - 1
+		if w.maxHeight > 0 {
+			for i, l := range avail {
+				if t.layerHeight(l) >= w.maxHeight {
+					pick = i
+					break
+				}
+			}
+		}
+		for pick > 0 && t.layers[avail[pick]].bitrate.Load() > budget {
+			pick--
+		}
+		budget -= t.layers[avail[pick]].bitrate.Load()
+		w.d.setTarget(avail[pick])
+	}
+}
+
+// Close ends the participant's media and withdraws its tracks.
+func (p *Peer) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	pub := p.pub
+	downs := make([]*downTrack, 0, len(p.downs))
+	for _, d := range p.downs {
+		downs = append(downs, d)
+	}
+	p.mu.Unlock()
+	p.room.removePeer(p)
+	for _, d := range downs {
+		d.track.removeSub(d)
+		d.close()
+	}
+	if pub != nil {
+		pub.Close()
+	}
+	p.sub.Close()
+}

@@ -1,0 +1,244 @@
+// Package sfu is Confer's selective forwarding unit, built on pion/webrtc.
+//
+// Each participant has two PeerConnections: a publisher one (the browser
+// offers its microphone, camera simulcast and screen share) and a subscriber
+// one (the server offers every other participant's tracks). For each
+// subscriber and each published track the SFU keeps a downTrack that picks
+// the simulcast layer fitting the subscriber's bandwidth estimate (GCC over
+// TWCC) and the size the subscriber shows the video at, switching layers only
+// on VP8 keyframes and rewriting sequence numbers and timestamps so the
+// stream stays continuous. NACK/RTX, RTCP reports and keyframe requests
+// (PLI) are handled per hop. The SFU never decodes media.
+package sfu
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
+	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config configures the SFU's network side.
+type Config struct {
+	// UDPAddr is where the single UDP socket for all media listens, e.g.
+	// "0.0.0.0:7882"; port 0 picks a free port.
+	UDPAddr string
+	// PublicIPs are announced as host candidates instead of the local
+	// addresses (1:1 NAT, e.g. a cloud VM's public IP).
+	PublicIPs []string
+	// LoopbackOnly gathers only 127.0.0.1 candidates (a server that listens
+	// on loopback only; browsers then reach it through the embedded TURN).
+	LoopbackOnly bool
+	Logger       *slog.Logger
+	// Registerer receives the SFU's metrics; nil: not exported.
+	Registerer prometheus.Registerer
+}
+
+// SFU owns the media socket and the WebRTC engines.
+type SFU struct {
+	cfg     Config
+	conn    net.PacketConn
+	pubAPI  *webrtc.API
+	subAPI  *webrtc.API
+	subMu   sync.Mutex // serialises subscriber PC creation to pair it with its estimator
+	bweCh   chan cc.BandwidthEstimator
+	metrics *metrics
+
+	mu    sync.Mutex
+	rooms map[string]*Room
+}
+
+// New opens the media socket and builds the engines.
+func New(cfg Config) (*SFU, error) {
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	cfg.UDPAddr = cmp.Or(cfg.UDPAddr, "0.0.0.0:7882")
+	conn, err := net.ListenPacket("udp4", cfg.UDPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("sfu: listen on %s: %w", cfg.UDPAddr, err)
+	}
+	s := &SFU{cfg: cfg, conn: conn, bweCh: make(chan cc.BandwidthEstimator, 1), rooms: map[string]*Room{}}
+	s.metrics = newMetrics(cfg.Registerer)
+	se := s.settingEngine()
+	if s.pubAPI, err = s.buildAPI(se, false); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if s.subAPI, err = s.buildAPI(se, true); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// settingEngine puts every connection on the one UDP socket and decides
+// which addresses are announced.
+func (s *SFU) settingEngine() webrtc.SettingEngine {
+	var se webrtc.SettingEngine
+	se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, s.conn))
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if s.cfg.LoopbackOnly {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	if len(s.cfg.PublicIPs) > 0 {
+		se.SetNAT1To1IPs(s.cfg.PublicIPs, webrtc.ICECandidateTypeHost)
+	}
+	return se
+}
+
+// LocalAddr is the media socket's address.
+func (s *SFU) LocalAddr() net.Addr { return s.conn.LocalAddr() }
+
+// Close stops every room and closes the media socket.
+func (s *SFU) Close() error {
+	s.mu.Lock()
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	for _, r := range rooms {
+		r.Close()
+	}
+	return s.conn.Close()
+}
+
+
+// codecs are what Confer forwards: VP8 (simulcast) and Opus (with DTX).
+func registerCodecs(m *webrtc.MediaEngine) error {
+	videoFB := []webrtc.RTCPFeedback{
+		{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
+	}
+	for _, c := range []struct {
+		params webrtc.RTPCodecParameters
+		kind   webrtc.RTPCodecType
+	}{
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1;usedtx=1",
+		}, PayloadType: 111}, webrtc.RTPCodecTypeAudio},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFB,
+		}, PayloadType: 96}, webrtc.RTPCodecTypeVideo},
+		{webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=96",
+		}, PayloadType: 97}, webrtc.RTPCodecTypeVideo},
+	} {
+		if err := m.RegisterCodec(c.params, c.kind); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildAPI makes the engine of publisher (receiving) or subscriber (sending)
+// connections, with the interceptors each direction needs.
+func (s *SFU) buildAPI(se webrtc.SettingEngine, subscriber bool) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	if err := registerCodecs(m); err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := nack.NewResponderInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
+	if subscriber {
+		reg.Add(resp)
+	} else {
+		reg.Add(gen)
+	}
+	recvReports, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	sendReports, err := report.NewSenderInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	reg.Add(recvReports)
+	reg.Add(sendReports)
+	if subscriber {
+		if err := s.addCongestionControl(m, reg); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+			return nil, err
+		}
+		if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+			return nil, err
+		}
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, err
+		}
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+// addCongestionControl adds TWCC sequence numbers to outgoing packets and a
+// GCC send-side estimator per subscriber connection (no pacer: the SFU
+// forwards as packets arrive and adapts by choosing layers).
+func (s *SFU) addCongestionControl(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeVideo)
+	m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeAudio)
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
+			return err
+		}
+	}
+	hdr, err := twcc.NewHeaderExtensionInterceptor()
+	if err != nil {
+		return err
+	}
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(
+			gcc.SendSideBWEInitialBitrate(1_500_000),
+			gcc.SendSideBWEMinBitrate(100_000),
+			gcc.SendSideBWEMaxBitrate(20_000_000),
+			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+		)
+	})
+	if err != nil {
+		return err
+	}
+	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) { s.bweCh <- e })
+	reg.Add(ccf)
+	reg.Add(hdr)
+	return nil
+}
+
+// newSubscriberPC creates a subscriber connection and its bandwidth estimator.
+func (s *SFU) newSubscriberPC() (*webrtc.PeerConnection, cc.BandwidthEstimator, error) {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	pc, err := s.subAPI.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, nil, err
+	}
+	select {
+	case e := <-s.bweCh:
+		return pc, e, nil
+	case <-time.After(5 * time.Second):
+		pc.Close()
+		return nil, nil, errors.New("sfu: no bandwidth estimator for the subscriber connection")
+	}
+}
