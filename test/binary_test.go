@@ -102,6 +102,8 @@ func TestBinary(t *testing.T) {
 		"CONFER_SERVER=http://"+addr,
 		"CONFER_TOKEN_APP_ID=my_app",
 		"CONFER_TOKEN_APP_SECRET=self-hosted-secret-0123456789",
+		"CONFER_RTC_UDP=127.0.0.1:0",
+		"CONFER_TURN_LISTEN=127.0.0.1:0",
 	)
 	serve := exec.Command(bin, "serve", "--listen", addr, "--data", filepath.Join(work, "data"))
 	serve.Env, serve.Dir = env, work

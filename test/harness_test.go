@@ -42,6 +42,8 @@ func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) 
 		cfg.Data = sc.DataDir
 	}
 	cfg.AdminToken = adminToken
+	cfg.RTC.UDP = "127.0.0.1:0"
+	cfg.TURN.Listen = "127.0.0.1:0"
 	for _, m := range mutate {
 		m(&cfg)
 	}

@@ -32,6 +32,8 @@ type Config struct {
 	Database   Database `yaml:"database"`
 	Token      Token    `yaml:"token"`
 	Log        Log      `yaml:"log"`
+	RTC        RTC      `yaml:"rtc"`
+	TURN       TURN     `yaml:"turn"`
 	// Demo creates a demo tenant with a key pair on the first start.
 	Demo bool `yaml:"demo"`
 }
@@ -53,6 +55,27 @@ type Token struct {
 	AllowEmptyToken   bool          `yaml:"allow_empty_token"`
 	Leeway            time.Duration `yaml:"leeway"`
 	ASAPKeyServer     string        `yaml:"asap_key_server"`
+}
+
+// RTC configures the media (SFU) network side.
+type RTC struct {
+	// UDP is the one UDP address all media uses; default <listen host>:7882.
+	UDP string `yaml:"udp"`
+	// PublicIPs are announced to clients instead of local addresses (1:1 NAT).
+	PublicIPs []string `yaml:"public_ips"`
+}
+
+// TURN configures the embedded TURN server.
+type TURN struct {
+	// Disabled turns the embedded TURN server off.
+	Disabled bool `yaml:"disabled"`
+	// Listen is its UDP address; default <listen host>:3478.
+	Listen string `yaml:"listen"`
+	// RelayIP is the address clients reach it at; default the first public
+	// IP, else the listen host.
+	RelayIP string `yaml:"relay_ip"`
+	// Secret signs credentials; default generated into <data>/turn-secret.
+	Secret string `yaml:"secret"`
 }
 
 // Log configures logging.
@@ -108,6 +131,10 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TOKEN_ASAP_KEY_SERVER": &cfg.Token.ASAPKeyServer,
 		"CONFER_LOG_LEVEL":             &cfg.Log.Level,
 		"CONFER_LOG_FORMAT":            &cfg.Log.Format,
+		"CONFER_RTC_UDP":               &cfg.RTC.UDP,
+		"CONFER_TURN_LISTEN":           &cfg.TURN.Listen,
+		"CONFER_TURN_RELAY_IP":         &cfg.TURN.RelayIP,
+		"CONFER_TURN_SECRET":           &cfg.TURN.Secret,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {
@@ -117,6 +144,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	lists := map[string]*[]string{
 		"CONFER_TOKEN_ACCEPTED_ISSUERS":   &cfg.Token.AcceptedIssuers,
 		"CONFER_TOKEN_ACCEPTED_AUDIENCES": &cfg.Token.AcceptedAudiences,
+		"CONFER_RTC_PUBLIC_IPS":           &cfg.RTC.PublicIPs,
 	}
 	for name, dst := range lists {
 		if v := getenv(name); v != "" {
@@ -126,6 +154,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	bools := map[string]*bool{
 		"CONFER_TOKEN_ALLOW_EMPTY_TOKEN": &cfg.Token.AllowEmptyToken,
 		"CONFER_DEMO":                    &cfg.Demo,
+		"CONFER_TURN_DISABLED":           &cfg.TURN.Disabled,
 	}
 	for name, dst := range bools {
 		if v := getenv(name); v != "" {
@@ -144,6 +173,73 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		cfg.Token.Leeway = d
 	}
 	return nil
+}
+
+// ListenHost is the host part of Listen ("127.0.0.1", "0.0.0.0", …).
+func (c Config) ListenHost() string {
+	h, _, _ := net.SplitHostPort(c.Listen)
+	if h == "" {
+		return "0.0.0.0"
+	}
+	return h
+}
+
+// Loopback reports whether the server listens on a loopback address only.
+func (c Config) Loopback() bool {
+	h := c.ListenHost()
+	ip := net.ParseIP(h)
+	return h == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+// MediaUDP is the SFU's UDP address.
+func (c Config) MediaUDP() string {
+	if c.RTC.UDP != "" {
+		return c.RTC.UDP
+	}
+	return net.JoinHostPort(c.hostIP(), "7882")
+}
+
+// TURNListen is the TURN server's UDP address.
+func (c Config) TURNListen() string {
+	if c.TURN.Listen != "" {
+		return c.TURN.Listen
+	}
+	return net.JoinHostPort(c.hostIP(), "3478")
+}
+
+// TURNRelayIP is the address clients reach the TURN server at.
+func (c Config) TURNRelayIP() string {
+	switch {
+	case c.TURN.RelayIP != "":
+		return c.TURN.RelayIP
+	case len(c.RTC.PublicIPs) > 0:
+		return c.RTC.PublicIPs[0]
+	}
+	host, _, _ := net.SplitHostPort(c.TURNListen())
+	if ip := net.ParseIP(host); ip != nil && !ip.IsUnspecified() {
+		return host
+	}
+	return firstInterfaceIP()
+}
+
+func (c Config) hostIP() string {
+	if h := c.ListenHost(); h == "localhost" {
+		return "127.0.0.1"
+	} else if net.ParseIP(h) != nil {
+		return h
+	}
+	return "0.0.0.0"
+}
+
+// firstInterfaceIP is the first non-loopback IPv4 address of this machine.
+func firstInterfaceIP() string {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	return "127.0.0.1"
 }
 
 // Validate reports the first setting that cannot work.
@@ -169,6 +265,14 @@ func (c Config) Validate() error {
 	}
 	if c.Token.Leeway < 0 || c.Token.Leeway > time.Hour {
 		return fmt.Errorf("config: token.leeway %v must be between 0 and 1h", c.Token.Leeway)
+	}
+	for _, ip := range c.RTC.PublicIPs {
+		if net.ParseIP(ip) == nil {
+			return fmt.Errorf("config: rtc.public_ips: %q is not an IP address", ip)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.MediaUDP()); err != nil {
+		return fmt.Errorf("config: rtc.udp %q: %w", c.RTC.UDP, err)
 	}
 	if c.Token.AppSecret != "" && len(c.Token.AppSecret) < 16 {
 		return errors.New("config: token.app_secret is shorter than 16 characters")

@@ -21,6 +21,10 @@ import (
 
 	"github.com/confer-video/confer/internal/config"
 	"github.com/confer-video/confer/internal/httpapi"
+	"github.com/confer-video/confer/internal/relay"
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/sfu"
+	"github.com/confer-video/confer/internal/signal"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
@@ -37,6 +41,8 @@ type Deps struct {
 	KeyBits int
 	// Command is how people run confer, for the printed guide ("confer").
 	Command string
+	// Events receives room events besides the log; nil: only logged.
+	Events room.Events
 }
 
 // Server is a running Confer node.
@@ -49,6 +55,11 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	demo    *Demo
+	events  room.Events
+	rooms   *room.Manager
+	sfu     *sfu.SFU
+	relay   *relay.Server
+	signal  *signal.Server
 
 	stopOnce sync.Once
 	served   chan error
@@ -72,7 +83,7 @@ func New(ctx context.Context, cfg config.Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, deps: deps, store: st, served: make(chan error, 1)}
 	if err := s.build(ctx); err != nil {
-		st.Close()
+		s.Stop(ctx)
 		return nil, err
 	}
 	return s, nil
@@ -113,6 +124,14 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
+	s.events = logEvents(log.With("component", "events"))
+	if s.deps.Events != nil {
+		logged, extra := s.events, s.deps.Events
+		s.events = room.EventsFunc(func(ctx context.Context, e room.Event) { logged.Emit(ctx, e); extra.Emit(ctx, e) })
+	}
+	if err := s.buildMedia(mux, reg); err != nil {
+		return err
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -178,6 +197,15 @@ func (s *Server) Stop(ctx context.Context) error {
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 				s.http.Close()
 			}
+		}
+		if s.signal != nil {
+			s.signal.Close(ctx)
+		}
+		if s.sfu != nil {
+			s.sfu.Close()
+		}
+		if s.relay != nil {
+			s.relay.Close()
 		}
 		if cerr := s.store.Close(); err == nil {
 			err = cerr

@@ -228,15 +228,23 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	}
 	p.log.Debug("track", "mid", mid, "source", spec.Source, "rid", remote.RID(), "codec", remote.Codec().MimeType)
 	go t.readLoop(remote, p.sfu.metrics, p.room.speaker, levelID)
+	go drainRTCP(receiver, remote.RID())
 	if !existing {
-		go drainRTCP(receiver)
 		p.room.publish(t)
 	}
 }
 
-func drainRTCP(r *webrtc.RTPReceiver) {
+// drainRTCP reads the publisher's RTCP for one stream so pion's
+// interceptors process it (sender reports feed the receiver reports).
+func drainRTCP(r *webrtc.RTPReceiver, rid string) {
 	for {
-		if _, _, err := r.ReadRTCP(); err != nil {
+		var err error
+		if rid != "" {
+			_, _, err = r.ReadSimulcastRTCP(rid)
+		} else {
+			_, _, err = r.ReadRTCP()
+		}
+		if err != nil {
 			return
 		}
 	}

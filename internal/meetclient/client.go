@@ -1,0 +1,261 @@
+// Package meetclient is a Go meeting client: it speaks Confer's signaling
+// protocol over WebSocket and sends and receives media with pion/webrtc,
+// publishing real pre-encoded VP8 simulcast and Opus (package media). The
+// signaling tests and the load generator use it.
+package meetclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/confer-video/confer/internal/media"
+)
+
+// Config configures a client.
+type Config struct {
+	// URL is the signaling WebSocket, ws://HOST/_confer/signal.
+	URL      string
+	Room     string
+	JWT      string
+	DeviceID string
+	// Clip is published once joined; nil publishes nothing.
+	Clip *media.Clip
+	// NoSimulcast publishes only the top video layer.
+	NoSimulcast bool
+	// NoAudio, NoVideo leave a kind out.
+	NoAudio, NoVideo bool
+}
+
+// Message is a server message: its type and raw JSON.
+type Message struct {
+	Type string
+	Raw  json.RawMessage
+}
+
+// Decode unmarshals the message into v.
+func (m Message) Decode(v any) error { return json.Unmarshal(m.Raw, v) }
+
+// RefusedError is the server refusing hello or join: the reason code of
+// the error message and the close.
+type RefusedError struct {
+	Code    string
+	Message string
+}
+
+func (e *RefusedError) Error() string { return e.Code + ": " + e.Message }
+
+// Client is one participant.
+type Client struct {
+	cfg   Config
+	conn  *websocket.Conn
+	api   *webrtc.API
+	start time.Time
+
+	msgs    chan Message
+	readErr chan error
+
+	mu         sync.Mutex
+	pub, sub   *webrtc.PeerConnection
+	iceServers []webrtc.ICEServer
+	tracks     map[string]TrackInfo // by mid, from the server's offers
+	remote     map[string]*RemoteStats
+	selfID     string
+	closed     bool
+	firstRTP   time.Time
+	stop       chan struct{}
+	sending    sync.WaitGroup
+}
+
+// TrackInfo says what a subscriber mid carries.
+type TrackInfo struct {
+	Mid           string `json:"mid"`
+	ParticipantID string `json:"participantId"`
+	Source        string `json:"source"`
+	TrackID       string `json:"trackId"`
+}
+
+// Dial connects, sends hello and waits for ready. A refused token returns
+// a *RefusedError with the token's reason code.
+func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	api, err := newAPI()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	conn, _, err := websocket.Dial(ctx, cfg.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("meetclient: dial %s: %w", cfg.URL, err)
+	}
+	conn.SetReadLimit(1 << 20)
+	c := &Client{cfg: cfg, conn: conn, api: api, start: start, msgs: make(chan Message, 4096), readErr: make(chan error, 1),
+		tracks: map[string]TrackInfo{}, remote: map[string]*RemoteStats{}, stop: make(chan struct{})}
+	go c.readLoop()
+	if err := c.Send(ctx, map[string]any{"type": "hello", "v": 1, "room": cfg.Room, "jwt": cfg.JWT, "deviceId": cfg.DeviceID}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if _, err := c.Expect(ctx, "ready"); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func newAPI() (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		return nil, err
+	}
+	var se webrtc.SettingEngine
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+// Send writes one message.
+func (c *Client) Send(ctx context.Context, msg any) error {
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return err
+	}
+	return c.SendRaw(ctx, b)
+}
+
+// SendRaw writes bytes as one text message (tests send garbage with it).
+func (c *Client) SendRaw(ctx context.Context, b []byte) error {
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return c.conn.Write(wctx, websocket.MessageText, b)
+}
+
+func (c *Client) readLoop() {
+	for {
+		_, data, err := c.conn.Read(context.Background())
+		if err != nil {
+			c.readErr <- err
+			close(c.msgs)
+			return
+		}
+		var head struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(data, &head) != nil {
+			continue
+		}
+		m := Message{Type: head.Type, Raw: data}
+		if err := c.handle(m); err != nil {
+			c.msgs <- Message{Type: "clientError", Raw: mustJSON(map[string]string{"error": err.Error()})}
+		}
+		select {
+		case c.msgs <- m:
+		default: // nobody reads; drop rather than stall media negotiation
+		}
+	}
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// Expect returns the next message of one of the given types, skipping
+// others. A server error message (fatal or not) is returned as a
+// *RefusedError, as is the connection closing with a reason.
+func (c *Client) Expect(ctx context.Context, types ...string) (Message, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return Message{}, fmt.Errorf("meetclient: waiting for %v: %w", types, ctx.Err())
+		case m, ok := <-c.msgs:
+			if !ok {
+				err := <-c.readErr
+				c.readErr <- err
+				var ce websocket.CloseError
+				if errors.As(err, &ce) {
+					code, msg := splitReason(ce.Reason)
+					return Message{}, &RefusedError{Code: code, Message: msg}
+				}
+				return Message{}, fmt.Errorf("meetclient: connection ended waiting for %v: %w", types, err)
+			}
+			for _, t := range types {
+				if m.Type == t {
+					return m, nil
+				}
+			}
+			if m.Type == "error" {
+				var e struct{ Code, Message string }
+				m.Decode(&e)
+				return m, &RefusedError{Code: e.Code, Message: e.Message}
+			}
+		}
+	}
+}
+
+func splitReason(r string) (string, string) {
+	for i := 0; i+1 < len(r); i++ {
+		if r[i] == ':' && r[i+1] == ' ' {
+			return r[:i], r[i+2:]
+		}
+	}
+	return r, ""
+}
+
+// Closed returns the close status once the connection has ended.
+func (c *Client) Closed(ctx context.Context) (websocket.StatusCode, string, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return 0, "", ctx.Err()
+		case _, ok := <-c.msgs:
+			if ok {
+				continue
+			}
+			err := <-c.readErr
+			c.readErr <- err
+			var ce websocket.CloseError
+			if errors.As(err, &ce) {
+				return ce.Code, ce.Reason, nil
+			}
+			return -1, "", err
+		}
+	}
+}
+
+// Close leaves and closes everything.
+func (c *Client) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	close(c.stop)
+	pub, sub := c.pub, c.sub
+	c.mu.Unlock()
+	c.sending.Wait()
+	if pub != nil {
+		pub.Close()
+	}
+	if sub != nil {
+		sub.Close()
+	}
+	c.conn.Close(websocket.StatusNormalClosure, "bye")
+}

@@ -1,0 +1,266 @@
+package meetclient
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// JoinOptions are the join message's fields.
+type JoinOptions struct {
+	DisplayName string
+	Password    string
+	AudioMuted  bool
+	VideoMuted  bool
+}
+
+// Participant is a participant as the server describes it.
+type Participant struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Role       string `json:"role"`
+	AudioMuted bool   `json:"audioMuted"`
+	VideoMuted bool   `json:"videoMuted"`
+	HandRaised bool   `json:"handRaised"`
+}
+
+// Joined is the joined message.
+type Joined struct {
+	Self         Participant   `json:"self"`
+	Participants []Participant `json:"participants"`
+	Room         struct {
+		MeetingID string `json:"meetingId"`
+		Lobby     bool   `json:"lobby"`
+	} `json:"room"`
+	ICEServers []struct {
+		URLs       []string `json:"urls"`
+		Username   string   `json:"username"`
+		Credential string   `json:"credential"`
+	} `json:"iceServers"`
+}
+
+// ErrInLobby is returned by Join when the participant waits in the lobby;
+// call WaitAdmitted next.
+var ErrInLobby = fmt.Errorf("meetclient: waiting in the lobby")
+
+// Join sends join and, once in the meeting, starts publishing the clip.
+func (c *Client) Join(ctx context.Context, o JoinOptions) (*Joined, error) {
+	if err := c.Send(ctx, map[string]any{"type": "join", "displayName": o.DisplayName, "password": o.Password,
+		"audioMuted": o.AudioMuted, "videoMuted": o.VideoMuted}); err != nil {
+		return nil, err
+	}
+	m, err := c.Expect(ctx, "joined", "lobby")
+	if err != nil {
+		return nil, err
+	}
+	if m.Type == "lobby" {
+		return nil, ErrInLobby
+	}
+	return c.joined(ctx, m)
+}
+
+// WaitAdmitted waits in the lobby until admitted (joined) or refused.
+func (c *Client) WaitAdmitted(ctx context.Context) (*Joined, error) {
+	m, err := c.Expect(ctx, "joined")
+	if err != nil {
+		return nil, err
+	}
+	return c.joined(ctx, m)
+}
+
+func (c *Client) joined(ctx context.Context, m Message) (*Joined, error) {
+	var j Joined
+	if err := m.Decode(&j); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.selfID = j.Self.ID
+	for _, s := range j.ICEServers {
+		c.iceServers = append(c.iceServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	c.mu.Unlock()
+	if c.cfg.Clip != nil && (!c.cfg.NoAudio || !c.cfg.NoVideo) {
+		if err := c.publish(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &j, nil
+}
+
+// handle runs the negotiation messages as they arrive.
+func (c *Client) handle(m Message) error {
+	switch m.Type {
+	case "offer":
+		var o struct {
+			SDP    string      `json:"sdp"`
+			Tracks []TrackInfo `json:"tracks"`
+		}
+		if err := m.Decode(&o); err != nil {
+			return err
+		}
+		return c.onOffer(o.SDP, o.Tracks)
+	case "answer":
+		var a struct {
+			SDP string `json:"sdp"`
+		}
+		if err := m.Decode(&a); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		pub := c.pub
+		c.mu.Unlock()
+		if pub == nil {
+			return fmt.Errorf("answer without an offer")
+		}
+		return pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP})
+	case "candidate":
+		var cm struct {
+			PC        string                  `json:"pc"`
+			Candidate webrtc.ICECandidateInit `json:"candidate"`
+		}
+		if err := m.Decode(&cm); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		pc := c.sub
+		if cm.PC == "pub" {
+			pc = c.pub
+		}
+		c.mu.Unlock()
+		if pc == nil {
+			return fmt.Errorf("candidate for %s before its description", cm.PC)
+		}
+		return pc.AddICECandidate(cm.Candidate)
+	}
+	return nil
+}
+
+func (c *Client) onOffer(offerSDP string, tracks []TrackInfo) error {
+	c.mu.Lock()
+	for _, t := range tracks {
+		c.tracks[t.Mid] = t
+	}
+	sub := c.sub
+	if sub == nil {
+		var err error
+		sub, err = c.api.NewPeerConnection(webrtc.Configuration{ICEServers: c.iceServers})
+		if err != nil {
+			c.mu.Unlock()
+			return err
+		}
+		sub.OnICECandidate(func(cand *webrtc.ICECandidate) {
+			if cand != nil {
+				c.Send(context.Background(), map[string]any{"type": "candidate", "pc": "sub", "candidate": cand.ToJSON()})
+			}
+		})
+		sub.OnTrack(c.onTrack)
+		c.sub = sub
+	}
+	c.mu.Unlock()
+	if err := sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}); err != nil {
+		return err
+	}
+	answer, err := sub.CreateAnswer(nil)
+	if err != nil {
+		return err
+	}
+	if err := sub.SetLocalDescription(answer); err != nil {
+		return err
+	}
+	return c.Send(context.Background(), map[string]any{"type": "answer", "pc": "sub", "sdp": answer.SDP})
+}
+
+// RemoteStats counts what arrived on one subscribed track.
+type RemoteStats struct {
+	TrackInfo
+	Kind    string
+	Packets int64
+	Bytes   int64
+	Lost    int64 // sequence gaps seen
+	First   time.Time
+	Last    time.Time
+	lastSeq uint16
+	haveSeq bool
+}
+
+func (c *Client) onTrack(remote *webrtc.TrackRemote, rcv *webrtc.RTPReceiver) {
+	mid := ""
+	c.mu.Lock()
+	for _, tr := range c.sub.GetTransceivers() {
+		if tr.Receiver() == rcv {
+			mid = tr.Mid()
+		}
+	}
+	st := &RemoteStats{TrackInfo: c.tracks[mid], Kind: remote.Kind().String()}
+	c.remote[remote.ID()+"/"+mid] = st
+	c.mu.Unlock()
+	go func() {
+		for {
+			if _, _, err := rcv.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 1500)
+	for {
+		n, _, err := remote.Read(buf)
+		if err != nil {
+			return
+		}
+		if n < 12 {
+			continue
+		}
+		seq := uint16(buf[2])<<8 | uint16(buf[3])
+		now := time.Now()
+		c.mu.Lock()
+		if st.Packets == 0 {
+			st.First = now
+			if c.firstRTP.IsZero() {
+				c.firstRTP = now
+			}
+		}
+		if st.haveSeq {
+			if d := seq - st.lastSeq; d > 1 && d < 0x8000 {
+				st.Lost += int64(d - 1)
+			}
+		}
+		if !st.haveSeq || (seq-st.lastSeq) < 0x8000 {
+			st.lastSeq, st.haveSeq = seq, true
+		}
+		st.Packets++
+		st.Bytes += int64(n)
+		st.Last = now
+		c.mu.Unlock()
+	}
+}
+
+// Remote returns a copy of the per-track receive counters.
+func (c *Client) Remote() []RemoteStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]RemoteStats, 0, len(c.remote))
+	for _, st := range c.remote {
+		out = append(out, *st)
+	}
+	return out
+}
+
+// JoinTime is the time from opening the WebSocket to the first remote RTP
+// packet; zero while none arrived.
+func (c *Client) JoinTime() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.firstRTP.IsZero() {
+		return 0
+	}
+	return c.firstRTP.Sub(c.start)
+}
+
+// SelfID is the participant id the server gave.
+func (c *Client) SelfID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.selfID
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/confer-video/confer/internal/relay"
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/sfu"
+	"github.com/confer-video/confer/internal/signal"
+	"github.com/confer-video/confer/web"
+)
+
+// TURNSecretFile holds the generated TURN secret in the data directory.
+const TURNSecretFile = "turn-secret"
+
+// buildMedia starts the SFU, the TURN server and the signaling server, and
+// routes the meeting page and its WebSocket.
+func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error {
+	log := s.deps.Logger
+	s.rooms = room.NewManager(room.Config{Events: s.events, Now: s.deps.Now, Logger: log.With("component", "room")})
+	var err error
+	s.sfu, err = sfu.New(sfu.Config{UDPAddr: s.cfg.MediaUDP(), PublicIPs: s.cfg.RTC.PublicIPs, LoopbackOnly: s.cfg.Loopback(),
+		Logger: log.With("component", "sfu"), Registerer: reg})
+	if err != nil {
+		return err
+	}
+	var iceServers func(string) []signal.ICEServer
+	if !s.cfg.TURN.Disabled {
+		secret, err := s.turnSecret()
+		if err != nil {
+			return err
+		}
+		s.relay, err = relay.New(relay.Config{Listen: s.cfg.TURNListen(), RelayIP: s.cfg.TURNRelayIP(), Secret: secret,
+			AllowedPeers: s.mediaIPs(), Logger: log.With("component", "turn")})
+		if err != nil {
+			return err
+		}
+		iceServers = func(participant string) []signal.ICEServer {
+			urls, user, pass, err := s.relay.Credentials(participant)
+			if err != nil {
+				log.Error("TURN credentials", "err", err)
+				return nil
+			}
+			return []signal.ICEServer{{URLs: urls, Username: user, Credential: pass}}
+		}
+	}
+	s.signal, err = signal.New(signal.Config{Tokens: s.tokens, Tenants: s.tenants, Rooms: s.rooms, SFU: s.sfu,
+		ICEServers: iceServers, Logger: log.With("component", "signal"), Registerer: reg})
+	if err != nil {
+		return err
+	}
+	meet, err := fs.Sub(web.Meet, "meet")
+	if err != nil {
+		return err
+	}
+	page, err := fs.ReadFile(meet, "index.html")
+	if err != nil {
+		return err
+	}
+	mux.Handle("GET /_confer/signal", s.signal)
+	assets := http.StripPrefix("/_meet/", http.FileServerFS(meet))
+	mux.HandleFunc("GET /_meet/{file}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		assets.ServeHTTP(w, r)
+	})
+	servePage := func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer") // the URL carries the token
+		h.Set("X-Content-Type-Options", "nosniff")
+		w.Write(page)
+	}
+	mux.HandleFunc("GET /{tenant}/{room}", servePage)
+	mux.HandleFunc("GET /{room}", func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.PathValue("room"), ".") { // favicon.ico, robots.txt, …
+			http.NotFound(w, r)
+			return
+		}
+		servePage(w, r)
+	})
+	return nil
+}
+
+// mediaIPs are the addresses the SFU can be reached at: what the TURN
+// relay may talk to.
+func (s *Server) mediaIPs() []net.IP {
+	var ips []net.IP
+	for _, p := range s.cfg.RTC.PublicIPs {
+		ips = append(ips, net.ParseIP(p))
+	}
+	if s.cfg.Loopback() {
+		return append(ips, net.IPv4(127, 0, 0, 1))
+	}
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			ips = append(ips, n.IP)
+		}
+	}
+	return ips
+}
+
+func (s *Server) turnSecret() (string, error) {
+	if s.cfg.TURN.Secret != "" {
+		return s.cfg.TURN.Secret, nil
+	}
+	path := filepath.Join(s.cfg.Data, TURNSecretFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("server: read TURN secret: %w", err)
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	secret := hex.EncodeToString(raw)
+	return secret, writeSecret(path, []byte(secret+"\n"))
+}
+
+// logEvents logs room events; webhooks and usage add their consumers here.
+func logEvents(log *slog.Logger) room.Events {
+	return room.EventsFunc(func(ctx context.Context, e room.Event) {
+		args := []any{"type", e.Type, "room", e.Room.Key.String(), "meeting", e.Room.MeetingID}
+		if e.Participant != nil {
+			args = append(args, "participant", e.Participant.ID)
+		}
+		if e.Reason != "" {
+			args = append(args, "reason", e.Reason)
+		}
+		log.InfoContext(ctx, "room event", args...)
+	})
+}

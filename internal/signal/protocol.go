@@ -1,0 +1,153 @@
+package signal
+
+import (
+	"encoding/json"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/sfu"
+)
+
+// Version is the protocol version a client states in hello.
+const Version = 1
+
+// Close codes (RFC 6455 §7.4.2 leaves 4000–4999 to applications). The close
+// reason carries "<code>: <message>", e.g. "tokenExpired: token expired 3m ago".
+const (
+	CloseTokenRefused = 4401 // hello's token was refused
+	CloseForbidden    = 4403 // kicked, denied at the lobby
+	CloseProtocol     = 4400 // too many bad messages, or messages out of order
+	CloseTimeout      = 4408 // no hello/join in time, or pings unanswered
+	CloseFlood        = 4429 // too many messages
+	CloseTooSlow      = 4508 // the client does not read what it is sent
+	CloseNotFound     = 4404 // the room's tenant does not exist
+)
+
+// inbound is every message a client may send; Type says which fields apply.
+type inbound struct {
+	Type string `json:"type"`
+
+	// hello
+	V        int    `json:"v"`
+	Room     string `json:"room"`
+	JWT      string `json:"jwt"`
+	DeviceID string `json:"deviceId"`
+
+	// join
+	DisplayName string `json:"displayName"`
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	AudioMuted  bool   `json:"audioMuted"`
+	VideoMuted  bool   `json:"videoMuted"`
+
+	// offer / answer / candidate
+	SDP       string                   `json:"sdp"`
+	Tracks    []sfu.PublishSpec        `json:"tracks"`
+	PC        sfu.PCKind               `json:"pc"`
+	Candidate *webrtc.ICECandidateInit `json:"candidate"`
+
+	// media
+	ScreenSharing bool `json:"screenSharing"`
+
+	// video: track id → height the subscriber shows it at (0 = hidden)
+	Constraints map[string]int `json:"constraints"`
+
+	// chat
+	Text string `json:"text"`
+	To   string `json:"to"`
+
+	// hand
+	Raised bool `json:"raised"`
+
+	// moderate
+	Action  string `json:"action"`
+	Target  string `json:"target"`
+	Kind    string `json:"kind"`
+	Enabled bool   `json:"enabled"`
+	Subject string `json:"subject"`
+}
+
+// Outbound messages.
+type (
+	readyMsg struct {
+		Type      string          `json:"type"`
+		Room      string          `json:"room"`
+		User      userJSON        `json:"user"`
+		Moderator bool            `json:"moderator"`
+		Features  map[string]bool `json:"features"`
+	}
+	userJSON struct {
+		ID     string `json:"id,omitempty"`
+		Name   string `json:"name,omitempty"`
+		Email  string `json:"email,omitempty"`
+		Avatar string `json:"avatar,omitempty"`
+	}
+	joinedMsg struct {
+		Type            string             `json:"type"`
+		Self            room.Participant   `json:"self"`
+		Room            room.Info          `json:"room"`
+		Participants    []room.Participant `json:"participants"`
+		ICEServers      []ICEServer        `json:"iceServers"`
+		DominantSpeaker string             `json:"dominantSpeaker,omitempty"`
+	}
+	lobbyMsg struct {
+		Type string `json:"type"`
+		Self room.Participant
+	}
+	offerMsg struct {
+		Type   string          `json:"type"`
+		PC     sfu.PCKind      `json:"pc"`
+		SDP    string          `json:"sdp"`
+		Tracks []sfu.TrackInfo `json:"tracks"`
+	}
+	answerMsg struct {
+		Type string     `json:"type"`
+		PC   sfu.PCKind `json:"pc"`
+		SDP  string     `json:"sdp"`
+	}
+	candidateMsg struct {
+		Type      string                  `json:"type"`
+		PC        sfu.PCKind              `json:"pc"`
+		Candidate webrtc.ICECandidateInit `json:"candidate"`
+	}
+	speakerMsg struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	}
+	errorMsg struct {
+		Type    string `json:"type"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		// Fatal means the server closes the connection after this message.
+		Fatal bool `json:"fatal,omitempty"`
+	}
+	typeOnly struct {
+		Type string `json:"type"`
+	}
+)
+
+// ICEServer is an RTCIceServer for the client's RTCPeerConnection.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// encodeNotice renders a room notice as {"type": kind, ...fields}.
+func encodeNotice(n room.Notice) []byte {
+	body, err := json.Marshal(n)
+	if err != nil || len(body) < 2 {
+		body = []byte("{}")
+	}
+	head := `{"type":` + quote(n.Kind())
+	if string(body) == "{}" {
+		return []byte(head + "}")
+	}
+	return append([]byte(head+","), body[1:]...)
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

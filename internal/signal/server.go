@@ -1,0 +1,203 @@
+// Package signal is the WebSocket signaling between the meeting client and
+// the server: one connection per participant, JSON messages of protocol
+// Version. The first message, hello, carries the JWT; nothing else happens
+// until the token package admits it. The session then joins the room
+// (package room) and the media (package sfu) and relays negotiation.
+package signal
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/sfu"
+	"github.com/confer-video/confer/internal/tenant"
+	"github.com/confer-video/confer/internal/token"
+)
+
+// Tenants finds tenants; *tenant.Service implements it.
+type Tenants interface {
+	Get(ctx context.Context, id tenant.ID) (tenant.Tenant, error)
+}
+
+// Config configures the signaling server.
+type Config struct {
+	Tokens  *token.Verifier
+	Tenants Tenants
+	Rooms   *room.Manager
+	SFU     *sfu.SFU
+	// ICEServers returns the STUN/TURN servers (with fresh credentials) for
+	// one participant; nil: none (host candidates only).
+	ICEServers func(participantID string) []ICEServer
+	// MaxMessageBytes bounds one client message; default 64 KiB.
+	MaxMessageBytes int64
+	// HelloTimeout bounds the wait for hello and join; default 30 s.
+	HelloTimeout time.Duration
+	// PingInterval is how often the server pings; default 15 s.
+	PingInterval time.Duration
+	// MessagesPerSecond a client may send on average (burst 4×); default 50.
+	MessagesPerSecond float64
+	Logger            *slog.Logger
+	Registerer        prometheus.Registerer
+}
+
+// Server accepts signaling connections.
+type Server struct {
+	cfg     Config
+	mu      sync.Mutex
+	media   map[string]*mediaRoom // by meeting id
+	all     map[*session]struct{}
+	closed  bool
+	wg      sync.WaitGroup
+	metrics *metrics
+}
+
+// mediaRoom is a conference's SFU room and the sessions in it.
+type mediaRoom struct {
+	sfu      *sfu.Room
+	sessions map[*session]struct{}
+}
+
+type metrics struct {
+	sessions prometheus.Gauge
+	refused  *prometheus.CounterVec
+	messages *prometheus.CounterVec
+}
+
+// New returns a signaling server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Tokens == nil || cfg.Rooms == nil || cfg.SFU == nil || cfg.Tenants == nil {
+		return nil, errors.New("signal: Tokens, Tenants, Rooms and SFU are required")
+	}
+	cfg.MaxMessageBytes = cmp.Or(cfg.MaxMessageBytes, 64<<10)
+	cfg.HelloTimeout = cmp.Or(cfg.HelloTimeout, 30*time.Second)
+	cfg.PingInterval = cmp.Or(cfg.PingInterval, 15*time.Second)
+	cfg.MessagesPerSecond = cmp.Or(cfg.MessagesPerSecond, 50)
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	m := &metrics{
+		sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "confer_signal_sessions", Help: "Open signaling connections."}),
+		refused:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "confer_signal_refused_total", Help: "Joins refused, by reason."}, []string{"reason"}),
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "confer_signal_messages_total", Help: "Client messages, by type."}, []string{"type"}),
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(m.sessions, m.refused, m.messages)
+	}
+	return &Server{cfg: cfg, media: map[string]*mediaRoom{}, all: map[*session]struct{}{}, metrics: m}, nil
+}
+
+// ServeHTTP upgrades the request to a WebSocket and runs the session.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	conn, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return // Accept has answered the request
+	}
+	s.wg.Add(1)
+	defer s.wg.Done()
+	s.metrics.sessions.Inc()
+	defer s.metrics.sessions.Dec()
+	conn.SetReadLimit(s.cfg.MaxMessageBytes)
+	sess := newSession(s, conn)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		conn.Close(websocket.StatusGoingAway, "server shutting down")
+		return
+	}
+	s.all[sess] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.all, sess)
+		s.mu.Unlock()
+	}()
+	sess.run(context.WithoutCancel(r.Context()))
+}
+
+// Close ends every session (clients see 1001 "going away" and reconnect
+// elsewhere) and waits for them until ctx ends.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	for sess := range s.all {
+		sess.close(closeWith(websocket.StatusGoingAway, "server shutting down"))
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// attach adds a session to its conference's media room, creating it.
+func (s *Server) attach(sess *session, info room.Info) *sfu.Room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mr := s.media[info.MeetingID]
+	if mr == nil {
+		mr = &mediaRoom{sessions: map[*session]struct{}{}}
+		id := info.MeetingID
+		mr.sfu = s.cfg.SFU.NewRoom(info.Key.String(), func(speaker string) { s.broadcast(id, speakerMsg{Type: "dominantSpeaker", ID: speaker}) })
+		s.media[info.MeetingID] = mr
+	}
+	mr.sessions[sess] = struct{}{}
+	return mr.sfu
+}
+
+// detach removes a session; the media room closes with its last session.
+func (s *Server) detach(sess *session, meetingID string) {
+	s.mu.Lock()
+	mr := s.media[meetingID]
+	if mr == nil {
+		s.mu.Unlock()
+		return
+	}
+	delete(mr.sessions, sess)
+	last := len(mr.sessions) == 0
+	if last {
+		delete(s.media, meetingID)
+	}
+	s.mu.Unlock()
+	if last {
+		mr.sfu.Close()
+	}
+}
+
+func (s *Server) broadcast(meetingID string, msg any) {
+	s.mu.Lock()
+	mr := s.media[meetingID]
+	var targets []*session
+	if mr != nil {
+		for sess := range mr.sessions {
+			targets = append(targets, sess)
+		}
+	}
+	s.mu.Unlock()
+	for _, sess := range targets {
+		sess.send(msg)
+	}
+}
+
+// closeStatus is a WebSocket close with an application code and reason.
+type closeStatus struct {
+	code   websocket.StatusCode
+	reason string
+}
+
+func closeWith(code websocket.StatusCode, reason string) *closeStatus {
+	if len(reason) > 120 { // a close frame's reason has at most 123 bytes
+		reason = reason[:120]
+	}
+	return &closeStatus{code: code, reason: reason}
+}

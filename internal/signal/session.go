@@ -1,0 +1,640 @@
+package signal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v4"
+	"golang.org/x/time/rate"
+
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/sfu"
+	"github.com/confer-video/confer/internal/tenant"
+	"github.com/confer-video/confer/internal/token"
+)
+
+// maxBadMessages is how many malformed or refused messages a client may send
+// before the server gives up on it.
+const maxBadMessages = 20
+
+// outQueue is how many messages may wait for a slow client.
+const outQueue = 512
+
+type session struct {
+	srv     *Server
+	conn    *websocket.Conn
+	log     *slog.Logger
+	limiter *rate.Limiter
+	out     chan []byte
+	quit    chan struct{}
+
+	closeOnce sync.Once
+	closing   *closeStatus
+	bad       int
+
+	// Set by hello and join, read by the read loop only.
+	claims   *token.Claims
+	key      room.Key
+	deviceID string
+	ms       *room.Membership
+
+	mu        sync.Mutex
+	peer      *sfu.Peer
+	meetingID string
+	left      room.LeaveReason
+}
+
+func newSession(s *Server, conn *websocket.Conn) *session {
+	mps := s.cfg.MessagesPerSecond
+	return &session{
+		srv: s, conn: conn, log: s.cfg.Logger,
+		limiter: rate.NewLimiter(rate.Limit(mps), int(4*mps)),
+		out:     make(chan []byte, outQueue),
+		quit:    make(chan struct{}),
+	}
+}
+
+func (s *session) run(ctx context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.writeLoop(ctx) }()
+	go func() { defer wg.Done(); s.pingLoop(ctx) }()
+	timer := time.AfterFunc(s.srv.cfg.HelloTimeout, func() {
+		s.mu.Lock()
+		joined := s.ms != nil
+		s.mu.Unlock()
+		if !joined {
+			s.close(closeWith(CloseTimeout, "timeout: no hello and join within "+s.srv.cfg.HelloTimeout.String()))
+		}
+	})
+	s.readLoop(ctx)
+	timer.Stop()
+	s.leave(context.WithoutCancel(ctx))
+	s.close(closeWith(websocket.StatusNormalClosure, "bye"))
+	cancel()
+	wg.Wait()
+}
+
+func (s *session) readLoop(ctx context.Context) {
+	for {
+		typ, data, err := s.conn.Read(ctx)
+		if err != nil {
+			s.noteDisconnect(err)
+			return
+		}
+		if !s.limiter.Allow() {
+			s.fail(CloseFlood, "flood", "too many messages; slow down")
+			return
+		}
+		if typ != websocket.MessageText {
+			if s.reject("badRequest", "messages are JSON text") {
+				return
+			}
+			continue
+		}
+		var msg inbound
+		if err := json.Unmarshal(data, &msg); err != nil {
+			if s.reject("badRequest", "message is not JSON: "+err.Error()) {
+				return
+			}
+			continue
+		}
+		s.srv.metrics.messages.WithLabelValues(metricType(msg.Type)).Inc()
+		if done := s.handle(ctx, &msg); done {
+			return
+		}
+	}
+}
+
+// noteDisconnect records why the client went away, for the leave reason.
+func (s *session) noteDisconnect(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.left != "" {
+		return
+	}
+	switch websocket.CloseStatus(err) {
+	case websocket.StatusNormalClosure, websocket.StatusGoingAway:
+		s.left = room.LeftNormally
+	default:
+		s.left = room.LeftUnknown
+	}
+}
+
+// reject answers a bad message with an error; true when the client has sent
+// too many and the session ends.
+func (s *session) reject(code, message string) bool {
+	s.bad++
+	if s.bad > maxBadMessages {
+		s.fail(CloseProtocol, "protocolError", fmt.Sprintf("more than %d bad messages", maxBadMessages))
+		return true
+	}
+	s.send(errorMsg{Type: "error", Code: code, Message: message})
+	return false
+}
+
+// fail sends a fatal error and closes the connection with it.
+func (s *session) fail(code websocket.StatusCode, reason, message string) {
+	s.send(errorMsg{Type: "error", Code: reason, Message: message, Fatal: true})
+	s.close(closeWith(code, reason+": "+message))
+}
+
+// handle runs one message; true ends the session.
+func (s *session) handle(ctx context.Context, m *inbound) bool {
+	switch {
+	case m.Type == "ping":
+		s.send(typeOnly{Type: "pong"})
+		return false
+	case m.Type == "hello":
+		return s.hello(ctx, m)
+	case s.claims == nil:
+		return s.reject("helloFirst", "the first message must be hello")
+	case m.Type == "join":
+		return s.join(ctx, m)
+	case m.Type == "leave":
+		s.mu.Lock()
+		s.left = room.LeftNormally
+		s.mu.Unlock()
+		return true
+	}
+	s.mu.Lock()
+	joined, peer := s.ms != nil, s.peer
+	s.mu.Unlock()
+	if !joined {
+		return s.reject("joinFirst", "join the meeting first")
+	}
+	if peer == nil {
+		return s.reject("notJoined", "you are waiting in the lobby")
+	}
+	if err := s.inMeeting(ctx, peer, m); err != nil {
+		return s.reject(errorCode(err), err.Error())
+	}
+	return false
+}
+
+var errBadRequest = errors.New("bad request")
+
+func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) error {
+	switch m.Type {
+	case "offer":
+		answer, err := peer.HandleOffer(m.SDP, m.Tracks)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		s.send(answerMsg{Type: "answer", PC: sfu.PCPublisher, SDP: answer})
+	case "answer":
+		if err := peer.HandleAnswer(m.SDP); err != nil {
+			return fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+	case "candidate":
+		if m.Candidate == nil {
+			return fmt.Errorf("%w: candidate missing", errBadRequest)
+		}
+		if err := peer.AddCandidate(m.PC, *m.Candidate); err != nil {
+			return fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+	case "restartIce":
+		peer.RestartICE()
+	case "media":
+		if err := s.ms.SetMedia(room.MediaState{AudioMuted: m.AudioMuted, VideoMuted: m.VideoMuted, ScreenSharing: m.ScreenSharing}); err != nil {
+			return err
+		}
+		// A participant who unmutes lifts a moderator's mute (as in Jitsi
+		// without audio moderation).
+		peer.SetSourceMuted(sfu.SourceMic, m.AudioMuted)
+		peer.SetSourceMuted(sfu.SourceCamera, m.VideoMuted)
+	case "video":
+		if len(m.Constraints) > 256 {
+			return fmt.Errorf("%w: too many constraints", errBadRequest)
+		}
+		for id, h := range m.Constraints {
+			peer.SetVideoConstraint(id, h)
+		}
+	case "chat":
+		return s.ms.Chat(ctx, m.To, m.Text)
+	case "hand":
+		return s.ms.RaiseHand(m.Raised)
+	case "name":
+		return s.ms.SetName(m.DisplayName)
+	case "moderate":
+		return s.moderate(ctx, m)
+	default:
+		return fmt.Errorf("%w: unknown message type %q", errBadRequest, truncate(m.Type, 40))
+	}
+	return nil
+}
+
+func (s *session) moderate(ctx context.Context, m *inbound) error {
+	switch m.Action {
+	case "mute":
+		return s.ms.Mute(ctx, m.Target, m.Kind)
+	case "muteAll":
+		return s.ms.MuteAll(ctx, m.Kind)
+	case "kick":
+		return s.ms.Kick(ctx, m.Target)
+	case "grantModerator":
+		return s.ms.GrantModerator(ctx, m.Target)
+	case "lobby":
+		return s.ms.SetLobby(ctx, m.Enabled)
+	case "password":
+		return s.ms.SetPassword(ctx, m.Password)
+	case "subject":
+		return s.ms.SetSubject(ctx, m.Subject)
+	case "admit":
+		return s.ms.Admit(ctx, m.Target)
+	case "deny":
+		return s.ms.Deny(ctx, m.Target)
+	case "end":
+		return s.ms.End(ctx)
+	default:
+		return fmt.Errorf("%w: unknown moderator action %q", errBadRequest, truncate(m.Action, 40))
+	}
+}
+
+func errorCode(err error) string {
+	switch {
+	case errors.Is(err, room.ErrNotModerator):
+		return "notModerator"
+	case errors.Is(err, room.ErrNoParticipant):
+		return "noParticipant"
+	case errors.Is(err, room.ErrInvalid), errors.Is(err, errBadRequest):
+		return "badRequest"
+	default:
+		return "error"
+	}
+}
+
+// hello checks the token for the room; nothing else happens before.
+func (s *session) hello(ctx context.Context, m *inbound) bool {
+	if s.claims != nil {
+		return s.reject("badRequest", "hello was already sent")
+	}
+	if m.V != Version {
+		s.fail(CloseProtocol, "unsupportedVersion", fmt.Sprintf("protocol version %d is not supported; this server speaks %d", m.V, Version))
+		return true
+	}
+	key, err := parseRoom(m.Room)
+	if err != nil {
+		s.refuse("roomInvalid", err.Error(), CloseProtocol)
+		return true
+	}
+	claims, err := s.srv.cfg.Tokens.Verify(ctx, m.JWT, key.String())
+	var te *token.Error
+	switch {
+	case errors.As(err, &te):
+		s.refuse(string(te.Reason), te.Message, CloseTokenRefused)
+		return true
+	case err != nil:
+		s.log.ErrorContext(ctx, "verify token", "err", err)
+		s.refuse("internal", "the server could not check the token; try again", websocket.StatusInternalError)
+		return true
+	}
+	if key.Tenant != "" {
+		if _, err := s.srv.cfg.Tenants.Get(ctx, tenant.ID(key.Tenant)); err != nil {
+			if errors.Is(err, tenant.ErrNotFound) {
+				s.refuse("tenantNotFound", fmt.Sprintf("there is no tenant %q on this server", key.Tenant), CloseNotFound)
+			} else {
+				s.log.ErrorContext(ctx, "look up tenant", "err", err)
+				s.refuse("internal", "the server could not look up the tenant; try again", websocket.StatusInternalError)
+			}
+			return true
+		}
+	}
+	s.claims, s.key = claims, key
+	s.deviceID = truncate(m.DeviceID, 64)
+	s.log = s.log.With("room", key.String())
+	u := claims.User
+	s.send(readyMsg{Type: "ready", Room: key.String(), Moderator: claims.Moderator, Features: claims.Features,
+		User: userJSON{ID: u.ID, Name: u.Name, Email: u.Email, Avatar: u.Avatar}})
+	return false
+}
+
+func (s *session) refuse(reason, message string, code websocket.StatusCode) {
+	s.srv.metrics.refused.WithLabelValues(reason).Inc()
+	s.fail(code, reason, message)
+}
+
+// parseRoom reads "<tenant>/<room>" or a tenant-less "<room>".
+func parseRoom(raw string) (room.Key, error) {
+	tenantID, name, ok := strings.Cut(raw, "/")
+	if !ok {
+		tenantID, name = "", raw
+	}
+	if ok {
+		if _, err := tenant.ParseID(tenantID); err != nil {
+			return room.Key{}, fmt.Errorf("%q is not a tenant id: the meeting link is /<tenant>/<room>", truncate(tenantID, 60))
+		}
+	}
+	if err := checkRoomName(name); err != nil {
+		return room.Key{}, err
+	}
+	return room.NewKey(tenantID, name), nil
+}
+
+// checkRoomName accepts 1 to 128 printable characters without / ? # or spaces.
+func checkRoomName(name string) error {
+	n := utf8.RuneCountInString(name)
+	if n == 0 || n > 128 || !utf8.ValidString(name) {
+		return fmt.Errorf("a room name has 1 to 128 characters")
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("/?#\\", r)
+	}); i >= 0 {
+		return fmt.Errorf("room name %q contains %q", truncate(name, 60), name[i:i+1])
+	}
+	return nil
+}
+
+// join enters the room (or its lobby).
+func (s *session) join(ctx context.Context, m *inbound) bool {
+	s.mu.Lock()
+	already := s.ms != nil
+	s.mu.Unlock()
+	if already {
+		return s.reject("badRequest", "already joined")
+	}
+	c := s.claims
+	name := strings.TrimSpace(m.DisplayName)
+	if name == "" {
+		name = c.User.Name
+	}
+	if name == "" {
+		name = "Guest"
+	}
+	if utf8.RuneCountInString(name) > 100 {
+		name = string([]rune(name)[:100])
+	}
+	email := c.User.Email
+	if email == "" {
+		email = truncate(strings.TrimSpace(m.Email), 200)
+	}
+	role := room.RoleParticipant
+	if c.Moderator {
+		role = room.RoleModerator
+	}
+	s.mu.Lock() // held until s.ms is set: an Admitted notice waits for it
+	ms, err := s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{
+		Key: s.key,
+		Participant: room.Participant{
+			UserID: c.User.ID, Name: name, Email: email, Avatar: c.User.Avatar, Group: c.Group, DeviceID: s.deviceID,
+			KeyID: c.KeyID, Role: role, Features: c.Features, HiddenFromRecorder: c.User.HiddenFromRecorder,
+			AudioMuted: m.AudioMuted, VideoMuted: m.VideoMuted,
+		},
+		Password: m.Password, LobbyBypass: c.LobbyBypass, Conn: s,
+	})
+	if err == nil {
+		s.ms = ms
+	}
+	s.mu.Unlock()
+	switch {
+	case errors.Is(err, room.ErrPasswordRequired):
+		s.send(errorMsg{Type: "error", Code: "passwordRequired", Message: err.Error()})
+		return false
+	case errors.Is(err, room.ErrPasswordWrong):
+		s.send(errorMsg{Type: "error", Code: "passwordWrong", Message: err.Error()})
+		return false
+	case errors.Is(err, room.ErrFull):
+		s.fail(CloseForbidden, "roomFull", err.Error())
+		return true
+	case err != nil:
+		s.log.ErrorContext(ctx, "join", "err", err)
+		s.fail(websocket.StatusInternalError, "internal", "could not join the meeting")
+		return true
+	}
+	if ms.InLobby() {
+		self, _ := ms.Self()
+		s.send(lobbyMsg{Type: "lobby", Self: self})
+		return false
+	}
+	return s.joinMedia(ctx)
+}
+
+// joinMedia connects the admitted participant's media and sends joined.
+func (s *session) joinMedia(ctx context.Context) bool {
+	s.mu.Lock()
+	ms := s.ms
+	if ms == nil || s.peer != nil {
+		s.mu.Unlock()
+		return false
+	}
+	self, ok := ms.Self()
+	if !ok {
+		s.mu.Unlock()
+		return true
+	}
+	info, participants := ms.Room().Snapshot()
+	sfuRoom := s.srv.attach(s, info)
+	s.meetingID = info.MeetingID
+	var ice []ICEServer
+	if f := s.srv.cfg.ICEServers; f != nil {
+		ice = f(self.ID)
+	}
+	s.send(joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
+		DominantSpeaker: sfuRoom.DominantSpeaker()})
+	peer, err := sfuRoom.Join(self.ID, s)
+	if err != nil {
+		s.mu.Unlock()
+		s.log.ErrorContext(ctx, "join media", "err", err)
+		s.fail(websocket.StatusInternalError, "internal", "could not connect media")
+		return true
+	}
+	s.peer = peer
+	s.mu.Unlock()
+	s.log.InfoContext(ctx, "joined", "participant", self.ID, "meeting", info.MeetingID, "moderator", self.Moderator())
+	return false
+}
+
+// leave takes the participant out of the room and its media.
+func (s *session) leave(ctx context.Context) {
+	s.mu.Lock()
+	peer, meetingID, reason := s.peer, s.meetingID, s.left
+	s.peer = nil
+	s.mu.Unlock()
+	if reason == "" {
+		reason = room.LeftUnknown
+	}
+	s.mu.Lock()
+	ms := s.ms
+	s.mu.Unlock()
+	if ms != nil {
+		ms.Leave(ctx, reason)
+	}
+	if peer != nil {
+		peer.Close()
+	}
+	if meetingID != "" {
+		s.srv.detach(s, meetingID)
+	}
+}
+
+// Notify implements room.Conn: the notice goes to the client, and the
+// notices that change this session act on it in another goroutine, outside
+// the room's lock (Notify itself never takes the session's lock).
+func (s *session) Notify(n room.Notice) {
+	s.sendRaw(encodeNotice(n))
+	switch n.(type) {
+	case room.Admitted, room.RemoteMute, room.Kicked, room.Denied, room.Ended:
+		go s.act(n)
+	}
+}
+
+func (s *session) act(n room.Notice) {
+	switch n := n.(type) {
+	case room.Admitted:
+		if s.joinMedia(context.Background()) {
+			s.close(closeWith(websocket.StatusInternalError, "internal: could not connect media"))
+		}
+	case room.RemoteMute:
+		s.mu.Lock()
+		peer := s.peer
+		s.mu.Unlock()
+		if peer != nil {
+			src := sfu.SourceMic
+			if n.Media == "video" {
+				src = sfu.SourceCamera
+			}
+			peer.SetSourceMuted(src, true)
+		}
+	case room.Kicked:
+		s.setLeft(room.LeftKicked)
+		s.close(closeWith(CloseForbidden, "kicked: a moderator removed you from the meeting"))
+	case room.Denied:
+		s.setLeft(room.LeftKicked)
+		s.close(closeWith(CloseForbidden, "denied: a moderator did not let you in"))
+	case room.Ended:
+		s.setLeft(room.LeftMeetingEnded)
+		s.close(closeWith(websocket.StatusNormalClosure, "ended: the meeting has ended"))
+	}
+}
+
+func (s *session) setLeft(r room.LeaveReason) {
+	s.mu.Lock()
+	s.left = r
+	s.mu.Unlock()
+}
+
+// SubscriberOffer implements sfu.Signaler.
+func (s *session) SubscriberOffer(sdp string, tracks []sfu.TrackInfo) {
+	if tracks == nil {
+		tracks = []sfu.TrackInfo{}
+	}
+	s.send(offerMsg{Type: "offer", PC: sfu.PCSubscriber, SDP: sdp, Tracks: tracks})
+}
+
+// Candidate implements sfu.Signaler.
+func (s *session) Candidate(pc sfu.PCKind, c webrtc.ICECandidateInit) {
+	s.send(candidateMsg{Type: "candidate", PC: pc, Candidate: c})
+}
+
+// ConnectionState implements sfu.Signaler.
+func (s *session) ConnectionState(pc sfu.PCKind, state webrtc.PeerConnectionState) {
+	s.log.Debug("connection state", "pc", pc, "state", state.String())
+}
+
+func (s *session) send(msg any) {
+	b, err := json.Marshal(msg)
+	if err != nil {
+		s.log.Error("encode message", "err", err)
+		return
+	}
+	s.sendRaw(b)
+}
+
+// sendRaw queues a message; a client that lets the queue fill is dropped.
+func (s *session) sendRaw(b []byte) {
+	select {
+	case <-s.quit:
+	case s.out <- b:
+	default:
+		s.close(closeWith(CloseTooSlow, "tooSlow: the client does not read its messages"))
+	}
+}
+
+// close ends the connection once, after the queued messages are written.
+func (s *session) close(cs *closeStatus) {
+	s.closeOnce.Do(func() {
+		s.closing = cs
+		close(s.quit)
+	})
+}
+
+func (s *session) writeLoop(ctx context.Context) {
+	write := func(b []byte) bool {
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return s.conn.Write(wctx, websocket.MessageText, b) == nil
+	}
+	for {
+		select {
+		case b := <-s.out:
+			if !write(b) {
+				s.close(closeWith(CloseTooSlow, "write failed"))
+			}
+		case <-s.quit:
+			for {
+				select {
+				case b := <-s.out:
+					if !write(b) {
+						s.conn.CloseNow()
+						return
+					}
+				default:
+					s.conn.Close(s.closing.code, s.closing.reason)
+					return
+				}
+			}
+		}
+	}
+}
+
+func (s *session) pingLoop(ctx context.Context) {
+	t := time.NewTicker(s.srv.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.quit:
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := s.conn.Ping(pctx)
+			cancel()
+			if err != nil && ctx.Err() == nil {
+				s.close(closeWith(CloseTimeout, "timeout: the client stopped answering pings"))
+				s.conn.CloseNow()
+				return
+			}
+		}
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+var knownTypes = map[string]bool{
+	"hello": true, "join": true, "leave": true, "ping": true, "offer": true, "answer": true, "candidate": true,
+	"restartIce": true, "media": true, "video": true, "chat": true, "hand": true, "name": true, "moderate": true,
+}
+
+func metricType(t string) string {
+	if knownTypes[t] {
+		return t
+	}
+	return "other"
+}
