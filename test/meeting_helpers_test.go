@@ -84,7 +84,9 @@ func (f *tenantFixture) token(t *testing.T, room, name string, moderator bool, m
 	return jwt
 }
 
-func (s *testServer) wsURL() string { return "ws" + strings.TrimPrefix(s.URL, "http") + "/_confer/signal" }
+func (s *testServer) wsURL() string {
+	return "ws" + strings.TrimPrefix(s.URL, "http") + "/_confer/signal"
+}
 
 // dial connects a Go meeting client; it is closed when the test ends.
 func (s *testServer) dial(t *testing.T, room, jwt string, c *media.Clip) (*meetclient.Client, error) {

@@ -184,6 +184,9 @@ func (s *Server) URL() string {
 	return "http://" + cmp.Or(s.Addr(), s.cfg.Listen)
 }
 
+// Rooms returns the live meetings of this node.
+func (s *Server) Rooms() []room.Info { return s.rooms.Rooms() }
+
 // Demo returns the demo tenant created on the first start, or nil.
 func (s *Server) Demo() *Demo { return s.demo }
 

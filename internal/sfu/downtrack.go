@@ -35,6 +35,8 @@ type downTrack struct {
 	lastTS   uint32
 	lastSent time.Time
 	hdr      rtp.Header
+	// lastKeyReq is when this track last asked for a keyframe it waits for.
+	lastKeyReq time.Time
 	// maxHeight is the size the subscriber shows the video at; 0 = unknown.
 	maxHeight int
 	hidden    bool
@@ -113,8 +115,22 @@ func (d *downTrack) forward(layer int, pkt *rtp.Packet, keyframe bool, now time.
 		return
 	}
 	if layer != d.current {
-		if layer != d.target || (d.track.kind == webrtc.RTPCodecTypeVideo && !keyframe) {
+		if layer != d.target {
 			d.mu.Unlock()
+			return
+		}
+		if d.track.kind == webrtc.RTPCodecTypeVideo && !keyframe {
+			// Waiting for a keyframe on the target layer: ask again now and
+			// then, as an earlier request may have been answered before this
+			// track was bound, or lost.
+			ask := now.Sub(d.lastKeyReq) >= keyframeRetry
+			if ask {
+				d.lastKeyReq = now
+			}
+			d.mu.Unlock()
+			if ask {
+				d.track.requestKeyframe(layer)
+			}
 			return
 		}
 		d.switchTo(layer, pkt, now)
@@ -156,6 +172,10 @@ func (d *downTrack) switchTo(layer int, pkt *rtp.Packet, now time.Time) {
 	d.current = layer
 	d.switchAt = pkt.SequenceNumber
 }
+
+// keyframeRetry is how often a downtrack waiting to switch layers asks the
+// publisher for a keyframe again.
+const keyframeRetry = 500 * time.Millisecond
 
 // seqBefore reports whether a comes before b in RTP sequence-number order.
 func seqBefore(a, b uint16) bool { return a != b && b-a < 0x8000 }

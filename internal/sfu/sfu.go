@@ -116,7 +116,6 @@ func (s *SFU) Close() error {
 	return s.conn.Close()
 }
 
-
 // codecs are what Confer forwards: VP8 (simulcast) and Opus (with DTX).
 func registerCodecs(m *webrtc.MediaEngine) error {
 	videoFB := []webrtc.RTCPFeedback{

@@ -1,0 +1,219 @@
+// Connection: the signaling WebSocket and the two RTCPeerConnections of one
+// participant (publisher: we offer our tracks; subscriber: the server offers
+// everyone else's). Events are delivered to the onEvent callback.
+
+const SIMULCAST = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 600_000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 2_000_000 },
+];
+
+export class Connection {
+  constructor({ room, jwt, deviceId, onEvent }) {
+    this.room = room;
+    this.jwt = jwt;
+    this.deviceId = deviceId;
+    this.onEvent = onEvent;
+    this.pub = null;
+    this.sub = null;
+    this.iceServers = [];
+    this.tracksByMid = new Map();
+    this.activeTracks = new Set();
+    this.senders = {}; // source → RTCRtpTransceiver
+    this.pubChain = Promise.resolve();
+    this.pendingAnswer = null;
+    this.pendingCandidates = { pub: [], sub: [] };
+    this.closedByUs = false;
+  }
+
+  // open connects and sends hello; resolves with ready, rejects with the
+  // refusal {code, message}.
+  open() {
+    return new Promise((resolve, reject) => {
+      const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      const ws = new WebSocket(`${proto}//${location.host}/_confer/signal`);
+      this.ws = ws;
+      let ready = false;
+      ws.onopen = () => this.send({ type: 'hello', v: 1, room: this.room, jwt: this.jwt, deviceId: this.deviceId });
+      ws.onmessage = (ev) => {
+        let msg;
+        try { msg = JSON.parse(ev.data); } catch { return; }
+        if (!ready) {
+          if (msg.type === 'ready') { ready = true; resolve(msg); return; }
+          if (msg.type === 'error') { reject({ code: msg.code, message: msg.message }); return; }
+        }
+        this.handle(msg).catch((e) => console.error('confer:', msg.type, e));
+      };
+      ws.onclose = (ev) => {
+        if (!ready) {
+          const [code, ...rest] = (ev.reason || 'connectionFailed: could not reach the server').split(': ');
+          reject({ code, message: rest.join(': ') });
+        }
+        this.onEvent('closed', { code: ev.code, reason: ev.reason, byUs: this.closedByUs });
+      };
+    });
+  }
+
+  send(msg) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  async handle(msg) {
+    switch (msg.type) {
+      case 'joined':
+        this.iceServers = msg.iceServers || [];
+        break;
+      case 'offer':
+        await this.onSubscriberOffer(msg);
+        return;
+      case 'answer':
+        if (this.pendingAnswer) this.pendingAnswer(msg.sdp);
+        return;
+      case 'candidate': {
+        const pc = msg.pc === 'pub' ? this.pub : this.sub;
+        if (!pc || !pc.remoteDescription) { this.pendingCandidates[msg.pc].push(msg.candidate); return; }
+        await pc.addIceCandidate(msg.candidate);
+        return;
+      }
+    }
+    this.onEvent(msg.type, msg);
+  }
+
+  newPC(kind) {
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle' });
+    pc.onicecandidate = (e) => { if (e.candidate) this.send({ type: 'candidate', pc: kind, candidate: e.candidate.toJSON() }); };
+    pc.onconnectionstatechange = () => {
+      this.onEvent('connectionState', { pc: kind, state: pc.connectionState });
+      if (pc.connectionState === 'failed') this.restartIce(kind);
+    };
+    return pc;
+  }
+
+  restartIce(kind) {
+    if (kind === 'sub') this.send({ type: 'restartIce' });
+    else this.negotiate({ iceRestart: true });
+  }
+
+  async flushCandidates(kind, pc) {
+    for (const c of this.pendingCandidates[kind].splice(0)) await pc.addIceCandidate(c);
+  }
+
+  async onSubscriberOffer(msg) {
+    if (!this.sub) {
+      this.sub = this.newPC('sub');
+      this.sub.ontrack = (ev) => {
+        const info = this.tracksByMid.get(ev.transceiver.mid);
+        if (!info) return;
+        this.onEvent('track', { ...info, track: ev.track });
+      };
+    }
+    const previous = this.activeTracks;
+    this.activeTracks = new Set();
+    for (const t of msg.tracks) {
+      this.tracksByMid.set(t.mid, t);
+      this.activeTracks.add(t.trackId);
+    }
+    await this.sub.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+    await this.flushCandidates('sub', this.sub);
+    const answer = await this.sub.createAnswer();
+    await this.sub.setLocalDescription(answer);
+    this.send({ type: 'answer', pc: 'sub', sdp: answer.sdp });
+    for (const id of previous) if (!this.activeTracks.has(id)) this.onEvent('trackRemoved', { trackId: id });
+    // A track re-used on a mid after renegotiation fires no new ontrack.
+    for (const tr of this.sub.getTransceivers()) {
+      const info = this.tracksByMid.get(tr.mid);
+      if (info && this.activeTracks.has(info.trackId) && !previous.has(info.trackId) && tr.receiver.track) {
+        this.onEvent('track', { ...info, track: tr.receiver.track });
+      }
+    }
+  }
+
+  // publish starts sending the microphone and camera tracks of stream.
+  async publish(stream, { simulcast = true } = {}) {
+    if (!this.pub) this.pub = this.newPC('pub');
+    const audio = stream.getAudioTracks()[0];
+    const video = stream.getVideoTracks()[0];
+    if (audio && !this.senders.mic) {
+      this.senders.mic = this.pub.addTransceiver(audio, { direction: 'sendonly', streams: [stream] });
+    }
+    if (video && !this.senders.camera) {
+      const init = { direction: 'sendonly', streams: [stream] };
+      if (simulcast) init.sendEncodings = SIMULCAST;
+      this.senders.camera = this.pub.addTransceiver(video, init);
+    }
+    await this.negotiate();
+  }
+
+  async startScreen(track) {
+    if (!this.pub) this.pub = this.newPC('pub');
+    this.senders.screen = this.pub.addTransceiver(track, { direction: 'sendonly' });
+    await this.negotiate();
+  }
+
+  async stopScreen() {
+    const tr = this.senders.screen;
+    if (!tr) return;
+    delete this.senders.screen;
+    tr.sender.track?.stop();
+    tr.stop();
+    await this.negotiate();
+  }
+
+  async replaceTrack(source, track) {
+    const tr = this.senders[source];
+    if (tr) await tr.sender.replaceTrack(track);
+  }
+
+  // negotiate sends a publisher offer; offers run one at a time.
+  negotiate(opts = {}) {
+    this.pubChain = this.pubChain.then(() => this.doNegotiate(opts)).catch((e) => console.error('confer: negotiate', e));
+    return this.pubChain;
+  }
+
+  async doNegotiate(opts) {
+    const offer = await this.pub.createOffer(opts);
+    await this.pub.setLocalDescription(offer);
+    const tracks = [];
+    for (const [source, tr] of Object.entries(this.senders)) {
+      if (!tr.mid) continue;
+      const s = tr.sender.track?.getSettings?.() || {};
+      tracks.push({ mid: tr.mid, source, height: s.height || 0 });
+    }
+    const answered = new Promise((resolve, reject) => {
+      this.pendingAnswer = resolve;
+      setTimeout(() => reject(new Error('no answer from the server')), 15000);
+    });
+    this.send({ type: 'offer', sdp: offer.sdp, tracks });
+    const sdp = await answered;
+    this.pendingAnswer = null;
+    await this.pub.setRemoteDescription({ type: 'answer', sdp });
+    await this.flushCandidates('pub', this.pub);
+  }
+
+  async stats() {
+    const out = { inbound: [], outbound: [] };
+    for (const [name, pc] of [['sub', this.sub], ['pub', this.pub]]) {
+      if (!pc) continue;
+      const report = await pc.getStats();
+      report.forEach((s) => {
+        if (s.type === 'inbound-rtp') {
+          const info = [...this.tracksByMid.values()].find((t) => t.mid === s.mid) || {};
+          out.inbound.push({ kind: s.kind, mid: s.mid, packets: s.packetsReceived, bytes: s.bytesReceived,
+            frameHeight: s.frameHeight, participantId: info.participantId, source: info.source, pc: name });
+        }
+        if (s.type === 'outbound-rtp') {
+          out.outbound.push({ kind: s.kind, rid: s.rid, ssrc: s.ssrc, packets: s.packetsSent, frameHeight: s.frameHeight, pli: s.pliCount, nack: s.nackCount, keyframes: s.keyFramesEncoded, pc: name });
+        }
+      });
+    }
+    return out;
+  }
+
+  close() {
+    this.closedByUs = true;
+    this.send({ type: 'leave' });
+    this.pub?.close();
+    this.sub?.close();
+    try { this.ws?.close(1000, 'left'); } catch { /* already closed */ }
+  }
+}
