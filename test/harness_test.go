@@ -7,13 +7,16 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/config"
+	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/server"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/store/storetest"
@@ -27,12 +30,39 @@ type testServer struct {
 	URL    string
 	Client *client.Client
 	Out    *bytes.Buffer
+	Events *eventLog
+}
+
+// eventLog records the room events a server emits.
+type eventLog struct {
+	mu     sync.Mutex
+	events []room.Event
+}
+
+func (l *eventLog) Emit(_ context.Context, e room.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, e)
+}
+
+// find returns the events of a type.
+func (l *eventLog) find(t room.EventType) []room.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []room.Event
+	for _, e := range l.events {
+		if e.Type == t {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // startServer runs a server on a free loopback port against a fresh
 // database of the given dialect.
 func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) *testServer {
 	t.Helper()
+	logs := newTestWriter(t)
 	sc := storetest.Config(t, d)
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
@@ -48,8 +78,10 @@ func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) 
 		m(&cfg)
 	}
 	out := &bytes.Buffer{}
+	events := &eventLog{}
 	ctx := context.Background()
-	srv, err := server.New(ctx, cfg, server.Deps{Out: out, KeyBits: 2048})
+	srv, err := server.New(ctx, cfg, server.Deps{Out: out, KeyBits: 2048, Events: events,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
@@ -62,7 +94,30 @@ func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) 
 		srv.Stop(ctx)
 	})
 	url := "http://" + srv.Addr()
-	return &testServer{Server: srv, URL: url, Out: out, Client: &client.Client{BaseURL: url, Token: adminToken}}
+	return &testServer{Server: srv, URL: url, Out: out, Events: events, Client: &client.Client{BaseURL: url, Token: adminToken}}
+}
+
+// testWriter sends server logs to the test log, so they show only for
+// failing tests (and with -v); writes after the test ended are dropped.
+type testWriter struct {
+	t    *testing.T
+	mu   sync.Mutex
+	done bool
+}
+
+func newTestWriter(t *testing.T) *testWriter {
+	w := &testWriter{t: t}
+	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() }) // registered first, runs last
+	return w
+}
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
 }
 
 // call sends a request with the admin token and returns status and body.

@@ -2,6 +2,8 @@ package test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"crypto/rsa"
 	"os"
 	"os/exec"
@@ -93,7 +95,7 @@ func (s *testServer) dial(t *testing.T, room, jwt string, c *media.Clip) (*meetc
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cl, err := meetclient.Dial(ctx, meetclient.Config{URL: s.wsURL(), Room: room, JWT: jwt, DeviceID: "dev-" + jwt[len(jwt)-8:], Clip: c})
+	cl, err := meetclient.Dial(ctx, meetclient.Config{URL: s.wsURL(), Room: room, JWT: jwt, DeviceID: fmt.Sprintf("dev-%d", time.Now().UnixNano()), Clip: c})
 	if err != nil {
 		return nil, err
 	}
@@ -130,4 +132,9 @@ func receivesFrom(c *meetclient.Client, ids []string, min int64) bool {
 		}
 	}
 	return true
+}
+
+// asRefused is errors.As for *meetclient.RefusedError.
+func asRefused(err error, target **meetclient.RefusedError) bool {
+	return errors.As(err, target)
 }

@@ -300,6 +300,10 @@ func (s *session) hello(ctx context.Context, m *inbound) bool {
 		s.refuse("internal", "the server could not check the token; try again", websocket.StatusInternalError)
 		return true
 	}
+	if key.Tenant != "" && claims.Mode == token.ModeAnonymous {
+		s.refuse(string(token.ReasonTokenMissing), "a token is required for the rooms of a tenant; only rooms without a tenant admit guests", CloseTokenRefused)
+		return true
+	}
 	if key.Tenant != "" {
 		if _, err := s.srv.cfg.Tenants.Get(ctx, tenant.ID(key.Tenant)); err != nil {
 			if errors.Is(err, tenant.ErrNotFound) {

@@ -79,7 +79,7 @@ function stopLocal() {
 async function connect() {
   show('loading');
   if (!params.room) { refused('roomInvalid', 'The link names no meeting room.'); return; }
-  const conn = new Connection({ room: params.room, jwt: params.jwt, deviceId: deviceId(), onEvent });
+  const conn = newConnection();
   state.conn = conn;
   try {
     state.ready = await conn.open();
@@ -231,8 +231,15 @@ function onClosed({ code, reason, byUs }) {
   setTimeout(reconnect, delay);
 }
 
+// newConnection makes the signaling connection; config.iceTransportPolicy
+// "relay" sends all media through the TURN server.
+function newConnection() {
+  return new Connection({ room: params.room, jwt: params.jwt, deviceId: deviceId(), onEvent,
+    iceTransportPolicy: cfg.iceTransportPolicy === 'relay' ? 'relay' : 'all' });
+}
+
 async function reconnect() {
-  const conn = new Connection({ room: params.room, jwt: params.jwt, deviceId: deviceId(), onEvent });
+  const conn = newConnection();
   state.conn = conn;
   try {
     state.ready = await conn.open();

@@ -9,7 +9,8 @@ const SIMULCAST = [
 ];
 
 export class Connection {
-  constructor({ room, jwt, deviceId, onEvent }) {
+  constructor({ room, jwt, deviceId, onEvent, iceTransportPolicy = 'all' }) {
+    this.iceTransportPolicy = iceTransportPolicy;
     this.room = room;
     this.jwt = jwt;
     this.deviceId = deviceId;
@@ -80,7 +81,7 @@ export class Connection {
   }
 
   newPC(kind) {
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle' });
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle', iceTransportPolicy: this.iceTransportPolicy });
     pc.onicecandidate = (e) => { if (e.candidate) this.send({ type: 'candidate', pc: kind, candidate: e.candidate.toJSON() }); };
     pc.onconnectionstatechange = () => {
       this.onEvent('connectionState', { pc: kind, state: pc.connectionState });
