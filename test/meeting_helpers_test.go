@@ -2,9 +2,9 @@ package test
 
 import (
 	"context"
+	"crypto/rsa"
 	"errors"
 	"fmt"
-	"crypto/rsa"
 	"os"
 	"os/exec"
 	"strings"
