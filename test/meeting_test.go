@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/confer-video/confer/internal/meetclient"
+	roompkg "github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -53,6 +54,71 @@ func TestThreePartyMeeting(t *testing.T) {
 		}
 		if cl.JoinTime() <= 0 {
 			t.Errorf("client %d: no join time", i)
+		}
+	}
+}
+
+// TestDominantSpeakerAndEvents: the participant whose audio carries speech
+// levels becomes the dominant speaker for everyone; the room's life is
+// reported as events (created, joined, chat, left, destroyed) with one
+// meeting id.
+func TestDominantSpeakerAndEvents(t *testing.T) {
+	t.Parallel()
+	c := clip(t)
+	s := startServer(t, store.DialectSQLite, noDemo)
+	f := newTenant(t, s)
+	room := f.ID + "/talk"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	speaker, err := s.dial(t, room, f.token(t, "talk", "Speaker", false), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sj, err := speaker.Join(ctx, meetclient.JoinOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener, err := s.dial(t, room, f.token(t, "talk", "Listener", false), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := listener.Join(ctx, meetclient.JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := listener.Expect(ctx, "dominantSpeaker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds struct{ ID string }
+	m.Decode(&ds)
+	if ds.ID != sj.Self.ID {
+		t.Errorf("dominant speaker %q, want the speaker %q", ds.ID, sj.Self.ID)
+	}
+	if err := listener.Send(ctx, map[string]any{"type": "chat", "text": "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := speaker.Expect(ctx, "chat"); err != nil {
+		t.Fatal(err)
+	}
+	listener.Close()
+	speaker.Close()
+	eventually(t, 10*time.Second, "room destroyed", func() bool { return len(s.Events.find("ROOM_DESTROYED")) == 1 })
+	want := map[string]int{"ROOM_CREATED": 1, "PARTICIPANT_JOINED": 2, "CHAT_MESSAGE": 1, "PARTICIPANT_LEFT": 2, "ROOM_DESTROYED": 1}
+	meeting := s.Events.find("ROOM_CREATED")[0].Room.MeetingID
+	for typ, n := range want {
+		evs := s.Events.find(roompkg.EventType(typ))
+		if len(evs) != n {
+			t.Errorf("%s: %d events, want %d", typ, len(evs), n)
+		}
+		for _, e := range evs {
+			if e.Room.MeetingID != meeting || e.Room.Key.String() != room {
+				t.Errorf("%s: meeting %s room %s, want %s %s", typ, e.Room.MeetingID, e.Room.Key, meeting, room)
+			}
+		}
+	}
+	for _, e := range s.Events.find("PARTICIPANT_LEFT") {
+		if e.Reason != "left" {
+			t.Errorf("PARTICIPANT_LEFT reason %q, want left", e.Reason)
 		}
 	}
 }
