@@ -122,3 +122,73 @@ func TestDominantSpeakerAndEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulcastFollowsTileSize: a subscriber that shows a video small gets
+// the low simulcast layer, shown large the full layer; the switches happen
+// on keyframes with no gap in the sequence numbers it receives.
+func TestSimulcastFollowsTileSize(t *testing.T) {
+	t.Parallel()
+	c := clip(t)
+	s := startServer(t, store.DialectSQLite, noDemo)
+	f := newTenant(t, s)
+	room := f.ID + "/layers"
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	pub, err := s.dial(t, room, f.token(t, "layers", "Pub", false), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pj, err := pub.Join(ctx, meetclient.JoinOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.dial(t, room, f.token(t, "layers", "Sub", false), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.Join(ctx, meetclient.JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "video", func() bool { return receivesFrom(sub, []string{pj.Self.ID}, 30) })
+	var video meetclient.RemoteStats
+	for _, r := range sub.Remote() {
+		if r.Kind == "video" {
+			video = r
+		}
+	}
+	// rate measures the video bitrate the subscriber receives over 2 s.
+	rate := func() float64 {
+		bytes := func() int64 {
+			for _, r := range sub.Remote() {
+				if r.TrackID == video.TrackID {
+					return r.Bytes
+				}
+			}
+			return 0
+		}
+		b0 := bytes()
+		time.Sleep(2 * time.Second)
+		return float64(bytes()-b0) * 8 / 2
+	}
+	show := func(height int) {
+		if err := sub.Send(ctx, map[string]any{"type": "video", "constraints": map[string]int{video.TrackID: height}}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second) // the next keyframe (every second in the clip) switches the layer
+	}
+	show(720)
+	high := rate()
+	show(120)
+	low := rate()
+	show(0)
+	hidden := rate()
+	t.Logf("received video: %.0f bit/s at 720p, %.0f at 120p, %.0f hidden", high, low, hidden)
+	if high < 1_000_000 || low > 400_000 || low < 50_000 || hidden > 20_000 {
+		t.Errorf("received video: %.0f bit/s at 720p, %.0f at 120p, %.0f hidden; want >1 Mbit/s, 50–400 kbit/s, ~0", high, low, hidden)
+	}
+	for _, r := range sub.Remote() {
+		if r.TrackID == video.TrackID && r.Lost > 0 {
+			t.Errorf("layer switches left %d sequence gaps", r.Lost)
+		}
+	}
+}
