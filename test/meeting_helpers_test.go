@@ -138,3 +138,17 @@ func receivesFrom(c *meetclient.Client, ids []string, min int64) bool {
 func asRefused(err error, target **meetclient.RefusedError) bool {
 	return errors.As(err, target)
 }
+
+// join dials and joins the room, failing the test on error.
+func (s *testServer) join(ctx context.Context, t *testing.T, room, jwt string, c *media.Clip) (*meetclient.Client, *meetclient.Joined) {
+	t.Helper()
+	cl, err := s.dial(t, room, jwt, c)
+	if err != nil {
+		t.Fatalf("dial %s: %v", room, err)
+	}
+	j, err := cl.Join(ctx, meetclient.JoinOptions{})
+	if err != nil {
+		t.Fatalf("join %s: %v", room, err)
+	}
+	return cl, j
+}

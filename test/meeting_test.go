@@ -70,21 +70,8 @@ func TestDominantSpeakerAndEvents(t *testing.T) {
 	room := f.ID + "/talk"
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	speaker, err := s.dial(t, room, f.token(t, "talk", "Speaker", false), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sj, err := speaker.Join(ctx, meetclient.JoinOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	listener, err := s.dial(t, room, f.token(t, "talk", "Listener", false), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := listener.Join(ctx, meetclient.JoinOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	speaker, sj := s.join(ctx, t, room, f.token(t, "talk", "Speaker", false), c)
+	listener, _ := s.join(ctx, t, room, f.token(t, "talk", "Listener", false), nil)
 	m, err := listener.Expect(ctx, "dominantSpeaker")
 	if err != nil {
 		t.Fatal(err)
@@ -134,21 +121,8 @@ func TestSimulcastFollowsTileSize(t *testing.T) {
 	room := f.ID + "/layers"
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	pub, err := s.dial(t, room, f.token(t, "layers", "Pub", false), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pj, err := pub.Join(ctx, meetclient.JoinOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := s.dial(t, room, f.token(t, "layers", "Sub", false), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sub.Join(ctx, meetclient.JoinOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	_, pj := s.join(ctx, t, room, f.token(t, "layers", "Pub", false), c)
+	sub, _ := s.join(ctx, t, room, f.token(t, "layers", "Sub", false), nil)
 	eventually(t, 15*time.Second, "video", func() bool { return receivesFrom(sub, []string{pj.Self.ID}, 30) })
 	var video meetclient.RemoteStats
 	for _, r := range sub.Remote() {
