@@ -1,0 +1,103 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// The server's counters the load test reads from GET /metrics.
+const (
+	metricForwardedPackets = "confer_sfu_forwarded_packets_total"
+	metricForwardedBytes   = "confer_sfu_forwarded_bytes_total"
+	metricReceivedPackets  = "confer_sfu_received_packets_total"
+	metricLayerSwitches    = "confer_sfu_layer_switches_total"
+	metricKeyframeRequests = "confer_sfu_keyframe_requests_total"
+	// Process collector metrics: the CPU and memory of a server whose pid
+	// is unknown (one not started by the load test).
+	metricProcessCPU = "process_cpu_seconds_total"
+	metricProcessRSS = "process_resident_memory_bytes"
+)
+
+// samples are the values of one scrape, keyed by series: the metric name,
+// followed by its labels exactly as the server wrote them
+// (`name{a="b"}`).
+type samples map[string]float64
+
+// parseMetrics reads the Prometheus text exposition format (version 0.0.4):
+// comment lines and blank lines are skipped; every other line is
+// `series value [timestamp]`.
+func parseMetrics(r io.Reader) (samples, error) {
+	out := samples{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		series, rest, err := splitSeries(line)
+		if err != nil {
+			return nil, fmt.Errorf("loadtest: metrics line %d: %w", n, err)
+		}
+		f := strings.Fields(rest)
+		if len(f) == 0 || len(f) > 2 {
+			return nil, fmt.Errorf("loadtest: metrics line %d: want a value and an optional timestamp after %s, got %q", n, series, rest)
+		}
+		v, err := strconv.ParseFloat(f[0], 64)
+		if err != nil {
+			return nil, fmt.Errorf("loadtest: metrics line %d: %w", n, err)
+		}
+		out[series] = v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("loadtest: metrics: %w", err)
+	}
+	return out, nil
+}
+
+// splitSeries splits a sample line into its series (name and labels) and
+// the rest. Label values are quoted and may contain '}', spaces and
+// escaped quotes.
+func splitSeries(line string) (series, rest string, err error) {
+	i := strings.IndexAny(line, "{ \t")
+	if i <= 0 {
+		return "", "", fmt.Errorf("no value in %q", line)
+	}
+	if line[i] != '{' {
+		return line[:i], line[i:], nil
+	}
+	quoted := false
+	for j := i + 1; j < len(line); j++ {
+		switch c := line[j]; {
+		case quoted && c == '\\':
+			j++ // skip the escaped character
+		case c == '"':
+			quoted = !quoted
+		case !quoted && c == '}':
+			return line[:j+1], line[j+1:], nil
+		}
+	}
+	return "", "", fmt.Errorf("unterminated labels in %q", line)
+}
+
+// scrape fetches and parses GET <base>/metrics.
+func scrape(ctx context.Context, hc *http.Client, base string) (samples, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/metrics", nil)
+	if err != nil {
+		return nil, fmt.Errorf("loadtest: metrics: %w", err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("loadtest: metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("loadtest: GET /metrics: HTTP %d", resp.StatusCode)
+	}
+	return parseMetrics(io.LimitReader(resp.Body, 16<<20))
+}
