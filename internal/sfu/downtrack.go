@@ -37,6 +37,8 @@ type downTrack struct {
 	hdr      rtp.Header
 	// lastKeyReq is when this track last asked for a keyframe it waits for.
 	lastKeyReq time.Time
+	// lastDown is when the allocator last lowered the target layer.
+	lastDown time.Time
 	// maxHeight is the size the subscriber shows the video at; 0 = unknown.
 	maxHeight int
 	hidden    bool

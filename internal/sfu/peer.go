@@ -488,8 +488,34 @@ func (p *Peer) allocate(now time.Time) {
 		for pick > 0 && t.layers[avail[pick]].bitrate.Load() > budget {
 			pick--
 		}
-		budget -= t.layers[avail[pick]].bitrate.Load()
-		w.d.setTarget(avail[pick])
+		layer := w.d.hysteresis(avail[pick], now, func(l int) bool {
+			return t.layers[l].bitrate.Load()*115/100 <= budget
+		})
+		budget -= t.layers[layer].bitrate.Load()
+		w.d.setTarget(layer)
+	}
+}
+
+// upgradeHold is how long a downtrack that had to go down a layer waits
+// before going up again, so a fluctuating estimate does not flap layers.
+const upgradeHold = 4 * time.Second
+
+// hysteresis tempers the allocator's choice: going down is immediate; going
+// up needs 15 % headroom (fits) and upgradeHold since the last step down.
+func (d *downTrack) hysteresis(pick int, now time.Time, fits func(layer int) bool) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cur := d.target
+	switch {
+	case cur < 0 || pick == cur:
+		return pick
+	case pick < cur:
+		d.lastDown = now
+		return pick
+	case now.Sub(d.lastDown) < upgradeHold || !fits(pick):
+		return cur
+	default:
+		return pick
 	}
 }
 

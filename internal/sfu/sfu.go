@@ -154,7 +154,9 @@ func (s *SFU) buildAPI(se webrtc.SettingEngine, subscriber bool) (*webrtc.API, e
 	if err != nil {
 		return nil, err
 	}
-	resp, err := nack.NewResponderInterceptor()
+	// 256 packets is about 1.7 s of 720p video: enough to answer NACKs at
+	// any usable round-trip time, at a quarter of pion's default memory.
+	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(256))
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +212,7 @@ func (s *SFU) addCongestionControl(m *webrtc.MediaEngine, reg *interceptor.Regis
 	}
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(1_500_000),
+			gcc.SendSideBWEInitialBitrate(3_000_000),
 			gcc.SendSideBWEMinBitrate(100_000),
 			gcc.SendSideBWEMaxBitrate(20_000_000),
 			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
