@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -165,4 +166,54 @@ func TestSimulcastFollowsTileSize(t *testing.T) {
 			t.Errorf("layer switches left %d sequence gaps", r.Lost)
 		}
 	}
+}
+
+// TestICERestart: a client that asks for an ICE restart gets a new
+// subscriber offer with fresh ICE credentials, and media keeps flowing.
+func TestICERestart(t *testing.T) {
+	t.Parallel()
+	c := clip(t)
+	s := startServer(t, store.DialectSQLite, noDemo)
+	f := newTenant(t, s)
+	room := f.ID + "/restart"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, pj := s.join(ctx, t, room, f.token(t, "restart", "Pub", false), c)
+	sub, _ := s.join(ctx, t, room, f.token(t, "restart", "Sub", false), nil)
+	eventually(t, 15*time.Second, "media", func() bool { return receivesFrom(sub, []string{pj.Self.ID}, 30) })
+	ufrag := func() string {
+		m, err := sub.Expect(ctx, "offer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o struct{ SDP string }
+		m.Decode(&o)
+		for _, line := range strings.Split(o.SDP, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=ice-ufrag:"); ok {
+				return v
+			}
+		}
+		t.Fatal("offer without ice-ufrag")
+		return ""
+	}
+	before := ufrag()
+	for len(before) == 0 {
+		before = ufrag()
+	}
+	if err := sub.Send(ctx, map[string]any{"type": "restartIce"}); err != nil {
+		t.Fatal(err)
+	}
+	var after string
+	for after = ufrag(); after == before; after = ufrag() {
+	}
+	videoPackets := func() (n int64) {
+		for _, r := range sub.Remote() {
+			if r.Kind == "video" {
+				n += r.Packets
+			}
+		}
+		return n
+	}
+	base := videoPackets()
+	eventually(t, 15*time.Second, "media after the restart", func() bool { return videoPackets() > base+60 })
 }
