@@ -68,6 +68,7 @@ type Client struct {
 	pub, sub   *webrtc.PeerConnection
 	iceServers []webrtc.ICEServer
 	tracks     map[string]TrackInfo // by mid, from the server's offers
+	early      map[string][]webrtc.ICECandidateInit
 	remote     map[string]*RemoteStats
 	selfID     string
 	closed     bool
@@ -98,7 +99,8 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	conn.SetReadLimit(1 << 20)
 	c := &Client{cfg: cfg, conn: conn, api: api, start: start, msgs: make(chan Message, 4096), readErr: make(chan error, 1),
-		tracks: map[string]TrackInfo{}, remote: map[string]*RemoteStats{}, stop: make(chan struct{})}
+		tracks: map[string]TrackInfo{}, remote: map[string]*RemoteStats{}, early: map[string][]webrtc.ICECandidateInit{},
+		stop: make(chan struct{})}
 	go c.readLoop()
 	if err := c.Send(ctx, map[string]any{"type": "hello", "v": 1, "room": cfg.Room, "jwt": cfg.JWT, "deviceId": cfg.DeviceID}); err != nil {
 		c.Close()

@@ -114,7 +114,10 @@ func (c *Client) handle(m Message) error {
 		if pub == nil {
 			return fmt.Errorf("answer without an offer")
 		}
-		return pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP})
+		if err := pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: a.SDP}); err != nil {
+			return err
+		}
+		return c.flushEarly("pub", pub)
 	case "candidate":
 		var cm struct {
 			PC        string                  `json:"pc"`
@@ -128,10 +131,12 @@ func (c *Client) handle(m Message) error {
 		if cm.PC == "pub" {
 			pc = c.pub
 		}
-		c.mu.Unlock()
-		if pc == nil {
-			return fmt.Errorf("candidate for %s before its description", cm.PC)
+		if pc == nil || pc.RemoteDescription() == nil {
+			c.early[cm.PC] = append(c.early[cm.PC], cm.Candidate)
+			c.mu.Unlock()
+			return nil
 		}
+		c.mu.Unlock()
 		return pc.AddICECandidate(cm.Candidate)
 	}
 	return nil
@@ -160,6 +165,9 @@ func (c *Client) onOffer(offerSDP string, tracks []TrackInfo) error {
 	}
 	c.mu.Unlock()
 	if err := sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}); err != nil {
+		return err
+	}
+	if err := c.flushEarly("sub", sub); err != nil {
 		return err
 	}
 	answer, err := sub.CreateAnswer(nil)
@@ -263,4 +271,18 @@ func (c *Client) SelfID() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.selfID
+}
+
+// flushEarly adds candidates that arrived before the remote description.
+func (c *Client) flushEarly(kind string, pc *webrtc.PeerConnection) error {
+	c.mu.Lock()
+	early := c.early[kind]
+	delete(c.early, kind)
+	c.mu.Unlock()
+	for _, cand := range early {
+		if err := pc.AddICECandidate(cand); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -67,8 +67,11 @@ type Peer struct {
 	pending     bool
 	restartICE  bool
 	scheduled   bool
-	closed      bool
-	trackSeq    int
+	// early holds candidates that arrived before their connection's remote
+	// description (trickle ICE races the offer/answer on the socket).
+	early    map[PCKind][]webrtc.ICECandidateInit
+	closed   bool
+	trackSeq int
 }
 
 // ErrClosed means the peer or room is closed.
@@ -158,6 +161,7 @@ func (p *Peer) HandleOffer(offerSDP string, specs []PublishSpec) (string, error)
 	if err := pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offerSDP}); err != nil {
 		return "", fmt.Errorf("sfu: publisher offer: %w", err)
 	}
+	p.flushCandidates(PCPublisher, pub)
 	answer, err := pub.CreateAnswer(nil)
 	if err != nil {
 		return "", fmt.Errorf("sfu: publisher answer: %w", err)
@@ -258,6 +262,7 @@ func (p *Peer) HandleAnswer(answerSDP string) error {
 		p.mu.Unlock()
 		return fmt.Errorf("sfu: subscriber answer: %w", err)
 	}
+	p.flushCandidates(PCSubscriber, p.sub)
 	p.mu.Lock()
 	p.negotiating = false
 	again := p.pending
@@ -269,18 +274,46 @@ func (p *Peer) HandleAnswer(answerSDP string) error {
 	return nil
 }
 
-// AddCandidate adds one of the client's ICE candidates.
+// maxEarlyCandidates bounds the candidates kept before a description.
+const maxEarlyCandidates = 64
+
+// AddCandidate adds one of the client's ICE candidates; one that arrives
+// before its connection's remote description waits for it.
 func (p *Peer) AddCandidate(kind PCKind, c webrtc.ICECandidateInit) error {
+	if kind != PCPublisher && kind != PCSubscriber {
+		return fmt.Errorf("sfu: unknown connection %q", kind)
+	}
 	p.mu.Lock()
 	pc := p.sub
 	if kind == PCPublisher {
 		pc = p.pub
 	}
-	p.mu.Unlock()
-	if pc == nil {
-		return fmt.Errorf("sfu: candidate for %s connection before its offer", kind)
+	if pc == nil || pc.RemoteDescription() == nil {
+		defer p.mu.Unlock()
+		if p.early == nil {
+			p.early = map[PCKind][]webrtc.ICECandidateInit{}
+		}
+		if len(p.early[kind]) >= maxEarlyCandidates {
+			return fmt.Errorf("sfu: too many candidates before the %s connection's description", kind)
+		}
+		p.early[kind] = append(p.early[kind], c)
+		return nil
 	}
+	p.mu.Unlock()
 	return pc.AddICECandidate(c)
+}
+
+// flushCandidates adds the candidates that waited for the description.
+func (p *Peer) flushCandidates(kind PCKind, pc *webrtc.PeerConnection) {
+	p.mu.Lock()
+	early := p.early[kind]
+	delete(p.early, kind)
+	p.mu.Unlock()
+	for _, c := range early {
+		if err := pc.AddICECandidate(c); err != nil {
+			p.log.Debug("early candidate", "pc", kind, "err", err)
+		}
+	}
 }
 
 // RestartICE renegotiates the subscriber connection with new ICE

@@ -92,8 +92,8 @@ type (
 		DominantSpeaker string             `json:"dominantSpeaker,omitempty"`
 	}
 	lobbyMsg struct {
-		Type string `json:"type"`
-		Self room.Participant
+		Type string           `json:"type"`
+		Self room.Participant `json:"self"`
 	}
 	offerMsg struct {
 		Type   string          `json:"type"`

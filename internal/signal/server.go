@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -196,8 +197,6 @@ type closeStatus struct {
 }
 
 func closeWith(code websocket.StatusCode, reason string) *closeStatus {
-	if len(reason) > 120 { // a close frame's reason has at most 123 bytes
-		reason = reason[:120]
-	}
-	return &closeStatus{code: code, reason: reason}
+	// A close frame's reason has at most 123 bytes and must be UTF-8.
+	return &closeStatus{code: code, reason: truncate(strings.ToValidUTF8(reason, "?"), 120)}
 }

@@ -82,8 +82,8 @@ func (s *session) run(ctx context.Context) {
 	timer.Stop()
 	s.leave(context.WithoutCancel(ctx))
 	s.close(closeWith(websocket.StatusNormalClosure, "bye"))
+	wg.Wait() // the writer drains the queue (a fatal error, the close frame) first
 	cancel()
-	wg.Wait()
 }
 
 func (s *session) readLoop(ctx context.Context) {
@@ -127,6 +127,8 @@ func (s *session) noteDisconnect(err error) {
 	switch websocket.CloseStatus(err) {
 	case websocket.StatusNormalClosure, websocket.StatusGoingAway:
 		s.left = room.LeftNormally
+	case websocket.StatusMessageTooBig:
+		s.left = room.LeftError
 	default:
 		s.left = room.LeftUnknown
 	}
@@ -146,6 +148,11 @@ func (s *session) reject(code, message string) bool {
 
 // fail sends a fatal error and closes the connection with it.
 func (s *session) fail(code websocket.StatusCode, reason, message string) {
+	s.mu.Lock()
+	if s.left == "" {
+		s.left = room.LeftError
+	}
+	s.mu.Unlock()
 	s.send(errorMsg{Type: "error", Code: reason, Message: message, Fatal: true})
 	s.close(closeWith(code, reason+": "+message))
 }
@@ -355,7 +362,8 @@ func checkRoomName(name string) error {
 	if i := strings.IndexFunc(name, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("/?#\\", r)
 	}); i >= 0 {
-		return fmt.Errorf("room name %q contains %q", truncate(name, 60), name[i:i+1])
+		r, _ := utf8.DecodeRuneInString(name[i:])
+		return fmt.Errorf("room name %q contains %q", truncate(name, 60), r)
 	}
 	return nil
 }
@@ -624,9 +632,13 @@ func (s *session) pingLoop(ctx context.Context) {
 	}
 }
 
+// truncate cuts s to at most n bytes, on a character boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }
