@@ -71,7 +71,11 @@ func New(cfg Config) (*SFU, error) {
 	}
 	s := &SFU{cfg: cfg, conn: conn, bweCh: make(chan cc.BandwidthEstimator, 1), rooms: map[string]*Room{}}
 	s.metrics = newMetrics(cfg.Registerer)
-	se := s.settingEngine()
+	se, err := s.settingEngine()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
 	if s.pubAPI, err = s.buildAPI(se, false); err != nil {
 		conn.Close()
 		return nil, err
@@ -85,7 +89,7 @@ func New(cfg Config) (*SFU, error) {
 
 // settingEngine puts every connection on the one UDP socket and decides
 // which addresses are announced.
-func (s *SFU) settingEngine() webrtc.SettingEngine {
+func (s *SFU) settingEngine() (webrtc.SettingEngine, error) {
 	var se webrtc.SettingEngine
 	se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, s.conn))
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -94,9 +98,14 @@ func (s *SFU) settingEngine() webrtc.SettingEngine {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
 	if len(s.cfg.PublicIPs) > 0 {
-		se.SetNAT1To1IPs(s.cfg.PublicIPs, webrtc.ICECandidateTypeHost)
+		err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External: s.cfg.PublicIPs, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace,
+		})
+		if err != nil {
+			return se, fmt.Errorf("sfu: public IPs %v: %w", s.cfg.PublicIPs, err)
+		}
 	}
-	return se
+	return se, nil
 }
 
 // LocalAddr is the media socket's address.
