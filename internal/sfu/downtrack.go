@@ -37,8 +37,10 @@ type downTrack struct {
 	hdr      rtp.Header
 	// lastKeyReq is when this track last asked for a keyframe it waits for.
 	lastKeyReq time.Time
-	// lastDown is when the allocator last lowered the target layer.
-	lastDown time.Time
+	// lastDown is when the allocator last lowered the target layer;
+	// shortSince when the budget first fell short of the current layer.
+	lastDown   time.Time
+	shortSince time.Time
 	// maxHeight is the size the subscriber shows the video at; 0 = unknown.
 	maxHeight int
 	hidden    bool

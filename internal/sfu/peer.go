@@ -518,37 +518,68 @@ func (p *Peer) allocate(now time.Time) {
 				}
 			}
 		}
+		bySize := avail[pick]
 		for pick > 0 && t.layers[avail[pick]].bitrate.Load() > budget {
 			pick--
 		}
-		layer := w.d.hysteresis(avail[pick], now, func(l int) bool {
-			return t.layers[l].bitrate.Load()*115/100 <= budget
+		layer := w.d.hysteresis(choice{
+			layer: avail[pick], bySize: bySize, now: now,
+			fits:   func(l int) bool { return t.layers[l].bitrate.Load()*115/100 <= budget },
+			severe: func(l int) bool { return t.layers[l].bitrate.Load() > 2*budget },
 		})
 		budget -= t.layers[layer].bitrate.Load()
 		w.d.setTarget(layer)
 	}
 }
 
+// choice is the allocator's wish for one downtrack: layer fits the size and
+// the budget, bySize the size alone.
+type choice struct {
+	layer, bySize int
+	now           time.Time
+	fits, severe  func(layer int) bool
+}
+
 // upgradeHold is how long a downtrack that had to go down a layer waits
 // before going up again, so a fluctuating estimate does not flap layers.
 const upgradeHold = 4 * time.Second
 
-// hysteresis tempers the allocator's choice: going down is immediate; going
-// up needs 15 % headroom (fits) and upgradeHold since the last step down.
-func (d *downTrack) hysteresis(pick int, now time.Time, fits func(layer int) bool) int {
+// downgradeDelay is how long the budget must stay short before a downtrack
+// goes down for bandwidth (a dip of the estimate is not congestion).
+const downgradeDelay = 1500 * time.Millisecond
+
+// hysteresis tempers the allocator's choice. Going down because the tile
+// shrank, or because the budget is less than half of what the current layer
+// needs, is immediate; going down for a smaller shortfall waits until it has
+// lasted downgradeDelay. Going up needs 15 % headroom and upgradeHold since
+// the last step down.
+func (d *downTrack) hysteresis(c choice) int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cur := d.target
+	if c.layer >= cur {
+		d.shortSince = time.Time{}
+	}
 	switch {
-	case cur < 0 || pick == cur:
-		return pick
-	case pick < cur:
-		d.lastDown = now
-		return pick
-	case now.Sub(d.lastDown) < upgradeHold || !fits(pick):
+	case cur < 0 || c.layer == cur:
+		return c.layer
+	case c.layer < cur:
+		if c.bySize < cur || c.severe(cur) {
+			d.lastDown, d.shortSince = c.now, time.Time{}
+			return c.layer
+		}
+		if d.shortSince.IsZero() {
+			d.shortSince = c.now
+		}
+		if c.now.Sub(d.shortSince) < downgradeDelay {
+			return cur
+		}
+		d.lastDown, d.shortSince = c.now, time.Time{}
+		return c.layer
+	case c.now.Sub(d.lastDown) < upgradeHold || !c.fits(c.layer):
 		return cur
 	default:
-		return pick
+		return c.layer
 	}
 }
 

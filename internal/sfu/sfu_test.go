@@ -127,21 +127,36 @@ func TestDownTrackSwitchesOnKeyframes(t *testing.T) {
 func TestHysteresis(t *testing.T) {
 	t.Parallel()
 	d, _ := newTestDownTrack(t)
-	now := time.Unix(1000, 0)
-	fits := func(int) bool { return true }
+	t0 := time.Unix(1000, 0)
+	yes := func(int) bool { return true }
+	no := func(int) bool { return false }
+	at := func(layer, bySize int, dt time.Duration, fits, severe func(int) bool) int {
+		got := d.hysteresis(choice{layer: layer, bySize: bySize, now: t0.Add(dt), fits: fits, severe: severe})
+		d.target = got
+		return got
+	}
 	d.target = 2
-	if got := d.hysteresis(0, now, fits); got != 0 {
-		t.Fatalf("down: got %d, want 0 at once", got)
+	if got := at(0, 0, 0, yes, no); got != 0 {
+		t.Fatalf("tile shrank: got %d, want 0 at once", got)
 	}
-	d.target = 0
-	if got := d.hysteresis(2, now.Add(time.Second), fits); got != 0 {
-		t.Errorf("up 1 s after going down: got %d, want to hold 0", got)
+	d.target = 2
+	if got := at(1, 2, 10*time.Second, yes, no); got != 2 {
+		t.Errorf("short dip of the budget: got %d, want to hold 2", got)
 	}
-	if got := d.hysteresis(2, now.Add(upgradeHold+time.Second), func(int) bool { return false }); got != 0 {
-		t.Errorf("up without headroom: got %d, want to hold 0", got)
+	if got := at(1, 2, 10*time.Second+downgradeDelay, yes, no); got != 1 {
+		t.Errorf("lasting shortfall: got %d, want 1", got)
 	}
-	if got := d.hysteresis(2, now.Add(upgradeHold+time.Second), fits); got != 2 {
+	if got := at(2, 2, 11*time.Second+downgradeDelay, yes, no); got != 1 {
+		t.Errorf("up right after going down: got %d, want to hold 1", got)
+	}
+	if got := at(2, 2, 20*time.Second, no, no); got != 1 {
+		t.Errorf("up without headroom: got %d, want to hold 1", got)
+	}
+	if got := at(2, 2, 20*time.Second, yes, no); got != 2 {
 		t.Errorf("up after the hold: got %d, want 2", got)
+	}
+	if got := at(0, 2, 21*time.Second, yes, yes); got != 0 {
+		t.Errorf("severe shortfall: got %d, want 0 at once", got)
 	}
 }
 
