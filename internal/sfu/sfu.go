@@ -221,7 +221,7 @@ func (s *SFU) addCongestionControl(m *webrtc.MediaEngine, reg *interceptor.Regis
 	}
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(3_000_000),
+			gcc.SendSideBWEInitialBitrate(8_000_000),
 			gcc.SendSideBWEMinBitrate(100_000),
 			gcc.SendSideBWEMaxBitrate(20_000_000),
 			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),

@@ -1,0 +1,102 @@
+package signal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/sfu"
+)
+
+var errBadRequest = errors.New("bad request")
+
+func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) error {
+	switch m.Type {
+	case "offer":
+		answer, err := peer.HandleOffer(m.SDP, m.Tracks)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+		s.send(answerMsg{Type: "answer", PC: sfu.PCPublisher, SDP: answer})
+	case "answer":
+		if err := peer.HandleAnswer(m.SDP); err != nil {
+			return fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+	case "candidate":
+		if m.Candidate == nil {
+			return fmt.Errorf("%w: candidate missing", errBadRequest)
+		}
+		if err := peer.AddCandidate(m.PC, *m.Candidate); err != nil {
+			return fmt.Errorf("%w: %v", errBadRequest, err)
+		}
+	case "restartIce":
+		peer.RestartICE()
+	case "media":
+		if err := s.ms.SetMedia(room.MediaState{AudioMuted: m.AudioMuted, VideoMuted: m.VideoMuted, ScreenSharing: m.ScreenSharing}); err != nil {
+			return err
+		}
+		// A participant who unmutes lifts a moderator's mute (as in Jitsi
+		// without audio moderation).
+		peer.SetSourceMuted(sfu.SourceMic, m.AudioMuted)
+		peer.SetSourceMuted(sfu.SourceCamera, m.VideoMuted)
+	case "video":
+		if len(m.Constraints) > 256 {
+			return fmt.Errorf("%w: too many constraints", errBadRequest)
+		}
+		for id, h := range m.Constraints {
+			peer.SetVideoConstraint(id, h)
+		}
+	case "chat":
+		return s.ms.Chat(ctx, m.To, m.Text)
+	case "hand":
+		return s.ms.RaiseHand(m.Raised)
+	case "name":
+		return s.ms.SetName(m.DisplayName)
+	case "moderate":
+		return s.moderate(ctx, m)
+	default:
+		return fmt.Errorf("%w: unknown message type %q", errBadRequest, truncate(m.Type, 40))
+	}
+	return nil
+}
+
+func (s *session) moderate(ctx context.Context, m *inbound) error {
+	switch m.Action {
+	case "mute":
+		return s.ms.Mute(ctx, m.Target, m.Kind)
+	case "muteAll":
+		return s.ms.MuteAll(ctx, m.Kind)
+	case "kick":
+		return s.ms.Kick(ctx, m.Target)
+	case "grantModerator":
+		return s.ms.GrantModerator(ctx, m.Target)
+	case "lobby":
+		return s.ms.SetLobby(ctx, m.Enabled)
+	case "password":
+		return s.ms.SetPassword(ctx, m.Password)
+	case "subject":
+		return s.ms.SetSubject(ctx, m.Subject)
+	case "admit":
+		return s.ms.Admit(ctx, m.Target)
+	case "deny":
+		return s.ms.Deny(ctx, m.Target)
+	case "end":
+		return s.ms.End(ctx)
+	default:
+		return fmt.Errorf("%w: unknown moderator action %q", errBadRequest, truncate(m.Action, 40))
+	}
+}
+
+func errorCode(err error) string {
+	switch {
+	case errors.Is(err, room.ErrNotModerator):
+		return "notModerator"
+	case errors.Is(err, room.ErrNoParticipant):
+		return "noParticipant"
+	case errors.Is(err, room.ErrInvalid), errors.Is(err, errBadRequest):
+		return "badRequest"
+	default:
+		return "error"
+	}
+}
