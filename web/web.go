@@ -1,5 +1,6 @@
 // Package web holds the browser side of Confer, embedded in the binary: the
-// meeting client (meet/), plain ES modules and CSS with no build step.
+// meeting client (meet/) and the IFrame API script (api/external_api.js),
+// plain JavaScript and CSS with no build step.
 package web
 
 import "embed"
@@ -8,3 +9,8 @@ import "embed"
 //
 //go:embed meet
 var Meet embed.FS
+
+// ExternalAPI is external_api.js, the IFrame API's parent side.
+//
+//go:embed api/external_api.js
+var ExternalAPI []byte

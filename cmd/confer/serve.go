@@ -31,6 +31,14 @@ func loadConfig(cmd *cobra.Command) (config.Config, error) {
 	if f := cmd.Flags().Lookup("data"); f != nil && f.Changed {
 		cfg.Data = f.Value.String()
 	}
+	for name, dst := range map[string]*string{"tls-cert": &cfg.TLS.Cert, "tls-key": &cfg.TLS.Key} {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			*dst = f.Value.String()
+		}
+	}
+	if f := cmd.Flags().Lookup("tls-self-signed"); f != nil && f.Changed {
+		cfg.TLS.SelfSigned, _ = cmd.Flags().GetBool("tls-self-signed")
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -93,6 +101,9 @@ then flags. SIGINT/SIGTERM drain requests for up to 30 s; a second signal exits.
 		},
 	}
 	serverFlags(cmd)
+	cmd.Flags().String("tls-cert", "", "serve HTTPS with this PEM certificate (chain)")
+	cmd.Flags().String("tls-key", "", "the certificate's PEM private key")
+	cmd.Flags().Bool("tls-self-signed", false, "serve HTTPS with a self-signed certificate generated into the data dir (local trials)")
 	return cmd
 }
 

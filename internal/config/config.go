@@ -32,6 +32,7 @@ type Config struct {
 	Database   Database `yaml:"database"`
 	Token      Token    `yaml:"token"`
 	Log        Log      `yaml:"log"`
+	TLS        TLS      `yaml:"tls"`
 	RTC        RTC      `yaml:"rtc"`
 	TURN       TURN     `yaml:"turn"`
 	// Demo creates a demo tenant with a key pair on the first start.
@@ -55,6 +56,15 @@ type Token struct {
 	AllowEmptyToken   bool          `yaml:"allow_empty_token"`
 	Leeway            time.Duration `yaml:"leeway"`
 	ASAPKeyServer     string        `yaml:"asap_key_server"`
+}
+
+// TLS makes the server speak HTTPS, as Jitsi's external_api.js and
+// @jitsi/react-sdk expect (they build https:// URLs).
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
+	// SelfSigned generates a certificate into the data dir (local trials).
+	SelfSigned bool `yaml:"self_signed"`
 }
 
 // RTC configures the media (SFU) network side.
@@ -135,6 +145,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TURN_LISTEN":           &cfg.TURN.Listen,
 		"CONFER_TURN_RELAY_IP":         &cfg.TURN.RelayIP,
 		"CONFER_TURN_SECRET":           &cfg.TURN.Secret,
+		"CONFER_TLS_CERT":              &cfg.TLS.Cert,
+		"CONFER_TLS_KEY":               &cfg.TLS.Key,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {
@@ -155,6 +167,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TOKEN_ALLOW_EMPTY_TOKEN": &cfg.Token.AllowEmptyToken,
 		"CONFER_DEMO":                    &cfg.Demo,
 		"CONFER_TURN_DISABLED":           &cfg.TURN.Disabled,
+		"CONFER_TLS_SELF_SIGNED":         &cfg.TLS.SelfSigned,
 	}
 	for name, dst := range bools {
 		if v := getenv(name); v != "" {
@@ -265,6 +278,12 @@ func (c Config) Validate() error {
 	}
 	if c.Token.Leeway < 0 || c.Token.Leeway > time.Hour {
 		return fmt.Errorf("config: token.leeway %v must be between 0 and 1h", c.Token.Leeway)
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		return errors.New("config: tls.cert and tls.key go together")
+	}
+	if c.TLS.SelfSigned && c.TLS.Cert != "" {
+		return errors.New("config: choose tls.cert/tls.key or tls.self_signed, not both")
 	}
 	for _, ip := range c.RTC.PublicIPs {
 		if net.ParseIP(ip) == nil {

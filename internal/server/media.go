@@ -85,7 +85,23 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 		h.Set("X-Content-Type-Options", "nosniff")
 		w.Write(page)
 	}
-	mux.HandleFunc("GET /{tenant}/{room}", servePage)
+	serveAPI := func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "text/javascript; charset=utf-8")
+		h.Set("Cache-Control", "public, max-age=300")
+		h.Set("Access-Control-Allow-Origin", "*") // integrators load it from their own pages
+		h.Set("X-Content-Type-Options", "nosniff")
+		w.Write(web.ExternalAPI)
+	}
+	mux.HandleFunc("GET /external_api.js", serveAPI)
+	mux.HandleFunc("GET /libs/external_api.min.js", serveAPI)
+	mux.HandleFunc("GET /{tenant}/{room}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("room") == "external_api.js" { // JaaS's https://8x8.vc/<AppID>/external_api.js
+			serveAPI(w, r)
+			return
+		}
+		servePage(w, r)
+	})
 	mux.HandleFunc("GET /{room}", func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.PathValue("room"), ".") { // favicon.ico, robots.txt, …
 			http.NotFound(w, r)

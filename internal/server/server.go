@@ -6,6 +6,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +55,7 @@ type Server struct {
 	tokens  *token.Verifier
 	http    *http.Server
 	ln      net.Listener
+	tls     *tls.Config
 	demo    *Demo
 	events  room.Events
 	rooms   *room.Manager
@@ -135,6 +137,9 @@ func (s *Server) build(ctx context.Context) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if s.tls, err = s.tlsConfig(); err != nil {
+		return err
+	}
 	s.http = &http.Server{
 		Handler:           instrument(mux, reg, log),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -161,6 +166,9 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("server: listen on %s: %w", s.cfg.Listen, err)
 	}
+	if s.tls != nil {
+		ln = tls.NewListener(ln, s.tls)
+	}
 	s.ln = ln
 	go func() { s.served <- s.http.Serve(ln) }()
 	s.deps.Logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "database", s.store.Dialect().String())
@@ -181,7 +189,11 @@ func (s *Server) URL() string {
 	if s.cfg.PublicURL != "" {
 		return s.cfg.PublicURL
 	}
-	return "http://" + cmp.Or(s.Addr(), s.cfg.Listen)
+	scheme := "http://"
+	if s.tls != nil {
+		scheme = "https://"
+	}
+	return scheme + cmp.Or(s.Addr(), s.cfg.Listen)
 }
 
 // Rooms returns the live meetings of this node.

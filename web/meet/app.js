@@ -3,6 +3,7 @@
 // signaling connection in conn.js.
 import { parseLocation, deviceId } from './params.js';
 import { Connection } from './conn.js';
+import { initEmbed } from './embed.js';
 
 const $ = (id) => document.getElementById(id);
 const params = parseLocation();
@@ -47,6 +48,8 @@ const state = {
   camId: '',
 };
 window.confer = { state, stats: () => state.conn?.stats() };
+// ext is the IFrame API's iframe side (a no-op outside an embedding page).
+let ext = { emit() {}, active: false };
 
 function show(id) {
   for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== id;
@@ -60,7 +63,10 @@ function toast(text) {
 }
 
 function refused(code, message) {
+  const wasJoined = state.joined;
   state.joined = false;
+  ext.emit('error-occurred', { error: { details: { reason: code }, message: message || code, name: code, type: 'CONNECTION', isFatal: true } });
+  if (wasJoined) closed();
   stopLocal();
   $('refused-code').textContent = code || 'unknown';
   $('refused-message').textContent = message || '';
@@ -192,13 +198,19 @@ function onEvent(type, msg) {
     case 'participantJoined': return addParticipant(msg.participant, true);
     case 'participantLeft': return removeParticipant(msg.id, msg.reason);
     case 'participantUpdated': return updateParticipant(msg.participant);
-    case 'roomUpdated': state.room = msg.room; return renderRoom();
+    case 'roomUpdated':
+      if ((msg.room.subject || '') !== (state.room?.subject || '')) ext.emit('subject-change', { subject: msg.room.subject || '' });
+      state.room = msg.room;
+      return renderRoom();
     case 'track': return addTrack(msg);
     case 'trackRemoved': return removeTrack(msg.trackId);
-    case 'dominantSpeaker': state.dominant = msg.id; return layout();
+    case 'dominantSpeaker': state.dominant = msg.id; ext.emit('dominant-speaker-changed', { id: msg.id }); return layout();
     case 'chat': return addChat(msg);
     case 'remoteMute': return remoteMute(msg);
-    case 'knocking': state.knocks.set(msg.participant.id, msg.participant); return renderKnocks();
+    case 'knocking':
+      state.knocks.set(msg.participant.id, msg.participant);
+      ext.emit('knocking-participant', { participant: { id: msg.participant.id, name: msg.participant.name } });
+      return renderKnocks();
     case 'knockingGone': state.knocks.delete(msg.id); return renderKnocks();
     case 'kicked': state.leaving = true; return refused('kicked', 'A moderator removed you from the meeting.');
     case 'denied': state.leaving = true; return refused('denied', 'A moderator did not let you in.');
@@ -210,6 +222,7 @@ function onEvent(type, msg) {
 
 function onError(msg) {
   if (msg.code === 'passwordRequired' || msg.code === 'passwordWrong') {
+    ext.emit('password-required');
     $('password-message').textContent = msg.code === 'passwordWrong' ? 'Wrong password, try again.' : 'Enter the meeting password.';
     show('password');
     $('password-input').focus();
@@ -267,6 +280,12 @@ async function enterMeeting(msg) {
   $('tiles').replaceChildren();
   for (const p of msg.participants) addParticipant(p, false);
   show('meeting');
+  const me = state.self;
+  ext.emit('video-conference-joined', { roomName: params.room, id: me.id, displayName: me.name, formattedDisplayName: `${me.name} (me)`,
+    avatarURL: me.avatar || '', breakoutRoom: false, email: me.email || '', visitor: false });
+  ext.emit('conference-created-timestamp', { timestamp: Date.parse(state.room.createdAt) || Date.now() });
+  ext.emit('audio-mute-status-changed', { muted: state.audioMuted });
+  ext.emit('video-mute-status-changed', { muted: state.videoMuted });
   setStatus('');
   renderRoom();
   renderToolbar();
@@ -295,6 +314,10 @@ function isSelf(id) { return state.self && id === state.self.id; }
 
 function addParticipant(p, announce) {
   state.participants.set(p.id, p);
+  if (!isSelf(p.id)) {
+    ext.emit('participant-joined', { id: p.id, displayName: p.name, formattedDisplayName: p.name,
+      userContext: { user: { id: p.userId || '', name: p.name, email: p.email || '', avatar: p.avatar || '' } } });
+  }
   tile(p.id);
   updateTile(p);
   if (announce) toast(`${p.name} joined`);
@@ -306,6 +329,8 @@ function removeParticipant(id, reason) {
   const p = state.participants.get(id);
   state.participants.delete(id);
   document.querySelectorAll(`.tile[data-id="${CSS.escape(id)}"]`).forEach((el) => el.remove());
+  if (reason === 'kicked') ext.emit('participant-kicked-out', { kicked: { id, local: false }, kicker: {} });
+  ext.emit('participant-left', { id });
   if (p) toast(`${p.name} ${reason === 'kicked' ? 'was removed' : 'left'}`);
   renderPeople();
   layout();
@@ -322,6 +347,9 @@ function updateParticipant(p) {
     renderRoom();
   }
   if (before && !before.handRaised && p.handRaised && !isSelf(p.id)) toast(`${p.name} raised their hand`);
+  if (before && before.role !== p.role) ext.emit('participant-role-changed', { id: p.id, role: p.role });
+  if (before && before.name !== p.name) ext.emit('display-name-change', { id: p.id, displayname: p.name, formattedDisplayName: p.name });
+  if (before && before.handRaised !== p.handRaised) ext.emit('raise-hand-updated', { id: p.id, handRaised: p.handRaised ? Date.now() : 0 });
   updateTile(p);
   renderPeople();
 }
@@ -396,6 +424,7 @@ function removeTrack(trackId) {
 // ---- layout: tile view and speaker (stage) view ----
 
 function setView(v) {
+  if (state.view !== v) ext.emit('tile-view-changed', { enabled: v === 'tile' });
   state.view = v;
   $('tb-view').textContent = v === 'tile' ? 'Speaker view' : 'Tile view';
   layout();
@@ -404,7 +433,8 @@ function setView(v) {
 function stageTile() {
   const screens = [...document.querySelectorAll('.tile.screen')];
   if (screens.length) return screens[0];
-  const id = state.dominant && !isSelf(state.dominant) ? state.dominant
+  const id = state.pinned && state.participants.has(state.pinned) ? state.pinned
+    : state.dominant && !isSelf(state.dominant) ? state.dominant
     : [...state.participants.keys()].find((k) => !isSelf(k));
   return id ? document.querySelector(`.tile[data-id="${CSS.escape(id)}"][data-source="camera"]`) : null;
 }
@@ -435,7 +465,8 @@ function sendConstraints() {
     const c = {};
     for (const el of document.querySelectorAll('.tile[data-track-id]')) {
       const visible = el.offsetParent !== null && !el.querySelector('video').hidden;
-      c[el.dataset.trackId] = visible ? Math.round(el.clientHeight * (window.devicePixelRatio || 1)) : 0;
+      const h = Math.round(el.clientHeight * (window.devicePixelRatio || 1));
+      c[el.dataset.trackId] = visible ? (state.maxHeight > 0 ? Math.min(h, state.maxHeight) : h) : 0;
     }
     const s = JSON.stringify(c);
     if (s !== lastConstraints && state.joined) { lastConstraints = s; state.conn.send({ type: 'video', constraints: c }); }
@@ -459,6 +490,10 @@ function renderToolbar() {
 
 function sendMedia() {
   applyMute();
+  if (state.reported?.audio !== state.audioMuted) ext.emit('audio-mute-status-changed', { muted: state.audioMuted });
+  if (state.reported?.video !== state.videoMuted) ext.emit('video-mute-status-changed', { muted: state.videoMuted });
+  if (state.reported?.screen !== !!state.screenTrack) ext.emit('screen-sharing-status-changed', { on: !!state.screenTrack, details: state.screenTrack ? { sourceType: 'screen' } : {} });
+  state.reported = { audio: state.audioMuted, video: state.videoMuted, screen: !!state.screenTrack };
   state.conn.send({ type: 'media', audioMuted: state.audioMuted, videoMuted: state.videoMuted, screenSharing: !!state.screenTrack });
   renderToolbar();
 }
@@ -497,7 +532,10 @@ async function toggleScreen() {
 }
 
 function togglePanel(id) {
+  const before = { chat: !$('chat').hidden, people: !$('people').hidden };
   for (const p of ['chat', 'people', 'settings']) $(p).hidden = p === id ? !$(p).hidden : true;
+  if (before.chat !== !$('chat').hidden) ext.emit('chat-updated', { isOpen: !$('chat').hidden, unreadCount: $('chat').hidden ? state.unread : 0 });
+  if (before.people !== !$('people').hidden) ext.emit('participants-pane-toggled', { open: !$('people').hidden });
   if (id === 'chat' && !$('chat').hidden) { state.unread = 0; $('chat-badge').hidden = true; $('chat-input').focus(); }
   if (id === 'settings' && !$('settings').hidden) fillDevices($('set-mic'), $('set-cam'));
   layout();
@@ -522,6 +560,11 @@ async function switchDevice(kind, id) {
 // ---- chat ----
 
 function addChat({ message, private: priv }) {
+  if (isSelf(message.from)) {
+    ext.emit('outgoing-message', { message: message.text, privateMessage: !!priv });
+  } else {
+    ext.emit('incoming-message', { from: message.from, nick: message.fromName, message: message.text, privateMessage: !!priv, stamp: message.time });
+  }
   const li = document.createElement('li');
   if (priv) li.className = 'private';
   const from = document.createElement('span');
@@ -601,7 +644,16 @@ function renderKnocks() {
 
 // ---- leaving ----
 
+// closed tells an embedding page the meeting is over for this participant.
+function closed() {
+  if (state.closedSent) return;
+  state.closedSent = true;
+  ext.emit('video-conference-left', { roomName: params.room });
+  ext.emit('video-ready-to-close');
+}
+
 function ended(title, message) {
+  if (state.joined) closed();
   state.joined = false;
   stopLocal();
   state.conn?.close();
@@ -656,5 +708,51 @@ function wire() {
   window.addEventListener('beforeunload', () => { if (state.joined) state.conn.close(); });
 }
 
+// app is what the IFrame API's commands and requests act on.
+const app = {
+  state,
+  send: (m) => state.conn?.send(m),
+  moderate,
+  leave,
+  toast,
+  togglePanel,
+  setView,
+  toggleScreen,
+  toggleAudio: () => { state.audioMuted = !state.audioMuted; sendMedia(); },
+  toggleVideo: () => { state.videoMuted = !state.videoMuted; sendMedia(); },
+  toggleHand: () => $('tb-hand').click(),
+  setPanel: (id, open) => { if ($(id).hidden === !!open || open === undefined) togglePanel(id); },
+  setLocalSubject: (s) => { $('subject').textContent = s; },
+  password: (pw) => {
+    if (!$('password').hidden) { state.password = pw; join(); } else moderate('password', '', { password: pw });
+  },
+  pin: (id) => { state.pinned = id || ''; setView(id ? 'stage' : state.view); layout(); },
+  setMaxHeight: (h) => { state.maxHeight = h; ext.emit('video-quality-changed', { videoQuality: h }); sendConstraints(); },
+  overwriteConfig: (c) => Object.assign(cfg, c),
+  privateChat: (id) => { renderPeople(); $('chat-to').value = id; if (id && $('chat').hidden) togglePanel('chat'); },
+  sharingParticipants: () => [...document.querySelectorAll('.tile.screen')].map((el) => el.dataset.id),
+  roomInfo: () => ({
+    isMainRoom: true, id: state.room?.meetingId || '', jid: params.room,
+    participants: [...state.participants.values()].map((p) => ({ id: p.id, jid: p.id, role: p.role, displayName: p.name,
+      userContext: { user: { id: p.userId || '', name: p.name, email: p.email || '' } } })),
+  }),
+  devices: async () => {
+    const list = await navigator.mediaDevices.enumerateDevices();
+    const pick = (kind) => list.filter((d) => d.kind === kind).map((d) => ({ deviceId: d.deviceId, groupId: d.groupId, kind: d.kind, label: d.label }));
+    return { audioInput: pick('audioinput'), audioOutput: pick('audiooutput'), videoInput: pick('videoinput') };
+  },
+  currentDevices: async () => {
+    const all = await app.devices();
+    const id = (kind) => state.localStream?.getTracks().find((t) => t.kind === kind)?.getSettings().deviceId;
+    return { audioInput: all.audioInput.find((d) => d.deviceId === id('audio')), audioOutput: all.audioOutput[0],
+      videoInput: all.videoInput.find((d) => d.deviceId === id('video')) };
+  },
+  setDevice: async (d) => {
+    if (d.kind === 'audioinput' || d.kind === 'videoinput') await switchDevice(d.kind === 'audioinput' ? 'audio' : 'video', d.id);
+    return true;
+  },
+};
+
 wire();
+ext = initEmbed(params, app);
 connect();

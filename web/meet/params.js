@@ -50,6 +50,7 @@ export function parseLocation(loc = window.location) {
     interfaceConfig: hash.interfaceConfig || {},
     userInfo: hash.userInfo || {},
     lang: hash.lang || '',
+    hash,
   };
 }
 

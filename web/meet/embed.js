@@ -1,0 +1,104 @@
+// The iframe side of the IFrame API (contracts §4.3–4.6): when the page is
+// opened by JitsiMeetExternalAPI (hash jitsi_meet_external_api_id), it talks
+// to the parent page over window.ConferTransport (from /external_api.js):
+// it emits Jitsi's events, runs its commands and answers its requests.
+
+export function initEmbed(params, app) {
+  const id = Number(params.hash.jitsi_meet_external_api_id);
+  const Transport = window.ConferTransport;
+  if (!Number.isInteger(id) || !Transport || window.parent === window && !window.opener) {
+    return { emit() {}, active: false };
+  }
+  const transport = Transport({ window: window.opener || window.parent, scope: `jitsi_meet_external_api_${id}` });
+  // emit sends an event; its data must not have a field "name" (the wire
+  // name's place), as Jitsi's own API nests errors under "error".
+  const emit = (name, data = {}) => transport.sendEvent({ ...data, name });
+
+  const commands = {
+    'toggle-audio': () => app.toggleAudio(),
+    'toggle-video': () => app.toggleVideo(),
+    'toggle-share-screen': () => app.toggleScreen(),
+    'toggle-chat': () => app.togglePanel('chat'),
+    'toggle-participants-pane': (enabled) => app.setPanel('people', enabled),
+    'toggle-raise-hand': () => app.toggleHand(),
+    'toggle-tile-view': () => app.setView(app.state.view === 'tile' ? 'stage' : 'tile'),
+    'set-tile-view': (enabled) => app.setView(enabled ? 'tile' : 'stage'),
+    'toggle-film-strip': () => app.setView(app.state.view === 'tile' ? 'stage' : 'tile'),
+    'display-name': (name) => app.send({ type: 'name', displayName: String(name) }),
+    'email': (email) => { app.state.email = String(email); },
+    'avatar-url': (url) => { app.state.avatarURL = String(url); },
+    'subject': (subject) => app.moderate('subject', '', { subject: String(subject) }),
+    'local-subject': (subject) => app.setLocalSubject(String(subject)),
+    'password': (password) => app.password(String(password || '')),
+    'toggle-lobby': (enabled) => app.moderate('lobby', '', { enabled: !!enabled }),
+    'mute-everyone': (mediaType = 'audio') => app.moderate('muteAll', '', { kind: mediaType === 'video' ? 'video' : 'audio' }),
+    'mute-remote-participant': (pid, mediaType = 'audio') => app.moderate('mute', pid, { kind: mediaType === 'video' ? 'video' : 'audio' }),
+    'kick-participant': (pid) => app.moderate('kick', pid),
+    'grant-moderator': (pid) => app.moderate('grantModerator', pid),
+    'answer-knocking-participant': (pid, approved) => app.moderate(approved ? 'admit' : 'deny', pid),
+    'reject-participant': (pid) => app.moderate('deny', pid),
+    'end-conference': () => app.moderate('end'),
+    'video-hangup': () => app.leave(),
+    'pin-participant': (pid) => app.pin(pid),
+    'set-large-video-participant': (pid) => app.pin(pid),
+    'resize-large-video': () => {},
+    'set-video-quality': (height) => app.setMaxHeight(Number(height)),
+    'overwrite-config': (cfg) => app.overwriteConfig(cfg || {}),
+    'show-notification': (n) => app.toast([n?.title, n?.description].filter(Boolean).join(': ')),
+    'hide-notification': () => {},
+    'send-chat-message': (message, to) => app.send({ type: 'chat', text: String(message), to: to || '' }),
+    'initiate-private-chat': (pid) => app.privateChat(pid),
+    'cancel-private-chat': () => app.privateChat(''),
+  };
+
+  transport.on('event', (data) => {
+    const name = data && data.name;
+    const fn = commands[name];
+    if (!fn) {
+      console.warn(`Confer does not support the IFrame API command "${name}"`);
+      emit('error-occurred', { error: { details: { command: name }, message: `Unsupported command ${name}`, name: 'unsupportedCommand', type: 'API', isFatal: false } });
+      return;
+    }
+    try { fn(...(Array.isArray(data.data) ? data.data : [])); } catch (e) { console.error('confer: command', name, e); }
+  });
+
+  const requests = {
+    'is-audio-muted': () => app.state.audioMuted,
+    'is-video-muted': () => app.state.videoMuted,
+    'is-audio-available': () => !!app.state.localStream?.getAudioTracks().length,
+    'is-video-available': () => !!app.state.localStream?.getVideoTracks().length,
+    'is-audio-disabled': () => false,
+    'is-moderation-on': () => false,
+    'is-participant-force-muted': () => false,
+    'is-participants-pane-open': () => !document.getElementById('people').hidden,
+    'is-sharing-screen': () => !!app.state.screenTrack,
+    'is-start-silent': () => false,
+    'get-p2p-status': () => false,
+    'session-id': () => app.state.room?.meetingId || '',
+    'deployment-info': () => ({ shard: location.host, region: '', userRegion: '' }),
+    'get-content-sharing-participants': () => ({ sharingParticipantIds: app.sharingParticipants() }),
+    'rooms-info': () => ({ rooms: [app.roomInfo()] }),
+  };
+  const deviceRequests = {
+    getAvailableDevices: () => app.devices(),
+    getCurrentDevices: () => app.currentDevices(),
+    isDeviceChangeAvailable: () => true,
+    isDeviceListAvailable: () => true,
+    isMultipleAudioInputSupported: () => true,
+    setDevice: (data) => app.setDevice(data.device || {}),
+  };
+  transport.on('request', (data, respond) => {
+    const fn = data?.type === 'devices' ? deviceRequests[data.name] : requests[data?.name];
+    if (!fn) {
+      respond(undefined, `Confer does not support the IFrame API function "${data?.name}" yet`);
+      return true;
+    }
+    Promise.resolve().then(() => fn(data)).then((result) => respond(result === undefined ? null : result),
+      (e) => respond(undefined, String(e?.message || e)));
+    return true;
+  });
+
+  emit('browser-support', { isSupported: typeof RTCPeerConnection === 'function' });
+  emit('ready');
+  return { emit, active: true };
+}
