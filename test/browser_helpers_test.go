@@ -58,7 +58,7 @@ type browser struct {
 	done bool
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t *testing.T, extraFlags ...string) *browser {
 	t.Helper()
 	path := chromiumPath(t)
 	out := &lockedBuffer{}
@@ -79,6 +79,9 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("allow-loopback-in-peer-connection", true),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.CombinedOutput(out),
+	}
+	for _, f := range extraFlags {
+		opts = append(opts, chromedp.Flag(f, true))
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	b := &browser{t: t}

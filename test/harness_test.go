@@ -5,10 +5,14 @@ package test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +35,7 @@ type testServer struct {
 	Client *client.Client
 	Out    *bytes.Buffer
 	Events *eventLog
+	HTTP   *http.Client
 }
 
 // eventLog records the room events a server emits.
@@ -93,8 +98,19 @@ func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) 
 		defer cancel()
 		srv.Stop(ctx)
 	})
-	url := "http://" + srv.Addr()
-	return &testServer{Server: srv, URL: url, Out: out, Events: events, Client: &client.Client{BaseURL: url, Token: adminToken}}
+	url := srv.URL()
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if cfg.TLS.SelfSigned {
+		pem, err := os.ReadFile(filepath.Join(cfg.Data, server.SelfSignedCert))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	}
+	return &testServer{Server: srv, URL: url, Out: out, Events: events, HTTP: hc,
+		Client: &client.Client{BaseURL: url, Token: adminToken, HTTP: hc}}
 }
 
 // testWriter sends server logs to the test log, so they show only for
@@ -139,7 +155,7 @@ func (s *testServer) callAs(t *testing.T, bearer, method, path, body string) (in
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

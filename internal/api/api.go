@@ -96,3 +96,14 @@ type User struct {
 	Avatar string `json:"avatar,omitempty"`
 	Email  string `json:"email,omitempty"`
 }
+
+// Branding is a tenant's branding (GET/PUT /api/v1/tenants/{tenant}/branding).
+type Branding struct {
+	// InviteURL is the base of invite links; with the iframe option
+	// configOverwrite.brandingRoomAlias the invite dialog shows <InviteURL>/<alias>.
+	InviteURL string `json:"invite_url"`
+	// FrameAncestors are the origins allowed to embed the meeting page
+	// (empty: any).
+	FrameAncestors []string   `json:"frame_ancestors"`
+	UpdatedAt      *time.Time `json:"updated_at,omitempty"`
+}

@@ -87,6 +87,12 @@ func (c *Client) RevokeKey(ctx context.Context, tenant, id string) error {
 	return c.do(ctx, http.MethodDelete, "/api/v1/tenants/"+url.PathEscape(tenant)+"/keys/"+url.PathEscape(id), nil, nil)
 }
 
+// SetBranding replaces a tenant's branding.
+func (c *Client) SetBranding(ctx context.Context, tenant string, b api.Branding) (api.Branding, error) {
+	var out api.Branding
+	return out, c.do(ctx, http.MethodPut, "/api/v1/tenants/"+url.PathEscape(tenant)+"/branding", b, &out)
+}
+
 // CheckToken asks the server whether jwt admits its holder to room.
 func (c *Client) CheckToken(ctx context.Context, jwt, room string) (api.CheckTokenResponse, error) {
 	var out api.CheckTokenResponse

@@ -68,6 +68,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/tenants/{tenant}/keys", admin(a.listKeys))
 	mux.Handle("GET /api/v1/tenants/{tenant}/keys/{id}", admin(a.getKey))
 	mux.Handle("DELETE /api/v1/tenants/{tenant}/keys/{id}", admin(a.revokeKey))
+	mux.Handle("GET /api/v1/tenants/{tenant}/branding", admin(a.getBranding))
+	mux.Handle("PUT /api/v1/tenants/{tenant}/branding", admin(a.putBranding))
 	mux.Handle("POST /api/v1/tokens/check", admin(a.checkToken))
 	mux.Handle("/api/v1/{rest...}", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no API endpoint "+r.Method+" "+r.URL.Path)

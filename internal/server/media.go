@@ -20,6 +20,7 @@ import (
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
 	"github.com/confer-video/confer/internal/signal"
+	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/web"
 )
 
@@ -79,6 +80,11 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	})
 	servePage := func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if t := r.PathValue("tenant"); t != "" {
+			if b, err := s.tenants.Branding(r.Context(), tenant.ID(t)); err == nil && len(b.FrameAncestors) > 0 {
+				h.Set("Content-Security-Policy", "frame-ancestors "+strings.Join(b.FrameAncestors, " "))
+			}
+		}
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-store")
 		h.Set("Referrer-Policy", "no-referrer") // the URL carries the token

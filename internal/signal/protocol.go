@@ -76,6 +76,8 @@ type (
 		User      userJSON        `json:"user"`
 		Moderator bool            `json:"moderator"`
 		Features  map[string]bool `json:"features"`
+		// InviteURL is the tenant's invite link base (branding), if any.
+		InviteURL string `json:"inviteUrl,omitempty"`
 	}
 	userJSON struct {
 		ID     string `json:"id,omitempty"`

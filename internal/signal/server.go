@@ -24,9 +24,10 @@ import (
 	"github.com/confer-video/confer/internal/token"
 )
 
-// Tenants finds tenants; *tenant.Service implements it.
+// Tenants finds tenants and their branding; *tenant.Service implements it.
 type Tenants interface {
 	Get(ctx context.Context, id tenant.ID) (tenant.Tenant, error)
+	Branding(ctx context.Context, id tenant.ID) (tenant.Branding, error)
 }
 
 // Config configures the signaling server.

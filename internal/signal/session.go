@@ -230,11 +230,17 @@ func (s *session) hello(ctx context.Context, m *inbound) bool {
 			return true
 		}
 	}
+	var inviteURL string
+	if key.Tenant != "" {
+		if b, err := s.srv.cfg.Tenants.Branding(ctx, tenant.ID(key.Tenant)); err == nil {
+			inviteURL = b.InviteURL
+		}
+	}
 	s.claims, s.key = claims, key
 	s.deviceID = truncate(m.DeviceID, 64)
 	s.log = s.log.With("room", key.String())
 	u := claims.User
-	s.send(readyMsg{Type: "ready", Room: key.String(), Moderator: claims.Moderator, Features: claims.Features,
+	s.send(readyMsg{Type: "ready", Room: key.String(), Moderator: claims.Moderator, Features: claims.Features, InviteURL: inviteURL,
 		User: userJSON{ID: u.ID, Name: u.Name, Email: u.Email, Avatar: u.Avatar}})
 	return false
 }

@@ -21,6 +21,7 @@ func TestStore(t *testing.T) {
 				"keys":     testKeys,
 				"settings": testSettings,
 				"tx":       testTx,
+				"branding": testBranding,
 			} {
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
@@ -185,5 +186,27 @@ func TestReopen(t *testing.T) {
 				t.Errorf("Dialect: got %v, want %v", s.Dialect(), d)
 			}
 		})
+	}
+}
+
+func testBranding(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	if err := s.CreateTenant(ctx, store.Tenant{ID: "t1", Name: "T1", CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Branding(ctx, "t1")
+	if err != nil || b.InviteURL != "" || !b.UpdatedAt.IsZero() {
+		t.Fatalf("unset branding: got %+v, %v", b, err)
+	}
+	for _, url := range []string{"https://app.example.com/meet", "https://other.example.com"} {
+		if err := s.SetBranding(ctx, store.Branding{TenantID: "t1", InviteURL: url, FrameAncestors: "https://app.example.com", UpdatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := s.Branding(ctx, "t1"); b.InviteURL != "https://other.example.com" || b.FrameAncestors != "https://app.example.com" {
+		t.Fatalf("branding: got %+v", b)
+	}
+	if err := s.SetBranding(ctx, store.Branding{TenantID: "nobody", UpdatedAt: now}); !errors.Is(err, store.ErrReference) {
+		t.Fatalf("branding of a missing tenant: got %v, want ErrReference", err)
 	}
 }

@@ -642,6 +642,33 @@ function renderKnocks() {
   }
 }
 
+// ---- invite link ----
+
+// inviteLink is what people should open to join: the tenant's invite base
+// with configOverwrite.brandingRoomAlias (the integrator's own page serves
+// it), else this meeting's URL without the token.
+function inviteLink() {
+  const base = state.ready?.inviteUrl;
+  const alias = typeof cfg.brandingRoomAlias === 'string' ? cfg.brandingRoomAlias : '';
+  if (base && alias) return `${base.replace(/\/+$/, '')}/${encodeURIComponent(alias)}`;
+  return location.origin + location.pathname;
+}
+
+function showInvite() {
+  $('invite-link').value = inviteLink();
+  $('invite-dialog').hidden = false;
+  $('invite-link').select();
+}
+
+// applyToolbarButtons shows only the buttons configOverwrite.toolbarButtons
+// names (Jitsi's names), when it is given.
+const TOOLBAR = { microphone: 'tb-mic', camera: 'tb-cam', desktop: 'tb-screen', chat: 'tb-chat', raisehand: 'tb-hand',
+  'participants-pane': 'tb-people', tileview: 'tb-view', invite: 'tb-invite', settings: 'tb-settings', hangup: 'tb-leave' };
+function applyToolbarButtons() {
+  if (!Array.isArray(cfg.toolbarButtons)) return;
+  for (const [name, id] of Object.entries(TOOLBAR)) $(id).hidden = !cfg.toolbarButtons.includes(name);
+}
+
 // ---- leaving ----
 
 // closed tells an embedding page the meeting is over for this participant.
@@ -679,6 +706,11 @@ function wire() {
   $('tb-settings').onclick = () => togglePanel('settings');
   $('tb-view').onclick = () => setView(state.view === 'tile' ? 'stage' : 'tile');
   $('tb-leave').onclick = () => leave();
+  $('tb-invite').onclick = () => showInvite();
+  $('invite-close').onclick = () => { $('invite-dialog').hidden = true; };
+  $('invite-copy').onclick = async () => {
+    try { await navigator.clipboard.writeText($('invite-link').value); toast('Link copied'); } catch { $('invite-link').select(); }
+  };
   $('lobby-leave').onclick = () => leave();
   for (const b of document.querySelectorAll('[data-close]')) b.onclick = () => togglePanel(b.dataset.close);
   $('chat-form').onsubmit = (e) => {
@@ -728,7 +760,7 @@ const app = {
   },
   pin: (id) => { state.pinned = id || ''; setView(id ? 'stage' : state.view); layout(); },
   setMaxHeight: (h) => { state.maxHeight = h; ext.emit('video-quality-changed', { videoQuality: h }); sendConstraints(); },
-  overwriteConfig: (c) => Object.assign(cfg, c),
+  overwriteConfig: (c) => { Object.assign(cfg, c); applyToolbarButtons(); },
   privateChat: (id) => { renderPeople(); $('chat-to').value = id; if (id && $('chat').hidden) togglePanel('chat'); },
   sharingParticipants: () => [...document.querySelectorAll('.tile.screen')].map((el) => el.dataset.id),
   roomInfo: () => ({
@@ -754,5 +786,6 @@ const app = {
 };
 
 wire();
+applyToolbarButtons();
 ext = initEmbed(params, app);
 connect();
