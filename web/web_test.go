@@ -25,8 +25,8 @@ func TestExternalAPIWireFormat(t *testing.T) {
 	if err != nil || !strings.Contains(out.String(), "# fail 0") {
 		t.Fatalf("node --test api/: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "# pass 6") {
-		t.Errorf("expected 6 passing Node tests:\n%s", out.String())
+	if !strings.Contains(out.String(), "# pass 7") {
+		t.Errorf("expected 7 passing Node tests:\n%s", out.String())
 	}
 }
 

@@ -156,10 +156,10 @@
   for (const name of JITSI_COMMANDS) commands[name] = COMMAND_EXCEPTIONS[name] || kebab(name);
 
   // What Confer's meeting page implements (the others are refused by name).
-  const CONFER_COMMANDS = new Set(['answerKnockingParticipant', 'avatarUrl', 'cancelPrivateChat', 'displayName',
-    'endConference', 'email', 'grantModerator', 'hangup', 'hideNotification', 'initiatePrivateChat', 'kickParticipant',
+  const CONFER_COMMANDS = new Set(['answerKnockingParticipant', 'cancelPrivateChat', 'displayName',
+    'endConference', 'grantModerator', 'hangup', 'hideNotification', 'initiatePrivateChat', 'kickParticipant',
     'localSubject', 'muteEveryone', 'muteRemoteParticipant', 'overwriteConfig', 'password', 'pinParticipant',
-    'rejectParticipant', 'resizeLargeVideo', 'sendChatMessage', 'setLargeVideoParticipant', 'setTileView', 'setVideoQuality',
+    'rejectParticipant', 'sendChatMessage', 'setLargeVideoParticipant', 'setTileView', 'setVideoQuality',
     'showNotification', 'subject', 'toggleAudio', 'toggleChat', 'toggleFilmStrip', 'toggleLobby',
     'toggleParticipantsPane', 'toggleRaiseHand', 'toggleShareScreen', 'toggleTileView', 'toggleVideo']);
 
@@ -184,13 +184,13 @@
   const camel = function (s) { return s.replace(/-([a-z])/g, function (_, c) { return c.toUpperCase(); }); };
   const events = {};
   for (const name of JITSI_EVENTS) events[name] = EVENT_EXCEPTIONS[name] || camel(name);
-  const CONFER_EVENTS = new Set(['audio-availability-changed', 'audio-mute-status-changed', 'browser-support',
-    'chat-updated', 'conference-created-timestamp', 'display-name-change', 'dominant-speaker-changed', 'email-change',
-    'error-occurred', 'incoming-message', 'knocking-participant', 'outgoing-message', 'participant-joined',
-    'participant-kicked-out', 'participant-left', 'participant-role-changed', 'participants-pane-toggled',
-    'password-required', 'raise-hand-updated', 'ready', 'screen-sharing-status-changed', 'subject-change',
-    'tile-view-changed', 'video-availability-changed', 'video-conference-joined', 'video-conference-left',
-    'video-mute-status-changed', 'video-quality-changed', 'video-ready-to-close', 'notification-triggered']);
+  const CONFER_EVENTS = new Set(['audio-mute-status-changed', 'browser-support', 'chat-updated',
+    'conference-created-timestamp', 'display-name-change', 'dominant-speaker-changed', 'error-occurred',
+    'incoming-message', 'knocking-participant', 'outgoing-message', 'participant-joined', 'participant-kicked-out',
+    'participant-left', 'participant-role-changed', 'participants-pane-toggled', 'password-required',
+    'raise-hand-updated', 'ready', 'screen-sharing-status-changed', 'subject-change', 'tile-view-changed',
+    'video-conference-joined', 'video-conference-left', 'video-mute-status-changed', 'video-quality-changed',
+    'video-ready-to-close']);
 
   // ---- the iframe URL (§4.2) ----
 

@@ -165,3 +165,16 @@ test('command names: kebab-case with Jitsi\'s exceptions; unknown and unsupporte
   assert.equal(warnings.length, 2);
   api.dispose();
 });
+
+test('docs/moving-from-jaas.md lists exactly the supported commands and events', () => {
+  const env = load();
+  const { commands, events, CONFER_COMMANDS, CONFER_EVENTS } = env.window.ConferAPINames;
+  const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'moving-from-jaas.md'), 'utf8');
+  const section = (start, end) => doc.slice(doc.indexOf(start), doc.indexOf(end));
+  const names = (text) => [...text.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]).sort();
+  const cmds = names(section('Commands Confer executes', 'Events Confer emits').split('\n\n').slice(1, 2).join(''));
+  assert.deepEqual(cmds, [...CONFER_COMMANDS].sort());
+  const evs = names(section('Events Confer emits', '`errorOccurred` carries').split('\n\n').slice(1, 2).join(''));
+  assert.deepEqual(evs, [...CONFER_EVENTS].map((e) => events[e]).sort());
+  for (const c of CONFER_COMMANDS) assert.ok(commands[c], c);
+});

@@ -747,6 +747,7 @@ const app = {
   moderate,
   leave,
   toast,
+  hideToasts: () => $('toasts').replaceChildren(),
   togglePanel,
   setView,
   toggleScreen,
