@@ -36,6 +36,9 @@ func loadConfig(cmd *cobra.Command) (config.Config, error) {
 			*dst = f.Value.String()
 		}
 	}
+	if f := cmd.Flags().Lookup("webhook-allow-private"); f != nil && f.Changed {
+		cfg.Webhook.AllowPrivate, _ = cmd.Flags().GetBool("webhook-allow-private")
+	}
 	if f := cmd.Flags().Lookup("tls-self-signed"); f != nil && f.Changed {
 		cfg.TLS.SelfSigned, _ = cmd.Flags().GetBool("tls-self-signed")
 	}
@@ -104,6 +107,7 @@ then flags. SIGINT/SIGTERM drain requests for up to 30 s; a second signal exits.
 	cmd.Flags().String("tls-cert", "", "serve HTTPS with this PEM certificate (chain)")
 	cmd.Flags().String("tls-key", "", "the certificate's PEM private key")
 	cmd.Flags().Bool("tls-self-signed", false, "serve HTTPS with a self-signed certificate generated into the data dir (local trials)")
+	cmd.Flags().Bool("webhook-allow-private", false, "let webhook endpoints be loopback or private addresses")
 	return cmd
 }
 

@@ -35,6 +35,7 @@ type Config struct {
 	TLS        TLS      `yaml:"tls"`
 	RTC        RTC      `yaml:"rtc"`
 	TURN       TURN     `yaml:"turn"`
+	Webhook    Webhook  `yaml:"webhook"`
 	// Demo creates a demo tenant with a key pair on the first start.
 	Demo bool `yaml:"demo"`
 }
@@ -86,6 +87,18 @@ type TURN struct {
 	RelayIP string `yaml:"relay_ip"`
 	// Secret signs credentials; default generated into <data>/turn-secret.
 	Secret string `yaml:"secret"`
+}
+
+// Webhook configures webhook delivery.
+type Webhook struct {
+	// AllowPrivate lets endpoints be loopback or private addresses.
+	AllowPrivate bool `yaml:"allow_private"`
+	// Timeout of one attempt (default 10 s); MaxAge before a failing
+	// delivery is dead (default 24 h); RetryBase the first retry delay,
+	// doubling up to 1 h (default 5 s).
+	Timeout   time.Duration `yaml:"timeout"`
+	MaxAge    time.Duration `yaml:"max_age"`
+	RetryBase time.Duration `yaml:"retry_base"`
 }
 
 // Log configures logging.
@@ -168,6 +181,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_DEMO":                    &cfg.Demo,
 		"CONFER_TURN_DISABLED":           &cfg.TURN.Disabled,
 		"CONFER_TLS_SELF_SIGNED":         &cfg.TLS.SelfSigned,
+		"CONFER_WEBHOOK_ALLOW_PRIVATE":   &cfg.Webhook.AllowPrivate,
 	}
 	for name, dst := range bools {
 		if v := getenv(name); v != "" {
@@ -176,6 +190,18 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 				return fmt.Errorf("config: %s=%q is not a boolean", name, v)
 			}
 			*dst = b
+		}
+	}
+	for name, dst := range map[string]*time.Duration{
+		"CONFER_WEBHOOK_TIMEOUT": &cfg.Webhook.Timeout, "CONFER_WEBHOOK_MAX_AGE": &cfg.Webhook.MaxAge,
+		"CONFER_WEBHOOK_RETRY_BASE": &cfg.Webhook.RetryBase,
+	} {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q: %w", name, v, err)
+			}
+			*dst = d
 		}
 	}
 	if v := getenv("CONFER_TOKEN_LEEWAY"); v != "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/confer-video/confer/internal/rsakey"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
+	"github.com/confer-video/confer/internal/webhook"
 )
 
 // Error is an error with the HTTP status and public code and message to
@@ -35,7 +36,11 @@ func publicError(err error) *Error {
 	switch {
 	case errors.As(err, &he):
 		return he
-	case errors.Is(err, tenant.ErrNotFound):
+	case errors.Is(err, webhook.ErrNotFound):
+		return errorf(http.StatusNotFound, "webhook_not_found", message(err))
+	case errors.Is(err, webhook.ErrInvalid):
+		return errorf(http.StatusBadRequest, "invalid_argument", strings.ReplaceAll(message(err), "invalid webhook: ", ""))
+	case errors.Is(err, tenant.ErrNotFound), errors.Is(err, webhook.ErrTenantNotFound):
 		return errorf(http.StatusNotFound, "tenant_not_found", message(err))
 	case errors.Is(err, tenant.ErrKeyNotFound):
 		return errorf(http.StatusNotFound, "key_not_found", message(err))

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
+	"github.com/confer-video/confer/internal/webhook"
 )
 
 // Deps are what a Server takes besides its configuration.
@@ -60,8 +62,9 @@ type Server struct {
 	events  room.Events
 	rooms   *room.Manager
 	sfu     *sfu.SFU
-	relay   *relay.Server
-	signal  *signal.Server
+	relay    *relay.Server
+	signal   *signal.Server
+	webhooks *webhook.Service
 
 	stopOnce sync.Once
 	served   chan error
@@ -119,18 +122,21 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, AdminToken: adminToken,
+	host, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(s.URL(), "https://"), "http://"), ":")
+	s.webhooks, err = webhook.New(ctx, webhook.Config{Store: s.store, Domain: host, AllowPrivate: s.cfg.Webhook.AllowPrivate,
+		Timeout: s.cfg.Webhook.Timeout, MaxAge: s.cfg.Webhook.MaxAge, RetryBase: s.cfg.Webhook.RetryBase,
+		Now: s.deps.Now, Logger: log.With("component", "webhook")})
+	if err != nil {
+		return err
+	}
+	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, AdminToken: adminToken,
 		Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
-	s.events = logEvents(log.With("component", "events"))
-	if s.deps.Events != nil {
-		logged, extra := s.events, s.deps.Events
-		s.events = room.EventsFunc(func(ctx context.Context, e room.Event) { logged.Emit(ctx, e); extra.Emit(ctx, e) })
-	}
+	s.events = fanOut(logEvents(log.With("component", "events")), s.webhooks, s.deps.Events)
 	if err := s.buildMedia(mux, reg); err != nil {
 		return err
 	}
@@ -169,6 +175,10 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
 	}
+	if err := s.webhooks.Start(context.WithoutCancel(ctx)); err != nil {
+		ln.Close()
+		return fmt.Errorf("server: start webhook workers: %w", err)
+	}
 	s.ln = ln
 	go func() { s.served <- s.http.Serve(ln) }()
 	s.deps.Logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "database", s.store.Dialect().String())
@@ -196,6 +206,17 @@ func (s *Server) URL() string {
 	return scheme + cmp.Or(s.Addr(), s.cfg.Listen)
 }
 
+// fanOut sends each room event to every non-nil consumer in turn.
+func fanOut(consumers ...room.Events) room.Events {
+	return room.EventsFunc(func(ctx context.Context, e room.Event) {
+		for _, c := range consumers {
+			if c != nil {
+				c.Emit(ctx, e)
+			}
+		}
+	})
+}
+
 // Rooms returns the live meetings of this node.
 func (s *Server) Rooms() []room.Info { return s.rooms.Rooms() }
 
@@ -221,6 +242,9 @@ func (s *Server) Stop(ctx context.Context) error {
 		}
 		if s.relay != nil {
 			s.relay.Close()
+		}
+		if s.webhooks != nil && s.ln != nil {
+			s.webhooks.Stop(ctx)
 		}
 		if cerr := s.store.Close(); err == nil {
 			err = cerr

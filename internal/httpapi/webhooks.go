@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/confer-video/confer/internal/webhook"
+)
+
+func (a *API) registerWebhooks(mux *http.ServeMux, admin func(handlerFunc) http.Handler) {
+	base := "/api/v1/tenants/{tenant}/webhooks"
+	mux.Handle("POST "+base, admin(a.createWebhook))
+	mux.Handle("GET "+base, admin(a.listWebhooks))
+	mux.Handle("GET "+base+"/{id}", admin(a.getWebhook))
+	mux.Handle("PATCH "+base+"/{id}", admin(a.patchWebhook))
+	mux.Handle("DELETE "+base+"/{id}", admin(a.deleteWebhook))
+	mux.Handle("POST "+base+"/{id}/test", admin(a.testWebhook))
+	mux.Handle("POST "+base+"/{id}/rotate-secret", admin(a.rotateWebhookSecret))
+	mux.Handle("GET "+base+"/{id}/deliveries", admin(a.listDeliveries))
+	mux.Handle("POST "+base+"/{id}/deliveries/{delivery}/replay", admin(a.replayDelivery))
+}
+
+func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	var p webhook.EndpointParams
+	if err := readJSON(w, r, &p); err != nil {
+		return err
+	}
+	e, err := a.cfg.Webhooks.CreateEndpoint(r.Context(), string(t.ID), p)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/tenants/"+string(t.ID)+"/webhooks/"+e.ID)
+	return writeJSON(w, http.StatusCreated, e)
+}
+
+func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	list, err := a.cfg.Webhooks.Endpoints(r.Context(), string(t.ID))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"webhooks": list})
+}
+
+func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	e, err := a.cfg.Webhooks.Endpoint(r.Context(), string(t.ID), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+func (a *API) patchWebhook(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	var p webhook.EndpointParams
+	if err := readJSON(w, r, &p); err != nil {
+		return err
+	}
+	e, err := a.cfg.Webhooks.UpdateEndpoint(r.Context(), string(t.ID), r.PathValue("id"), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	if err := a.cfg.Webhooks.DeleteEndpoint(r.Context(), string(t.ID), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *API) testWebhook(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	id, err := a.cfg.Webhooks.SendTest(r.Context(), string(t.ID), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, map[string]string{"delivery": id})
+}
+
+func (a *API) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	e, err := a.cfg.Webhooks.RotateSecret(r.Context(), string(t.ID), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, e)
+}
+
+func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	limit := 50
+	if s := r.URL.Query().Get("limit"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 && n <= 500 {
+			limit = n
+		} else {
+			return errorf(http.StatusBadRequest, "invalid_argument", "limit must be a number from 1 to 500")
+		}
+	}
+	list, err := a.cfg.Webhooks.Deliveries(r.Context(), string(t.ID), r.PathValue("id"), limit)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"deliveries": list})
+}
+
+func (a *API) replayDelivery(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	id, err := a.cfg.Webhooks.Replay(r.Context(), string(t.ID), r.PathValue("id"), r.PathValue("delivery"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, map[string]string{"delivery": id})
+}

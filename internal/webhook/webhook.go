@@ -1,0 +1,123 @@
+// Package webhook sends JaaS-compatible webhooks (contracts §3): room events
+// become signed JSON envelopes POSTed to each tenant endpoint subscribed to
+// them. Each delivery is a row plus a River job inserted in one transaction,
+// so a crash loses none; failures are retried with exponential back-off and
+// jitter until a maximum age, then the delivery is marked dead.
+package webhook
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/store"
+)
+
+// Config configures the webhook service.
+type Config struct {
+	Store *store.Store
+	// Domain names the deployment in JIDs (<room>@conference.<tenant>.<domain>).
+	Domain string
+	// AllowPrivate lets endpoints be loopback or private addresses (off by
+	// default, so a tenant cannot make the server call its own network).
+	AllowPrivate bool
+	// Timeout of one delivery attempt; default 10 s.
+	Timeout time.Duration
+	// MaxAge after which a failing delivery is dead; default 24 h.
+	MaxAge time.Duration
+	// RetryBase is the first retry delay, doubled each attempt up to
+	// RetryMax (default 5 s and 1 h), with jitter.
+	RetryBase, RetryMax time.Duration
+	// PollInterval is how often workers look for jobs; default 200 ms.
+	PollInterval time.Duration
+	// Workers is how many deliveries run at once; default 20.
+	Workers int
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+// Service manages endpoints and delivers events.
+type Service struct {
+	cfg    Config
+	river  *river.Client[*sql.Tx]
+	client *http.Client
+
+	mu    sync.Mutex
+	usage map[string]*usageState // by meeting id
+}
+
+var _ room.Events = (*Service)(nil)
+
+// New migrates River's tables and builds the service; Start runs workers.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("webhook: Config.Store is required")
+	}
+	cfg.Domain = cmp.Or(cfg.Domain, "confer")
+	cfg.Timeout = cmp.Or(cfg.Timeout, 10*time.Second)
+	cfg.MaxAge = cmp.Or(cfg.MaxAge, 24*time.Hour)
+	cfg.RetryBase = cmp.Or(cfg.RetryBase, 5*time.Second)
+	cfg.RetryMax = cmp.Or(cfg.RetryMax, time.Hour)
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, 200*time.Millisecond)
+	cfg.Workers = cmp.Or(cfg.Workers, 20)
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	var driver riverdriver.Driver[*sql.Tx]
+	if cfg.Store.Dialect() == store.DialectPostgres {
+		driver = riverdatabasesql.New(cfg.Store.DB())
+	} else {
+		driver = riversqlite.New(cfg.Store.DB())
+	}
+	migrator, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("webhook: migrate River tables: %w", err)
+	}
+	s := &Service{cfg: cfg, usage: map[string]*usageState{}, client: newHTTPClient(cfg.Timeout, cfg.AllowPrivate)}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &deliveryWorker{s: s})
+	s.river, err = river.NewClient(driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		FetchPollInterval: cfg.PollInterval,
+		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
+		JobTimeout:        cfg.Timeout + 10*time.Second,
+		RetryPolicy:       s,
+		Logger:            cfg.Logger.With("component", "river"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: %w", err)
+	}
+	return s, nil
+}
+
+// Start runs the delivery workers.
+func (s *Service) Start(ctx context.Context) error { return s.river.Start(ctx) }
+
+// Stop waits for running deliveries to finish (until ctx ends).
+func (s *Service) Stop(ctx context.Context) error { return s.river.Stop(ctx) }
+
+func newID(prefix string) string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
