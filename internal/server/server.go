@@ -50,18 +50,18 @@ type Deps struct {
 
 // Server is a running Confer node.
 type Server struct {
-	cfg     config.Config
-	deps    Deps
-	store   *store.Store
-	tenants *tenant.Service
-	tokens  *token.Verifier
-	http    *http.Server
-	ln      net.Listener
-	tls     *tls.Config
-	demo    *Demo
-	events  room.Events
-	rooms   *room.Manager
-	sfu     *sfu.SFU
+	cfg      config.Config
+	deps     Deps
+	store    *store.Store
+	tenants  *tenant.Service
+	tokens   *token.Verifier
+	http     *http.Server
+	ln       net.Listener
+	tls      *tls.Config
+	demo     *Demo
+	events   room.Events
+	rooms    *room.Manager
+	sfu      *sfu.SFU
 	relay    *relay.Server
 	signal   *signal.Server
 	webhooks *webhook.Service

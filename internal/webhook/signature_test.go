@@ -21,8 +21,8 @@ func TestSignJaaSVector(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name, header, secret, body string
-		now                         time.Time
-		ok                          bool
+		now                        time.Time
+		ok                         bool
 	}{
 		{"documented example", jaasHeader, jaasSecret, jaasPayload, at.Add(5 * time.Second), true},
 		{"several signatures, one valid", "t=1632490060,v1=AAAA,v1=xlzqEojlh4qb21sQpXYsWgyK8x9HVpz+RQldsv18rV0=", jaasSecret, jaasPayload, at, true},
