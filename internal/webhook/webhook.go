@@ -101,8 +101,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		FetchPollInterval: cfg.PollInterval,
 		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
 		JobTimeout:        cfg.Timeout + 10*time.Second,
-		RetryPolicy:       s,
-		Logger:            cfg.Logger.With("component", "river"),
+		// A delivery interrupted by a crash is retried this long after it started.
+		RescueStuckJobsAfter: 2*cfg.Timeout + 20*time.Second,
+		RetryPolicy:          s,
+		Logger:               cfg.Logger.With("component", "river"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("webhook: %w", err)
