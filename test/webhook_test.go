@@ -255,4 +255,3 @@ func TestWebhookEndpointsAPI(t *testing.T) {
 		t.Errorf("deleted endpoint: %d, want 404", code)
 	}
 }
-

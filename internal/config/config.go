@@ -99,6 +99,8 @@ type Webhook struct {
 	Timeout   time.Duration `yaml:"timeout"`
 	MaxAge    time.Duration `yaml:"max_age"`
 	RetryBase time.Duration `yaml:"retry_base"`
+	// RetryMax caps the delay between two attempts (default 1 h).
+	RetryMax time.Duration `yaml:"retry_max"`
 }
 
 // Log configures logging.
@@ -194,7 +196,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	for name, dst := range map[string]*time.Duration{
 		"CONFER_WEBHOOK_TIMEOUT": &cfg.Webhook.Timeout, "CONFER_WEBHOOK_MAX_AGE": &cfg.Webhook.MaxAge,
-		"CONFER_WEBHOOK_RETRY_BASE": &cfg.Webhook.RetryBase,
+		"CONFER_WEBHOOK_RETRY_BASE": &cfg.Webhook.RetryBase, "CONFER_WEBHOOK_RETRY_MAX": &cfg.Webhook.RetryMax,
 	} {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)

@@ -124,7 +124,7 @@ func (s *Server) build(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	host, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(s.URL(), "https://"), "http://"), ":")
 	s.webhooks, err = webhook.New(ctx, webhook.Config{Store: s.store, Domain: host, AllowPrivate: s.cfg.Webhook.AllowPrivate,
-		Timeout: s.cfg.Webhook.Timeout, MaxAge: s.cfg.Webhook.MaxAge, RetryBase: s.cfg.Webhook.RetryBase,
+		Timeout: s.cfg.Webhook.Timeout, MaxAge: s.cfg.Webhook.MaxAge, RetryBase: s.cfg.Webhook.RetryBase, RetryMax: s.cfg.Webhook.RetryMax,
 		Now: s.deps.Now, Logger: log.With("component", "webhook")})
 	if err != nil {
 		return err
