@@ -15,9 +15,24 @@ import (
 	"github.com/google/uuid"
 )
 
+// Settings are a new room's initial settings, from provisioning.
+type Settings struct {
+	Lobby    bool
+	Password string
+	// MaxOccupants caps the participants (0: the manager's default).
+	MaxOccupants int
+}
+
+// Provisioner gives a room its settings before it is created (JaaS's
+// SETTINGS_PROVISIONING). An error means defaults.
+type Provisioner interface {
+	Provision(ctx context.Context, key Key) (Settings, error)
+}
+
 // Config configures a Manager.
 type Config struct {
-	Events Events
+	Events      Events
+	Provisioner Provisioner
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// MaxParticipants per room, lobby excluded; default 100.
@@ -51,6 +66,7 @@ type Room struct {
 	mu       sync.Mutex
 	info     Info
 	password string
+	maxOcc   int
 	members  map[string]*member
 	lobby    map[string]*member
 	chat     []ChatMessage
@@ -93,6 +109,7 @@ func (ms *Membership) Room() *Room { return ms.room }
 func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error) {
 	var events []Event
 	defer func() { m.emit(ctx, events) }()
+	settings := m.provision(ctx, req.Key)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.rooms[req.Key]
@@ -100,7 +117,8 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	if created {
 		r = &Room{m: m, members: map[string]*member{}, lobby: map[string]*member{}, info: Info{
 			Key: req.Key, MeetingID: uuid.NewString(), Name: req.Key.Name, CreatedAt: m.cfg.Now().UTC(),
-		}}
+			Lobby: settings.Lobby, HasPassword: settings.Password != "",
+		}, password: settings.Password, maxOcc: settings.MaxOccupants}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -118,8 +136,8 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 			return nil, ErrPasswordWrong
 		}
 	}
-	if len(r.members) >= m.cfg.MaxParticipants {
-		return nil, fmt.Errorf("%w: %d participants", ErrFull, len(r.members))
+	if limit := cmp.Or(r.maxOcc, m.cfg.MaxParticipants); len(r.members) >= limit {
+		return nil, fmt.Errorf("%w: it has its maximum of %d participants", ErrFull, limit)
 	}
 	if created { // only now: a refused first joiner leaves no room behind
 		m.rooms[req.Key] = r
@@ -134,6 +152,26 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	}
 	events = append(events, r.admit(mb)...)
 	return &Membership{room: r, id: p.ID}, nil
+}
+
+// provision asks the provisioner for a room that does not exist yet,
+// without holding the manager's lock (the request may take seconds).
+func (m *Manager) provision(ctx context.Context, key Key) Settings {
+	if m.cfg.Provisioner == nil {
+		return Settings{}
+	}
+	m.mu.Lock()
+	_, exists := m.rooms[key]
+	m.mu.Unlock()
+	if exists {
+		return Settings{}
+	}
+	s, err := m.cfg.Provisioner.Provision(ctx, key)
+	if err != nil {
+		m.cfg.Logger.WarnContext(ctx, "room provisioning failed; using defaults", "room", key.String(), "err", err)
+		return Settings{}
+	}
+	return s
 }
 
 // admit makes mb a member and tells everyone. Called with r.mu held.

@@ -31,7 +31,7 @@ const TURNSecretFile = "turn-secret"
 // routes the meeting page and its WebSocket.
 func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error {
 	log := s.deps.Logger
-	s.rooms = room.NewManager(room.Config{Events: s.events, Now: s.deps.Now, Logger: log.With("component", "room")})
+	s.rooms = room.NewManager(room.Config{Events: s.events, Provisioner: s.webhooks, Now: s.deps.Now, Logger: log.With("component", "room")})
 	var err error
 	s.sfu, err = sfu.New(sfu.Config{UDPAddr: s.cfg.MediaUDP(), PublicIPs: s.cfg.RTC.PublicIPs, LoopbackOnly: s.cfg.Loopback(),
 		Logger: log.With("component", "sfu"), Registerer: reg})

@@ -43,6 +43,8 @@ type Config struct {
 	// RetryBase is the first retry delay, doubled each attempt up to
 	// RetryMax (default 5 s and 1 h), with jitter.
 	RetryBase, RetryMax time.Duration
+	// ProvisionTimeout bounds a SETTINGS_PROVISIONING request; default 3 s.
+	ProvisionTimeout time.Duration
 	// PollInterval is how often workers look for jobs; default 200 ms.
 	PollInterval time.Duration
 	// Workers is how many deliveries run at once; default 20.
@@ -74,6 +76,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	cfg.RetryBase = cmp.Or(cfg.RetryBase, 5*time.Second)
 	cfg.RetryMax = cmp.Or(cfg.RetryMax, time.Hour)
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, 200*time.Millisecond)
+	cfg.ProvisionTimeout = cmp.Or(cfg.ProvisionTimeout, 3*time.Second)
 	cfg.Workers = cmp.Or(cfg.Workers, 20)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.Now == nil {
