@@ -124,7 +124,7 @@ func TestWebhooksSurviveKill(t *testing.T) {
 	rcv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if webhook.Verify(r.Header.Get("X-Jaas-Signature"), ep.Secret, b, time.Now(), time.Minute) != nil {
-			http.Error(w, "bad signature", 401)
+			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
 		var env webhook.Envelope

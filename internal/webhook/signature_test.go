@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 )
@@ -39,3 +41,5 @@ func TestSignJaaSVector(t *testing.T) {
 		}
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
