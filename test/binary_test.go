@@ -220,6 +220,26 @@ func TestBinary(t *testing.T) {
 		t.Errorf("keys list does not show the revocation: %s", out)
 	}
 
+	// Webhook endpoints from the CLI; loopback targets are refused by default.
+	if out, code := c.run("", "webhooks", "create", "http://127.0.0.1:9/hook", "--events", "ROOM_CREATED", "--tenant", acme); code == 0 {
+		t.Errorf("a loopback webhook was accepted: %s", out)
+	}
+	created := c.must("webhooks", "create", "https://hooks.example.com/jaas", "--events", "ROOM_CREATED,PARTICIPANT_JOINED",
+		"--authorization", "Bearer x", "--tenant", acme)
+	hookID := match(t, created, `id\s+(\S+)`)
+	if !strings.Contains(created, "whsec_") {
+		t.Errorf("create does not show the secret: %s", created)
+	}
+	if out := c.must("webhooks", "list", "--tenant", acme); !strings.Contains(out, hookID) || strings.Contains(out, "whsec_") {
+		t.Errorf("webhooks list: %s", out)
+	}
+	c.must("webhooks", "disable", hookID, "--tenant", acme)
+	c.must("webhooks", "test", hookID, "--tenant", acme)
+	if out := c.must("webhooks", "deliveries", hookID, "--tenant", acme); !strings.Contains(out, "TEST") {
+		t.Errorf("webhooks deliveries: %s", out)
+	}
+	c.must("webhooks", "delete", hookID, "--tenant", acme)
+
 	// SIGTERM drains and exits cleanly.
 	serve.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)

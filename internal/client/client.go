@@ -93,6 +93,43 @@ func (c *Client) SetBranding(ctx context.Context, tenant string, b api.Branding)
 	return out, c.do(ctx, http.MethodPut, "/api/v1/tenants/"+url.PathEscape(tenant)+"/branding", b, &out)
 }
 
+// Webhook calls: body is sent as JSON and the answer decoded into out.
+
+// CreateWebhook creates an endpoint; the answer has its secret.
+func (c *Client) CreateWebhook(ctx context.Context, tenant string, body, out any) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/tenants/"+url.PathEscape(tenant)+"/webhooks", body, out)
+}
+
+// Webhooks lists a tenant's endpoints.
+func (c *Client) Webhooks(ctx context.Context, tenant string, out any) error {
+	return c.do(ctx, http.MethodGet, "/api/v1/tenants/"+url.PathEscape(tenant)+"/webhooks", nil, out)
+}
+
+// UpdateWebhook changes an endpoint's fields.
+func (c *Client) UpdateWebhook(ctx context.Context, tenant, id string, body, out any) error {
+	return c.do(ctx, http.MethodPatch, webhookPath(tenant, id), body, out)
+}
+
+// DeleteWebhook deletes an endpoint.
+func (c *Client) DeleteWebhook(ctx context.Context, tenant, id string) error {
+	return c.do(ctx, http.MethodDelete, webhookPath(tenant, id), nil, nil)
+}
+
+// WebhookAction POSTs to an endpoint's sub-resource: "test",
+// "rotate-secret" or "deliveries/<id>/replay".
+func (c *Client) WebhookAction(ctx context.Context, tenant, id, action string, out any) error {
+	return c.do(ctx, http.MethodPost, webhookPath(tenant, id)+"/"+action, nil, out)
+}
+
+// WebhookDeliveries lists an endpoint's recent deliveries.
+func (c *Client) WebhookDeliveries(ctx context.Context, tenant, id string, limit int, out any) error {
+	return c.do(ctx, http.MethodGet, fmt.Sprintf("%s/deliveries?limit=%d", webhookPath(tenant, id), limit), nil, out)
+}
+
+func webhookPath(tenant, id string) string {
+	return "/api/v1/tenants/" + url.PathEscape(tenant) + "/webhooks/" + url.PathEscape(id)
+}
+
 // CheckToken asks the server whether jwt admits its holder to room.
 func (c *Client) CheckToken(ctx context.Context, jwt, room string) (api.CheckTokenResponse, error) {
 	var out api.CheckTokenResponse
