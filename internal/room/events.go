@@ -32,6 +32,15 @@ type Event struct {
 	// By is the id of the moderator who caused it, if one did.
 	By   string
 	Chat *ChatMessage
+	// ChatLog (public messages) and SpeakerStats come with RoomDestroyed.
+	ChatLog      []ChatMessage
+	SpeakerStats []SpeakerStat
+}
+
+// SpeakerStat is how long one participant was the dominant speaker.
+type SpeakerStat struct {
+	Participant Participant
+	Time        time.Duration
 }
 
 // Events receives every event of every room. Emit is called outside the

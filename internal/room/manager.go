@@ -71,6 +71,12 @@ type Room struct {
 	lobby    map[string]*member
 	chat     []ChatMessage
 	closed   bool
+	// speaking accumulates dominant-speaker time; seen keeps everyone who
+	// was a member, for the stats at the end.
+	speaking     map[string]time.Duration
+	speaker      string
+	speakerSince time.Time
+	seen         map[string]Participant
 }
 
 type member struct {
@@ -180,6 +186,10 @@ func (r *Room) admit(mb *member) []Event {
 		o.conn.Notify(ParticipantJoinedNotice{Participant: mb.p})
 	}
 	r.members[mb.p.ID] = mb
+	if r.seen == nil {
+		r.seen = map[string]Participant{}
+	}
+	r.seen[mb.p.ID] = mb.p
 	return []Event{r.event(ParticipantJoined, &mb.p)}
 }
 
@@ -269,11 +279,41 @@ func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
 		if m.rooms[r.info.Key] == r {
 			delete(m.rooms, r.info.Key)
 		}
-		events = append(events, r.event(RoomDestroyed, nil))
+		end := r.event(RoomDestroyed, nil)
+		r.noteSpeaker("", end.Time)
+		for _, c := range r.chat {
+			if c.To == "" {
+				end.ChatLog = append(end.ChatLog, c)
+			}
+		}
+		for id, d := range r.speaking {
+			end.SpeakerStats = append(end.SpeakerStats, SpeakerStat{Participant: r.seen[id], Time: d})
+		}
+		slices.SortFunc(end.SpeakerStats, func(a, b SpeakerStat) int { return int(b.Time - a.Time) })
+		events = append(events, end)
 	}
 	r.mu.Unlock()
 	m.mu.Unlock()
 	m.emit(ctx, events)
+}
+
+// SetDominantSpeaker records who speaks now (from the media), for the
+// speaker statistics at the end of the meeting.
+func (r *Room) SetDominantSpeaker(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.noteSpeaker(id, r.m.cfg.Now())
+}
+
+// noteSpeaker closes the current speaker's turn and starts id's. Called with r.mu held.
+func (r *Room) noteSpeaker(id string, now time.Time) {
+	if r.speaker != "" {
+		if r.speaking == nil {
+			r.speaking = map[string]time.Duration{}
+		}
+		r.speaking[r.speaker] += now.Sub(r.speakerSince)
+	}
+	r.speaker, r.speakerSince = id, now
 }
 
 // Rooms returns the live rooms' infos.

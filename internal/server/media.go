@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -21,6 +22,7 @@ import (
 	"github.com/confer-video/confer/internal/sfu"
 	"github.com/confer-video/confer/internal/signal"
 	"github.com/confer-video/confer/internal/tenant"
+	"github.com/confer-video/confer/internal/webhook"
 	"github.com/confer-video/confer/web"
 )
 
@@ -72,6 +74,8 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 		return err
 	}
 	mux.Handle("GET /_confer/signal", s.signal)
+	mux.HandleFunc("GET /_confer/chatlogs/{id}", s.serveChatLog)
+	mux.HandleFunc("POST /_confer/feedback", s.feedback)
 	assets := http.StripPrefix("/_meet/", http.FileServerFS(meet))
 	mux.HandleFunc("GET /_meet/{file}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
@@ -167,4 +171,59 @@ func logEvents(log *slog.Logger) room.Events {
 		}
 		log.InfoContext(ctx, "room event", args...)
 	})
+}
+
+// serveChatLog answers a CHAT_UPLOADED link: the meeting's public chat as
+// JSON, while the link's signature holds and it has not expired.
+func (s *Server) serveChatLog(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	body, err := s.webhooks.ChatLog(r.Context(), r.PathValue("id"), q.Get("expires"), q.Get("sig"))
+	switch {
+	case errors.Is(err, webhook.ErrLinkExpired):
+		http.Error(w, "this link has expired or is not valid", http.StatusForbidden)
+		return
+	case err != nil:
+		s.deps.Logger.ErrorContext(r.Context(), "chat log", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Write(body)
+}
+
+// feedback takes the meeting page's rating after a meeting (JaaS FEEDBACK):
+// the participant's token must admit them to the room.
+func (s *Server) feedback(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		JWT       string `json:"jwt"`
+		Room      string `json:"room"`
+		MeetingID string `json:"meetingId"`
+		Rating    int    `json:"rating"`
+		Comments  string `json:"comments"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&req); err != nil {
+		http.Error(w, "body must be JSON {jwt, room, meetingId, rating, comments}", http.StatusBadRequest)
+		return
+	}
+	claims, err := s.tokens.Verify(r.Context(), req.JWT, req.Room)
+	if err != nil {
+		http.Error(w, "token refused: "+err.Error(), http.StatusForbidden)
+		return
+	}
+	tenantID, name, ok := strings.Cut(req.Room, "/")
+	if !ok {
+		tenantID, name = "", req.Room
+	}
+	err = s.webhooks.Feedback(r.Context(), room.NewKey(tenantID, name), req.MeetingID, claims.User.ID, req.Rating, req.Comments)
+	if errors.Is(err, webhook.ErrInvalid) {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err != nil {
+		s.deps.Logger.ErrorContext(r.Context(), "feedback", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

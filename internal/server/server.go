@@ -6,7 +6,9 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -123,7 +125,12 @@ func (s *Server) build(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	host, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(s.URL(), "https://"), "http://"), ":")
+	linkSecret, err := s.linkSecret(ctx)
+	if err != nil {
+		return err
+	}
 	s.webhooks, err = webhook.New(ctx, webhook.Config{Store: s.store, Domain: host, AllowPrivate: s.cfg.Webhook.AllowPrivate,
+		PublicURL: s.URL, LinkSecret: linkSecret,
 		Timeout: s.cfg.Webhook.Timeout, MaxAge: s.cfg.Webhook.MaxAge, RetryBase: s.cfg.Webhook.RetryBase, RetryMax: s.cfg.Webhook.RetryMax,
 		Now: s.deps.Now, Logger: log.With("component", "webhook")})
 	if err != nil {
@@ -215,6 +222,22 @@ func fanOut(consumers ...room.Events) room.Events {
 			}
 		}
 	})
+}
+
+// linkSecret is the key of pre-authenticated links, kept in the database
+// so every node (and restart) signs alike.
+func (s *Server) linkSecret(ctx context.Context) ([]byte, error) {
+	v, err := s.store.Setting(ctx, "links.secret")
+	if errors.Is(err, store.ErrNotFound) {
+		raw := make([]byte, 32)
+		rand.Read(raw)
+		v = hex.EncodeToString(raw)
+		err = s.store.SetSetting(ctx, "links.secret", v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []byte(v), nil
 }
 
 // Rooms returns the live meetings of this node.

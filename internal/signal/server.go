@@ -143,14 +143,17 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 // attach adds a session to its conference's media room, creating it.
-func (s *Server) attach(sess *session, info room.Info) *sfu.Room {
+func (s *Server) attach(sess *session, rm *room.Room, info room.Info) *sfu.Room {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	mr := s.media[info.MeetingID]
 	if mr == nil {
 		mr = &mediaRoom{sessions: map[*session]struct{}{}}
 		id := info.MeetingID
-		mr.sfu = s.cfg.SFU.NewRoom(info.Key.String(), func(speaker string) { s.broadcast(id, speakerMsg{Type: "dominantSpeaker", ID: speaker}) })
+		mr.sfu = s.cfg.SFU.NewRoom(info.Key.String(), func(speaker string) {
+			rm.SetDominantSpeaker(speaker)
+			s.broadcast(id, speakerMsg{Type: "dominantSpeaker", ID: speaker})
+		})
 		s.media[info.MeetingID] = mr
 	}
 	mr.sessions[sess] = struct{}{}

@@ -360,7 +360,7 @@ func (s *session) joinMedia(ctx context.Context) bool {
 		return true
 	}
 	info, participants := ms.Room().Snapshot()
-	sfuRoom := s.srv.attach(s, info)
+	sfuRoom := s.srv.attach(s, ms.Room(), info)
 	s.meetingID = info.MeetingID
 	var ice []ICEServer
 	if f := s.srv.cfg.ICEServers; f != nil {

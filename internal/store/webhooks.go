@@ -196,3 +196,36 @@ func scanDelivery(r scanner) (WebhookDelivery, error) {
 // SQL returns the transaction's database/sql handle, for libraries that
 // insert in the same transaction (River jobs).
 func (t *Tx) SQL() *sql.Tx { return t.queries.db.(*sql.Tx) }
+
+// ChatLog is a row of chat_logs: a meeting's public chat, as JSON.
+type ChatLog struct {
+	ID        string
+	TenantID  string
+	MeetingID string
+	FQN       string
+	Content   string
+	CreatedAt time.Time
+}
+
+// CreateChatLog stores a meeting's chat log.
+func (q queries) CreateChatLog(ctx context.Context, c ChatLog) error {
+	_, err := q.db.ExecContext(ctx, `INSERT INTO chat_logs (id, tenant_id, meeting_id, fqn, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		c.ID, c.TenantID, c.MeetingID, c.FQN, c.Content, millis(c.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: create chat log: %w", classify(err))
+	}
+	return nil
+}
+
+// ChatLog returns one chat log.
+func (q queries) ChatLog(ctx context.Context, id string) (ChatLog, error) {
+	var c ChatLog
+	var created int64
+	err := q.db.QueryRowContext(ctx, `SELECT id, tenant_id, meeting_id, fqn, content, created_at FROM chat_logs WHERE id = $1`, id).
+		Scan(&c.ID, &c.TenantID, &c.MeetingID, &c.FQN, &c.Content, &created)
+	if err != nil {
+		return ChatLog{}, fmt.Errorf("store: chat log %s: %w", id, classify(err))
+	}
+	c.CreatedAt = fromMillis(created)
+	return c, nil
+}

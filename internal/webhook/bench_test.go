@@ -82,7 +82,7 @@ func benchDelivery(b *testing.B, d store.Dialect, pace time.Duration) {
 					for i := w * per; i < min(b.N, (w+1)*per); i++ {
 						env := Envelope{IdempotencyKey: uuid.NewString(), AppID: "vpaas-magic-cookie-bench", EventType: "PARTICIPANT_JOINED",
 							SessionID: "s", Timestamp: time.Now().UnixMilli(), FQN: "vpaas-magic-cookie-bench/r", Data: map[string]any{"n": i}}
-						if err := s.enqueue(ctx, "vpaas-magic-cookie-bench", []Envelope{env}); err != nil {
+						if err := s.enqueue(ctx, "vpaas-magic-cookie-bench", []Envelope{env}, nil); err != nil {
 							b.Error(err)
 							return
 						}

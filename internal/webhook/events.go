@@ -53,40 +53,74 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := s.enqueue(ctx, e.Room.Key.Tenant, envs); err != nil {
+	var before func(*store.Tx) ([]Envelope, error)
+	if e.Type == room.RoomDestroyed && len(e.ChatLog) > 0 {
+		before = func(tx *store.Tx) ([]Envelope, error) {
+			link, err := s.chatLogLink(ctx, tx, e)
+			if err != nil {
+				return nil, err
+			}
+			return []Envelope{s.envelope(e, "CHAT_UPLOADED", map[string]string{"preAuthenticatedLink": link})}, nil
+		}
+	}
+	if err := s.enqueue(ctx, e.Room.Key.Tenant, envs, before); err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "enqueue webhooks", "tenant", e.Room.Key.Tenant, "event", e.Type, "err", err)
 	}
 }
 
 // enqueue stores a delivery per subscribed endpoint and envelope, with its
-// job, atomically.
-func (s *Service) enqueue(ctx context.Context, tenantID string, envs []Envelope) error {
+// job, atomically. before, if set, runs first in the same transaction and
+// may add envelopes (a stored chat log and the event announcing it).
+func (s *Service) enqueue(ctx context.Context, tenantID string, envs []Envelope, before func(*store.Tx) ([]Envelope, error)) error {
 	endpoints, err := s.cfg.Store.WebhookEndpoints(ctx, tenantID)
 	if err != nil {
 		return err
 	}
+	if len(endpoints) == 0 {
+		return nil
+	}
 	now := s.cfg.Now().UTC()
-	var rows []store.WebhookDelivery
-	for _, env := range envs {
-		body, err := json.Marshal(env)
+	rowsFor := func(envs []Envelope) ([]store.WebhookDelivery, error) {
+		var rows []store.WebhookDelivery
+		for _, env := range envs {
+			body, err := json.Marshal(env)
+			if err != nil {
+				return nil, err
+			}
+			for _, ep := range endpoints {
+				if ep.Enabled && (slices.Contains(ep.Events, env.EventType) || env.EventType == testEventType) {
+					rows = append(rows, store.WebhookDelivery{ID: newID("whd_"), EndpointID: ep.ID, EventType: env.EventType,
+						IdempotencyKey: env.IdempotencyKey, Payload: string(body), Status: statusPending, CreatedAt: now, UpdatedAt: now})
+				}
+			}
+		}
+		return rows, nil
+	}
+	return s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		if before != nil {
+			extra, err := before(tx)
+			if err != nil {
+				return err
+			}
+			envs = append(envs, extra...)
+		}
+		rows, err := rowsFor(envs)
 		if err != nil {
 			return err
 		}
-		for _, ep := range endpoints {
-			if ep.Enabled && (slices.Contains(ep.Events, env.EventType) || env.EventType == testEventType) {
-				rows = append(rows, store.WebhookDelivery{ID: newID("whd_"), EndpointID: ep.ID, EventType: env.EventType,
-					IdempotencyKey: env.IdempotencyKey, Payload: string(body), Status: statusPending, CreatedAt: now, UpdatedAt: now})
-			}
-		}
-	}
-	return s.insert(ctx, rows)
+		return s.insertTx(ctx, tx, rows)
+	})
 }
 
 func (s *Service) insert(ctx context.Context, rows []store.WebhookDelivery) error {
+	return s.cfg.Store.InTx(ctx, func(tx *store.Tx) error { return s.insertTx(ctx, tx, rows) })
+}
+
+func (s *Service) insertTx(ctx context.Context, tx *store.Tx, rows []store.WebhookDelivery) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+	{
 		params := make([]river.InsertManyParams, 0, len(rows))
 		for _, d := range rows {
 			if err := tx.CreateWebhookDelivery(ctx, d); err != nil {
@@ -98,13 +132,13 @@ func (s *Service) insert(ctx context.Context, rows []store.WebhookDelivery) erro
 			return fmt.Errorf("webhook: insert jobs: %w", err)
 		}
 		return nil
-	})
+	}
 }
 
 func (s *Service) envelope(e room.Event, eventType string, data any) Envelope {
 	tenant := e.Room.Key.Tenant
 	return Envelope{
-		IdempotencyKey: uuid.NewString(), CustomerID: strings.TrimPrefix(tenant, "vpaas-magic-cookie-"), AppID: tenant,
+		IdempotencyKey: uuid.NewString(), CustomerID: customerID(tenant), AppID: tenant,
 		EventType: eventType, SessionID: e.Room.MeetingID, Timestamp: e.Time.UnixMilli(), FQN: e.Room.Key.String(), Data: data,
 	}
 }
@@ -120,7 +154,7 @@ func (s *Service) translate(e room.Event) []Envelope {
 		s.mu.Lock()
 		delete(s.usage, e.Room.MeetingID)
 		s.mu.Unlock()
-		return []Envelope{s.envelope(e, "ROOM_DESTROYED", roomData)}
+		return []Envelope{s.envelope(e, "ROOM_DESTROYED", roomData), s.envelope(e, "SPEAKER_STATS", s.speakerStats(e))}
 	case room.ParticipantJoined:
 		out := []Envelope{s.envelope(e, "PARTICIPANT_JOINED", s.participantData(e, false))}
 		if items := s.usageFor(e); len(items) > 0 {
@@ -202,3 +236,6 @@ func nullable(s string) *string {
 	}
 	return &s
 }
+
+// customerID is the AppID without its vpaas-magic-cookie- prefix.
+func customerID(tenant string) string { return strings.TrimPrefix(tenant, "vpaas-magic-cookie-") }

@@ -74,7 +74,7 @@ func (s *Service) SendTest(ctx context.Context, tenantID, endpointID string) (st
 		return "", err
 	}
 	now := s.cfg.Now().UTC()
-	env := Envelope{IdempotencyKey: uuid.NewString(), CustomerID: tenantID[min(len(tenantID), len("vpaas-magic-cookie-")):], AppID: tenantID,
+	env := Envelope{IdempotencyKey: uuid.NewString(), CustomerID: customerID(tenantID), AppID: tenantID,
 		EventType: testEventType, SessionID: uuid.NewString(), Timestamp: now.UnixMilli(), FQN: tenantID + "/webhook-test",
 		Data: map[string]string{"message": "This is a test event from Confer."}}
 	body, err := json.Marshal(env)

@@ -33,6 +33,10 @@ type Config struct {
 	Store *store.Store
 	// Domain names the deployment in JIDs (<room>@conference.<tenant>.<domain>).
 	Domain string
+	// PublicURL returns the base of pre-authenticated links (chat logs).
+	PublicURL func() string
+	// LinkSecret signs those links.
+	LinkSecret []byte
 	// AllowPrivate lets endpoints be loopback or private addresses (off by
 	// default, so a tenant cannot make the server call its own network).
 	AllowPrivate bool
@@ -69,6 +73,12 @@ var _ room.Events = (*Service)(nil)
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("webhook: Config.Store is required")
+	}
+	if cfg.PublicURL == nil {
+		cfg.PublicURL = func() string { return "http://" + cfg.Domain }
+	}
+	if len(cfg.LinkSecret) == 0 {
+		cfg.LinkSecret = []byte(newID(""))
 	}
 	cfg.Domain = cmp.Or(cfg.Domain, "confer")
 	cfg.Timeout = cmp.Or(cfg.Timeout, 10*time.Second)

@@ -686,6 +686,7 @@ function ended(title, message) {
   state.conn?.close();
   $('ended-title').textContent = title;
   $('ended-message').textContent = message;
+  $('feedback-form').hidden = !state.room?.meetingId;
   show('ended');
 }
 
@@ -728,6 +729,16 @@ function wire() {
   $('set-mic').onchange = (e) => switchDevice('audio', e.target.value);
   $('set-cam').onchange = (e) => switchDevice('video', e.target.value);
   $('ended-rejoin').onclick = () => location.reload();
+  $('feedback-form').onsubmit = async (e) => {
+    e.preventDefault();
+    const rating = Number(new FormData($('feedback-form')).get('rating') || -1);
+    const res = await fetch('/_confer/feedback', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ jwt: params.jwt, room: params.room, meetingId: state.room?.meetingId, rating, comments: $('feedback-comments').value }),
+    }).catch(() => null);
+    $('feedback-status').textContent = res?.ok ? 'Thank you for your feedback.' : 'Your feedback could not be sent.';
+    if (res?.ok) $('feedback-form').querySelector('button').disabled = true;
+  };
   $('refused-retry').onclick = () => location.reload();
   document.addEventListener('keydown', (e) => {
     if (!state.joined || e.target.matches('input, select, textarea')) return;
