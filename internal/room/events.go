@@ -32,6 +32,11 @@ type Event struct {
 	// By is the id of the moderator who caused it, if one did.
 	By   string
 	Chat *ChatMessage
+	// Active lists, on ParticipantJoined, who now attends this meeting with
+	// at least one other participant for the first time: nobody for a lone
+	// first participant, both at the second join, then each joiner (JaaS's
+	// USAGE rule and the definition of a monthly active user).
+	Active []Participant
 	// ChatLog (public messages) and SpeakerStats come with RoomDestroyed.
 	ChatLog      []ChatMessage
 	SpeakerStats []SpeakerStat

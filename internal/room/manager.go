@@ -77,6 +77,7 @@ type Room struct {
 	speaker      string
 	speakerSince time.Time
 	seen         map[string]Participant
+	active       map[string]bool
 }
 
 type member struct {
@@ -188,9 +189,19 @@ func (r *Room) admit(mb *member) []Event {
 	r.members[mb.p.ID] = mb
 	if r.seen == nil {
 		r.seen = map[string]Participant{}
+		r.active = map[string]bool{}
 	}
 	r.seen[mb.p.ID] = mb.p
-	return []Event{r.event(ParticipantJoined, &mb.p)}
+	e := r.event(ParticipantJoined, &mb.p)
+	if len(r.members) >= 2 {
+		for _, p := range r.participants() {
+			if !r.active[p.ID] {
+				r.active[p.ID] = true
+				e.Active = append(e.Active, p)
+			}
+		}
+	}
+	return []Event{e}
 }
 
 // InLobby reports whether the participant waits in the lobby.

@@ -357,3 +357,37 @@ func TestConcurrentJoinLeave(t *testing.T) {
 		t.Errorf("created %d rooms, destroyed %d", created, destroyed)
 	}
 }
+
+// TestActiveParticipants: a lone participant is not active; at the second
+// join both are; later joiners are, once each.
+func TestActiveParticipants(t *testing.T) {
+	t.Parallel()
+	h := setup(t)
+	ctx := context.Background()
+	a, _ := h.join("A", RoleParticipant)
+	a.Leave(ctx, LeftNormally) // alone, then gone: never active
+	h.join("B", RoleParticipant)
+	h.join("C", RoleParticipant)
+	d, _ := h.join("D", RoleParticipant)
+	d.Leave(ctx, LeftNormally)
+	h.join("D2", RoleParticipant)
+	var got [][]string
+	for _, e := range h.events.events {
+		if e.Type == ParticipantJoined {
+			var names []string
+			for _, p := range e.Active {
+				names = append(names, p.Name)
+			}
+			got = append(got, names)
+		}
+	}
+	want := [][]string{nil, nil, {"B", "C"}, {"D"}, {"D2"}}
+	if len(got) != len(want) {
+		t.Fatalf("joins: %v", got)
+	}
+	for i := range want {
+		if !equal(got[i], want[i]) {
+			t.Errorf("join %d: active %v, want %v", i, got[i], want[i])
+		}
+	}
+}

@@ -27,13 +27,7 @@ type Envelope struct {
 	Data           any    `json:"data"`
 }
 
-// usageState applies JaaS's USAGE rule to one meeting: nothing for a lone
-// first participant, both at the second join, then each joiner.
-type usageState struct {
-	joined int
-	first  usageItem
-}
-
+// usageItem is one entry of USAGE's data.
 type usageItem struct {
 	DeviceID string  `json:"deviceId"`
 	Email    *string `json:"email"`
@@ -151,13 +145,14 @@ func (s *Service) translate(e room.Event) []Envelope {
 	case room.RoomCreated:
 		return []Envelope{s.envelope(e, "ROOM_CREATED", roomData)}
 	case room.RoomDestroyed:
-		s.mu.Lock()
-		delete(s.usage, e.Room.MeetingID)
-		s.mu.Unlock()
 		return []Envelope{s.envelope(e, "ROOM_DESTROYED", roomData), s.envelope(e, "SPEAKER_STATS", s.speakerStats(e))}
 	case room.ParticipantJoined:
 		out := []Envelope{s.envelope(e, "PARTICIPANT_JOINED", s.participantData(e, false))}
-		if items := s.usageFor(e); len(items) > 0 {
+		if len(e.Active) > 0 {
+			items := make([]usageItem, 0, len(e.Active))
+			for _, p := range e.Active {
+				items = append(items, usageItem{DeviceID: p.DeviceID, Kid: p.KeyID, Email: nullable(p.Email), UserID: nullable(p.UserID)})
+			}
 			out = append(out, s.envelope(e, "USAGE", items))
 		}
 		return out
@@ -205,28 +200,6 @@ func disconnectReason(r room.LeaveReason) string {
 		return "unrecoverable_error"
 	default:
 		return "unknown"
-	}
-}
-
-func (s *Service) usageFor(e room.Event) []usageItem {
-	p := e.Participant
-	item := usageItem{DeviceID: p.DeviceID, Kid: p.KeyID, Email: nullable(p.Email), UserID: nullable(p.UserID)}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.usage[e.Room.MeetingID]
-	if st == nil {
-		st = &usageState{}
-		s.usage[e.Room.MeetingID] = st
-	}
-	st.joined++
-	switch st.joined {
-	case 1:
-		st.first = item
-		return nil
-	case 2:
-		return []usageItem{st.first, item}
-	default:
-		return []usageItem{item}
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -62,9 +61,6 @@ type Service struct {
 	cfg    Config
 	river  *river.Client[*sql.Tx]
 	client *http.Client
-
-	mu    sync.Mutex
-	usage map[string]*usageState // by meeting id
 }
 
 var _ room.Events = (*Service)(nil)
@@ -105,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return nil, fmt.Errorf("webhook: migrate River tables: %w", err)
 	}
-	s := &Service{cfg: cfg, usage: map[string]*usageState{}, client: newHTTPClient(cfg.Timeout, cfg.AllowPrivate)}
+	s := &Service{cfg: cfg, client: newHTTPClient(cfg.Timeout, cfg.AllowPrivate)}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliveryWorker{s: s})
 	s.river, err = river.NewClient(driver, &river.Config{

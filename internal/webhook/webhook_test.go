@@ -59,7 +59,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestTranslate(t *testing.T) {
 	t.Parallel()
-	s := &Service{cfg: Config{Domain: "meet.example.com"}, usage: map[string]*usageState{}}
+	s := &Service{cfg: Config{Domain: "meet.example.com"}}
 	info := room.Info{Key: room.NewKey(tenantID, "Daily"), MeetingID: "m-1"}
 	p := &room.Participant{ID: "abcd1234", UserID: "u1", Name: "Ada", Email: "ada@example.com", Role: room.RoleParticipant, DeviceID: "dev1", KeyID: tenantID + "/k1"}
 	at := time.UnixMilli(1_700_000_000_123)
