@@ -16,6 +16,7 @@ import (
 
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
+	"github.com/confer-video/confer/internal/usage"
 	"github.com/confer-video/confer/internal/webhook"
 )
 
@@ -24,6 +25,7 @@ type Config struct {
 	Tenants  *tenant.Service
 	Tokens   *token.Verifier
 	Webhooks *webhook.Service
+	Usage    *usage.Service
 	// AdminToken is the operator's bearer token; required.
 	AdminToken string
 	Logger     *slog.Logger
@@ -40,8 +42,8 @@ type API struct {
 
 // New returns the API.
 func New(cfg Config) (*API, error) {
-	if cfg.Tenants == nil || cfg.Tokens == nil || cfg.Webhooks == nil {
-		return nil, errors.New("httpapi: Tenants, Tokens and Webhooks are required")
+	if cfg.Tenants == nil || cfg.Tokens == nil || cfg.Webhooks == nil || cfg.Usage == nil {
+		return nil, errors.New("httpapi: Tenants, Tokens, Webhooks and Usage are required")
 	}
 	if len(cfg.AdminToken) < 16 {
 		return nil, errors.New("httpapi: the admin token must be at least 16 characters")
@@ -74,6 +76,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/tenants/{tenant}/branding", admin(a.putBranding))
 	mux.Handle("POST /api/v1/tokens/check", admin(a.checkToken))
 	a.registerWebhooks(mux, admin)
+	mux.Handle("GET /api/v1/tenants/{tenant}/usage", admin(a.getUsage))
 	mux.Handle("/api/v1/{rest...}", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no API endpoint "+r.Method+" "+r.URL.Path)
 	}))

@@ -32,6 +32,7 @@ import (
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
+	"github.com/confer-video/confer/internal/usage"
 	"github.com/confer-video/confer/internal/webhook"
 )
 
@@ -67,6 +68,7 @@ type Server struct {
 	relay    *relay.Server
 	signal   *signal.Server
 	webhooks *webhook.Service
+	usage    *usage.Service
 
 	stopOnce sync.Once
 	served   chan error
@@ -136,14 +138,17 @@ func (s *Server) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, AdminToken: adminToken,
+	if s.usage, err = usage.New(usage.Config{Store: s.store, Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
+		return err
+	}
+	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, AdminToken: adminToken,
 		Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
-	s.events = fanOut(logEvents(log.With("component", "events")), s.webhooks, s.deps.Events)
+	s.events = fanOut(logEvents(log.With("component", "events")), s.webhooks, s.usage, s.deps.Events)
 	if err := s.buildMedia(mux, reg); err != nil {
 		return err
 	}

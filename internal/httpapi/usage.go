@@ -1,0 +1,24 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/confer-video/confer/internal/usage"
+)
+
+// getUsage answers GET /api/v1/tenants/{tenant}/usage?month=YYYY-MM.
+func (a *API) getUsage(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	m, err := a.cfg.Usage.Usage(r.Context(), string(t.ID), r.URL.Query().Get("month"))
+	if errors.Is(err, usage.ErrBadMonth) {
+		return errorf(http.StatusBadRequest, "invalid_argument", err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}

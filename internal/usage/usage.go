@@ -1,0 +1,141 @@
+// Package usage counts what tenants use: monthly active users exactly as
+// JaaS defines them (a device that attended at least one meeting with at
+// least one other participant in the calendar month, UTC, counted once),
+// meetings and participant-minutes. It consumes room events.
+package usage
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/store"
+)
+
+// Config configures the usage service.
+type Config struct {
+	Store *store.Store
+	// IncludedMAU is the plan's included monthly active users (JaaS's free
+	// tier: 25), until plans arrive.
+	IncludedMAU int
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// Service records and reports usage.
+type Service struct{ cfg Config }
+
+var _ room.Events = (*Service)(nil)
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("usage: Config.Store is required")
+	}
+	cfg.IncludedMAU = cmp.Or(cfg.IncludedMAU, 25)
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// Emit implements room.Events.
+func (s *Service) Emit(ctx context.Context, e room.Event) {
+	tenant := e.Room.Key.Tenant
+	if tenant == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var err error
+	switch e.Type {
+	case room.RoomCreated:
+		err = s.cfg.Store.StartMeeting(ctx, e.Room.MeetingID, tenant, e.Room.Key.Name, e.Time)
+	case room.RoomDestroyed:
+		err = s.cfg.Store.EndMeeting(ctx, e.Room.MeetingID, e.Time)
+	case room.ParticipantJoined:
+		for _, p := range e.Active {
+			if _, err = s.cfg.Store.RecordActive(ctx, tenant, e.Time.UTC().Format("2006-01"), Device(p), e.Time.UTC().Format("2006-01-02")); err != nil {
+				break
+			}
+		}
+	case room.ParticipantLeft:
+		if d := e.Time.Sub(e.Participant.JoinedAt); d > 0 {
+			err = s.cfg.Store.AddParticipantTime(ctx, e.Room.MeetingID, d)
+		}
+	}
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "record usage", "tenant", tenant, "event", e.Type, "err", err)
+	}
+}
+
+// Device is what identifies an endpoint for MAU: the device id the meeting
+// client keeps in localStorage, else the token's user id, else the
+// participant (a client that keeps nothing counts per join).
+func Device(p room.Participant) string {
+	switch {
+	case p.DeviceID != "":
+		return "device:" + p.DeviceID
+	case p.UserID != "":
+		return "user:" + p.UserID
+	default:
+		return "participant:" + p.ID
+	}
+}
+
+// Day is one day's cumulative MAU.
+type Day struct {
+	Date string `json:"date"`
+	MAU  int    `json:"mau"`
+}
+
+// Month is a tenant's usage in one month.
+type Month struct {
+	Month              string  `json:"month"`
+	MAU                int     `json:"mau"`
+	IncludedMAU        int     `json:"included_mau"`
+	Daily              []Day   `json:"daily"`
+	Meetings           int     `json:"meetings"`
+	ParticipantMinutes float64 `json:"participant_minutes"`
+}
+
+// ErrBadMonth means the month is not YYYY-MM.
+var ErrBadMonth = errors.New("month must be YYYY-MM")
+
+// Usage reports a tenant's month ("" = the current one): MAU, cumulative MAU
+// per day (up to today in the current month), meetings and
+// participant-minutes.
+func (s *Service) Usage(ctx context.Context, tenantID, month string) (Month, error) {
+	now := s.cfg.Now().UTC()
+	if month == "" {
+		month = now.Format("2006-01")
+	}
+	start, err := time.Parse("2006-01", month)
+	if err != nil {
+		return Month{}, fmt.Errorf("%w: %q", ErrBadMonth, month)
+	}
+	end := start.AddDate(0, 1, 0)
+	daily, err := s.cfg.Store.DailyActive(ctx, tenantID, month)
+	if err != nil {
+		return Month{}, err
+	}
+	out := Month{Month: month, IncludedMAU: s.cfg.IncludedMAU, Daily: []Day{}}
+	for d := start; d.Before(end) && !d.After(now); d = d.AddDate(0, 0, 1) {
+		out.MAU += daily[d.Format("2006-01-02")]
+		out.Daily = append(out.Daily, Day{Date: d.Format("2006-01-02"), MAU: out.MAU})
+	}
+	if now.Before(start) {
+		out.Daily = []Day{}
+	}
+	meetings, t, err := s.cfg.Store.MeetingTotals(ctx, tenantID, start, end)
+	if err != nil {
+		return Month{}, err
+	}
+	out.Meetings, out.ParticipantMinutes = meetings, float64(t.Milliseconds())/60000
+	return out, nil
+}
