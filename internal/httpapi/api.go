@@ -77,6 +77,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/tokens/check", admin(a.checkToken))
 	a.registerWebhooks(mux, admin)
 	mux.Handle("GET /api/v1/tenants/{tenant}/usage", admin(a.getUsage))
+	a.registerAnalytics(mux, admin)
 	mux.Handle("/api/v1/{rest...}", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no API endpoint "+r.Method+" "+r.URL.Path)
 	}))

@@ -69,15 +69,16 @@ const (
 // Participant is one person in a room (or waiting in its lobby).
 type Participant struct {
 	// ID is the short endpoint id, 8 hex digits.
-	ID       string `json:"id"`
-	UserID   string `json:"userId,omitempty"`
-	Name     string `json:"name"`
-	Email    string `json:"email,omitempty"`
-	Avatar   string `json:"avatar,omitempty"`
-	Group    string `json:"group,omitempty"`
-	DeviceID string `json:"-"`
-	KeyID    string `json:"-"`
-	Role     Role   `json:"role"`
+	ID        string `json:"id"`
+	UserID    string `json:"userId,omitempty"`
+	Name      string `json:"name"`
+	Email     string `json:"email,omitempty"`
+	Avatar    string `json:"avatar,omitempty"`
+	Group     string `json:"group,omitempty"`
+	DeviceID  string `json:"-"`
+	UserAgent string `json:"-"`
+	KeyID     string `json:"-"`
+	Role      Role   `json:"role"`
 	// Features are the token's context.features.
 	Features           map[string]bool `json:"features,omitempty"`
 	HiddenFromRecorder bool            `json:"hiddenFromRecorder,omitempty"`

@@ -30,12 +30,19 @@ type Tenants interface {
 	Branding(ctx context.Context, id tenant.ID) (tenant.Branding, error)
 }
 
+// Refusals records refused joins (analytics); *usage.Service implements it.
+type Refusals interface {
+	JoinRefused(ctx context.Context, tenant, room, reason, message, deviceID, userAgent string)
+}
+
 // Config configures the signaling server.
 type Config struct {
-	Tokens  *token.Verifier
-	Tenants Tenants
-	Rooms   *room.Manager
-	SFU     *sfu.SFU
+	// Refusals, if set, hears of every refused hello.
+	Refusals Refusals
+	Tokens   *token.Verifier
+	Tenants  Tenants
+	Rooms    *room.Manager
+	SFU      *sfu.SFU
 	// ICEServers returns the STUN/TURN servers (with fresh credentials) for
 	// one participant; nil: none (host candidates only).
 	ICEServers func(participantID string) []ICEServer
@@ -107,6 +114,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.metrics.sessions.Dec()
 	conn.SetReadLimit(s.cfg.MaxMessageBytes)
 	sess := newSession(s, conn)
+	sess.userAgent = truncate(r.UserAgent(), 300)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

@@ -40,6 +40,7 @@ type session struct {
 	closeOnce sync.Once
 	closing   *closeStatus
 	bad       int
+	userAgent string
 
 	// Set by hello and join, read by the read loop only.
 	claims   *token.Claims
@@ -208,6 +209,9 @@ func (s *session) hello(ctx context.Context, m *inbound) bool {
 	var te *token.Error
 	switch {
 	case errors.As(err, &te):
+		if r := s.srv.cfg.Refusals; r != nil && key.Tenant != "" {
+			r.JoinRefused(ctx, key.Tenant, key.Name, string(te.Reason), te.Message, truncate(m.DeviceID, 64), s.userAgent)
+		}
 		s.refuse(string(te.Reason), te.Message, CloseTokenRefused)
 		return true
 	case err != nil:
@@ -313,7 +317,7 @@ func (s *session) join(ctx context.Context, m *inbound) bool {
 	ms, err := s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{
 		Key: s.key,
 		Participant: room.Participant{
-			UserID: c.User.ID, Name: name, Email: email, Avatar: c.User.Avatar, Group: c.Group, DeviceID: s.deviceID,
+			UserID: c.User.ID, Name: name, Email: email, Avatar: c.User.Avatar, Group: c.Group, DeviceID: s.deviceID, UserAgent: s.userAgent,
 			KeyID: c.KeyID, Role: role, Features: c.Features, HiddenFromRecorder: c.User.HiddenFromRecorder,
 			AudioMuted: m.AudioMuted, VideoMuted: m.VideoMuted,
 		},

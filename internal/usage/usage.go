@@ -7,9 +7,12 @@ package usage
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/confer-video/confer/internal/room"
@@ -27,7 +30,12 @@ type Config struct {
 }
 
 // Service records and reports usage.
-type Service struct{ cfg Config }
+type Service struct {
+	cfg Config
+
+	mu      sync.Mutex
+	present map[string]int // participants now in each meeting
+}
 
 var _ room.Events = (*Service)(nil)
 
@@ -41,7 +49,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg}, nil
+	return &Service{cfg: cfg, present: map[string]int{}}, nil
 }
 
 // Emit implements room.Events.
@@ -57,21 +65,76 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 	case room.RoomCreated:
 		err = s.cfg.Store.StartMeeting(ctx, e.Room.MeetingID, tenant, e.Room.Key.Name, e.Time)
 	case room.RoomDestroyed:
+		s.mu.Lock()
+		delete(s.present, e.Room.MeetingID)
+		s.mu.Unlock()
 		err = s.cfg.Store.EndMeeting(ctx, e.Room.MeetingID, e.Time)
-	case room.ParticipantJoined:
-		for _, p := range e.Active {
-			if _, err = s.cfg.Store.RecordActive(ctx, tenant, e.Time.UTC().Format("2006-01"), Device(p), e.Time.UTC().Format("2006-01-02")); err != nil {
-				break
+		for _, st := range e.SpeakerStats {
+			if err == nil {
+				err = s.cfg.Store.SetSpeakerTime(ctx, e.Room.MeetingID, st.Participant.ID, st.Time)
 			}
 		}
+	case room.ParticipantJoined:
+		err = s.joined(ctx, tenant, e)
 	case room.ParticipantLeft:
+		s.mu.Lock()
+		s.present[e.Room.MeetingID]--
+		s.mu.Unlock()
 		if d := e.Time.Sub(e.Participant.JoinedAt); d > 0 {
 			err = s.cfg.Store.AddParticipantTime(ctx, e.Room.MeetingID, d)
+		}
+		if err == nil {
+			err = s.cfg.Store.EndSession(ctx, e.Room.MeetingID, e.Participant.ID, e.Time, string(e.Reason))
+		}
+	case room.ParticipantLeftLobby:
+		if e.Reason == room.LeftKicked {
+			p := e.Participant
+			err = s.cfg.Store.RecordJoinFailure(ctx, store.JoinFailure{ID: newID(), TenantID: tenant, Room: e.Room.Key.Name,
+				Reason: "lobbyDenied", Message: "a moderator did not let " + p.Name + " in", Device: Device(*p), UserAgent: p.UserAgent, At: e.Time})
 		}
 	}
 	if err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "record usage", "tenant", tenant, "event", e.Type, "err", err)
 	}
+}
+
+func (s *Service) joined(ctx context.Context, tenant string, e room.Event) error {
+	p := e.Participant
+	s.mu.Lock()
+	s.present[e.Room.MeetingID]++
+	n := s.present[e.Room.MeetingID]
+	s.mu.Unlock()
+	err := s.cfg.Store.StartSession(ctx, store.Session{MeetingID: e.Room.MeetingID, ParticipantID: p.ID, TenantID: tenant, Device: Device(*p),
+		UserID: p.UserID, Name: p.Name, UserAgent: p.UserAgent, JoinedAt: p.JoinedAt})
+	if err == nil {
+		err = s.cfg.Store.NotePeak(ctx, e.Room.MeetingID, n)
+	}
+	for _, a := range e.Active {
+		if err != nil {
+			break
+		}
+		_, err = s.cfg.Store.RecordActive(ctx, tenant, e.Time.UTC().Format("2006-01"), Device(a), e.Time.UTC().Format("2006-01-02"))
+	}
+	return err
+}
+
+// JoinRefused records a participant unable to join (signal.Refusals).
+func (s *Service) JoinRefused(ctx context.Context, tenant, roomName, reason, message, deviceID, userAgent string) {
+	device := ""
+	if deviceID != "" {
+		device = "device:" + deviceID
+	}
+	err := s.cfg.Store.RecordJoinFailure(context.WithoutCancel(ctx), store.JoinFailure{ID: newID(), TenantID: tenant, Room: roomName,
+		Reason: reason, Message: message, Device: device, UserAgent: userAgent, At: s.cfg.Now().UTC()})
+	if err != nil && !errors.Is(err, store.ErrReference) { // an unknown tenant has no analytics
+		s.cfg.Logger.ErrorContext(ctx, "record join failure", "err", err)
+	}
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // Device is what identifies an endpoint for MAU: the device id the meeting

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Meeting is a row of meetings.
+type Meeting struct {
+	ID            string
+	TenantID      string
+	Room          string
+	StartedAt     time.Time
+	EndedAt       *time.Time
+	Peak          int
+	ParticipantMS int64
+}
+
+// Session is a row of sessions: one join of one participant.
+type Session struct {
+	MeetingID     string
+	ParticipantID string
+	TenantID      string
+	Device        string
+	UserID        string
+	Name          string
+	UserAgent     string
+	JoinedAt      time.Time
+	LeftAt        *time.Time
+	LeaveReason   string
+	SpeakerMS     int64
+}
+
+// JoinFailure is a row of join_failures.
+type JoinFailure struct {
+	ID        string
+	TenantID  string
+	Room      string
+	Reason    string
+	Message   string
+	Device    string
+	UserAgent string
+	At        time.Time
+}
+
+// NotePeak raises a meeting's peak participant count to n.
+func (q queries) NotePeak(ctx context.Context, meetingID string, n int) error {
+	_, err := q.db.ExecContext(ctx, `UPDATE meetings SET peak = $2 WHERE id = $1 AND peak < $2`, meetingID, n)
+	return err
+}
+
+// StartSession records a join.
+func (q queries) StartSession(ctx context.Context, s Session) error {
+	_, err := q.db.ExecContext(ctx, `INSERT INTO sessions (meeting_id, participant_id, tenant_id, device, user_id, name, user_agent, joined_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (meeting_id, participant_id) DO NOTHING`,
+		s.MeetingID, s.ParticipantID, s.TenantID, s.Device, s.UserID, s.Name, s.UserAgent, millis(s.JoinedAt))
+	if err != nil {
+		return fmt.Errorf("store: start session: %w", classify(err))
+	}
+	return nil
+}
+
+// EndSession records a leave.
+func (q queries) EndSession(ctx context.Context, meetingID, participantID string, at time.Time, reason string) error {
+	_, err := q.db.ExecContext(ctx, `UPDATE sessions SET left_at = $3, leave_reason = $4 WHERE meeting_id = $1 AND participant_id = $2`,
+		meetingID, participantID, millis(at), reason)
+	return err
+}
+
+// SetSpeakerTime records a participant's dominant-speaker time.
+func (q queries) SetSpeakerTime(ctx context.Context, meetingID, participantID string, d time.Duration) error {
+	_, err := q.db.ExecContext(ctx, `UPDATE sessions SET speaker_ms = $3 WHERE meeting_id = $1 AND participant_id = $2`,
+		meetingID, participantID, d.Milliseconds())
+	return err
+}
+
+// RecordJoinFailure stores a refused join.
+func (q queries) RecordJoinFailure(ctx context.Context, f JoinFailure) error {
+	_, err := q.db.ExecContext(ctx, `INSERT INTO join_failures (id, tenant_id, room, reason, message, device, user_agent, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, f.ID, f.TenantID, f.Room, f.Reason, f.Message, f.Device, f.UserAgent, millis(f.At))
+	if err != nil {
+		return fmt.Errorf("store: record join failure: %w", classify(err))
+	}
+	return nil
+}
+
+// Meetings lists a tenant's meetings started in [from, to), newest first,
+// optionally of one room.
+func (q queries) Meetings(ctx context.Context, tenantID, room string, from, to time.Time, limit int) ([]Meeting, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT id, tenant_id, room, started_at, ended_at, peak, participant_ms FROM meetings
+		WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3 AND ($4 = '' OR room = $4)
+		ORDER BY started_at DESC, id LIMIT $5`, tenantID, millis(from), millis(to), room, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: meetings: %w", err)
+	}
+	defer rows.Close()
+	var out []Meeting
+	for rows.Next() {
+		var m Meeting
+		var started int64
+		var ended sql.NullInt64
+		if err := rows.Scan(&m.ID, &m.TenantID, &m.Room, &started, &ended, &m.Peak, &m.ParticipantMS); err != nil {
+			return nil, err
+		}
+		m.StartedAt, m.EndedAt = fromMillis(started), fromNullMillis(ended)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Meeting returns one of a tenant's meetings; ErrNotFound when absent.
+func (q queries) Meeting(ctx context.Context, tenantID, id string) (Meeting, error) {
+	var m Meeting
+	var started int64
+	var ended sql.NullInt64
+	err := q.db.QueryRowContext(ctx, `SELECT id, tenant_id, room, started_at, ended_at, peak, participant_ms FROM meetings
+		WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&m.ID, &m.TenantID, &m.Room, &started, &ended, &m.Peak, &m.ParticipantMS)
+	if err != nil {
+		return Meeting{}, fmt.Errorf("store: meeting %s: %w", id, classify(err))
+	}
+	m.StartedAt, m.EndedAt = fromMillis(started), fromNullMillis(ended)
+	return m, nil
+}
+
+// Sessions lists a meeting's sessions in join order.
+func (q queries) Sessions(ctx context.Context, tenantID, meetingID string) ([]Session, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT meeting_id, participant_id, tenant_id, device, user_id, name, user_agent, joined_at, left_at,
+		leave_reason, speaker_ms FROM sessions WHERE tenant_id = $1 AND meeting_id = $2 ORDER BY joined_at, participant_id`, tenantID, meetingID)
+	if err != nil {
+		return nil, fmt.Errorf("store: sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []Session
+	for rows.Next() {
+		var s Session
+		var joined int64
+		var left sql.NullInt64
+		if err := rows.Scan(&s.MeetingID, &s.ParticipantID, &s.TenantID, &s.Device, &s.UserID, &s.Name, &s.UserAgent, &joined, &left,
+			&s.LeaveReason, &s.SpeakerMS); err != nil {
+			return nil, err
+		}
+		s.JoinedAt, s.LeftAt = fromMillis(joined), fromNullMillis(left)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// JoinFailures lists a tenant's refused joins in [from, to), newest first.
+func (q queries) JoinFailures(ctx context.Context, tenantID string, from, to time.Time, limit int) ([]JoinFailure, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT id, tenant_id, room, reason, message, device, user_agent, at FROM join_failures
+		WHERE tenant_id = $1 AND at >= $2 AND at < $3 ORDER BY at DESC, id LIMIT $4`, tenantID, millis(from), millis(to), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: join failures: %w", err)
+	}
+	defer rows.Close()
+	var out []JoinFailure
+	for rows.Next() {
+		var f JoinFailure
+		var at int64
+		if err := rows.Scan(&f.ID, &f.TenantID, &f.Room, &f.Reason, &f.Message, &f.Device, &f.UserAgent, &at); err != nil {
+			return nil, err
+		}
+		f.At = fromMillis(at)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

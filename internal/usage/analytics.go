@@ -1,0 +1,177 @@
+package usage
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/confer-video/confer/internal/store"
+)
+
+// Filter selects meetings or failures: started in [From, To), of one room.
+type Filter struct {
+	From, To time.Time
+	Room     string
+	Limit    int
+}
+
+// Meeting is one conference as the analytics show it.
+type Meeting struct {
+	ID                 string     `json:"id"`
+	Room               string     `json:"room"`
+	StartedAt          time.Time  `json:"started_at"`
+	EndedAt            *time.Time `json:"ended_at,omitempty"`
+	Ongoing            bool       `json:"ongoing"`
+	DurationSeconds    float64    `json:"duration_seconds"`
+	Peak               int        `json:"peak_participants"`
+	ParticipantMinutes float64    `json:"participant_minutes"`
+	Sessions           []Session  `json:"sessions,omitempty"`
+}
+
+// Session is one join of one participant.
+type Session struct {
+	ParticipantID string     `json:"participant_id"`
+	Device        string     `json:"device"`
+	UserID        string     `json:"user_id"`
+	Name          string     `json:"name"`
+	Browser       string     `json:"browser"`
+	OS            string     `json:"os"`
+	JoinedAt      time.Time  `json:"joined_at"`
+	LeftAt        *time.Time `json:"left_at,omitempty"`
+	LeaveReason   string     `json:"leave_reason,omitempty"`
+	SpeakerMS     int64      `json:"speaker_ms"`
+}
+
+// JoinFailure is a participant who could not join.
+type JoinFailure struct {
+	Room    string    `json:"room"`
+	Reason  string    `json:"reason"`
+	Message string    `json:"message"`
+	Device  string    `json:"device,omitempty"`
+	Browser string    `json:"browser"`
+	OS      string    `json:"os"`
+	At      time.Time `json:"at"`
+}
+
+func (s *Service) window(f Filter) Filter {
+	if f.To.IsZero() {
+		f.To = s.cfg.Now().Add(time.Minute)
+	}
+	if f.From.IsZero() {
+		f.From = f.To.AddDate(0, 0, -30)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 200
+	}
+	return f
+}
+
+// Meetings lists a tenant's meetings, newest first.
+func (s *Service) Meetings(ctx context.Context, tenantID string, f Filter) ([]Meeting, error) {
+	f = s.window(f)
+	rows, err := s.cfg.Store.Meetings(ctx, tenantID, strings.ToLower(f.Room), f.From, f.To, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Meeting, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, s.meeting(r))
+	}
+	return out, nil
+}
+
+func (s *Service) meeting(r store.Meeting) Meeting {
+	end := s.cfg.Now()
+	if r.EndedAt != nil {
+		end = *r.EndedAt
+	}
+	return Meeting{ID: r.ID, Room: r.Room, StartedAt: r.StartedAt, EndedAt: r.EndedAt, Ongoing: r.EndedAt == nil,
+		DurationSeconds: end.Sub(r.StartedAt).Seconds(), Peak: r.Peak, ParticipantMinutes: float64(r.ParticipantMS) / 60000}
+}
+
+// ErrNotFound means no such meeting for the tenant.
+var ErrNotFound = errors.New("meeting not found")
+
+// Meeting returns one meeting with its sessions.
+func (s *Service) Meeting(ctx context.Context, tenantID, id string) (Meeting, error) {
+	r, err := s.cfg.Store.Meeting(ctx, tenantID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Meeting{}, fmt.Errorf("%s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Meeting{}, err
+	}
+	sessions, err := s.cfg.Store.Sessions(ctx, tenantID, id)
+	if err != nil {
+		return Meeting{}, err
+	}
+	m := s.meeting(r)
+	m.Sessions = []Session{}
+	for _, x := range sessions {
+		browser, os := ParseUserAgent(x.UserAgent)
+		m.Sessions = append(m.Sessions, Session{ParticipantID: x.ParticipantID, Device: x.Device, UserID: x.UserID, Name: x.Name,
+			Browser: browser, OS: os, JoinedAt: x.JoinedAt, LeftAt: x.LeftAt, LeaveReason: x.LeaveReason, SpeakerMS: x.SpeakerMS})
+	}
+	return m, nil
+}
+
+// JoinFailures lists a tenant's refused joins, newest first.
+func (s *Service) JoinFailures(ctx context.Context, tenantID string, f Filter) ([]JoinFailure, error) {
+	f = s.window(f)
+	rows, err := s.cfg.Store.JoinFailures(ctx, tenantID, f.From, f.To, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JoinFailure, 0, len(rows))
+	for _, r := range rows {
+		browser, os := ParseUserAgent(r.UserAgent)
+		out = append(out, JoinFailure{Room: r.Room, Reason: r.Reason, Message: r.Message, Device: r.Device, Browser: browser, OS: os, At: r.At})
+	}
+	return out, nil
+}
+
+// WriteMeetingsCSV writes meetings as CSV, one row each.
+func WriteMeetingsCSV(w io.Writer, ms []Meeting) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"meeting_id", "room", "started_at", "ended_at", "duration_seconds", "peak_participants", "participant_minutes"})
+	for _, m := range ms {
+		ended := ""
+		if m.EndedAt != nil {
+			ended = m.EndedAt.UTC().Format(time.RFC3339)
+		}
+		cw.Write([]string{m.ID, m.Room, m.StartedAt.UTC().Format(time.RFC3339), ended, strconv.FormatFloat(m.DurationSeconds, 'f', 0, 64),
+			strconv.Itoa(m.Peak), strconv.FormatFloat(m.ParticipantMinutes, 'f', 2, 64)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ParseUserAgent names the browser and operating system of a User-Agent.
+func ParseUserAgent(ua string) (browser, os string) {
+	browser, os = "other", "other"
+	for _, b := range []struct{ token, name string }{
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}, {"Go-http-client", "Go client"},
+	} {
+		if strings.Contains(ua, b.token) {
+			browser = b.name
+			break
+		}
+	}
+	for _, o := range []struct{ token, name string }{
+		{"Android", "Android"}, {"iPhone", "iOS"}, {"iPad", "iOS"}, {"Windows", "Windows"}, {"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
+	} {
+		if strings.Contains(ua, o.token) {
+			os = o.name
+			break
+		}
+	}
+	if ua == "" {
+		browser, os = "unknown", "unknown"
+	}
+	return browser, os
+}

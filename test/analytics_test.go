@@ -1,0 +1,102 @@
+package test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confer-video/confer/internal/meetclient"
+	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/token"
+	"github.com/confer-video/confer/internal/usage"
+)
+
+// TestAnalytics: a meeting's sessions, peak and leave reasons, the
+// participants unable to join (refused token, lobby denied), and CSV export.
+func TestAnalytics(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, d store.Dialect) {
+		s := startServer(t, d, noDemo)
+		f := newTenant(t, s)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		room := f.ID + "/review"
+		host, hj := s.join(ctx, t, room, f.token(t, "review", "Host", true), nil)
+		guest, _ := s.join(ctx, t, room, f.token(t, "review", "Guest", false), nil)
+		guest.Close()
+		expired := f.token(t, "review", "Late", false, func(g *token.Grant) {
+			g.NotBefore, g.Expires = time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour)
+		})
+		var refused *meetclient.RefusedError
+		if _, err := s.dial(t, room, expired, nil); !errors.As(err, &refused) {
+			t.Fatalf("expired token: %v", err)
+		}
+		host.Send(ctx, map[string]any{"type": "moderate", "action": "lobby", "enabled": true})
+		if _, err := host.Expect(ctx, "roomUpdated"); err != nil {
+			t.Fatal(err)
+		}
+		knock, err := s.dial(t, room, f.token(t, "review", "Knocker", false), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := knock.Join(ctx, meetclient.JoinOptions{}); !errors.Is(err, meetclient.ErrInLobby) {
+			t.Fatalf("knocker: %v", err)
+		}
+		m, _ := host.Expect(ctx, "knocking")
+		var k struct{ Participant struct{ ID string } }
+		m.Decode(&k)
+		host.Send(ctx, map[string]any{"type": "moderate", "action": "deny", "target": k.Participant.ID})
+		time.Sleep(200 * time.Millisecond)
+		host.Close()
+
+		base := "/api/v1/tenants/" + f.ID + "/analytics"
+		var meeting usage.Meeting
+		eventually(t, 10*time.Second, "the ended meeting", func() bool {
+			_, body := s.call(t, "GET", base+"/meetings/"+hj.Room.MeetingID, "")
+			json.Unmarshal(body, &meeting)
+			return !meeting.Ongoing && len(meeting.Sessions) == 2 && meeting.Sessions[0].LeftAt != nil && meeting.Sessions[1].LeftAt != nil
+		})
+		if meeting.Room != "review" || meeting.Peak != 2 || meeting.DurationSeconds <= 0 || meeting.ParticipantMinutes <= 0 {
+			t.Errorf("meeting: %+v", meeting)
+		}
+		for _, ses := range meeting.Sessions {
+			if ses.LeaveReason != "left" || ses.Browser != "Go client" || !strings.HasPrefix(ses.Device, "device:") || ses.UserID == "" {
+				t.Errorf("session: %+v", ses)
+			}
+		}
+		_, body := s.call(t, "GET", base+"/join-failures", "")
+		var fails struct{ JoinFailures []usage.JoinFailure `json:"join_failures"` }
+		json.Unmarshal(body, &fails)
+		reasons := map[string]bool{}
+		for _, jf := range fails.JoinFailures {
+			reasons[jf.Reason] = true
+			if jf.Room != "review" || jf.Message == "" {
+				t.Errorf("join failure: %+v", jf)
+			}
+		}
+		if !reasons["tokenExpired"] || !reasons["lobbyDenied"] {
+			t.Errorf("join failures: %s", body)
+		}
+		code, csv := s.call(t, "GET", base+"/meetings?format=csv&room=review", "")
+		lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+		if code != 200 || len(lines) != 2 || !strings.HasPrefix(lines[0], "meeting_id,room,started_at") || !strings.Contains(lines[1], hj.Room.MeetingID) {
+			t.Errorf("CSV: %d %s", code, csv)
+		}
+		if _, body := s.call(t, "GET", base+"/meetings?room=elsewhere", ""); strings.Contains(string(body), hj.Room.MeetingID) {
+			t.Error("room filter ignored")
+		}
+		if _, body := s.call(t, "GET", base+"/meetings?to=2020-01-01", ""); strings.Contains(string(body), hj.Room.MeetingID) {
+			t.Error("date filter ignored")
+		}
+		if code, _ := s.call(t, "GET", base+"/meetings?from=yesterday", ""); code != 400 {
+			t.Errorf("bad date: %d, want 400", code)
+		}
+		other := newTenant(t, s)
+		if code, _ := s.call(t, "GET", "/api/v1/tenants/"+other.ID+"/analytics/meetings/"+hj.Room.MeetingID, ""); code != 404 {
+			t.Errorf("another tenant's meeting: %d, want 404", code)
+		}
+	})
+}
