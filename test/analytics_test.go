@@ -26,6 +26,11 @@ func TestAnalytics(t *testing.T) {
 		room := f.ID + "/review"
 		host, hj := s.join(ctx, t, room, f.token(t, "review", "Host", true), nil)
 		guest, _ := s.join(ctx, t, room, f.token(t, "review", "Guest", false), nil)
+		guest.Send(ctx, map[string]any{"type": "stats", "rtt": 42.5, "loss": 1.5, "bitrate": 900, "candidateType": "relay"})
+		guest.Send(ctx, map[string]any{"type": "ping"})
+		if _, err := guest.Expect(ctx, "pong"); err != nil {
+			t.Fatal(err)
+		}
 		guest.Close()
 		expired := f.token(t, "review", "Late", false, func(g *token.Grant) {
 			g.NotBefore, g.Expires = time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour)
@@ -62,13 +67,18 @@ func TestAnalytics(t *testing.T) {
 		if meeting.Room != "review" || meeting.Peak != 2 || meeting.DurationSeconds <= 0 || meeting.ParticipantMinutes <= 0 {
 			t.Errorf("meeting: %+v", meeting)
 		}
+		if g := meeting.Sessions[1]; g.Name != "Guest" || g.RTTMS != 42.5 || g.LossPct != 1.5 || g.BitrateKbps != 900 || g.CandidateType != "relay" {
+			t.Errorf("guest's quality: %+v", g)
+		}
 		for _, ses := range meeting.Sessions {
 			if ses.LeaveReason != "left" || ses.Browser != "Go client" || !strings.HasPrefix(ses.Device, "device:") || ses.UserID == "" {
 				t.Errorf("session: %+v", ses)
 			}
 		}
 		_, body := s.call(t, "GET", base+"/join-failures", "")
-		var fails struct{ JoinFailures []usage.JoinFailure `json:"join_failures"` }
+		var fails struct {
+			JoinFailures []usage.JoinFailure `json:"join_failures"`
+		}
 		json.Unmarshal(body, &fails)
 		reasons := map[string]bool{}
 		for _, jf := range fails.JoinFailures {

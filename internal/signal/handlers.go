@@ -55,6 +55,13 @@ func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) err
 		return s.ms.SetName(m.DisplayName)
 	case "moderate":
 		return s.moderate(ctx, m)
+	case "stats":
+		if q := s.srv.cfg.Quality; q != nil {
+			s.mu.Lock()
+			meeting := s.meetingID
+			s.mu.Unlock()
+			q.SessionQuality(ctx, meeting, peer.ID(), m.RTT, m.Loss, m.Bitrate, truncate(m.CandidateType, 16))
+		}
 	default:
 		return fmt.Errorf("%w: unknown message type %q", errBadRequest, truncate(m.Type, 40))
 	}

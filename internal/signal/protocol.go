@@ -60,6 +60,12 @@ type inbound struct {
 	// hand
 	Raised bool `json:"raised"`
 
+	// stats: the client's connection quality
+	RTT           float64 `json:"rtt"`
+	Loss          float64 `json:"loss"`
+	Bitrate       float64 `json:"bitrate"`
+	CandidateType string  `json:"candidateType"`
+
 	// moderate
 	Action  string `json:"action"`
 	Target  string `json:"target"`

@@ -35,8 +35,16 @@ type Refusals interface {
 	JoinRefused(ctx context.Context, tenant, room, reason, message, deviceID, userAgent string)
 }
 
+// Quality records the clients' connection-quality reports; *usage.Service
+// implements it.
+type Quality interface {
+	SessionQuality(ctx context.Context, meetingID, participantID string, rttMS, lossPct, kbps float64, candidateType string)
+}
+
 // Config configures the signaling server.
 type Config struct {
+	// Quality, if set, receives the clients' stats reports.
+	Quality Quality
 	// Refusals, if set, hears of every refused hello.
 	Refusals Refusals
 	Tokens   *token.Verifier

@@ -563,7 +563,7 @@ func truncate(s string, n int) string {
 
 var knownTypes = map[string]bool{
 	"hello": true, "join": true, "leave": true, "ping": true, "offer": true, "answer": true, "candidate": true,
-	"restartIce": true, "media": true, "video": true, "chat": true, "hand": true, "name": true, "moderate": true,
+	"restartIce": true, "media": true, "video": true, "chat": true, "hand": true, "name": true, "moderate": true, "stats": true,
 }
 
 func metricType(t string) string {

@@ -31,6 +31,22 @@ type Session struct {
 	LeftAt        *time.Time
 	LeaveReason   string
 	SpeakerMS     int64
+	Quality       Quality
+}
+
+// Quality is a session's connection quality as its client reported it.
+type Quality struct {
+	RTTMS         float64
+	LossPct       float64
+	BitrateKbps   float64
+	CandidateType string
+}
+
+// SetSessionQuality stores a session's latest quality report.
+func (q queries) SetSessionQuality(ctx context.Context, meetingID, participantID string, qu Quality) error {
+	_, err := q.db.ExecContext(ctx, `UPDATE sessions SET rtt_ms = $3, loss_pct = $4, bitrate_kbps = $5, candidate_type = $6
+		WHERE meeting_id = $1 AND participant_id = $2`, meetingID, participantID, qu.RTTMS, qu.LossPct, qu.BitrateKbps, qu.CandidateType)
+	return err
 }
 
 // JoinFailure is a row of join_failures.
@@ -127,7 +143,8 @@ func (q queries) Meeting(ctx context.Context, tenantID, id string) (Meeting, err
 // Sessions lists a meeting's sessions in join order.
 func (q queries) Sessions(ctx context.Context, tenantID, meetingID string) ([]Session, error) {
 	rows, err := q.db.QueryContext(ctx, `SELECT meeting_id, participant_id, tenant_id, device, user_id, name, user_agent, joined_at, left_at,
-		leave_reason, speaker_ms FROM sessions WHERE tenant_id = $1 AND meeting_id = $2 ORDER BY joined_at, participant_id`, tenantID, meetingID)
+		leave_reason, speaker_ms, rtt_ms, loss_pct, bitrate_kbps, candidate_type FROM sessions
+		WHERE tenant_id = $1 AND meeting_id = $2 ORDER BY joined_at, participant_id`, tenantID, meetingID)
 	if err != nil {
 		return nil, fmt.Errorf("store: sessions: %w", err)
 	}
@@ -138,7 +155,7 @@ func (q queries) Sessions(ctx context.Context, tenantID, meetingID string) ([]Se
 		var joined int64
 		var left sql.NullInt64
 		if err := rows.Scan(&s.MeetingID, &s.ParticipantID, &s.TenantID, &s.Device, &s.UserID, &s.Name, &s.UserAgent, &joined, &left,
-			&s.LeaveReason, &s.SpeakerMS); err != nil {
+			&s.LeaveReason, &s.SpeakerMS, &s.Quality.RTTMS, &s.Quality.LossPct, &s.Quality.BitrateKbps, &s.Quality.CandidateType); err != nil {
 			return nil, err
 		}
 		s.JoinedAt, s.LeftAt = fromMillis(joined), fromNullMillis(left)

@@ -45,6 +45,12 @@ type Session struct {
 	LeftAt        *time.Time `json:"left_at,omitempty"`
 	LeaveReason   string     `json:"leave_reason,omitempty"`
 	SpeakerMS     int64      `json:"speaker_ms"`
+	// Quality is the client's last report: RTT, packet loss, received
+	// bitrate and the ICE candidate type used (host, srflx, relay).
+	RTTMS         float64 `json:"rtt_ms"`
+	LossPct       float64 `json:"packet_loss_pct"`
+	BitrateKbps   float64 `json:"bitrate_kbps"`
+	CandidateType string  `json:"candidate_type,omitempty"`
 }
 
 // JoinFailure is a participant who could not join.
@@ -115,7 +121,8 @@ func (s *Service) Meeting(ctx context.Context, tenantID, id string) (Meeting, er
 	for _, x := range sessions {
 		browser, os := ParseUserAgent(x.UserAgent)
 		m.Sessions = append(m.Sessions, Session{ParticipantID: x.ParticipantID, Device: x.Device, UserID: x.UserID, Name: x.Name,
-			Browser: browser, OS: os, JoinedAt: x.JoinedAt, LeftAt: x.LeftAt, LeaveReason: x.LeaveReason, SpeakerMS: x.SpeakerMS})
+			Browser: browser, OS: os, JoinedAt: x.JoinedAt, LeftAt: x.LeftAt, LeaveReason: x.LeaveReason, SpeakerMS: x.SpeakerMS,
+			RTTMS: x.Quality.RTTMS, LossPct: x.Quality.LossPct, BitrateKbps: x.Quality.BitrateKbps, CandidateType: x.Quality.CandidateType})
 	}
 	return m, nil
 }
@@ -174,4 +181,18 @@ func ParseUserAgent(ua string) (browser, os string) {
 		browser, os = "unknown", "unknown"
 	}
 	return browser, os
+}
+
+// SessionQuality stores a client's quality report (signal.Quality).
+func (s *Service) SessionQuality(ctx context.Context, meetingID, participantID string, rttMS, lossPct, kbps float64, candidateType string) {
+	switch candidateType {
+	case "host", "srflx", "prflx", "relay":
+	default:
+		candidateType = ""
+	}
+	clamp := func(v, hi float64) float64 { return max(0, min(v, hi)) }
+	q := store.Quality{RTTMS: clamp(rttMS, 60000), LossPct: clamp(lossPct, 100), BitrateKbps: clamp(kbps, 1e6), CandidateType: candidateType}
+	if err := s.cfg.Store.SetSessionQuality(context.WithoutCancel(ctx), meetingID, participantID, q); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "record session quality", "err", err)
+	}
 }

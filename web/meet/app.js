@@ -797,6 +797,13 @@ const app = {
   },
 };
 
+// Report connection quality every 10 s for the analytics.
+setInterval(async () => {
+  if (!state.joined) return;
+  const q = await state.conn.quality().catch(() => null);
+  if (q) state.conn.send({ type: 'stats', ...q });
+}, 10000);
+
 wire();
 applyToolbarButtons();
 ext = initEmbed(params, app);

@@ -210,6 +210,31 @@ export class Connection {
     return out;
   }
 
+  // quality summarises the subscriber connection for the server's analytics:
+  // round-trip time, packet loss so far, received bitrate since the last
+  // call, and the ICE candidate type in use.
+  async quality() {
+    if (!this.sub) return null;
+    const st = await this.sub.getStats();
+    let rtt = 0, type = '', lost = 0, received = 0, bytes = 0;
+    st.forEach((s) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) {
+        const pair = st.get(s.selectedCandidatePairId);
+        rtt = (pair?.currentRoundTripTime || 0) * 1000;
+        type = st.get(pair?.localCandidateId)?.candidateType || '';
+      }
+      if (s.type === 'inbound-rtp') {
+        lost += Math.max(0, s.packetsLost || 0);
+        received += s.packetsReceived || 0;
+        bytes += s.bytesReceived || 0;
+      }
+    });
+    const now = performance.now();
+    const kbps = this.lastQuality ? ((bytes - this.lastQuality.bytes) * 8) / (now - this.lastQuality.at) : 0;
+    this.lastQuality = { bytes, at: now };
+    return { rtt, loss: received + lost ? (100 * lost) / (received + lost) : 0, bitrate: Math.max(0, kbps), candidateType: type };
+  }
+
   close() {
     this.closedByUs = true;
     this.send({ type: 'leave' });
