@@ -78,6 +78,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerWebhooks(mux, admin)
 	mux.Handle("GET /api/v1/tenants/{tenant}/usage", admin(a.getUsage))
 	a.registerAnalytics(mux, admin)
+	a.registerPlans(mux, admin)
 	mux.Handle("/api/v1/{rest...}", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no API endpoint "+r.Method+" "+r.URL.Path)
 	}))

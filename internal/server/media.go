@@ -61,7 +61,7 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 		}
 	}
 	s.signal, err = signal.New(signal.Config{Tokens: s.tokens, Tenants: s.tenants, Rooms: s.rooms, SFU: s.sfu,
-		ICEServers: iceServers, Refusals: s.usage, Quality: s.usage, Logger: log.With("component", "signal"), Registerer: reg})
+		ICEServers: iceServers, Refusals: s.usage, Quality: s.usage, Admission: s.usage, Logger: log.With("component", "signal"), Registerer: reg})
 	if err != nil {
 		return err
 	}

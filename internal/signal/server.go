@@ -41,8 +41,16 @@ type Quality interface {
 	SessionQuality(ctx context.Context, meetingID, participantID string, rttMS, lossPct, kbps float64, candidateType string)
 }
 
+// Admission may refuse a join for the tenant's plan (an exhausted MAU cap);
+// *usage.Service implements it.
+type Admission interface {
+	Admit(ctx context.Context, tenant, deviceID, userID string) error
+}
+
 // Config configures the signaling server.
 type Config struct {
+	// Admission, if set, is asked before anyone joins a tenant's room.
+	Admission Admission
 	// Quality, if set, receives the clients' stats reports.
 	Quality Quality
 	// Refusals, if set, hears of every refused hello.

@@ -234,6 +234,15 @@ func (s *session) hello(ctx context.Context, m *inbound) bool {
 			return true
 		}
 	}
+	if a := s.srv.cfg.Admission; a != nil && key.Tenant != "" {
+		if err := a.Admit(ctx, key.Tenant, truncate(m.DeviceID, 64), claims.User.ID); err != nil {
+			if r := s.srv.cfg.Refusals; r != nil {
+				r.JoinRefused(ctx, key.Tenant, key.Name, "mauLimitReached", err.Error(), truncate(m.DeviceID, 64), s.userAgent)
+			}
+			s.refuse("mauLimitReached", err.Error(), CloseForbidden)
+			return true
+		}
+	}
 	var inviteURL string
 	if key.Tenant != "" {
 		if b, err := s.srv.cfg.Tenants.Branding(ctx, tenant.ID(key.Tenant)); err == nil {

@@ -22,8 +22,8 @@ import (
 // Config configures the usage service.
 type Config struct {
 	Store *store.Store
-	// IncludedMAU is the plan's included monthly active users (JaaS's free
-	// tier: 25), until plans arrive.
+	// IncludedMAU is reported for a tenant whose plan cannot be read
+	// (default 25, JaaS's free tier).
 	IncludedMAU int
 	Now         func() time.Time
 	Logger      *slog.Logger
@@ -137,6 +137,10 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
+func roomParticipant(deviceID, userID string) room.Participant {
+	return room.Participant{DeviceID: deviceID, UserID: userID}
+}
+
 // Device is what identifies an endpoint for MAU: the device id the meeting
 // client keeps in localStorage, else the token's user id, else the
 // participant (a client that keeps nothing counts per join).
@@ -188,6 +192,9 @@ func (s *Service) Usage(ctx context.Context, tenantID, month string) (Month, err
 		return Month{}, err
 	}
 	out := Month{Month: month, IncludedMAU: s.cfg.IncludedMAU, Daily: []Day{}}
+	if plan, err := s.cfg.Store.TenantPlan(ctx, tenantID); err == nil {
+		out.IncludedMAU = plan.IncludedMAU
+	}
 	for d := start; d.Before(end) && !d.After(now); d = d.AddDate(0, 0, 1) {
 		out.MAU += daily[d.Format("2006-01-02")]
 		out.Daily = append(out.Daily, Day{Date: d.Format("2006-01-02"), MAU: out.MAU})

@@ -21,6 +21,7 @@ const REFUSAL_HINTS = {
   tenantNotFound: 'There is no such organisation on this server.',
   kicked: 'A moderator removed you from the meeting.',
   denied: 'A moderator did not let you in.',
+  mauLimitReached: "This organisation's plan has no room for new participants this month. Ask the organiser to upgrade it.",
 };
 
 const state = {

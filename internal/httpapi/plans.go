@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/confer-video/confer/internal/usage"
+)
+
+func (a *API) registerPlans(mux *http.ServeMux, admin func(handlerFunc) http.Handler) {
+	mux.Handle("GET /api/v1/plans", admin(a.listPlans))
+	mux.Handle("POST /api/v1/plans", admin(a.savePlan))
+	mux.Handle("GET /api/v1/tenants/{tenant}/plan", admin(a.getTenantPlan))
+	mux.Handle("PUT /api/v1/tenants/{tenant}/plan", admin(a.setTenantPlan))
+}
+
+func (a *API) listPlans(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.cfg.Usage.Plans(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"plans": ps})
+}
+
+// savePlan creates or replaces a plan (operator only).
+func (a *API) savePlan(w http.ResponseWriter, r *http.Request) error {
+	var p usage.Plan
+	if err := readJSON(w, r, &p); err != nil {
+		return err
+	}
+	p, err := a.cfg.Usage.SavePlan(r.Context(), p)
+	if errors.Is(err, usage.ErrInvalidPlan) {
+		return errorf(http.StatusBadRequest, "invalid_argument", err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, p)
+}
+
+func (a *API) getTenantPlan(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	st, err := a.cfg.Usage.TenantPlan(r.Context(), string(t.ID))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+// setTenantPlan moves the tenant to another plan: {"plan": "<id>"}.
+func (a *API) setTenantPlan(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Plan string `json:"plan"`
+	}
+	if err := readJSON(w, r, &req); err != nil {
+		return err
+	}
+	if err := a.cfg.Usage.SetTenantPlan(r.Context(), string(t.ID), req.Plan); errors.Is(err, usage.ErrPlanNotFound) {
+		return errorf(http.StatusNotFound, "plan_not_found", "no plan "+req.Plan)
+	} else if err != nil {
+		return err
+	}
+	return a.getTenantPlan(w, r)
+}

@@ -1,0 +1,144 @@
+package usage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/confer-video/confer/internal/store"
+)
+
+// Plan is what a tenant pays for: a monthly price, included MAU and a price
+// per MAU beyond; with HardCap, new devices are refused past the included MAU.
+type Plan struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	PriceCents   int64  `json:"price_cents"`
+	IncludedMAU  int    `json:"included_mau"`
+	OverageCents int64  `json:"overage_cents"`
+	HardCap      bool   `json:"hard_cap"`
+}
+
+// PlanStatus is a tenant's plan and where the month stands against it.
+type PlanStatus struct {
+	Plan                  Plan   `json:"plan"`
+	Month                 string `json:"month"`
+	MAU                   int    `json:"mau"`
+	OverageMAU            int    `json:"overage_mau"`
+	ProjectedMAU          int    `json:"projected_mau"`
+	ProjectedOverageCents int64  `json:"projected_overage_cents"`
+	ProjectedTotalCents   int64  `json:"projected_total_cents"`
+}
+
+// Errors of plans and admission.
+var (
+	// ErrInvalidPlan means a plan's fields are not acceptable.
+	ErrInvalidPlan = errors.New("invalid plan")
+	// ErrPlanNotFound means no such plan (or tenant).
+	ErrPlanNotFound = errors.New("plan not found")
+	// ErrMAULimit means a capped plan's monthly active users are used up.
+	ErrMAULimit = errors.New("monthly active user limit reached")
+)
+
+var planID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// SavePlan creates or replaces a plan.
+func (s *Service) SavePlan(ctx context.Context, p Plan) (Plan, error) {
+	p.Name = strings.TrimSpace(p.Name)
+	switch {
+	case !planID.MatchString(p.ID):
+		return Plan{}, fmt.Errorf("%w: id %q must be 1 to 40 lowercase letters, digits or dashes", ErrInvalidPlan, p.ID)
+	case p.Name == "" || len(p.Name) > 100:
+		return Plan{}, fmt.Errorf("%w: name must have 1 to 100 characters", ErrInvalidPlan)
+	case p.PriceCents < 0 || p.OverageCents < 0 || p.IncludedMAU < 0:
+		return Plan{}, fmt.Errorf("%w: prices and included_mau cannot be negative", ErrInvalidPlan)
+	}
+	err := s.cfg.Store.UpsertPlan(ctx, store.Plan{ID: p.ID, Name: p.Name, PriceCents: p.PriceCents, IncludedMAU: p.IncludedMAU,
+		OverageCents: p.OverageCents, HardCap: p.HardCap, CreatedAt: s.cfg.Now().UTC()})
+	return p, err
+}
+
+// Plans lists the operator's plans, cheapest first.
+func (s *Service) Plans(ctx context.Context) ([]Plan, error) {
+	rows, err := s.cfg.Store.Plans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Plan, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, fromPlanRow(r))
+	}
+	return out, nil
+}
+
+// SetTenantPlan moves a tenant to another plan (upgrade or downgrade).
+func (s *Service) SetTenantPlan(ctx context.Context, tenantID, planID string) error {
+	err := s.cfg.Store.SetTenantPlan(ctx, tenantID, planID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%q: %w", planID, ErrPlanNotFound)
+	}
+	return err
+}
+
+// TenantPlan reports a tenant's plan and this month's standing: MAU so far,
+// MAU beyond the plan, and a projection to the end of the month.
+func (s *Service) TenantPlan(ctx context.Context, tenantID string) (PlanStatus, error) {
+	row, err := s.cfg.Store.TenantPlan(ctx, tenantID)
+	if errors.Is(err, store.ErrNotFound) {
+		return PlanStatus{}, fmt.Errorf("tenant %s: %w", tenantID, ErrPlanNotFound)
+	}
+	if err != nil {
+		return PlanStatus{}, err
+	}
+	now := s.cfg.Now().UTC()
+	month := now.Format("2006-01")
+	mau, err := s.cfg.Store.MonthMAU(ctx, tenantID, month)
+	if err != nil {
+		return PlanStatus{}, err
+	}
+	p := fromPlanRow(row)
+	projected := projectMAU(mau, now)
+	st := PlanStatus{Plan: p, Month: month, MAU: mau, OverageMAU: max(0, mau-p.IncludedMAU), ProjectedMAU: projected}
+	st.ProjectedOverageCents = int64(max(0, projected-p.IncludedMAU)) * p.OverageCents
+	st.ProjectedTotalCents = p.PriceCents + st.ProjectedOverageCents
+	return st, nil
+}
+
+// Admit refuses a new device of a tenant whose capped plan's monthly active
+// users are used up; devices already counted this month are always let in.
+func (s *Service) Admit(ctx context.Context, tenantID, deviceID, userID string) error {
+	row, err := s.cfg.Store.TenantPlan(ctx, tenantID)
+	if err != nil || !row.HardCap {
+		return nil // no plan information: do not stand in the way of a meeting
+	}
+	month := s.cfg.Now().UTC().Format("2006-01")
+	device := Device(roomParticipant(deviceID, userID))
+	if ok, err := s.cfg.Store.IsActive(ctx, tenantID, month, device); err != nil || ok {
+		return nil
+	}
+	mau, err := s.cfg.Store.MonthMAU(ctx, tenantID, month)
+	if err != nil || mau < row.IncludedMAU {
+		return nil
+	}
+	return fmt.Errorf("%w: this organisation's plan (%s) includes %d monthly active users and all are used this month", ErrMAULimit, row.Name, row.IncludedMAU)
+}
+
+// projectMAU extends the month's MAU so far linearly to the whole month; in
+// the first day there is too little to go on, so it is the count itself.
+func projectMAU(mau int, now time.Time) int {
+	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	elapsed := now.Sub(start).Hours() / 24
+	if elapsed < 1 {
+		return mau
+	}
+	days := start.AddDate(0, 1, 0).Sub(start).Hours() / 24
+	return max(mau, int(math.Round(float64(mau)*days/elapsed)))
+}
+
+func fromPlanRow(r store.Plan) Plan {
+	return Plan{ID: r.ID, Name: r.Name, PriceCents: r.PriceCents, IncludedMAU: r.IncludedMAU, OverageCents: r.OverageCents, HardCap: r.HardCap}
+}
