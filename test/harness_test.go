@@ -36,6 +36,7 @@ type testServer struct {
 	Out    *bytes.Buffer
 	Events *eventLog
 	HTTP   *http.Client
+	Config config.Config
 }
 
 // eventLog records the room events a server emits.
@@ -67,7 +68,6 @@ func (l *eventLog) find(t room.EventType) []room.Event {
 // database of the given dialect.
 func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) *testServer {
 	t.Helper()
-	logs := newTestWriter(t)
 	sc := storetest.Config(t, d)
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
@@ -82,10 +82,18 @@ func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) 
 	for _, m := range mutate {
 		m(&cfg)
 	}
+	return runServer(t, cfg, nil)
+}
+
+// runServer starts a server with the given configuration (another server's
+// Config reopens its database) and clock (nil: time.Now).
+func runServer(t *testing.T, cfg config.Config, now func() time.Time) *testServer {
+	t.Helper()
+	logs := newTestWriter(t)
 	out := &bytes.Buffer{}
 	events := &eventLog{}
 	ctx := context.Background()
-	srv, err := server.New(ctx, cfg, server.Deps{Out: out, KeyBits: 2048, Events: events,
+	srv, err := server.New(ctx, cfg, server.Deps{Out: out, KeyBits: 2048, Events: events, Now: now,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
@@ -109,7 +117,7 @@ func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) 
 		pool.AppendCertsFromPEM(pem)
 		hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
 	}
-	return &testServer{Server: srv, URL: url, Out: out, Events: events, HTTP: hc,
+	return &testServer{Server: srv, URL: url, Out: out, Events: events, HTTP: hc, Config: cfg,
 		Client: &client.Client{BaseURL: url, Token: adminToken, HTTP: hc}}
 }
 

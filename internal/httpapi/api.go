@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/confer-video/confer/internal/billing"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
 	"github.com/confer-video/confer/internal/usage"
@@ -26,6 +27,7 @@ type Config struct {
 	Tokens   *token.Verifier
 	Webhooks *webhook.Service
 	Usage    *usage.Service
+	Billing  *billing.Service
 	// AdminToken is the operator's bearer token; required.
 	AdminToken string
 	Logger     *slog.Logger
@@ -42,8 +44,8 @@ type API struct {
 
 // New returns the API.
 func New(cfg Config) (*API, error) {
-	if cfg.Tenants == nil || cfg.Tokens == nil || cfg.Webhooks == nil || cfg.Usage == nil {
-		return nil, errors.New("httpapi: Tenants, Tokens, Webhooks and Usage are required")
+	if cfg.Tenants == nil || cfg.Tokens == nil || cfg.Webhooks == nil || cfg.Usage == nil || cfg.Billing == nil {
+		return nil, errors.New("httpapi: Tenants, Tokens, Webhooks, Usage and Billing are required")
 	}
 	if len(cfg.AdminToken) < 16 {
 		return nil, errors.New("httpapi: the admin token must be at least 16 characters")
@@ -79,6 +81,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/tenants/{tenant}/usage", admin(a.getUsage))
 	a.registerAnalytics(mux, admin)
 	a.registerPlans(mux, admin)
+	a.registerBilling(mux, admin)
 	mux.Handle("/api/v1/{rest...}", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no API endpoint "+r.Method+" "+r.URL.Path)
 	}))

@@ -23,8 +23,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/confer-video/confer/internal/billing"
 	"github.com/confer-video/confer/internal/config"
 	"github.com/confer-video/confer/internal/httpapi"
+	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/relay"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
@@ -69,6 +71,8 @@ type Server struct {
 	signal   *signal.Server
 	webhooks *webhook.Service
 	usage    *usage.Service
+	billing  *billing.Service
+	jobs     *jobs.Runner
 
 	stopOnce sync.Once
 	served   chan error
@@ -131,7 +135,12 @@ func (s *Server) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.webhooks, err = webhook.New(ctx, webhook.Config{Store: s.store, Domain: host, AllowPrivate: s.cfg.Webhook.AllowPrivate,
+	whTimeout := cmp.Or(s.cfg.Webhook.Timeout, 10*time.Second)
+	s.jobs, err = jobs.New(ctx, jobs.Config{Store: s.store, RescueAfter: 2*whTimeout + 20*time.Second, Logger: log.With("component", "river")})
+	if err != nil {
+		return err
+	}
+	s.webhooks, err = webhook.New(ctx, webhook.Config{Store: s.store, Jobs: s.jobs, Domain: host, AllowPrivate: s.cfg.Webhook.AllowPrivate,
 		PublicURL: s.URL, LinkSecret: linkSecret,
 		Timeout: s.cfg.Webhook.Timeout, MaxAge: s.cfg.Webhook.MaxAge, RetryBase: s.cfg.Webhook.RetryBase, RetryMax: s.cfg.Webhook.RetryMax,
 		Now: s.deps.Now, Logger: log.With("component", "webhook")})
@@ -141,7 +150,13 @@ func (s *Server) build(ctx context.Context) error {
 	if s.usage, err = usage.New(usage.Config{Store: s.store, Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
 		return err
 	}
-	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, AdminToken: adminToken,
+	if s.billing, err = billing.New(billing.Config{Store: s.store, Jobs: s.jobs, Now: s.deps.Now, Logger: log.With("component", "billing")}); err != nil {
+		return err
+	}
+	if err := s.jobs.Build(); err != nil {
+		return err
+	}
+	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing, AdminToken: adminToken,
 		Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err
@@ -187,9 +202,9 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
 	}
-	if err := s.webhooks.Start(context.WithoutCancel(ctx)); err != nil {
+	if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
-		return fmt.Errorf("server: start webhook workers: %w", err)
+		return fmt.Errorf("server: start job workers: %w", err)
 	}
 	s.ln = ln
 	go func() { s.served <- s.http.Serve(ln) }()
@@ -271,8 +286,8 @@ func (s *Server) Stop(ctx context.Context) error {
 		if s.relay != nil {
 			s.relay.Close()
 		}
-		if s.webhooks != nil && s.ln != nil {
-			s.webhooks.Stop(ctx)
+		if s.jobs != nil && s.ln != nil {
+			s.jobs.Stop(ctx)
 		}
 		if cerr := s.store.Close(); err == nil {
 			err = cerr

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/confer-video/confer/internal/store"
 )
@@ -92,10 +91,15 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 	}
 }
 
-// NextRetry implements River's retry policy: exponential back-off from
+// NextRetry is the deliveries' retry policy: exponential back-off from
 // RetryBase, capped at RetryMax, with jitter.
-func (s *Service) NextRetry(job *rivertype.JobRow) time.Time {
-	return s.cfg.Now().Add(s.backoff(job.ID, job.Attempt))
+func (w *deliveryWorker) NextRetry(job *river.Job[DeliveryArgs]) time.Time {
+	return w.s.cfg.Now().Add(w.s.backoff(job.ID, job.Attempt))
+}
+
+// Timeout bounds an attempt: the HTTP timeout and time to record it.
+func (w *deliveryWorker) Timeout(*river.Job[DeliveryArgs]) time.Duration {
+	return w.s.cfg.Timeout + 10*time.Second
 }
 
 // backoff is deterministic for a job and attempt, so the delivery log's

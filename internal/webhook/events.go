@@ -122,7 +122,7 @@ func (s *Service) insertTx(ctx context.Context, tx *store.Tx, rows []store.Webho
 			}
 			params = append(params, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: d.ID}, InsertOpts: &river.InsertOpts{MaxAttempts: 1000}})
 		}
-		if _, err := s.river.InsertManyTx(ctx, tx.SQL(), params); err != nil {
+		if err := s.jobs.InsertManyTx(ctx, tx.SQL(), params); err != nil {
 			return fmt.Errorf("webhook: insert jobs: %w", err)
 		}
 		return nil

@@ -9,7 +9,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,11 +17,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
 )
@@ -48,6 +44,10 @@ type Config struct {
 	RetryBase, RetryMax time.Duration
 	// ProvisionTimeout bounds a SETTINGS_PROVISIONING request; default 3 s.
 	ProvisionTimeout time.Duration
+	// Jobs runs the delivery jobs; the server shares one runner among its
+	// services and starts it. Without it the service makes its own runner
+	// (PollInterval, Workers), started and stopped by Start and Stop.
+	Jobs *jobs.Runner
 	// PollInterval is how often workers look for jobs; default 200 ms.
 	PollInterval time.Duration
 	// Workers is how many deliveries run at once; default 20.
@@ -59,7 +59,8 @@ type Config struct {
 // Service manages endpoints and delivers events.
 type Service struct {
 	cfg    Config
-	river  *river.Client[*sql.Tx]
+	jobs   *jobs.Runner
+	ownJob bool // jobs was made here: Start and Stop run it
 	client *http.Client
 }
 
@@ -88,44 +89,45 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	var driver riverdriver.Driver[*sql.Tx]
-	if cfg.Store.Dialect() == store.DialectPostgres {
-		driver = riverdatabasesql.New(cfg.Store.DB())
-	} else {
-		driver = riversqlite.New(cfg.Store.DB())
+	s := &Service{cfg: cfg, jobs: cfg.Jobs, client: newHTTPClient(cfg.Timeout, cfg.AllowPrivate)}
+	if s.jobs == nil {
+		var err error
+		s.jobs, err = jobs.New(ctx, jobs.Config{Store: cfg.Store, Workers: cfg.Workers, PollInterval: cfg.PollInterval,
+			RescueAfter: s.RescueAfter(), Logger: cfg.Logger.With("component", "river")})
+		if err != nil {
+			return nil, fmt.Errorf("webhook: %w", err)
+		}
+		s.ownJob = true
 	}
-	migrator, err := rivermigrate.New(driver, nil)
-	if err != nil {
-		return nil, fmt.Errorf("webhook: %w", err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("webhook: migrate River tables: %w", err)
-	}
-	s := &Service{cfg: cfg, client: newHTTPClient(cfg.Timeout, cfg.AllowPrivate)}
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &deliveryWorker{s: s})
-	s.river, err = river.NewClient(driver, &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:           workers,
-		FetchPollInterval: cfg.PollInterval,
-		FetchCooldown:     min(cfg.PollInterval, 100*time.Millisecond),
-		JobTimeout:        cfg.Timeout + 10*time.Second,
-		// A delivery interrupted by a crash is retried this long after it started.
-		RescueStuckJobsAfter: 2*cfg.Timeout + 20*time.Second,
-		RetryPolicy:          s,
-		Logger:               cfg.Logger.With("component", "river"),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("webhook: %w", err)
+	river.AddWorker(s.jobs.Workers(), &deliveryWorker{s: s})
+	if s.ownJob {
+		if err := s.jobs.Build(); err != nil {
+			return nil, fmt.Errorf("webhook: %w", err)
+		}
 	}
 	return s, nil
 }
 
-// Start runs the delivery workers.
-func (s *Service) Start(ctx context.Context) error { return s.river.Start(ctx) }
+// RescueAfter is how long after it started a delivery interrupted by a
+// crash is retried: two attempts' timeouts and some slack.
+func (s *Service) RescueAfter() time.Duration { return 2*s.cfg.Timeout + 20*time.Second }
 
-// Stop waits for running deliveries to finish (until ctx ends).
-func (s *Service) Stop(ctx context.Context) error { return s.river.Stop(ctx) }
+// Start runs the delivery workers if the service owns its job runner.
+func (s *Service) Start(ctx context.Context) error {
+	if !s.ownJob {
+		return nil
+	}
+	return s.jobs.Start(ctx)
+}
+
+// Stop waits for running deliveries to finish (until ctx ends) if the
+// service owns its job runner.
+func (s *Service) Stop(ctx context.Context) error {
+	if !s.ownJob {
+		return nil
+	}
+	return s.jobs.Stop(ctx)
+}
 
 func newID(prefix string) string {
 	b := make([]byte, 16)

@@ -1,0 +1,293 @@
+// Package billing closes each month into one invoice per tenant: the plan's
+// fee plus overage MAU at the plan's price. A periodic River job closes the
+// month that just ended; closing is idempotent (one invoice per tenant and
+// month), so a job run twice, or on two nodes, still makes one invoice.
+// Collecting payment is not built in: the operator marks invoices paid.
+package billing
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/confer-video/confer/internal/jobs"
+	"github.com/confer-video/confer/internal/store"
+)
+
+// Config configures the billing service.
+type Config struct {
+	Store *store.Store
+	// Jobs, if set, runs the month-close job every CloseEvery.
+	Jobs *jobs.Runner
+	// CloseEvery is how often the month-close job looks for a month to
+	// close; default 1 h.
+	CloseEvery time.Duration
+	// DueDays is how long after issue an invoice is due; default 14.
+	DueDays int
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+// Invoice statuses.
+const (
+	StatusOpen = "open"
+	StatusPaid = "paid"
+	StatusVoid = "void"
+)
+
+// Errors callers branch on.
+var (
+	// ErrMonthOpen means the month has not ended yet.
+	ErrMonthOpen = errors.New("month not over")
+	// ErrInvalid means bad input (month, status, e-mail address).
+	ErrInvalid = errors.New("invalid")
+	// ErrNotFound means no such invoice or tenant.
+	ErrNotFound = errors.New("not found")
+)
+
+// Line is one line item of an invoice.
+type Line struct {
+	Description string `json:"description"`
+	Quantity    int    `json:"quantity"`
+	UnitCents   int64  `json:"unit_cents"`
+	AmountCents int64  `json:"amount_cents"`
+}
+
+// Invoice is one tenant's bill for one month.
+type Invoice struct {
+	ID           string     `json:"id"`
+	Number       string     `json:"number"`
+	Tenant       string     `json:"tenant"`
+	Month        string     `json:"month"`
+	Plan         string     `json:"plan"`
+	MAU          int        `json:"mau"`
+	IncludedMAU  int        `json:"included_mau"`
+	Lines        []Line     `json:"lines"`
+	TotalCents   int64      `json:"total_cents"`
+	Currency     string     `json:"currency"`
+	Status       string     `json:"status"`
+	BillingEmail string     `json:"billing_email,omitempty"`
+	IssuedAt     time.Time  `json:"issued_at"`
+	DueAt        time.Time  `json:"due_at"`
+	PaidAt       *time.Time `json:"paid_at,omitempty"`
+}
+
+// Service issues and lists invoices.
+type Service struct {
+	cfg Config
+}
+
+// New builds the service and, with Config.Jobs, registers the month-close
+// job (run it with the runner).
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("billing: Config.Store is required")
+	}
+	cfg.CloseEvery = cmp.Or(cfg.CloseEvery, time.Hour)
+	cfg.DueDays = cmp.Or(cfg.DueDays, 14)
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{cfg: cfg}
+	if cfg.Jobs != nil {
+		river.AddWorker(cfg.Jobs.Workers(), &closeWorker{s: s})
+		cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(cfg.CloseEvery), func() (river.JobArgs, *river.InsertOpts) {
+			return CloseMonthArgs{Month: previousMonth(s.cfg.Now())}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	return s, nil
+}
+
+// CloseMonthArgs is the River job that closes a month.
+type CloseMonthArgs struct {
+	Month string `json:"month"`
+}
+
+// Kind implements river.JobArgs.
+func (CloseMonthArgs) Kind() string { return "billing_close_month" }
+
+type closeWorker struct {
+	river.WorkerDefaults[CloseMonthArgs]
+	s *Service
+}
+
+func (w *closeWorker) Work(ctx context.Context, job *river.Job[CloseMonthArgs]) error {
+	n, err := w.s.CloseMonth(ctx, job.Args.Month)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.s.cfg.Logger.InfoContext(ctx, "month closed", "month", job.Args.Month, "invoices", n)
+	}
+	return nil
+}
+
+func previousMonth(now time.Time) string {
+	now = now.UTC()
+	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format("2006-01")
+}
+
+// CloseMonth issues the month's invoice to every tenant that existed in it
+// and has none yet; it returns how many it issued.
+func (s *Service) CloseMonth(ctx context.Context, month string) (int, error) {
+	start, err := time.Parse("2006-01", month)
+	if err != nil {
+		return 0, fmt.Errorf("%w: month %q is not YYYY-MM", ErrInvalid, month)
+	}
+	end := start.AddDate(0, 1, 0)
+	now := s.cfg.Now().UTC()
+	if now.Before(end) {
+		return 0, fmt.Errorf("%w: %s ends %s", ErrMonthOpen, month, end.Format(time.RFC3339))
+	}
+	issued := 0
+	for after := ""; ; {
+		page, err := s.cfg.Store.ListTenants(ctx, after, 200)
+		if err != nil {
+			return issued, err
+		}
+		for _, t := range page {
+			if !t.CreatedAt.Before(end) {
+				continue
+			}
+			ok, err := s.issue(ctx, t.ID, month, now)
+			if err != nil {
+				return issued, fmt.Errorf("billing: invoice %s for %s: %w", month, t.ID, err)
+			}
+			if ok {
+				issued++
+			}
+		}
+		if len(page) < 200 {
+			return issued, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+func (s *Service) issue(ctx context.Context, tenantID, month string, now time.Time) (bool, error) {
+	plan, err := s.cfg.Store.TenantPlan(ctx, tenantID)
+	if err != nil {
+		return false, err
+	}
+	mau, err := s.cfg.Store.MonthMAU(ctx, tenantID, month)
+	if err != nil {
+		return false, err
+	}
+	email, err := s.cfg.Store.BillingEmail(ctx, tenantID)
+	if err != nil {
+		return false, err
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	v := store.Invoice{ID: "inv_" + hex.EncodeToString(b), TenantID: tenantID, Month: month, PlanID: plan.ID, PlanName: plan.Name,
+		PriceCents: plan.PriceCents, IncludedMAU: plan.IncludedMAU, OverageCents: plan.OverageCents, MAU: mau,
+		Status: StatusOpen, BillingEmail: email, IssuedAt: now, DueAt: now.AddDate(0, 0, s.cfg.DueDays)}
+	v.TotalCents = fromRow(v).TotalCents
+	return s.cfg.Store.InsertInvoice(ctx, v)
+}
+
+// Invoices lists a tenant's invoices, newest first.
+func (s *Service) Invoices(ctx context.Context, tenantID string) ([]Invoice, error) {
+	rows, err := s.cfg.Store.Invoices(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Invoice, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, fromRow(r))
+	}
+	return out, nil
+}
+
+// Invoice returns one invoice; with tenantID set, only that tenant's.
+func (s *Service) Invoice(ctx context.Context, tenantID, id string) (Invoice, error) {
+	r, err := s.cfg.Store.Invoice(ctx, tenantID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Invoice{}, fmt.Errorf("invoice %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Invoice{}, err
+	}
+	return fromRow(r), nil
+}
+
+// SetStatus records payment (paid), cancels (void) or reopens (open) an
+// invoice; a void invoice stays void.
+func (s *Service) SetStatus(ctx context.Context, id, status string) (Invoice, error) {
+	v, err := s.Invoice(ctx, "", id)
+	if err != nil {
+		return Invoice{}, err
+	}
+	var paidAt *time.Time
+	switch status {
+	case StatusPaid:
+		now := s.cfg.Now().UTC()
+		paidAt = cmp.Or(v.PaidAt, &now)
+	case StatusOpen, StatusVoid:
+	default:
+		return Invoice{}, fmt.Errorf("%w: status %q is not open, paid or void", ErrInvalid, status)
+	}
+	if v.Status == StatusVoid && status != StatusVoid {
+		return Invoice{}, fmt.Errorf("%w: invoice %s is void", ErrInvalid, v.Number)
+	}
+	if err := s.cfg.Store.SetInvoiceStatus(ctx, id, status, paidAt); err != nil {
+		return Invoice{}, err
+	}
+	return s.Invoice(ctx, "", id)
+}
+
+// BillingEmail returns where a tenant's invoices go.
+func (s *Service) BillingEmail(ctx context.Context, tenantID string) (string, error) {
+	email, err := s.cfg.Store.BillingEmail(ctx, tenantID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("tenant %s: %w", tenantID, ErrNotFound)
+	}
+	return email, err
+}
+
+// SetBillingEmail sets where a tenant's invoices go ("" clears it).
+func (s *Service) SetBillingEmail(ctx context.Context, tenantID, email string) error {
+	email = strings.TrimSpace(email)
+	if email != "" {
+		a, err := mail.ParseAddress(email)
+		if err != nil || a.Address != email || len(email) > 254 {
+			return fmt.Errorf("%w: %q is not an e-mail address", ErrInvalid, email)
+		}
+	}
+	err := s.cfg.Store.SetBillingEmail(ctx, tenantID, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("tenant %s: %w", tenantID, ErrNotFound)
+	}
+	return err
+}
+
+func fromRow(r store.Invoice) Invoice {
+	v := Invoice{ID: r.ID, Number: number(r), Tenant: r.TenantID, Month: r.Month, Plan: r.PlanName, MAU: r.MAU, IncludedMAU: r.IncludedMAU,
+		Currency: "USD", Status: r.Status, BillingEmail: r.BillingEmail, IssuedAt: r.IssuedAt, DueAt: r.DueAt, PaidAt: r.PaidAt}
+	v.Lines = append(v.Lines, Line{Description: r.PlanName + " plan, " + r.Month, Quantity: 1, UnitCents: r.PriceCents, AmountCents: r.PriceCents})
+	if over := r.MAU - r.IncludedMAU; over > 0 {
+		v.Lines = append(v.Lines, Line{Description: fmt.Sprintf("Monthly active users beyond the %d included", r.IncludedMAU),
+			Quantity: over, UnitCents: r.OverageCents, AmountCents: int64(over) * r.OverageCents})
+	}
+	for _, l := range v.Lines {
+		v.TotalCents += l.AmountCents
+	}
+	return v
+}
+
+// number is the invoice's human reference: the month and the start of the
+// tenant's id (a tenant has one invoice a month).
+func number(r store.Invoice) string {
+	t := strings.TrimPrefix(r.TenantID, "vpaas-magic-cookie-")
+	return "CNF-" + strings.ReplaceAll(r.Month, "-", "") + "-" + strings.ToUpper(t[:min(8, len(t))])
+}
