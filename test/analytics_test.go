@@ -108,5 +108,31 @@ func TestAnalytics(t *testing.T) {
 		if code, _ := s.call(t, "GET", "/api/v1/tenants/"+other.ID+"/analytics/meetings/"+hj.Room.MeetingID, ""); code != 404 {
 			t.Errorf("another tenant's meeting: %d, want 404", code)
 		}
+
+		// 100 days on, the pruning job (run at start) has deleted the
+		// session records and join failures; the meeting and MAU remain.
+		stop, cancelStop := context.WithTimeout(context.Background(), 5*time.Second)
+		s.Stop(stop)
+		cancelStop()
+		later := time.Now().Add(100 * 24 * time.Hour)
+		next := runServer(t, s.Config, func() time.Time { return later })
+		var kept usage.Meeting
+		eventually(t, 20*time.Second, "sessions pruned", func() bool {
+			_, body := next.call(t, "GET", base+"/meetings/"+hj.Room.MeetingID, "")
+			kept = usage.Meeting{}
+			json.Unmarshal(body, &kept)
+			return kept.ID != "" && len(kept.Sessions) == 0
+		})
+		if kept.ParticipantMinutes != meeting.ParticipantMinutes || kept.Peak != 2 {
+			t.Errorf("the meeting's aggregates changed: %+v, was %+v", kept, meeting)
+		}
+		if _, body := next.call(t, "GET", base+"/join-failures?from=2000-01-01", ""); strings.Contains(string(body), "tokenExpired") {
+			t.Errorf("join failures kept past retention: %s", body)
+		}
+		var mau usage.Month
+		_, body = next.call(t, "GET", "/api/v1/tenants/"+f.ID+"/usage?month="+time.Now().UTC().Format("2006-01"), "")
+		if json.Unmarshal(body, &mau); mau.MAU != 2 {
+			t.Errorf("MAU after pruning: %+v", mau)
+		}
 	})
 }

@@ -36,6 +36,8 @@ type Config struct {
 	RTC        RTC      `yaml:"rtc"`
 	TURN       TURN     `yaml:"turn"`
 	Webhook    Webhook  `yaml:"webhook"`
+	// Analytics configures meeting analytics.
+	Analytics Analytics `yaml:"analytics"`
 	// Demo creates a demo tenant with a key pair on the first start.
 	Demo bool `yaml:"demo"`
 }
@@ -101,6 +103,13 @@ type Webhook struct {
 	RetryBase time.Duration `yaml:"retry_base"`
 	// RetryMax caps the delay between two attempts (default 1 h).
 	RetryMax time.Duration `yaml:"retry_max"`
+}
+
+// Analytics configures meeting analytics.
+type Analytics struct {
+	// Retention is how long session records and join failures are kept
+	// (default 90 days); meetings and MAU are kept for ever.
+	Retention time.Duration `yaml:"retention"`
 }
 
 // Log configures logging.
@@ -196,7 +205,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	for name, dst := range map[string]*time.Duration{
 		"CONFER_WEBHOOK_TIMEOUT": &cfg.Webhook.Timeout, "CONFER_WEBHOOK_MAX_AGE": &cfg.Webhook.MaxAge,
-		"CONFER_WEBHOOK_RETRY_BASE": &cfg.Webhook.RetryBase, "CONFER_WEBHOOK_RETRY_MAX": &cfg.Webhook.RetryMax,
+		"CONFER_ANALYTICS_RETENTION": &cfg.Analytics.Retention,
+		"CONFER_WEBHOOK_RETRY_BASE":  &cfg.Webhook.RetryBase, "CONFER_WEBHOOK_RETRY_MAX": &cfg.Webhook.RetryMax,
 	} {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
@@ -306,6 +316,9 @@ func (c Config) Validate() error {
 	}
 	if c.Token.Leeway < 0 || c.Token.Leeway > time.Hour {
 		return fmt.Errorf("config: token.leeway %v must be between 0 and 1h", c.Token.Leeway)
+	}
+	if c.Analytics.Retention != 0 && c.Analytics.Retention < 24*time.Hour {
+		return fmt.Errorf("config: analytics.retention %v must be at least 24h", c.Analytics.Retention)
 	}
 	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
 		return errors.New("config: tls.cert and tls.key go together")

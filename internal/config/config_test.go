@@ -95,13 +95,14 @@ demo: false
 func TestValidate(t *testing.T) {
 	t.Parallel()
 	for name, mutate := range map[string]func(*Config){
-		"listen without port": func(c *Config) { c.Listen = "localhost" },
-		"no data dir":         func(c *Config) { c.Data = "" },
-		"mysql url":           func(c *Config) { c.Database.URL = "mysql://x" },
-		"log level":           func(c *Config) { c.Log.Level = "loud" },
-		"log format":          func(c *Config) { c.Log.Format = "xml" },
-		"negative leeway":     func(c *Config) { c.Token.Leeway = -time.Second },
-		"short app secret":    func(c *Config) { c.Token.AppSecret = "short" },
+		"listen without port":  func(c *Config) { c.Listen = "localhost" },
+		"no data dir":          func(c *Config) { c.Data = "" },
+		"mysql url":            func(c *Config) { c.Database.URL = "mysql://x" },
+		"log level":            func(c *Config) { c.Log.Level = "loud" },
+		"log format":           func(c *Config) { c.Log.Format = "xml" },
+		"negative leeway":      func(c *Config) { c.Token.Leeway = -time.Second },
+		"retention of an hour": func(c *Config) { c.Analytics.Retention = time.Hour },
+		"short app secret":     func(c *Config) { c.Token.AppSecret = "short" },
 	} {
 		c := Default()
 		mutate(&c)

@@ -147,7 +147,7 @@ func (s *Server) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.usage, err = usage.New(usage.Config{Store: s.store, Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
+	if s.usage, err = usage.New(usage.Config{Store: s.store, Jobs: s.jobs, Retention: s.cfg.Analytics.Retention, Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
 		return err
 	}
 	if s.billing, err = billing.New(billing.Config{Store: s.store, Jobs: s.jobs, Now: s.deps.Now, Logger: log.With("component", "billing")}); err != nil {

@@ -184,3 +184,22 @@ func (q queries) JoinFailures(ctx context.Context, tenantID string, from, to tim
 	}
 	return out, rows.Err()
 }
+
+// PruneAnalytics deletes session records that ended, and join failures
+// that happened, before the given time; meetings and MAU (the aggregates)
+// stay. It returns how many rows it deleted.
+func (q queries) PruneAnalytics(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for _, stmt := range []string{
+		`DELETE FROM sessions WHERE left_at IS NOT NULL AND left_at < $1`,
+		`DELETE FROM join_failures WHERE at < $1`,
+	} {
+		res, err := q.db.ExecContext(ctx, stmt, millis(before))
+		if err != nil {
+			return total, fmt.Errorf("store: prune analytics: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}

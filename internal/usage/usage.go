@@ -15,6 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
 )
@@ -25,8 +28,13 @@ type Config struct {
 	// IncludedMAU is reported for a tenant whose plan cannot be read
 	// (default 25, JaaS's free tier).
 	IncludedMAU int
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Retention is how long session records and join failures are kept;
+	// default 90 days. Aggregates (meetings, MAU) are kept for ever.
+	Retention time.Duration
+	// Jobs, if set, runs the daily pruning job.
+	Jobs   *jobs.Runner
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Service records and reports usage.
@@ -45,11 +53,18 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("usage: Config.Store is required")
 	}
 	cfg.IncludedMAU = cmp.Or(cfg.IncludedMAU, 25)
+	cfg.Retention = cmp.Or(cfg.Retention, 90*24*time.Hour)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, present: map[string]int{}}, nil
+	s := &Service{cfg: cfg, present: map[string]int{}}
+	if cfg.Jobs != nil {
+		river.AddWorker(cfg.Jobs.Workers(), &pruneWorker{s: s})
+		cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+	}
+	return s, nil
 }
 
 // Emit implements room.Events.

@@ -1,3 +1,4 @@
+-- Invoices (month close) and an index for pruning old sessions.
 -- One invoice per tenant and month, written at month close. The plan's
 -- terms are copied so that later plan edits do not rewrite past invoices.
 CREATE TABLE invoices (
@@ -19,3 +20,4 @@ CREATE TABLE invoices (
     UNIQUE (tenant_id, month)
 );
 ALTER TABLE tenants ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
+CREATE INDEX sessions_left_at ON sessions (left_at);
