@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,57 @@ func TestAnalytics(t *testing.T) {
 		_, body = next.call(t, "GET", "/api/v1/tenants/"+f.ID+"/usage?month="+time.Now().UTC().Format("2006-01"), "")
 		if json.Unmarshal(body, &mau); mau.MAU != 2 {
 			t.Errorf("MAU after pruning: %+v", mau)
+		}
+	})
+}
+
+// TestDroppedParticipants: a client that vanishes without leaving (crash,
+// lost network) is a dropped session, and the meeting's outcome says so.
+func TestDroppedParticipants(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, d store.Dialect) {
+		s := startServer(t, d, noDemo)
+		f := newTenant(t, s)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for _, tc := range []struct {
+			room    string
+			drops   []bool // per participant: vanishes (true) or leaves
+			dropped int
+			outcome string
+		}{
+			{"clean", []bool{false, false}, 0, usage.OutcomeSuccessful},
+			{"flaky", []bool{false, true}, 1, usage.OutcomePartiallyFailed},
+			{"outage", []bool{true, true}, 2, usage.OutcomeFailed},
+		} {
+			var meetingID string
+			var clients []*meetclient.Client
+			for i := range tc.drops {
+				cl, j := s.join(ctx, t, f.ID+"/"+tc.room, f.token(t, tc.room, fmt.Sprint("P", i), false), nil)
+				clients, meetingID = append(clients, cl), j.Room.MeetingID
+			}
+			for i, cl := range clients {
+				if tc.drops[i] {
+					cl.Drop()
+				} else {
+					cl.Close()
+				}
+			}
+			var m usage.Meeting
+			eventually(t, 10*time.Second, tc.room+" ended", func() bool {
+				m = usage.Meeting{}
+				_, body := s.call(t, "GET", "/api/v1/tenants/"+f.ID+"/analytics/meetings/"+meetingID, "")
+				json.Unmarshal(body, &m)
+				return !m.Ongoing && len(m.Sessions) == len(tc.drops)
+			})
+			if m.Joins != len(tc.drops) || m.Dropped != tc.dropped || m.Outcome != tc.outcome {
+				t.Errorf("%s: joins %d, dropped %d, outcome %s; want %d, %d, %s", tc.room, m.Joins, m.Dropped, m.Outcome, len(tc.drops), tc.dropped, tc.outcome)
+			}
+			for i, ses := range m.Sessions {
+				if want := map[bool]string{true: "unknown", false: "left"}[tc.drops[i]]; ses.Dropped != tc.drops[i] || ses.LeaveReason != want {
+					t.Errorf("%s session %d: dropped %v, reason %q; want %v, %q", tc.room, i, ses.Dropped, ses.LeaveReason, tc.drops[i], want)
+				}
+			}
 		}
 	})
 }

@@ -241,8 +241,14 @@ func (c *Client) Closed(ctx context.Context) (websocket.StatusCode, string, erro
 	}
 }
 
+// Drop vanishes the way a crashed client or lost network does: the
+// connection is cut without a close handshake and media stops.
+func (c *Client) Drop() { c.shutdown(false) }
+
 // Close leaves and closes everything.
-func (c *Client) Close() {
+func (c *Client) Close() { c.shutdown(true) }
+
+func (c *Client) shutdown(graceful bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -252,6 +258,9 @@ func (c *Client) Close() {
 	close(c.stop)
 	pub, sub := c.pub, c.sub
 	c.mu.Unlock()
+	if !graceful {
+		c.conn.CloseNow()
+	}
 	c.sending.Wait()
 	if pub != nil {
 		pub.Close()
@@ -259,5 +268,7 @@ func (c *Client) Close() {
 	if sub != nil {
 		sub.Close()
 	}
-	c.conn.Close(websocket.StatusNormalClosure, "bye")
+	if graceful {
+		c.conn.Close(websocket.StatusNormalClosure, "bye")
+	}
 }

@@ -16,7 +16,12 @@ type Meeting struct {
 	EndedAt       *time.Time
 	Peak          int
 	ParticipantMS int64
+	// Joins counts sessions; Dropped those that ended in an error.
+	Joins   int
+	Dropped int
 }
+
+const meetingColumns = `id, tenant_id, room, started_at, ended_at, peak, participant_ms, joins, dropped`
 
 // Session is a row of sessions: one join of one participant.
 type Session struct {
@@ -67,15 +72,37 @@ func (q queries) NotePeak(ctx context.Context, meetingID string, n int) error {
 	return err
 }
 
+func scanMeeting(r scanner) (Meeting, error) {
+	var m Meeting
+	var started int64
+	var ended sql.NullInt64
+	if err := r.Scan(&m.ID, &m.TenantID, &m.Room, &started, &ended, &m.Peak, &m.ParticipantMS, &m.Joins, &m.Dropped); err != nil {
+		return Meeting{}, err
+	}
+	m.StartedAt, m.EndedAt = fromMillis(started), fromNullMillis(ended)
+	return m, nil
+}
+
 // StartSession records a join.
 func (q queries) StartSession(ctx context.Context, s Session) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO sessions (meeting_id, participant_id, tenant_id, device, user_id, name, user_agent, joined_at)
+	res, err := q.db.ExecContext(ctx, `INSERT INTO sessions (meeting_id, participant_id, tenant_id, device, user_id, name, user_agent, joined_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (meeting_id, participant_id) DO NOTHING`,
 		s.MeetingID, s.ParticipantID, s.TenantID, s.Device, s.UserID, s.Name, s.UserAgent, millis(s.JoinedAt))
 	if err != nil {
 		return fmt.Errorf("store: start session: %w", classify(err))
 	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		if _, err := q.db.ExecContext(ctx, `UPDATE meetings SET joins = joins + 1 WHERE id = $1`, s.MeetingID); err != nil {
+			return fmt.Errorf("store: count join: %w", err)
+		}
+	}
 	return nil
+}
+
+// NoteDropped counts a session of the meeting that ended in an error.
+func (q queries) NoteDropped(ctx context.Context, meetingID string) error {
+	_, err := q.db.ExecContext(ctx, `UPDATE meetings SET dropped = dropped + 1 WHERE id = $1`, meetingID)
+	return err
 }
 
 // EndSession records a leave.
@@ -105,7 +132,7 @@ func (q queries) RecordJoinFailure(ctx context.Context, f JoinFailure) error {
 // Meetings lists a tenant's meetings started in [from, to), newest first,
 // optionally of one room.
 func (q queries) Meetings(ctx context.Context, tenantID, room string, from, to time.Time, limit int) ([]Meeting, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT id, tenant_id, room, started_at, ended_at, peak, participant_ms FROM meetings
+	rows, err := q.db.QueryContext(ctx, `SELECT `+meetingColumns+` FROM meetings
 		WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3 AND ($4 = '' OR room = $4)
 		ORDER BY started_at DESC, id LIMIT $5`, tenantID, millis(from), millis(to), room, limit)
 	if err != nil {
@@ -114,13 +141,10 @@ func (q queries) Meetings(ctx context.Context, tenantID, room string, from, to t
 	defer rows.Close()
 	var out []Meeting
 	for rows.Next() {
-		var m Meeting
-		var started int64
-		var ended sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.TenantID, &m.Room, &started, &ended, &m.Peak, &m.ParticipantMS); err != nil {
+		m, err := scanMeeting(rows)
+		if err != nil {
 			return nil, err
 		}
-		m.StartedAt, m.EndedAt = fromMillis(started), fromNullMillis(ended)
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -128,15 +152,10 @@ func (q queries) Meetings(ctx context.Context, tenantID, room string, from, to t
 
 // Meeting returns one of a tenant's meetings; ErrNotFound when absent.
 func (q queries) Meeting(ctx context.Context, tenantID, id string) (Meeting, error) {
-	var m Meeting
-	var started int64
-	var ended sql.NullInt64
-	err := q.db.QueryRowContext(ctx, `SELECT id, tenant_id, room, started_at, ended_at, peak, participant_ms FROM meetings
-		WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&m.ID, &m.TenantID, &m.Room, &started, &ended, &m.Peak, &m.ParticipantMS)
+	m, err := scanMeeting(q.db.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM meetings WHERE tenant_id = $1 AND id = $2`, tenantID, id))
 	if err != nil {
 		return Meeting{}, fmt.Errorf("store: meeting %s: %w", id, classify(err))
 	}
-	m.StartedAt, m.EndedAt = fromMillis(started), fromNullMillis(ended)
 	return m, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -30,7 +31,37 @@ type Meeting struct {
 	DurationSeconds    float64    `json:"duration_seconds"`
 	Peak               int        `json:"peak_participants"`
 	ParticipantMinutes float64    `json:"participant_minutes"`
-	Sessions           []Session  `json:"sessions,omitempty"`
+	// Joins counts sessions, Dropped those that ended in an error or a
+	// lost connection; Outcome is successful (none dropped),
+	// partially_failed (some) or failed (all).
+	Joins    int       `json:"joins"`
+	Dropped  int       `json:"dropped"`
+	Outcome  string    `json:"outcome"`
+	Sessions []Session `json:"sessions,omitempty"`
+}
+
+// Meeting outcomes.
+const (
+	OutcomeSuccessful      = "successful"
+	OutcomePartiallyFailed = "partially_failed"
+	OutcomeFailed          = "failed"
+)
+
+// Dropped reports whether a leave reason means the participant was
+// dropped (JaaS's unknown and unrecoverable_error disconnect reasons)
+// rather than leaving, being kicked or seeing the meeting end.
+func Dropped(reason string) bool {
+	return reason == string(room.LeftUnknown) || reason == string(room.LeftError)
+}
+
+func outcome(joins, dropped int) string {
+	switch {
+	case dropped == 0:
+		return OutcomeSuccessful
+	case dropped >= joins:
+		return OutcomeFailed
+	}
+	return OutcomePartiallyFailed
 }
 
 // Session is one join of one participant.
@@ -44,6 +75,7 @@ type Session struct {
 	JoinedAt      time.Time  `json:"joined_at"`
 	LeftAt        *time.Time `json:"left_at,omitempty"`
 	LeaveReason   string     `json:"leave_reason,omitempty"`
+	Dropped       bool       `json:"dropped"`
 	SpeakerMS     int64      `json:"speaker_ms"`
 	// Quality is the client's last report: RTT, packet loss, received
 	// bitrate and the ICE candidate type used (host, srflx, relay).
@@ -97,7 +129,8 @@ func (s *Service) meeting(r store.Meeting) Meeting {
 		end = *r.EndedAt
 	}
 	return Meeting{ID: r.ID, Room: r.Room, StartedAt: r.StartedAt, EndedAt: r.EndedAt, Ongoing: r.EndedAt == nil,
-		DurationSeconds: end.Sub(r.StartedAt).Seconds(), Peak: r.Peak, ParticipantMinutes: float64(r.ParticipantMS) / 60000}
+		DurationSeconds: end.Sub(r.StartedAt).Seconds(), Peak: r.Peak, ParticipantMinutes: float64(r.ParticipantMS) / 60000,
+		Joins: r.Joins, Dropped: r.Dropped, Outcome: outcome(r.Joins, r.Dropped)}
 }
 
 // ErrNotFound means no such meeting for the tenant.
@@ -121,7 +154,7 @@ func (s *Service) Meeting(ctx context.Context, tenantID, id string) (Meeting, er
 	for _, x := range sessions {
 		browser, os := ParseUserAgent(x.UserAgent)
 		m.Sessions = append(m.Sessions, Session{ParticipantID: x.ParticipantID, Device: x.Device, UserID: x.UserID, Name: x.Name,
-			Browser: browser, OS: os, JoinedAt: x.JoinedAt, LeftAt: x.LeftAt, LeaveReason: x.LeaveReason, SpeakerMS: x.SpeakerMS,
+			Browser: browser, OS: os, JoinedAt: x.JoinedAt, LeftAt: x.LeftAt, LeaveReason: x.LeaveReason, Dropped: Dropped(x.LeaveReason), SpeakerMS: x.SpeakerMS,
 			RTTMS: x.Quality.RTTMS, LossPct: x.Quality.LossPct, BitrateKbps: x.Quality.BitrateKbps, CandidateType: x.Quality.CandidateType})
 	}
 	return m, nil
@@ -145,14 +178,14 @@ func (s *Service) JoinFailures(ctx context.Context, tenantID string, f Filter) (
 // WriteMeetingsCSV writes meetings as CSV, one row each.
 func WriteMeetingsCSV(w io.Writer, ms []Meeting) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"meeting_id", "room", "started_at", "ended_at", "duration_seconds", "peak_participants", "participant_minutes"})
+	cw.Write([]string{"meeting_id", "room", "started_at", "ended_at", "duration_seconds", "peak_participants", "participant_minutes", "joins", "dropped", "outcome"})
 	for _, m := range ms {
 		ended := ""
 		if m.EndedAt != nil {
 			ended = m.EndedAt.UTC().Format(time.RFC3339)
 		}
 		cw.Write([]string{m.ID, m.Room, m.StartedAt.UTC().Format(time.RFC3339), ended, strconv.FormatFloat(m.DurationSeconds, 'f', 0, 64),
-			strconv.Itoa(m.Peak), strconv.FormatFloat(m.ParticipantMinutes, 'f', 2, 64)})
+			strconv.Itoa(m.Peak), strconv.FormatFloat(m.ParticipantMinutes, 'f', 2, 64), strconv.Itoa(m.Joins), strconv.Itoa(m.Dropped), m.Outcome})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -101,6 +101,9 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 		if err == nil {
 			err = s.cfg.Store.EndSession(ctx, e.Room.MeetingID, e.Participant.ID, e.Time, string(e.Reason))
 		}
+		if err == nil && Dropped(string(e.Reason)) {
+			err = s.cfg.Store.NoteDropped(ctx, e.Room.MeetingID)
+		}
 	case room.ParticipantLeftLobby:
 		if e.Reason == room.LeftKicked {
 			p := e.Participant
