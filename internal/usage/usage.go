@@ -41,8 +41,51 @@ type Config struct {
 type Service struct {
 	cfg Config
 
-	mu      sync.Mutex
-	present map[string]int // participants now in each meeting
+	mu       sync.Mutex
+	meetings map[string]*meetingState // meetings in progress, by id
+}
+
+// meetingState is who is present in a meeting in progress, and the month
+// in which each was last counted active.
+type meetingState struct {
+	present map[string]room.Participant
+	counted map[string]string
+}
+
+// due marks and returns the present participants not yet counted active in
+// month, if at least two are together (the MAU rule). Called with s.mu held.
+func (m *meetingState) due(month string) []room.Participant {
+	if len(m.present) < 2 {
+		return nil
+	}
+	var out []room.Participant
+	for id, p := range m.present {
+		if m.counted[id] != month {
+			m.counted[id] = month
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *Service) inProgress(id string) *meetingState {
+	m := s.meetings[id]
+	if m == nil {
+		m = &meetingState{present: map[string]room.Participant{}, counted: map[string]string{}}
+		s.meetings[id] = m
+	}
+	return m
+}
+
+// recordActive counts participants as monthly active users at time t.
+func (s *Service) recordActive(ctx context.Context, tenant string, t time.Time, ps []room.Participant) error {
+	month, day := t.UTC().Format("2006-01"), t.UTC().Format("2006-01-02")
+	for _, p := range ps {
+		if _, err := s.cfg.Store.RecordActive(ctx, tenant, month, Device(p), day); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var _ room.Events = (*Service)(nil)
@@ -58,7 +101,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{cfg: cfg, present: map[string]int{}}
+	s := &Service{cfg: cfg, meetings: map[string]*meetingState{}}
 	if cfg.Jobs != nil {
 		river.AddWorker(cfg.Jobs.Workers(), &pruneWorker{s: s})
 		cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
@@ -81,7 +124,7 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 		err = s.cfg.Store.StartMeeting(ctx, e.Room.MeetingID, tenant, e.Room.Key.Name, e.Time)
 	case room.RoomDestroyed:
 		s.mu.Lock()
-		delete(s.present, e.Room.MeetingID)
+		delete(s.meetings, e.Room.MeetingID)
 		s.mu.Unlock()
 		err = s.cfg.Store.EndMeeting(ctx, e.Room.MeetingID, e.Time)
 		for _, st := range e.SpeakerStats {
@@ -92,10 +135,15 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 	case room.ParticipantJoined:
 		err = s.joined(ctx, tenant, e)
 	case room.ParticipantLeft:
+		// Those together until now were active this month too: this
+		// counts a meeting that runs past midnight into a new month.
 		s.mu.Lock()
-		s.present[e.Room.MeetingID]--
+		m := s.inProgress(e.Room.MeetingID)
+		due := m.due(e.Time.UTC().Format("2006-01"))
+		delete(m.present, e.Participant.ID)
 		s.mu.Unlock()
-		if d := e.Time.Sub(e.Participant.JoinedAt); d > 0 {
+		err = s.recordActive(ctx, tenant, e.Time, due)
+		if d := e.Time.Sub(e.Participant.JoinedAt); d > 0 && err == nil {
 			err = s.cfg.Store.AddParticipantTime(ctx, e.Room.MeetingID, d)
 		}
 		if err == nil {
@@ -119,19 +167,18 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 func (s *Service) joined(ctx context.Context, tenant string, e room.Event) error {
 	p := e.Participant
 	s.mu.Lock()
-	s.present[e.Room.MeetingID]++
-	n := s.present[e.Room.MeetingID]
+	m := s.inProgress(e.Room.MeetingID)
+	m.present[p.ID] = *p
+	n := len(m.present)
+	due := m.due(e.Time.UTC().Format("2006-01"))
 	s.mu.Unlock()
 	err := s.cfg.Store.StartSession(ctx, store.Session{MeetingID: e.Room.MeetingID, ParticipantID: p.ID, TenantID: tenant, Device: Device(*p),
 		UserID: p.UserID, Name: p.Name, UserAgent: p.UserAgent, JoinedAt: p.JoinedAt})
 	if err == nil {
 		err = s.cfg.Store.NotePeak(ctx, e.Room.MeetingID, n)
 	}
-	for _, a := range e.Active {
-		if err != nil {
-			break
-		}
-		_, err = s.cfg.Store.RecordActive(ctx, tenant, e.Time.UTC().Format("2006-01"), Device(a), e.Time.UTC().Format("2006-01-02"))
+	if err == nil {
+		err = s.recordActive(ctx, tenant, e.Time, due)
 	}
 	return err
 }
