@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confer-video/confer/internal/config"
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/usage"
@@ -18,7 +19,9 @@ import (
 func TestPlansAndHardCap(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, d store.Dialect) {
-		s := startServer(t, d, noDemo)
+		s := startServer(t, d, noDemo, func(c *config.Config) {
+			c.Plans = []config.Plan{{ID: "enterprise", Name: "Enterprise", PriceCents: 99900, IncludedMAU: 5000, OverageCents: 25}}
+		})
 		f := newTenant(t, s)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -41,7 +44,7 @@ func TestPlansAndHardCap(t *testing.T) {
 		var list struct{ Plans []usage.Plan }
 		_, body := s.call(t, "GET", "/api/v1/plans", "")
 		json.Unmarshal(body, &list)
-		if len(list.Plans) != 3 {
+		if len(list.Plans) != 4 || list.Plans[3].ID != "enterprise" || list.Plans[3].IncludedMAU != 5000 {
 			t.Errorf("plans: %s", body)
 		}
 		if code, _ := s.call(t, "PUT", "/api/v1/tenants/"+f.ID+"/plan", `{"plan":"nope"}`); code != 404 {

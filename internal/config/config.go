@@ -38,6 +38,9 @@ type Config struct {
 	Webhook    Webhook  `yaml:"webhook"`
 	// Analytics configures meeting analytics.
 	Analytics Analytics `yaml:"analytics"`
+	// Plans are created or updated at start (the admin API can add more);
+	// redefining "free" changes the plan new tenants start on.
+	Plans []Plan `yaml:"plans"`
 	// Demo creates a demo tenant with a key pair on the first start.
 	Demo bool `yaml:"demo"`
 }
@@ -110,6 +113,17 @@ type Analytics struct {
 	// Retention is how long session records and join failures are kept
 	// (default 90 days); meetings and MAU are kept for ever.
 	Retention time.Duration `yaml:"retention"`
+}
+
+// Plan is a plan the operator sells: prices in cents, per month.
+type Plan struct {
+	ID           string `yaml:"id"`
+	Name         string `yaml:"name"`
+	PriceCents   int64  `yaml:"price_cents"`
+	IncludedMAU  int    `yaml:"included_mau"`
+	OverageCents int64  `yaml:"overage_cents"`
+	// HardCap refuses new devices once the included MAU are used.
+	HardCap bool `yaml:"hard_cap"`
 }
 
 // Log configures logging.

@@ -33,6 +33,10 @@ token:
   allow_empty_token: true
 log: {level: debug, format: json}
 demo: false
+analytics: {retention: 720h}
+plans:
+  - {id: free, name: Free, included_mau: 50, overage_cents: 99}
+  - {id: pro, name: Pro, price_cents: 9900, included_mau: 1000, overage_cents: 49, hard_cap: true}
 `)
 	tests := []struct {
 		name    string
@@ -48,7 +52,8 @@ demo: false
 		}},
 		{name: "file", file: full, check: func(t *testing.T, c Config) {
 			if c.Listen != "0.0.0.0:9000" || c.Token.Leeway != 5*time.Second || !c.Token.AllowEmptyToken ||
-				c.Token.AcceptedAudiences[0] != "jitsi" || c.Log.Format != "json" || c.Demo {
+				c.Token.AcceptedAudiences[0] != "jitsi" || c.Log.Format != "json" || c.Demo || c.Analytics.Retention != 720*time.Hour ||
+				len(c.Plans) != 2 || c.Plans[1] != (Plan{ID: "pro", Name: "Pro", PriceCents: 9900, IncludedMAU: 1000, OverageCents: 49, HardCap: true}) {
 				t.Errorf("got %+v", c)
 			}
 		}},

@@ -150,6 +150,12 @@ func (s *Server) build(ctx context.Context) error {
 	if s.usage, err = usage.New(usage.Config{Store: s.store, Jobs: s.jobs, Retention: s.cfg.Analytics.Retention, Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
 		return err
 	}
+	for _, p := range s.cfg.Plans {
+		if _, err := s.usage.SavePlan(ctx, usage.Plan{ID: p.ID, Name: p.Name, PriceCents: p.PriceCents, IncludedMAU: p.IncludedMAU,
+			OverageCents: p.OverageCents, HardCap: p.HardCap}); err != nil {
+			return fmt.Errorf("config: plans: %w", err)
+		}
+	}
 	if s.billing, err = billing.New(billing.Config{Store: s.store, Jobs: s.jobs, Now: s.deps.Now, Logger: log.With("component", "billing")}); err != nil {
 		return err
 	}

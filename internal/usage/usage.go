@@ -143,14 +143,8 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 		delete(m.present, e.Participant.ID)
 		s.mu.Unlock()
 		err = s.recordActive(ctx, tenant, e.Time, due)
-		if d := e.Time.Sub(e.Participant.JoinedAt); d > 0 && err == nil {
-			err = s.cfg.Store.AddParticipantTime(ctx, e.Room.MeetingID, d)
-		}
 		if err == nil {
-			err = s.cfg.Store.EndSession(ctx, e.Room.MeetingID, e.Participant.ID, e.Time, string(e.Reason))
-		}
-		if err == nil && Dropped(string(e.Reason)) {
-			err = s.cfg.Store.NoteDropped(ctx, e.Room.MeetingID)
+			err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error { return left(ctx, tx, e) })
 		}
 	case room.ParticipantLeftLobby:
 		if e.Reason == room.LeftKicked {
@@ -162,6 +156,23 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 	if err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "record usage", "tenant", tenant, "event", e.Type, "err", err)
 	}
+}
+
+// left ends a session and adds it to its meeting's totals, in one
+// transaction so that the meeting never shows half of it.
+func left(ctx context.Context, tx *store.Tx, e room.Event) error {
+	if d := e.Time.Sub(e.Participant.JoinedAt); d > 0 {
+		if err := tx.AddParticipantTime(ctx, e.Room.MeetingID, d); err != nil {
+			return err
+		}
+	}
+	if err := tx.EndSession(ctx, e.Room.MeetingID, e.Participant.ID, e.Time, string(e.Reason)); err != nil {
+		return err
+	}
+	if Dropped(string(e.Reason)) {
+		return tx.NoteDropped(ctx, e.Room.MeetingID)
+	}
+	return nil
 }
 
 func (s *Service) joined(ctx context.Context, tenant string, e room.Event) error {
