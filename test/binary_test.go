@@ -240,6 +240,23 @@ func TestBinary(t *testing.T) {
 	}
 	c.must("webhooks", "delete", hookID, "--tenant", acme)
 
+	// Usage, plan and invoices from the CLI.
+	if out := c.must("billing", "usage", "--tenant", acme); !regexp.MustCompile(`mau\s+0 of 25 included`).MatchString(out) {
+		t.Errorf("billing usage: %s", out)
+	}
+	if out, code := c.run("", "billing", "plan", "set", "gold", "--tenant", acme); code == 0 {
+		t.Errorf("an unknown plan: exit %d, %s", code, out)
+	}
+	if out := c.must("billing", "plan", "--tenant", acme); !strings.Contains(out, "Free (free): $0.00 a month, 25 MAU included, $0.99 per MAU beyond") {
+		t.Errorf("billing plan: %s", out)
+	}
+	if out, code := c.run("", "billing", "close", time.Now().UTC().Format("2006-01")); code == 0 {
+		t.Errorf("closing the current month: exit %d, %s", code, out)
+	}
+	if out := c.must("billing", "invoices", "--tenant", acme); !strings.HasPrefix(out, "ID") {
+		t.Errorf("billing invoices: %s", out)
+	}
+
 	// SIGTERM drains and exits cleanly.
 	serve.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)

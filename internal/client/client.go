@@ -183,3 +183,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	return nil
 }
+
+// Call sends any API request: in (if not nil) as JSON, the answer decoded
+// into out (if not nil). Answers that are not 2xx are *Error.
+func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
+	return c.do(ctx, method, path, in, out)
+}

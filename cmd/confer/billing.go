@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/confer-video/confer/internal/billing"
+	"github.com/confer-video/confer/internal/usage"
+)
+
+func billingCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "billing", Short: "Usage, plans and invoices (through the REST API)"}
+	remoteFlags(cmd)
+	cmd.PersistentFlags().String("tenant", "", "tenant id")
+
+	usageCmd := &cobra.Command{Use: "usage", Short: "A tenant's monthly active users, meetings and participant-minutes", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			month, _ := cmd.Flags().GetString("month")
+			var m usage.Month
+			if err := tenantCall(cmd, func(c clientT, tenant string) error {
+				return c.Call(cmd.Context(), "GET", "/api/v1/tenants/"+tenant+"/usage?month="+url.QueryEscape(month), nil, &m)
+			}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "month                %s\nmau                  %d of %d included\nmeetings             %d\nparticipant-minutes  %.1f\n",
+				m.Month, m.MAU, m.IncludedMAU, m.Meetings, m.ParticipantMinutes)
+			return nil
+		}}
+	usageCmd.Flags().String("month", time.Now().UTC().Format("2006-01"), "month, YYYY-MM")
+
+	plan := &cobra.Command{Use: "plan [set PLAN]", Short: "Show a tenant's plan and projected bill, or move it to another plan", Args: cobra.MaximumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var st usage.PlanStatus
+			err := tenantCall(cmd, func(c clientT, tenant string) error {
+				path := "/api/v1/tenants/" + tenant + "/plan"
+				switch {
+				case len(args) == 0:
+					return c.Call(cmd.Context(), "GET", path, nil, &st)
+				case len(args) == 2 && args[0] == "set":
+					return c.Call(cmd.Context(), "PUT", path, map[string]string{"plan": args[1]}, &st)
+				}
+				return fmt.Errorf("usage: confer billing plan [set PLAN] --tenant T")
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "plan       %s (%s): %s a month, %d MAU included, %s per MAU beyond%s\nmonth      %s: %d MAU, %d beyond the plan\nprojected  %d MAU, %s\n",
+				st.Plan.Name, st.Plan.ID, money(st.Plan.PriceCents), st.Plan.IncludedMAU, money(st.Plan.OverageCents), map[bool]string{true: ", hard cap"}[st.Plan.HardCap],
+				st.Month, st.MAU, st.OverageMAU, st.ProjectedMAU, money(st.ProjectedTotalCents))
+			return nil
+		}}
+
+	invoices := &cobra.Command{Use: "invoices", Short: "List a tenant's invoices", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var out struct{ Invoices []billing.Invoice }
+			if err := tenantCall(cmd, func(c clientT, tenant string) error {
+				return c.Call(cmd.Context(), "GET", "/api/v1/tenants/"+tenant+"/invoices", nil, &out)
+			}); err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNUMBER\tMONTH\tPLAN\tMAU\tTOTAL\tSTATUS\tDUE")
+			for _, v := range out.Invoices {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", v.ID, v.Number, v.Month, v.Plan, v.MAU, money(v.TotalCents), v.Status, v.DueAt.Format("2006-01-02"))
+			}
+			return w.Flush()
+		}}
+
+	closeMonth := &cobra.Command{Use: "close YYYY-MM", Short: "Issue an ended month's invoices now (operator)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := apiClient(cmd)
+			if err != nil {
+				return err
+			}
+			var out struct{ Issued int }
+			if err := c.Call(cmd.Context(), "POST", "/api/v1/billing/close", map[string]string{"month": args[0]}, &out); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s closed: %d invoices issued\n", args[0], out.Issued)
+			return nil
+		}}
+
+	status := func(use, short, status string) *cobra.Command {
+		return &cobra.Command{Use: use + " INVOICE", Short: short, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				c, err := apiClient(cmd)
+				if err != nil {
+					return err
+				}
+				var v billing.Invoice
+				if err := c.Call(cmd.Context(), "POST", "/api/v1/invoices/"+url.PathEscape(args[0])+"/status", map[string]string{"status": status}, &v); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", v.Number, v.Status)
+				return nil
+			}}
+	}
+	cmd.AddCommand(usageCmd, plan, invoices, closeMonth,
+		status("mark-paid", "Record an invoice as paid (operator)", billing.StatusPaid),
+		status("void", "Cancel an invoice (operator)", billing.StatusVoid))
+	return cmd
+}
+
+// tenantCall runs fn with a REST client and the required --tenant flag.
+func tenantCall(cmd *cobra.Command, fn func(c clientT, tenant string) error) error {
+	if t, _ := cmd.Flags().GetString("tenant"); t == "" {
+		return fmt.Errorf("--tenant is required")
+	}
+	return webhookCall(cmd, fn)
+}
+
+func money(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
