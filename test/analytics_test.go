@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confer-video/confer/internal/config"
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/token"
@@ -195,4 +196,41 @@ func TestDroppedParticipants(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestICEFailureIsAJoinFailure: a participant whose media cannot reach the
+// server (no usable candidates, no TURN) is reported unable to join once
+// its connection fails.
+func TestICEFailureIsAJoinFailure(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, noDemo, func(c *config.Config) {
+		c.RTC.ICEDisconnectedTimeout, c.RTC.ICEFailedTimeout = time.Second, time.Second
+	})
+	f := newTenant(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := meetclient.Dial(ctx, meetclient.Config{URL: s.wsURL(), Room: f.ID + "/blocked", JWT: f.token(t, "blocked", "Walled", false),
+		DeviceID: "device-walled", Clip: clip(t), Unreachable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	joined := make(chan error, 1)
+	go func() { _, err := cl.Join(ctx, meetclient.JoinOptions{}); joined <- err }() // waits for media that never connects
+	var fails struct {
+		JoinFailures []usage.JoinFailure `json:"join_failures"`
+	}
+	eventually(t, 20*time.Second, "an iceFailed join failure", func() bool {
+		_, body := s.call(t, "GET", "/api/v1/tenants/"+f.ID+"/analytics/join-failures", "")
+		fails.JoinFailures = nil
+		json.Unmarshal(body, &fails)
+		return len(fails.JoinFailures) > 0
+	})
+	if jf := fails.JoinFailures; len(jf) != 1 || jf[0].Reason != "iceFailed" || jf[0].Room != "blocked" || jf[0].Device != "device:device-walled" {
+		t.Errorf("join failures: %+v", jf)
+	}
+	cl.Close()
+	if err := <-joined; err == nil {
+		t.Error("Join succeeded without media")
+	}
 }

@@ -79,6 +79,12 @@ type RTC struct {
 	UDP string `yaml:"udp"`
 	// PublicIPs are announced to clients instead of local addresses (1:1 NAT).
 	PublicIPs []string `yaml:"public_ips"`
+	// ICEDisconnectedTimeout is how long without traffic a connection is
+	// disconnected (default 5 s); ICEFailedTimeout how much longer until it
+	// has failed (default 25 s). A connection that never connects fails
+	// after both.
+	ICEDisconnectedTimeout time.Duration `yaml:"ice_disconnected_timeout"`
+	ICEFailedTimeout       time.Duration `yaml:"ice_failed_timeout"`
 }
 
 // TURN configures the embedded TURN server.
@@ -219,8 +225,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	for name, dst := range map[string]*time.Duration{
 		"CONFER_WEBHOOK_TIMEOUT": &cfg.Webhook.Timeout, "CONFER_WEBHOOK_MAX_AGE": &cfg.Webhook.MaxAge,
-		"CONFER_ANALYTICS_RETENTION": &cfg.Analytics.Retention,
-		"CONFER_WEBHOOK_RETRY_BASE":  &cfg.Webhook.RetryBase, "CONFER_WEBHOOK_RETRY_MAX": &cfg.Webhook.RetryMax,
+		"CONFER_ANALYTICS_RETENTION":          &cfg.Analytics.Retention,
+		"CONFER_RTC_ICE_DISCONNECTED_TIMEOUT": &cfg.RTC.ICEDisconnectedTimeout, "CONFER_RTC_ICE_FAILED_TIMEOUT": &cfg.RTC.ICEFailedTimeout,
+		"CONFER_WEBHOOK_RETRY_BASE": &cfg.Webhook.RetryBase, "CONFER_WEBHOOK_RETRY_MAX": &cfg.Webhook.RetryMax,
 	} {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)

@@ -34,6 +34,9 @@ type Config struct {
 	NoSimulcast bool
 	// NoAudio, NoVideo leave a kind out.
 	NoAudio, NoVideo bool
+	// Unreachable gathers no ICE candidates and ignores the TURN servers:
+	// a client on a network that blocks media, whose ICE fails.
+	Unreachable bool
 }
 
 // Message is a server message: its type and raw JSON.
@@ -88,7 +91,7 @@ type TrackInfo struct {
 // Dial connects, sends hello and waits for ready. A refused token returns
 // a *RefusedError with the token's reason code.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
-	api, err := newAPI()
+	api, err := newAPI(cfg.Unreachable)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +116,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func newAPI() (*webrtc.API, error) {
+func newAPI(unreachable bool) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -128,7 +131,7 @@ func newAPI() (*webrtc.API, error) {
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() && !unreachable })
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 

@@ -78,6 +78,9 @@ func (c *Client) joined(ctx context.Context, m Message) (*Joined, error) {
 	c.mu.Lock()
 	c.selfID = j.Self.ID
 	for _, s := range j.ICEServers {
+		if c.cfg.Unreachable {
+			break
+		}
 		c.iceServers = append(c.iceServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
 	c.mu.Unlock()

@@ -2,6 +2,7 @@ package meetclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,14 +32,20 @@ func (c *Client) publish(ctx context.Context) error {
 			c.Send(context.Background(), map[string]any{"type": "candidate", "pc": "pub", "candidate": cand.ToJSON()})
 		}
 	})
-	connected := make(chan struct{})
+	connected, failed := make(chan struct{}), make(chan struct{})
 	pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		if s == webrtc.PeerConnectionStateConnected {
-			select {
-			case <-connected:
-			default:
-				close(connected)
-			}
+		ch := connected
+		switch s {
+		case webrtc.PeerConnectionStateConnected:
+		case webrtc.PeerConnectionStateFailed:
+			ch = failed
+		default:
+			return
+		}
+		select {
+		case <-ch:
+		default:
+			close(ch)
 		}
 	})
 	c.mu.Lock()
@@ -102,6 +109,10 @@ func (c *Client) publish(ctx context.Context) error {
 	}
 	select {
 	case <-connected:
+	case <-failed:
+		return errors.New("meetclient: publisher connection failed (ICE)")
+	case <-c.stop:
+		return errors.New("meetclient: closed while joining")
 	case <-ctx.Done():
 		return fmt.Errorf("meetclient: publisher connection: %w", ctx.Err())
 	case <-time.After(20 * time.Second):

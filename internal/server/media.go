@@ -36,6 +36,7 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	s.rooms = room.NewManager(room.Config{Events: s.events, Provisioner: s.webhooks, Now: s.deps.Now, Logger: log.With("component", "room")})
 	var err error
 	s.sfu, err = sfu.New(sfu.Config{UDPAddr: s.cfg.MediaUDP(), PublicIPs: s.cfg.RTC.PublicIPs, LoopbackOnly: s.cfg.Loopback(),
+		ICEDisconnectedTimeout: s.cfg.RTC.ICEDisconnectedTimeout, ICEFailedTimeout: s.cfg.RTC.ICEFailedTimeout,
 		Logger: log.With("component", "sfu"), Registerer: reg})
 	if err != nil {
 		return err

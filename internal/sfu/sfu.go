@@ -42,7 +42,11 @@ type Config struct {
 	// LoopbackOnly gathers only 127.0.0.1 candidates (a server that listens
 	// on loopback only; browsers then reach it through the embedded TURN).
 	LoopbackOnly bool
-	Logger       *slog.Logger
+	// ICEDisconnectedTimeout and ICEFailedTimeout override pion's 5 s and
+	// 25 s: without traffic a connection is disconnected after the first,
+	// failed after both (also one that never connects).
+	ICEDisconnectedTimeout, ICEFailedTimeout time.Duration
+	Logger                                   *slog.Logger
 	// Registerer receives the SFU's metrics; nil: not exported.
 	Registerer prometheus.Registerer
 }
@@ -93,6 +97,9 @@ func (s *SFU) settingEngine() (webrtc.SettingEngine, error) {
 	var se webrtc.SettingEngine
 	se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, s.conn))
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if s.cfg.ICEDisconnectedTimeout > 0 || s.cfg.ICEFailedTimeout > 0 {
+		se.SetICETimeouts(cmp.Or(s.cfg.ICEDisconnectedTimeout, 5*time.Second), cmp.Or(s.cfg.ICEFailedTimeout, 25*time.Second), 2*time.Second)
+	}
 	if s.cfg.LoopbackOnly {
 		se.SetIncludeLoopbackCandidate(true)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })

@@ -52,6 +52,8 @@ type session struct {
 	peer      *sfu.Peer
 	meetingID string
 	left      room.LeaveReason
+	connected bool // a PeerConnection has reached connected
+	iceFailed bool // reported as a join failure
 }
 
 func newSession(s *Server, conn *websocket.Conn) *session {
@@ -477,8 +479,25 @@ func (s *session) Candidate(pc sfu.PCKind, c webrtc.ICECandidateInit) {
 }
 
 // ConnectionState implements sfu.Signaler.
+// A PeerConnection that fails before any has connected is a participant
+// unable to join: media cannot reach the server (UDP blocked and no TURN
+// relay), reported once as a join failure.
 func (s *session) ConnectionState(pc sfu.PCKind, state webrtc.PeerConnectionState) {
 	s.log.Debug("connection state", "pc", pc, "state", state.String())
+	s.mu.Lock()
+	report := false
+	switch state {
+	case webrtc.PeerConnectionStateConnected:
+		s.connected = true
+	case webrtc.PeerConnectionStateFailed:
+		report = !s.connected && !s.iceFailed
+		s.iceFailed = s.iceFailed || report
+	}
+	s.mu.Unlock()
+	if r := s.srv.cfg.Refusals; report && r != nil && s.key.Tenant != "" {
+		r.JoinRefused(context.Background(), s.key.Tenant, s.key.Name, "iceFailed",
+			"media could not connect (ICE failed): UDP to the server and the TURN relay are unreachable from this network", s.deviceID, s.userAgent)
+	}
 }
 
 func (s *session) send(msg any) {
