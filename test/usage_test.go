@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,6 +63,10 @@ func TestMonthlyActiveUsers(t *testing.T) {
 		}
 		if _, prev := get(f.ID, "2020-01"); prev.MAU != 0 || len(prev.Daily) != 31 {
 			t.Errorf("an old month: %+v", prev)
+		}
+		code, svg := s.call(t, "GET", "/api/v1/tenants/"+f.ID+"/usage/chart.svg?month="+month, "")
+		if code != 200 || !strings.HasPrefix(string(svg), "<svg") || !strings.Contains(string(svg), "3 of 25 included") {
+			t.Errorf("chart: %d %.200s", code, svg)
 		}
 		if code, _ := get(f.ID, "november"); code != 400 {
 			t.Errorf("bad month: %d, want 400", code)

@@ -79,6 +79,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/tokens/check", admin(a.checkToken))
 	a.registerWebhooks(mux, admin)
 	mux.Handle("GET /api/v1/tenants/{tenant}/usage", admin(a.getUsage))
+	mux.Handle("GET /api/v1/tenants/{tenant}/usage/chart.svg", admin(a.getUsage))
 	a.registerAnalytics(mux, admin)
 	a.registerPlans(mux, admin)
 	a.registerBilling(mux, admin)

@@ -3,11 +3,13 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/confer-video/confer/internal/usage"
 )
 
-// getUsage answers GET /api/v1/tenants/{tenant}/usage?month=YYYY-MM.
+// getUsage answers GET /api/v1/tenants/{tenant}/usage?month=YYYY-MM, and
+// …/usage/chart.svg with the month's cumulative MAU plot.
 func (a *API) getUsage(w http.ResponseWriter, r *http.Request) error {
 	t, err := a.tenant(r)
 	if err != nil {
@@ -19,6 +21,11 @@ func (a *API) getUsage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
+	}
+	if strings.HasSuffix(r.URL.Path, "/chart.svg") {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "no-store")
+		return usage.WriteChartSVG(w, m)
 	}
 	return writeJSON(w, http.StatusOK, m)
 }
