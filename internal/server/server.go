@@ -135,8 +135,7 @@ func (s *Server) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	whTimeout := cmp.Or(s.cfg.Webhook.Timeout, 10*time.Second)
-	s.jobs, err = jobs.New(ctx, jobs.Config{Store: s.store, RescueAfter: 2*whTimeout + 20*time.Second, Logger: log.With("component", "river")})
+	s.jobs, err = jobs.New(ctx, jobs.Config{Store: s.store, RescueAfter: webhook.RescueAfter(s.cfg.Webhook.Timeout), Logger: log.With("component", "river")})
 	if err != nil {
 		return err
 	}

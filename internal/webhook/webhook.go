@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		cfg.LinkSecret = []byte(newID(""))
 	}
 	cfg.Domain = cmp.Or(cfg.Domain, "confer")
-	cfg.Timeout = cmp.Or(cfg.Timeout, 10*time.Second)
+	cfg.Timeout = cmp.Or(cfg.Timeout, defaultTimeout)
 	cfg.MaxAge = cmp.Or(cfg.MaxAge, 24*time.Hour)
 	cfg.RetryBase = cmp.Or(cfg.RetryBase, 5*time.Second)
 	cfg.RetryMax = cmp.Or(cfg.RetryMax, time.Hour)
@@ -93,7 +93,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if s.jobs == nil {
 		var err error
 		s.jobs, err = jobs.New(ctx, jobs.Config{Store: cfg.Store, Workers: cfg.Workers, PollInterval: cfg.PollInterval,
-			RescueAfter: s.RescueAfter(), Logger: cfg.Logger.With("component", "river")})
+			RescueAfter: RescueAfter(cfg.Timeout), Logger: cfg.Logger.With("component", "river")})
 		if err != nil {
 			return nil, fmt.Errorf("webhook: %w", err)
 		}
@@ -109,8 +109,13 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 }
 
 // RescueAfter is how long after it started a delivery interrupted by a
-// crash is retried: two attempts' timeouts and some slack.
-func (s *Service) RescueAfter() time.Duration { return 2*s.cfg.Timeout + 20*time.Second }
+// crash is retried, for an attempt timeout (0: the default 10 s): two
+// attempts' timeouts and some slack. A shared job runner needs at least it.
+func RescueAfter(timeout time.Duration) time.Duration {
+	return 2*cmp.Or(timeout, defaultTimeout) + 20*time.Second
+}
+
+const defaultTimeout = 10 * time.Second
 
 // Start runs the delivery workers if the service owns its job runner.
 func (s *Service) Start(ctx context.Context) error {
