@@ -49,8 +49,8 @@ func billingCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "plan       %s (%s): %s a month, %d MAU included, %s per MAU beyond%s\nmonth      %s: %d MAU, %d beyond the plan\nprojected  %d MAU, %s\n",
-				st.Plan.Name, st.Plan.ID, money(st.Plan.PriceCents), st.Plan.IncludedMAU, money(st.Plan.OverageCents), map[bool]string{true: ", hard cap"}[st.Plan.HardCap],
-				st.Month, st.MAU, st.OverageMAU, st.ProjectedMAU, money(st.ProjectedTotalCents))
+				st.Plan.Name, st.Plan.ID, billing.Money(st.Plan.PriceCents), st.Plan.IncludedMAU, billing.Money(st.Plan.OverageCents), map[bool]string{true: ", hard cap"}[st.Plan.HardCap],
+				st.Month, st.MAU, st.OverageMAU, st.ProjectedMAU, billing.Money(st.ProjectedTotalCents))
 			return nil
 		}}
 
@@ -65,7 +65,7 @@ func billingCmd() *cobra.Command {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tNUMBER\tMONTH\tPLAN\tMAU\tTOTAL\tSTATUS\tDUE")
 			for _, v := range out.Invoices {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", v.ID, v.Number, v.Month, v.Plan, v.MAU, money(v.TotalCents), v.Status, v.DueAt.Format("2006-01-02"))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", v.ID, v.Number, v.Month, v.Plan, v.MAU, billing.Money(v.TotalCents), v.Status, v.DueAt.Format("2006-01-02"))
 			}
 			return w.Flush()
 		}}
@@ -112,5 +112,3 @@ func tenantCall(cmd *cobra.Command, fn func(c clientT, tenant string) error) err
 	}
 	return webhookCall(cmd, fn)
 }
-
-func money(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }

@@ -7,7 +7,7 @@ import (
 )
 
 var invoicePage = template.Must(template.New("invoice").Funcs(template.FuncMap{
-	"money": func(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) },
+	"money": Money,
 	"date":  func(t interface{ Format(string) string }) string { return t.Format("2 January 2006") },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Invoice {{.Number}}</title>
@@ -30,6 +30,9 @@ tfoot td{font-weight:600;border-bottom:none}.status{display:inline-block;padding
 <p class="noprint"><button onclick="print()">Print or save as PDF</button></p>
 </body></html>
 `))
+
+// Money formats cents as dollars: 495 → "$4.95".
+func Money(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
 
 // WriteHTML renders the invoice as a printable page.
 func WriteHTML(w io.Writer, v Invoice) error { return invoicePage.Execute(w, v) }

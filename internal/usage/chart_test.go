@@ -3,6 +3,7 @@ package usage
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -49,7 +50,7 @@ func TestChartSVG(t *testing.T) {
 func days(n, total int) []Day {
 	out := make([]Day, n)
 	for i := range out {
-		out[i] = Day{Date: "2026-11-" + string(rune('0'+(i+1)/10)) + string(rune('0'+(i+1)%10)), MAU: total * (i + 1) / n}
+		out[i] = Day{Date: fmt.Sprintf("2026-11-%02d", i+1), MAU: total * (i + 1) / n}
 	}
 	return out
 }
