@@ -7,6 +7,13 @@ import (
 	"github.com/confer-video/confer/internal/tenant"
 )
 
+// registerBranding adds the branding routes; read guards what any member may
+// see, write what changes the branding.
+func (a *API) registerBranding(mux *http.ServeMux, read, write func(handlerFunc) http.Handler) {
+	mux.Handle("GET /api/v1/tenants/{tenant}/branding", read(a.getBranding))
+	mux.Handle("PUT /api/v1/tenants/{tenant}/branding", write(a.putBranding))
+}
+
 func (a *API) getBranding(w http.ResponseWriter, r *http.Request) error {
 	t, err := a.tenant(r)
 	if err != nil {
