@@ -74,12 +74,27 @@ type CreateParams struct {
 
 // Create adds a tenant.
 func (s *Service) Create(ctx context.Context, p CreateParams) (Tenant, error) {
+	return s.CreateWith(ctx, p, nil)
+}
+
+// CreateWith adds a tenant and runs also (when not nil) in the same
+// transaction, for rows that belong with it, such as its first owner.
+func (s *Service) CreateWith(ctx context.Context, p CreateParams, also func(tx *store.Tx, t Tenant) error) (Tenant, error) {
 	t, err := s.newTenant(p)
 	if err != nil {
 		return Tenant{}, err
 	}
-	if err := s.cfg.Store.CreateTenant(ctx, toRow(t)); err != nil {
-		return Tenant{}, mapErr(err, fmt.Sprintf("tenant %s", t.ID))
+	err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateTenant(ctx, toRow(t)); err != nil {
+			return mapErr(err, fmt.Sprintf("tenant %s", t.ID))
+		}
+		if also != nil {
+			return also(tx, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return Tenant{}, err
 	}
 	s.cfg.Logger.InfoContext(ctx, "tenant created", "tenant", t.ID)
 	return t, nil
