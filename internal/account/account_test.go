@@ -211,11 +211,17 @@ func TestRolesAndLastOwner(t *testing.T) {
 			{"admin makes an owner", func() error { _, err := f.svc.SetRole(ctx, asAdmin, tn.ID, dev.ID, account.Owner); return err }, account.ErrForbidden},
 			{"admin demotes the owner", func() error { _, err := f.svc.SetRole(ctx, asAdmin, tn.ID, owner.ID, account.Viewer); return err }, account.ErrForbidden},
 			{"admin removes the owner", func() error { return f.svc.RemoveMember(ctx, asAdmin, tn.ID, owner.ID) }, account.ErrForbidden},
-			{"admin invites an owner", func() error { _, err := f.svc.Invite(ctx, asAdmin, tn.ID, "x@example.com", account.Owner, nil); return err }, account.ErrForbidden},
+			{"admin invites an owner", func() error {
+				_, err := f.svc.Invite(ctx, asAdmin, tn.ID, "x@example.com", account.Owner, nil)
+				return err
+			}, account.ErrForbidden},
 			{"owner demotes the only owner", func() error { _, err := f.svc.SetRole(ctx, asOwner, tn.ID, owner.ID, account.Admin); return err }, account.ErrLastOwner},
 			{"the only owner leaves", func() error { return f.svc.RemoveMember(ctx, asOwner, tn.ID, owner.ID) }, account.ErrLastOwner},
 			{"admin re-roles a developer", func() error { _, err := f.svc.SetRole(ctx, asAdmin, tn.ID, dev.ID, account.Viewer); return err }, nil},
-			{"invite a member", func() error { _, err := f.svc.Invite(ctx, asOwner, tn.ID, "dev@example.com", account.Viewer, nil); return err }, account.ErrExists},
+			{"invite a member", func() error {
+				_, err := f.svc.Invite(ctx, asOwner, tn.ID, "dev@example.com", account.Viewer, nil)
+				return err
+			}, account.ErrExists},
 			{"owner makes a second owner", func() error { _, err := f.svc.SetRole(ctx, asOwner, tn.ID, admin.ID, account.Owner); return err }, nil},
 			{"then the first owner leaves", func() error { return f.svc.RemoveMember(ctx, asOwner, tn.ID, owner.ID) }, nil},
 			{"unknown member", func() error { return f.svc.RemoveMember(ctx, asOwner, tn.ID, "usr_nobody") }, account.ErrNotFound},

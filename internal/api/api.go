@@ -27,6 +27,8 @@ type Tenant struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// Role is the caller's role in the tenant (absent for the operator).
+	Role string `json:"role,omitempty"`
 }
 
 // TenantList is a page of tenants; NextCursor is empty on the last page.
@@ -104,6 +106,15 @@ type Branding struct {
 	InviteURL string `json:"invite_url"`
 	// FrameAncestors are the origins allowed to embed the meeting page
 	// (empty: any).
-	FrameAncestors []string   `json:"frame_ancestors"`
-	UpdatedAt      *time.Time `json:"updated_at,omitempty"`
+	FrameAncestors []string `json:"frame_ancestors"`
+	// LogoLink is the http(s) page the meeting logo links to (empty: none).
+	LogoLink string `json:"logo_link"`
+	// BackgroundColor is the meeting background, #rgb or #rrggbb (empty:
+	// the default).
+	BackgroundColor string `json:"background_color"`
+	// LogoURL and BackgroundURL are the public paths of the uploaded images
+	// (read-only: PUT .../branding/logo or .../branding/background sets them).
+	LogoURL       string     `json:"logo_url"`
+	BackgroundURL string     `json:"background_url"`
+	UpdatedAt     *time.Time `json:"updated_at,omitempty"`
 }

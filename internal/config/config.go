@@ -38,6 +38,10 @@ type Config struct {
 	Webhook    Webhook  `yaml:"webhook"`
 	// Analytics configures meeting analytics.
 	Analytics Analytics `yaml:"analytics"`
+	// Console configures the Developer Console's accounts.
+	Console Console `yaml:"console"`
+	// SMTP, when Addr is set, sends the console's invitation e-mails.
+	SMTP SMTP `yaml:"smtp"`
 	// Plans are created or updated at start (the admin API can add more);
 	// redefining "free" changes the plan new tenants start on.
 	Plans []Plan `yaml:"plans"`
@@ -121,6 +125,25 @@ type Analytics struct {
 	Retention time.Duration `yaml:"retention"`
 }
 
+// Console configures the Developer Console's accounts.
+type Console struct {
+	// ClosedSignup stops people creating accounts on their own: only
+	// invitations (and the operator) let them in.
+	ClosedSignup bool `yaml:"closed_signup"`
+	// SessionTTL is how long a console session lasts unused (default 7 days).
+	SessionTTL time.Duration `yaml:"session_ttl"`
+}
+
+// SMTP is a mail server to send e-mail through.
+type SMTP struct {
+	// Addr is host:port, e.g. smtp.example.com:587 (STARTTLS is used when
+	// the server offers it).
+	Addr     string `yaml:"addr"`
+	From     string `yaml:"from"`
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+}
+
 // Plan is a plan the operator sells: prices in cents, per month.
 type Plan struct {
 	ID           string `yaml:"id"`
@@ -191,6 +214,10 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TURN_SECRET":           &cfg.TURN.Secret,
 		"CONFER_TLS_CERT":              &cfg.TLS.Cert,
 		"CONFER_TLS_KEY":               &cfg.TLS.Key,
+		"CONFER_SMTP_ADDR":             &cfg.SMTP.Addr,
+		"CONFER_SMTP_FROM":             &cfg.SMTP.From,
+		"CONFER_SMTP_USERNAME":         &cfg.SMTP.Username,
+		"CONFER_SMTP_PASSWORD":         &cfg.SMTP.Password,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {
@@ -213,6 +240,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TURN_DISABLED":           &cfg.TURN.Disabled,
 		"CONFER_TLS_SELF_SIGNED":         &cfg.TLS.SelfSigned,
 		"CONFER_WEBHOOK_ALLOW_PRIVATE":   &cfg.Webhook.AllowPrivate,
+		"CONFER_CONSOLE_CLOSED_SIGNUP":   &cfg.Console.ClosedSignup,
 	}
 	for name, dst := range bools {
 		if v := getenv(name); v != "" {
@@ -226,6 +254,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	for name, dst := range map[string]*time.Duration{
 		"CONFER_WEBHOOK_TIMEOUT": &cfg.Webhook.Timeout, "CONFER_WEBHOOK_MAX_AGE": &cfg.Webhook.MaxAge,
 		"CONFER_ANALYTICS_RETENTION":          &cfg.Analytics.Retention,
+		"CONFER_CONSOLE_SESSION_TTL":          &cfg.Console.SessionTTL,
 		"CONFER_RTC_ICE_DISCONNECTED_TIMEOUT": &cfg.RTC.ICEDisconnectedTimeout, "CONFER_RTC_ICE_FAILED_TIMEOUT": &cfg.RTC.ICEFailedTimeout,
 		"CONFER_WEBHOOK_RETRY_BASE": &cfg.Webhook.RetryBase, "CONFER_WEBHOOK_RETRY_MAX": &cfg.Webhook.RetryMax,
 	} {
@@ -337,6 +366,12 @@ func (c Config) Validate() error {
 	}
 	if c.Token.Leeway < 0 || c.Token.Leeway > time.Hour {
 		return fmt.Errorf("config: token.leeway %v must be between 0 and 1h", c.Token.Leeway)
+	}
+	if c.SMTP.Addr != "" && c.SMTP.From == "" {
+		return errors.New("config: smtp.from (CONFER_SMTP_FROM) is required with smtp.addr")
+	}
+	if c.Console.SessionTTL < 0 || (c.Console.SessionTTL != 0 && c.Console.SessionTTL < 5*time.Minute) {
+		return fmt.Errorf("config: console.session_ttl %v must be at least 5m", c.Console.SessionTTL)
 	}
 	if c.Analytics.Retention != 0 && c.Analytics.Retention < 24*time.Hour {
 		return fmt.Errorf("config: analytics.retention %v must be at least 24h", c.Analytics.Retention)

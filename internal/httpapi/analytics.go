@@ -6,14 +6,15 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/usage"
 )
 
-func (a *API) registerAnalytics(mux *http.ServeMux, admin func(handlerFunc) http.Handler) {
+func (a *API) registerAnalytics(mux *http.ServeMux) {
 	base := "/api/v1/tenants/{tenant}/analytics"
-	mux.Handle("GET "+base+"/meetings", admin(a.listMeetings))
-	mux.Handle("GET "+base+"/meetings/{id}", admin(a.getMeeting))
-	mux.Handle("GET "+base+"/join-failures", admin(a.listJoinFailures))
+	mux.Handle("GET "+base+"/meetings", a.guard(account.Read, a.listMeetings))
+	mux.Handle("GET "+base+"/meetings/{id}", a.guard(account.Read, a.getMeeting))
+	mux.Handle("GET "+base+"/join-failures", a.guard(account.Read, a.listJoinFailures))
 }
 
 // filter reads ?from=YYYY-MM-DD&to=YYYY-MM-DD (to inclusive)&room=&limit=.

@@ -1,19 +1,22 @@
-// Package httpapi serves Confer's REST API under /api/v1: tenants, API keys
-// and the token debugger. Handlers return errors; one adapter turns them into
+// Package httpapi serves Confer's REST API under /api/v1: accounts and
+// teams, tenants, API keys, webhooks, branding, usage, billing and the token
+// debugger. Requests act as the operator (admin token), as a console user
+// (session cookie) or as a member's personal API token; each route names the
+// permission it needs. Handlers return errors; one adapter turns them into
 // {"error": {"code", "message"}} with a fitting status.
 package httpapi
 
 import (
 	"cmp"
 	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/billing"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
@@ -28,6 +31,12 @@ type Config struct {
 	Webhooks *webhook.Service
 	Usage    *usage.Service
 	Billing  *billing.Service
+	Accounts *account.Service
+	// PublicURL is the server's URL as people reach it (invitation links,
+	// test meetings).
+	PublicURL func() string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
 	// AdminToken is the operator's bearer token; required.
 	AdminToken string
 	Logger     *slog.Logger
@@ -40,18 +49,22 @@ type API struct {
 	cfg        Config
 	adminHash  [32]byte
 	tokenCheck *prometheus.CounterVec
+	logins     *failureLimiter
 }
 
 // New returns the API.
 func New(cfg Config) (*API, error) {
-	if cfg.Tenants == nil || cfg.Tokens == nil || cfg.Webhooks == nil || cfg.Usage == nil || cfg.Billing == nil {
-		return nil, errors.New("httpapi: Tenants, Tokens, Webhooks, Usage and Billing are required")
+	if cfg.Tenants == nil || cfg.Tokens == nil || cfg.Webhooks == nil || cfg.Usage == nil || cfg.Billing == nil || cfg.Accounts == nil || cfg.PublicURL == nil {
+		return nil, errors.New("httpapi: Tenants, Tokens, Webhooks, Usage, Billing, Accounts and PublicURL are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if len(cfg.AdminToken) < 16 {
 		return nil, errors.New("httpapi: the admin token must be at least 16 characters")
 	}
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
-	a := &API{cfg: cfg, adminHash: sha256.Sum256([]byte(cfg.AdminToken))}
+	a := &API{cfg: cfg, adminHash: sha256.Sum256([]byte(cfg.AdminToken)), logins: newFailureLimiter(10, 15*time.Minute, cfg.Now)}
 	a.tokenCheck = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "confer_token_checks_total",
 		Help: "Tokens checked through the debugger API, by result reason (empty = valid).",
@@ -66,42 +79,27 @@ func New(cfg Config) (*API, error) {
 
 // Register adds the API's routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	admin := func(h handlerFunc) http.Handler { return a.handle(a.requireAdmin(h)) }
-	mux.Handle("POST /api/v1/tenants", admin(a.createTenant))
-	mux.Handle("GET /api/v1/tenants", admin(a.listTenants))
-	mux.Handle("GET /api/v1/tenants/{tenant}", admin(a.getTenant))
-	mux.Handle("POST /api/v1/tenants/{tenant}/keys", admin(a.createKey))
-	mux.Handle("GET /api/v1/tenants/{tenant}/keys", admin(a.listKeys))
-	mux.Handle("GET /api/v1/tenants/{tenant}/keys/{id}", admin(a.getKey))
-	mux.Handle("DELETE /api/v1/tenants/{tenant}/keys/{id}", admin(a.revokeKey))
-	a.registerBranding(mux, admin, admin)
-	mux.Handle("POST /api/v1/tokens/check", admin(a.checkToken))
-	a.registerWebhooks(mux, admin)
-	mux.Handle("GET /api/v1/tenants/{tenant}/usage", admin(a.getUsage))
-	mux.Handle("GET /api/v1/tenants/{tenant}/usage/chart.svg", admin(a.getUsage))
-	a.registerAnalytics(mux, admin)
-	a.registerPlans(mux, admin)
-	a.registerBilling(mux, admin)
+	g := func(p account.Permission) func(handlerFunc) http.Handler {
+		return func(h handlerFunc) http.Handler { return a.guard(p, h) }
+	}
+	a.registerAccounts(mux)
+	mux.Handle("POST /api/v1/tenants", a.guard(account.Read, a.createTenant))
+	mux.Handle("GET /api/v1/tenants", a.guard(account.Read, a.listTenants))
+	mux.Handle("GET /api/v1/tenants/{tenant}", a.guard(account.Read, a.getTenant))
+	mux.Handle("POST /api/v1/tenants/{tenant}/keys", a.guard(account.Configure, a.createKey))
+	mux.Handle("GET /api/v1/tenants/{tenant}/keys", a.guard(account.Read, a.listKeys))
+	mux.Handle("GET /api/v1/tenants/{tenant}/keys/{id}", a.guard(account.Read, a.getKey))
+	mux.Handle("DELETE /api/v1/tenants/{tenant}/keys/{id}", a.guard(account.Configure, a.revokeKey))
+	a.registerBranding(mux, g(account.Read), g(account.Configure))
+	mux.Handle("POST /api/v1/tokens/check", a.guard(account.Read, a.checkToken))
+	a.registerWebhooks(mux)
+	mux.Handle("GET /api/v1/tenants/{tenant}/usage", a.guard(account.Read, a.getUsage))
+	mux.Handle("GET /api/v1/tenants/{tenant}/usage/chart.svg", a.guard(account.Read, a.getUsage))
+	a.registerAnalytics(mux)
+	a.registerPlans(mux)
+	a.registerBilling(mux)
+	a.registerMembers(mux)
 	mux.Handle("/api/v1/{rest...}", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no API endpoint "+r.Method+" "+r.URL.Path)
 	}))
-}
-
-// requireAdmin admits requests bearing the operator's token. The comparison
-// is of SHA-256 digests in constant time, so neither content nor length leaks.
-func (a *API) requireAdmin(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		auth := r.Header.Get("Authorization")
-		bearer, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || bearer == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="confer"`)
-			return errorf(http.StatusUnauthorized, "unauthorized", "missing bearer token: send Authorization: Bearer $CONFER_ADMIN_TOKEN")
-		}
-		sum := sha256.Sum256([]byte(bearer))
-		if subtle.ConstantTimeCompare(sum[:], a.adminHash[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="confer", error="invalid_token"`)
-			return errorf(http.StatusUnauthorized, "unauthorized", "bearer token is not valid")
-		}
-		return h(w, r)
-	}
 }

@@ -4,16 +4,17 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/billing"
 )
 
-func (a *API) registerBilling(mux *http.ServeMux, admin func(handlerFunc) http.Handler) {
-	mux.Handle("GET /api/v1/tenants/{tenant}/invoices", admin(a.listInvoices))
-	mux.Handle("GET /api/v1/tenants/{tenant}/invoices/{id}", admin(a.getInvoice))
-	mux.Handle("GET /api/v1/tenants/{tenant}/billing", admin(a.getBilling))
-	mux.Handle("PUT /api/v1/tenants/{tenant}/billing", admin(a.setBilling))
-	mux.Handle("POST /api/v1/billing/close", admin(a.closeMonth))
-	mux.Handle("POST /api/v1/invoices/{id}/status", admin(a.setInvoiceStatus))
+func (a *API) registerBilling(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/tenants/{tenant}/invoices", a.guard(account.Read, a.listInvoices))
+	mux.Handle("GET /api/v1/tenants/{tenant}/invoices/{id}", a.guard(account.Read, a.getInvoice))
+	mux.Handle("GET /api/v1/tenants/{tenant}/billing", a.guard(account.Read, a.getBilling))
+	mux.Handle("PUT /api/v1/tenants/{tenant}/billing", a.guard(account.ManageBilling, a.setBilling))
+	mux.Handle("POST /api/v1/billing/close", a.guard(account.Operate, a.closeMonth))
+	mux.Handle("POST /api/v1/invoices/{id}/status", a.guard(account.Operate, a.setInvoiceStatus))
 }
 
 // billingError maps the billing service's sentinel errors to API errors.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/api"
 	"github.com/confer-video/confer/internal/rsakey"
 	"github.com/confer-video/confer/internal/tenant"
@@ -54,7 +55,23 @@ func publicError(err error) *Error {
 		return errorf(http.StatusBadRequest, "weak_key", message(err))
 	case errors.Is(err, rsakey.ErrMalformed):
 		return errorf(http.StatusBadRequest, "malformed_key", message(err))
-	case errors.Is(err, tenant.ErrInvalid), errors.Is(err, token.ErrInvalidRoom):
+	case errors.Is(err, account.ErrCredentials):
+		return errorf(http.StatusUnauthorized, "invalid_credentials", "wrong e-mail address or password")
+	case errors.Is(err, account.ErrUnauthenticated):
+		return errorf(http.StatusUnauthorized, "unauthorized", message(err))
+	case errors.Is(err, account.ErrForbidden):
+		return errorf(http.StatusForbidden, "forbidden", strings.ReplaceAll(message(err), "forbidden: ", ""))
+	case errors.Is(err, account.ErrSignupClosed):
+		return errorf(http.StatusForbidden, "signup_closed", message(err))
+	case errors.Is(err, account.ErrLastOwner):
+		return errorf(http.StatusConflict, "last_owner", strings.ReplaceAll(message(err), account.ErrLastOwner.Error()+": ", ""))
+	case errors.Is(err, account.ErrExpired):
+		return errorf(http.StatusGone, "invitation_expired", message(err))
+	case errors.Is(err, account.ErrExists):
+		return errorf(http.StatusConflict, "already_exists", strings.ReplaceAll(message(err), "already exists: ", ""))
+	case errors.Is(err, account.ErrNotFound):
+		return errorf(http.StatusNotFound, "not_found", message(err))
+	case errors.Is(err, tenant.ErrInvalid), errors.Is(err, token.ErrInvalidRoom), errors.Is(err, account.ErrInvalid):
 		return errorf(http.StatusBadRequest, "invalid_argument", message(err))
 	default:
 		return errorf(http.StatusInternalServerError, "internal", "internal error; the server log has the details")

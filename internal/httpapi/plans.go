@@ -4,14 +4,15 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/usage"
 )
 
-func (a *API) registerPlans(mux *http.ServeMux, admin func(handlerFunc) http.Handler) {
-	mux.Handle("GET /api/v1/plans", admin(a.listPlans))
-	mux.Handle("POST /api/v1/plans", admin(a.savePlan))
-	mux.Handle("GET /api/v1/tenants/{tenant}/plan", admin(a.getTenantPlan))
-	mux.Handle("PUT /api/v1/tenants/{tenant}/plan", admin(a.setTenantPlan))
+func (a *API) registerPlans(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/plans", a.guard(account.Read, a.listPlans))
+	mux.Handle("POST /api/v1/plans", a.guard(account.Operate, a.savePlan))
+	mux.Handle("GET /api/v1/tenants/{tenant}/plan", a.guard(account.Read, a.getTenantPlan))
+	mux.Handle("PUT /api/v1/tenants/{tenant}/plan", a.guard(account.ManageBilling, a.setTenantPlan))
 }
 
 func (a *API) listPlans(w http.ResponseWriter, r *http.Request) error {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/api"
 	"github.com/confer-video/confer/internal/tenant"
 )
@@ -13,12 +14,28 @@ func (a *API) createTenant(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	t, err := a.cfg.Tenants.Create(r.Context(), tenant.CreateParams{ID: req.ID, Name: req.Name})
+	params := tenant.CreateParams{ID: req.ID, Name: req.Name}
+	var (
+		t   tenant.Tenant
+		err error
+	)
+	switch p := principalOf(r); {
+	case p.operator:
+		t, err = a.cfg.Tenants.Create(r.Context(), params)
+	case p.token != nil:
+		return errorf(http.StatusForbidden, "forbidden", "an API token belongs to one tenant; create tenants signed in to the console")
+	default:
+		t, err = a.cfg.Accounts.CreateTenant(r.Context(), p.user.ID, params)
+	}
 	if err != nil {
 		return err
 	}
+	out := tenantJSON(t)
+	if !principalOf(r).operator {
+		out.Role = string(account.Owner)
+	}
 	w.Header().Set("Location", "/api/v1/tenants/"+string(t.ID))
-	return writeJSON(w, http.StatusCreated, tenantJSON(t))
+	return writeJSON(w, http.StatusCreated, out)
 }
 
 func (a *API) getTenant(w http.ResponseWriter, r *http.Request) error {
@@ -26,7 +43,9 @@ func (a *API) getTenant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, tenantJSON(t))
+	out := tenantJSON(t)
+	out.Role = string(principalOf(r).member.Role)
+	return writeJSON(w, http.StatusOK, out)
 }
 
 const (
@@ -35,6 +54,9 @@ const (
 )
 
 func (a *API) listTenants(w http.ResponseWriter, r *http.Request) error {
+	if p := principalOf(r); !p.operator {
+		return a.listMyTenants(w, r, p)
+	}
 	limit := defaultPageSize
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -54,6 +76,29 @@ func (a *API) listTenants(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, t := range ts {
 		out.Tenants = append(out.Tenants, tenantJSON(t))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// listMyTenants lists the tenants a user belongs to (one page: people
+// belong to few), with the role in each.
+func (a *API) listMyTenants(w http.ResponseWriter, r *http.Request, p principal) error {
+	ms, err := a.cfg.Accounts.Memberships(r.Context(), p.user.ID)
+	if err != nil {
+		return err
+	}
+	out := api.TenantList{Tenants: []api.Tenant{}}
+	for _, m := range ms {
+		if p.token != nil && p.token.Tenant != m.Tenant {
+			continue
+		}
+		t, err := a.cfg.Tenants.Get(r.Context(), m.Tenant)
+		if err != nil {
+			return err
+		}
+		j := tenantJSON(t)
+		j.Role = string(m.Role)
+		out.Tenants = append(out.Tenants, j)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

@@ -4,20 +4,21 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/webhook"
 )
 
-func (a *API) registerWebhooks(mux *http.ServeMux, admin func(handlerFunc) http.Handler) {
+func (a *API) registerWebhooks(mux *http.ServeMux) {
 	base := "/api/v1/tenants/{tenant}/webhooks"
-	mux.Handle("POST "+base, admin(a.createWebhook))
-	mux.Handle("GET "+base, admin(a.listWebhooks))
-	mux.Handle("GET "+base+"/{id}", admin(a.getWebhook))
-	mux.Handle("PATCH "+base+"/{id}", admin(a.patchWebhook))
-	mux.Handle("DELETE "+base+"/{id}", admin(a.deleteWebhook))
-	mux.Handle("POST "+base+"/{id}/test", admin(a.testWebhook))
-	mux.Handle("POST "+base+"/{id}/rotate-secret", admin(a.rotateWebhookSecret))
-	mux.Handle("GET "+base+"/{id}/deliveries", admin(a.listDeliveries))
-	mux.Handle("POST "+base+"/{id}/deliveries/{delivery}/replay", admin(a.replayDelivery))
+	mux.Handle("POST "+base, a.guard(account.Configure, a.createWebhook))
+	mux.Handle("GET "+base, a.guard(account.Read, a.listWebhooks))
+	mux.Handle("GET "+base+"/{id}", a.guard(account.Read, a.getWebhook))
+	mux.Handle("PATCH "+base+"/{id}", a.guard(account.Configure, a.patchWebhook))
+	mux.Handle("DELETE "+base+"/{id}", a.guard(account.Configure, a.deleteWebhook))
+	mux.Handle("POST "+base+"/{id}/test", a.guard(account.Configure, a.testWebhook))
+	mux.Handle("POST "+base+"/{id}/rotate-secret", a.guard(account.Configure, a.rotateWebhookSecret))
+	mux.Handle("GET "+base+"/{id}/deliveries", a.guard(account.Read, a.listDeliveries))
+	mux.Handle("POST "+base+"/{id}/deliveries/{delivery}/replay", a.guard(account.Configure, a.replayDelivery))
 }
 
 func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {

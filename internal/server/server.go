@@ -23,10 +23,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/billing"
 	"github.com/confer-video/confer/internal/config"
 	"github.com/confer-video/confer/internal/httpapi"
 	"github.com/confer-video/confer/internal/jobs"
+	"github.com/confer-video/confer/internal/mailer"
 	"github.com/confer-video/confer/internal/relay"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
@@ -72,6 +74,7 @@ type Server struct {
 	webhooks *webhook.Service
 	usage    *usage.Service
 	billing  *billing.Service
+	accounts *account.Service
 	jobs     *jobs.Runner
 
 	stopOnce sync.Once
@@ -161,8 +164,11 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.jobs.Build(); err != nil {
 		return err
 	}
-	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing, AdminToken: adminToken,
-		Logger: log.With("component", "api"), Registerer: reg})
+	if err := s.buildAccounts(); err != nil {
+		return err
+	}
+	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing,
+		Accounts: s.accounts, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -185,6 +191,21 @@ func (s *Server) build(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return nil
+}
+
+func (s *Server) buildAccounts() error {
+	cc := account.Config{Store: s.store, Tenants: s.tenants, OpenSignup: !s.cfg.Console.ClosedSignup, SessionTTL: s.cfg.Console.SessionTTL,
+		Now: s.deps.Now, Logger: s.deps.Logger.With("component", "account")}
+	if sc := s.cfg.SMTP; sc.Addr != "" {
+		m, err := mailer.New(mailer.Config{Addr: sc.Addr, From: sc.From, Username: sc.Username, Password: sc.Password})
+		if err != nil {
+			return err
+		}
+		cc.Mailer = m
+	}
+	var err error
+	s.accounts, err = account.New(cc)
+	return err
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -77,6 +77,15 @@ func (q queries) SetSetting(ctx context.Context, name, value string) error {
 	return nil
 }
 
+// InsertSetting stores a named setting unless it is set already.
+func (q queries) InsertSetting(ctx context.Context, name, value string) error {
+	_, err := q.db.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, value)
+	if err != nil {
+		return fmt.Errorf("store: insert setting %s: %w", name, err)
+	}
+	return nil
+}
+
 // InTx runs fn in a transaction, committed when fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	sqlTx, err := s.db.BeginTx(ctx, nil)

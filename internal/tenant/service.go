@@ -40,6 +40,9 @@ type Service struct {
 	mu        sync.Mutex
 	keyCache  map[string]cachedKey
 	lastTouch map[string]time.Time
+
+	consoleMu sync.Mutex
+	console   *rsa.PrivateKey // see consoleKey
 }
 
 var _ token.KeyResolver = (*Service)(nil)
@@ -298,6 +301,9 @@ func (s *Service) RevokeKey(ctx context.Context, tenantID ID, id string) error {
 // TenantKey implements token.KeyResolver: the public key registered under
 // kid, read through a short-lived cache.
 func (s *Service) TenantKey(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	if id, ok := consoleKID(kid); ok {
+		return s.consolePublic(ctx, id)
+	}
 	now := s.cfg.Now()
 	s.mu.Lock()
 	c, ok := s.keyCache[kid]
