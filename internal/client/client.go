@@ -137,20 +137,25 @@ func (c *Client) CheckToken(ctx context.Context, jwt, room string) (api.CheckTok
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
-		}
-		body = bytes.NewReader(b)
+	if in == nil {
+		return c.send(ctx, method, path, "", nil, out)
 	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return fmt.Errorf("encode request: %w", err)
+	}
+	return c.send(ctx, method, path, "application/json", bytes.NewReader(b), out)
+}
+
+// send sends body (if not nil) as contentType and decodes the answer into
+// out (if not nil).
+func (c *Client) send(ctx context.Context, method, path, contentType string, body io.Reader, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.BaseURL, "/")+path, body)
 	if err != nil {
 		return fmt.Errorf("build request: %w", err)
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
@@ -188,4 +193,30 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 // into out (if not nil). Answers that are not 2xx are *Error.
 func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
 	return c.do(ctx, method, path, in, out)
+}
+
+// Branding returns a tenant's branding.
+func (c *Client) Branding(ctx context.Context, tenant string) (api.Branding, error) {
+	var out api.Branding
+	return out, c.do(ctx, http.MethodGet, brandingPath(tenant, ""), nil, &out)
+}
+
+// SetBrandingImage uploads a tenant's "logo" or "background", sent with
+// contentType (e.g. image/png), and returns the branding with its new URL.
+func (c *Client) SetBrandingImage(ctx context.Context, tenant, kind, contentType string, data []byte) (api.Branding, error) {
+	var out api.Branding
+	return out, c.send(ctx, http.MethodPut, brandingPath(tenant, kind), contentType, bytes.NewReader(data), &out)
+}
+
+// DeleteBrandingImage removes a tenant's "logo" or "background".
+func (c *Client) DeleteBrandingImage(ctx context.Context, tenant, kind string) error {
+	return c.do(ctx, http.MethodDelete, brandingPath(tenant, kind), nil, nil)
+}
+
+func brandingPath(tenant, kind string) string {
+	p := "/api/v1/tenants/" + url.PathEscape(tenant) + "/branding"
+	if kind != "" {
+		p += "/" + url.PathEscape(kind)
+	}
+	return p
 }

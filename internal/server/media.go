@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,6 +78,7 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	mux.Handle("GET /_confer/signal", s.signal)
 	mux.HandleFunc("GET /_confer/chatlogs/{id}", s.serveChatLog)
 	mux.HandleFunc("POST /_confer/feedback", s.feedback)
+	mux.HandleFunc("GET /_confer/branding/{tenant}/{kind}", s.serveBrandingImage)
 	assets := http.StripPrefix("/_meet/", http.FileServerFS(meet))
 	mux.HandleFunc("GET /_meet/{file}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
@@ -191,6 +193,51 @@ func (s *Server) serveChatLog(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Write(body)
+}
+
+// serveBrandingImage answers a tenant's logo or background
+// (tenant.ImageURL) to meeting pages: public, cacheable, and never run as
+// anything but an image.
+func (s *Server) serveBrandingImage(w http.ResponseWriter, r *http.Request) {
+	kind, err := tenant.ParseImageKind(r.PathValue("kind"))
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	img, err := s.tenants.BrandingImage(r.Context(), tenant.ID(r.PathValue("tenant")), kind)
+	switch {
+	case errors.Is(err, tenant.ErrImageNotFound):
+		http.NotFound(w, r)
+		return
+	case err != nil:
+		s.deps.Logger.ErrorContext(r.Context(), "branding image", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("ETag", img.ETag)
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'")
+	if etagMatches(r.Header.Get("If-None-Match"), img.ETag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", img.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(img.Data)))
+	w.Write(img.Data)
+}
+
+// etagMatches reports whether an If-None-Match header names etag (RFC 9110
+// §13.1.2: a list of tags, weak or strong, or *).
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // feedback takes the meeting page's rating after a meeting (JaaS FEEDBACK):

@@ -84,6 +84,12 @@ type (
 		Features  map[string]bool `json:"features"`
 		// InviteURL is the tenant's invite link base (branding), if any.
 		InviteURL string `json:"inviteUrl,omitempty"`
+		// LogoURL, LogoLink, BackgroundColor and BackgroundURL are the
+		// tenant's meeting look (branding), each if set.
+		LogoURL         string `json:"logoUrl,omitempty"`
+		LogoLink        string `json:"logoLink,omitempty"`
+		BackgroundColor string `json:"backgroundColor,omitempty"`
+		BackgroundURL   string `json:"backgroundUrl,omitempty"`
 	}
 	userJSON struct {
 		ID     string `json:"id,omitempty"`

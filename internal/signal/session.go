@@ -245,17 +245,18 @@ func (s *session) hello(ctx context.Context, m *inbound) bool {
 			return true
 		}
 	}
-	var inviteURL string
+	var b tenant.Branding
 	if key.Tenant != "" {
-		if b, err := s.srv.cfg.Tenants.Branding(ctx, tenant.ID(key.Tenant)); err == nil {
-			inviteURL = b.InviteURL
+		if got, err := s.srv.cfg.Tenants.Branding(ctx, tenant.ID(key.Tenant)); err == nil {
+			b = got
 		}
 	}
 	s.claims, s.key = claims, key
 	s.deviceID = truncate(m.DeviceID, 64)
 	s.log = s.log.With("room", key.String())
 	u := claims.User
-	s.send(readyMsg{Type: "ready", Room: key.String(), Moderator: claims.Moderator, Features: claims.Features, InviteURL: inviteURL,
+	s.send(readyMsg{Type: "ready", Room: key.String(), Moderator: claims.Moderator, Features: claims.Features, InviteURL: b.InviteURL,
+		LogoURL: b.LogoURL, LogoLink: b.LogoLink, BackgroundColor: b.BackgroundColor, BackgroundURL: b.BackgroundURL,
 		User: userJSON{ID: u.ID, Name: u.Name, Email: u.Email, Avatar: u.Avatar}})
 	return false
 }

@@ -9,6 +9,8 @@ var (
 	ErrKeyNotFound = errors.New("API key not found")
 	// ErrExists means the tenant or key id is already taken.
 	ErrExists = errors.New("already exists")
+	// ErrImageNotFound means the tenant has no branding image of that kind.
+	ErrImageNotFound = errors.New("branding image not found")
 	// ErrInvalid means the request is wrong in a way the message explains.
 	ErrInvalid = errors.New("invalid")
 )

@@ -95,6 +95,7 @@ async function connect() {
     return;
   }
   state.moderator = state.ready.moderator;
+  applyBranding(state.ready);
   if (state.joined || cfg.prejoinConfig?.enabled === false) {
     await startLocal();
     join();
@@ -263,7 +264,31 @@ async function reconnect() {
     refused(e.code, e.message);
     return;
   }
+  applyBranding(state.ready);
   join();
+}
+
+// applyBranding gives the page the tenant's look from the ready message: the
+// logo top left (a link, in a new tab, when the tenant has one) and the
+// background colour and image of the meeting.
+function applyBranding(ready) {
+  const root = document.documentElement;
+  if (ready.backgroundColor) root.style.setProperty('--brand-bg', ready.backgroundColor);
+  else root.style.removeProperty('--brand-bg');
+  const bg = ready.backgroundUrl ? new URL(ready.backgroundUrl, location.href).href : '';
+  if (bg) root.style.setProperty('--brand-bg-image', `url(${JSON.stringify(bg)})`);
+  else root.style.removeProperty('--brand-bg-image');
+  root.classList.toggle('brand-image', !!bg);
+
+  const brand = $('brand');
+  brand.hidden = !ready.logoUrl;
+  if (ready.logoUrl) $('brand-logo').src = ready.logoUrl;
+  if (ready.logoUrl && /^https?:\/\//i.test(ready.logoLink || '')) {
+    Object.assign(brand, { href: ready.logoLink, target: '_blank', rel: 'noopener noreferrer' });
+    brand.title = ready.logoLink;
+  } else {
+    for (const a of ['href', 'target', 'rel', 'title']) brand.removeAttribute(a);
+  }
 }
 
 function setStatus(text) { $('status').textContent = text; }
