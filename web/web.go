@@ -14,3 +14,9 @@ var Meet embed.FS
 //
 //go:embed api/external_api.js
 var ExternalAPI []byte
+
+// Console is the Developer Console: html/template pages (templates/) and
+// their ES modules and stylesheet (static/).
+//
+//go:embed console
+var Console embed.FS

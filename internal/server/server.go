@@ -26,6 +26,7 @@ import (
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/billing"
 	"github.com/confer-video/confer/internal/config"
+	"github.com/confer-video/confer/internal/console"
 	"github.com/confer-video/confer/internal/httpapi"
 	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/mailer"
@@ -174,6 +175,11 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	mux := http.NewServeMux()
 	a.Register(mux)
+	con, err := console.New(console.Config{Accounts: s.accounts, Tenants: s.tenants, PublicURL: s.URL, Logger: log.With("component", "console")})
+	if err != nil {
+		return err
+	}
+	con.Register(mux)
 	s.events = fanOut(logEvents(log.With("component", "events")), s.webhooks, s.usage, s.deps.Events)
 	if err := s.buildMedia(mux, reg); err != nil {
 		return err
