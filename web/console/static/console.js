@@ -24,8 +24,9 @@ export class APIError extends Error {
 }
 
 // api calls the REST API; path is under /api/v1. body: an object (sent as
-// JSON), a Blob/File or FormData (sent as is), or undefined.
-export async function api(method, path, body) {
+// JSON), a Blob/File or FormData (sent as is), or undefined. A 401 sends
+// the person to the sign-in page, unless opts.signedOut says it may happen.
+export async function api(method, path, body, opts = {}) {
   const headers = { 'X-CSRF-Token': csrf };
   let payload = body;
   if (body !== undefined && !(body instanceof Blob) && !(body instanceof FormData)) {
@@ -38,7 +39,7 @@ export async function api(method, path, body) {
   } catch (e) {
     throw new APIError(0, 'network', 'The server cannot be reached: ' + e.message);
   }
-  if (res.status === 401 && !path.startsWith('/auth/')) {
+  if (res.status === 401 && !path.startsWith('/auth/') && !opts.signedOut) {
     location.assign('/console/login?next=' + encodeURIComponent(location.pathname + location.search));
     throw new APIError(401, 'unauthorized', 'Your session has ended; sign in again.');
   }

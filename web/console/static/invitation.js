@@ -12,7 +12,7 @@ async function load() {
     return;
   }
   let me = null;
-  try { me = await api('GET', '/me'); } catch { /* not signed in */ }
+  try { me = await api('GET', '/me', undefined, { signedOut: true }); } catch { /* not signed in */ }
   const what = h('p', {}, 'You are invited to join ', h('strong', {}, inv.tenant_name), ' as ', h('strong', {}, inv.role), '.');
   const who = h('p', { class: 'hint' }, 'The invitation is for ', inv.email, '.');
   if (!me) {

@@ -1,0 +1,179 @@
+package test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/confer-video/confer/internal/rsakey"
+	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/token"
+)
+
+// cfGoto navigates the tab and waits for the page's module to have run.
+func cfGoto(t *testing.T, p *page, u string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+		t.Fatalf("%s: go to %s: %v", p.name, u, err)
+	}
+}
+
+// cfSubmit fills a form's fields by name and submits it as a person would
+// (requestSubmit runs the browser's own validation first).
+func cfSubmit(t *testing.T, p *page, form string, values map[string]string) {
+	t.Helper()
+	v, _ := json.Marshal(values)
+	eval[bool](t, p, fmt.Sprintf(`(() => { const f = document.querySelector(%q);
+		for (const [k, x] of Object.entries(%s)) f.elements[k].value = x;
+		f.requestSubmit(); return true; })()`, form, v))
+}
+
+// cfPath waits for the tab to be at a path matching prefix, loaded, and
+// returns the path. It keeps asking across navigations (which make a
+// single evaluation fail).
+func cfPath(t *testing.T, p *page, prefix string) string {
+	t.Helper()
+	expr := fmt.Sprintf(`location.pathname.startsWith(%q) && document.readyState === 'complete' ? location.pathname : ''`, prefix)
+	deadline := time.Now().Add(15 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		cancel()
+		if err == nil && got != "" {
+			return got
+		}
+		if err != nil {
+			last = err.Error()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	loc, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`location.href`))
+	t.Fatalf("%s: not at %s (at %s; %s)", p.name, prefix, loc, last)
+	return ""
+}
+
+// TestConsoleBrowserFlow drives the console as a new integrator would:
+// sign up, create a tenant, upload a key, see it in the start guide, check a
+// token in the debugger, invite a teammate who signs up from the link, and
+// start a test meeting of the tenant that shows its branding.
+func TestConsoleBrowserFlow(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, noDemo)
+	b := newBrowser(t)
+	p := b.open("owner", s.URL+"/console")
+	cfPath(t, p, "/console/login")
+	p.click(t, `a[href="/console/signup"]`)
+	cfPath(t, p, "/console/signup")
+	cfSubmit(t, p, "#signup", map[string]string{"email": "ada@example.com", "name": "Ada Lovelace", "password": testPassword})
+	cfPath(t, p, "/console/tenants")
+	poll[bool](t, p, "empty state", `document.querySelector('#tenant-list .empty') !== null`, 10*time.Second)
+
+	// Create a tenant; the start guide has no key yet.
+	cfSubmit(t, p, "#create-tenant", map[string]string{"name": "Flow Co"})
+	path := cfPath(t, p, "/console/t/")
+	tenantID := strings.Split(path, "/")[3]
+	if !strings.HasPrefix(tenantID, "vpaas-magic-cookie-") || !strings.HasSuffix(path, "/start") {
+		t.Fatalf("after creating a tenant: %s", path)
+	}
+	poll[bool](t, p, "no key yet", `document.getElementById('kid').textContent.includes('No key yet')`, 10*time.Second)
+
+	// Upload a public key on the API keys page.
+	priv, err := rsakey.Generate(nil, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.click(t, `nav a[href$="/keys"]`)
+	cfPath(t, p, "/console/t/"+tenantID+"/keys")
+	poll[bool](t, p, "keys empty state", `document.querySelector('#keys .empty') !== null`, 10*time.Second)
+	cfSubmit(t, p, "#upload", map[string]string{"public_key": string(rsakey.EncodePublic(&priv.PublicKey))})
+	kid := poll[string](t, p, "key listed", `document.querySelector('#keys td code')?.textContent`, 10*time.Second)
+	if !strings.HasPrefix(kid, tenantID+"/") {
+		t.Fatalf("kid = %q", kid)
+	}
+
+	// The start guide fills in the kid, in the text and the samples.
+	p.click(t, `nav a[href$="/start"]`)
+	cfPath(t, p, "/console/t/"+tenantID+"/start")
+	if got := poll[string](t, p, "kid", `document.querySelector('#kid code')?.textContent`, 10*time.Second); got != kid {
+		t.Fatalf("start guide kid = %q, want %q", got, kid)
+	}
+	if !eval[bool](t, p, fmt.Sprintf(`document.querySelector('#sample code').textContent.includes(%q)`, kid)) {
+		t.Fatal("the Node sample does not carry the kid")
+	}
+
+	// The debugger: a minted token is valid; an expired one is refused with its reason.
+	room := tenantID + "/standup"
+	jwt, err := token.SignRS256(priv, kid, token.Grant{Tenant: tenantID, Room: "*", User: token.User{Name: "Grace"}, Moderator: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfSubmit(t, p, "#debugger", map[string]string{"jwt": jwt, "room": room})
+	if v := poll[string](t, p, "verdict", `document.getElementById('verdict-result')?.dataset.valid`, 10*time.Second); v != "true" {
+		t.Fatalf("debugger says %s: %s", v, eval[string](t, p, `document.getElementById('verdict').textContent`))
+	}
+	old := time.Now().Add(-3 * time.Hour)
+	expired, _ := token.SignRS256(priv, kid, token.Grant{Tenant: tenantID, Room: "*", NotBefore: old, Expires: old.Add(time.Hour)})
+	cfSubmit(t, p, "#debugger", map[string]string{"jwt": expired, "room": room})
+	poll[bool](t, p, "refusal", `document.getElementById('verdict-result')?.dataset.valid === 'false' && document.getElementById('verdict').textContent.includes('tokenExpired')`, 10*time.Second)
+
+	// Invite a teammate; the link works for a new account.
+	p.click(t, `nav a[href$="/team"]`)
+	cfPath(t, p, "/console/t/"+tenantID+"/team")
+	poll[bool](t, p, "members", `document.querySelector('#members table') !== null`, 10*time.Second)
+	cfSubmit(t, p, "#invite", map[string]string{"email": "grace@example.com", "role": "developer"})
+	link := poll[string](t, p, "invitation link", `document.getElementById('invite-link')?.textContent`, 10*time.Second)
+	if !strings.HasPrefix(link, s.URL+"/console/invitations/") {
+		t.Fatalf("invitation link = %q", link)
+	}
+	poll[bool](t, p, "pending invitation", `document.getElementById('invitations').textContent.includes('grace@example.com')`, 10*time.Second)
+
+	mate := newBrowser(t).open("teammate", link)
+	poll[bool](t, mate, "invitation shown", `document.getElementById('invitation').textContent.includes('Flow Co')`, 10*time.Second)
+	mate.click(t, `#invitation a.btn.primary`)
+	cfPath(t, mate, "/console/signup")
+	if got := eval[string](t, mate, `document.querySelector('#signup').elements.email.value`); got != "grace@example.com" {
+		t.Fatalf("sign-up e-mail prefilled with %q", got)
+	}
+	cfSubmit(t, mate, "#signup", map[string]string{"name": "Grace Hopper", "password": testPassword})
+	cfPath(t, mate, "/console/t/"+tenantID+"/start")
+	if role := eval[string](t, mate, `document.body.dataset.role`); role != "developer" {
+		t.Fatalf("teammate's role = %q", role)
+	}
+	// The owner's team page shows her without a reload of the invitation list.
+	cfGoto(t, p, s.URL+"/console/t/"+tenantID+"/team")
+	cfPath(t, p, "/console/t/"+tenantID+"/team")
+	poll[bool](t, p, "teammate listed", `document.getElementById('members').textContent.includes('grace@example.com') && document.getElementById('invitations').textContent.includes('No pending')`, 10*time.Second)
+
+	// Branding set through the API (the branding page has its own test),
+	// then the start guide's test meeting shows it.
+	status := eval[int](t, p, `fetch('/api/v1/tenants/`+tenantID+`/branding', {method: 'PUT', headers: {'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content, 'Content-Type': 'application/json'},
+		body: JSON.stringify({background_color: '#123456', logo_link: 'https://flow.example/'})}).then(r => r.status)`)
+	if status != 200 {
+		t.Fatalf("PUT branding: %d", status)
+	}
+	cfGoto(t, p, s.URL+"/console/t/"+tenantID+"/start")
+	cfPath(t, p, "/console/t/"+tenantID+"/start")
+	poll[bool](t, p, "guide loaded", `document.querySelector('#kid code') !== null`, 10*time.Second)
+	p.click(t, "#test-meeting")
+	meetURL := poll[string](t, p, "test meeting link", `document.querySelector('#test-link a')?.href`, 10*time.Second)
+	if !strings.HasPrefix(meetURL, s.URL+"/"+tenantID+"/test-") {
+		t.Fatalf("test meeting URL = %q", meetURL)
+	}
+	m := b.open("test meeting", meetURL+"#config.prejoinConfig.enabled=false&config.resolution=360")
+	poll[bool](t, m, "joined", `window.confer.state.joined`, 20*time.Second)
+	if !eval[bool](t, m, `window.confer.state.moderator === true`) {
+		t.Fatal("the test meeting's token did not make the user a moderator")
+	}
+	bg := poll[string](t, m, "branded background", `getComputedStyle(document.getElementById('meeting')).backgroundColor`, 10*time.Second)
+	if bg != "rgb(18, 52, 86)" {
+		t.Fatalf("meeting background = %q", bg)
+	}
+}
