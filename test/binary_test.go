@@ -54,10 +54,33 @@ type cli struct {
 	bin string
 	env []string
 	dir string
+	// tail is appended to every command line (e.g. --server URL --token T).
+	tail []string
+	// stderr is the last run's standard error.
+	stderr *bytes.Buffer
+}
+
+// withArgs returns c with args appended to every command line.
+func (c cli) withArgs(args ...string) cli {
+	c.tail = append(append([]string{}, c.tail...), args...)
+	return c
+}
+
+// fail runs a command that must fail and returns its exit code and its
+// standard output and error together.
+func (c cli) fail(args ...string) (string, int) {
+	c.t.Helper()
+	c.stderr = &bytes.Buffer{}
+	out, code := c.run("", args...)
+	if code == 0 {
+		c.t.Fatalf("confer %s succeeded: %s", strings.Join(args, " "), out)
+	}
+	return out + "\n" + c.stderr.String(), code
 }
 
 func (c cli) run(stdin string, args ...string) (string, int) {
 	c.t.Helper()
+	args = append(append([]string{}, args...), c.tail...)
 	cmd := exec.Command(c.bin, args...)
 	cmd.Env, cmd.Dir = c.env, c.dir
 	cmd.Stdin = strings.NewReader(stdin)
@@ -73,6 +96,9 @@ func (c cli) run(stdin string, args ...string) (string, int) {
 	}
 	if code == 2 {
 		c.t.Logf("confer %v stderr: %s", args, stderr.String())
+	}
+	if c.stderr != nil {
+		c.stderr.Write(stderr.Bytes())
 	}
 	return strings.TrimSpace(stdout.String()), code
 }

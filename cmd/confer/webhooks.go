@@ -115,11 +115,10 @@ type clientT = *client.Client
 
 // webhookCall runs fn with a REST client and the --tenant flag.
 func webhookCall(cmd *cobra.Command, fn func(c clientT, tenant string) error) error {
-	c, err := apiClient(cmd)
+	c, tenant, err := tenantClient(cmd)
 	if err != nil {
 		return err
 	}
-	tenant, _ := cmd.Flags().GetString("tenant")
 	return fn(c, tenant)
 }
 

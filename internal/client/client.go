@@ -220,3 +220,53 @@ func brandingPath(tenant, kind string) string {
 	}
 	return p
 }
+
+func tenantPath(tenant, rest string) string {
+	return "/api/v1/tenants/" + url.PathEscape(tenant) + rest
+}
+
+// Members lists a tenant's members and pending invitations.
+func (c *Client) Members(ctx context.Context, tenant string) (api.MemberList, error) {
+	var out api.MemberList
+	return out, c.do(ctx, http.MethodGet, tenantPath(tenant, "/members"), nil, &out)
+}
+
+// Invite invites an e-mail address with a role; the answer has the link.
+func (c *Client) Invite(ctx context.Context, tenant string, req api.InviteRequest) (api.Invitation, error) {
+	var out api.Invitation
+	return out, c.do(ctx, http.MethodPost, tenantPath(tenant, "/invitations"), req, &out)
+}
+
+// RevokeInvitation withdraws a pending invitation.
+func (c *Client) RevokeInvitation(ctx context.Context, tenant, id string) error {
+	return c.do(ctx, http.MethodDelete, tenantPath(tenant, "/invitations/"+url.PathEscape(id)), nil, nil)
+}
+
+// AddMember adds an existing account to a tenant (operator only).
+func (c *Client) AddMember(ctx context.Context, tenant string, req api.AddMemberRequest) (api.Member, error) {
+	var out api.Member
+	return out, c.do(ctx, http.MethodPost, tenantPath(tenant, "/members"), req, &out)
+}
+
+// SetRole changes a member's role.
+func (c *Client) SetRole(ctx context.Context, tenant, userID, role string) (api.Member, error) {
+	var out api.Member
+	return out, c.do(ctx, http.MethodPatch, tenantPath(tenant, "/members/"+url.PathEscape(userID)), api.SetRoleRequest{Role: role}, &out)
+}
+
+// RemoveMember takes a member out of a tenant.
+func (c *Client) RemoveMember(ctx context.Context, tenant, userID string) error {
+	return c.do(ctx, http.MethodDelete, tenantPath(tenant, "/members/"+url.PathEscape(userID)), nil, nil)
+}
+
+// CreateAccount creates a console account (operator only).
+func (c *Client) CreateAccount(ctx context.Context, req api.SignUpRequest) (api.Me, error) {
+	var out api.Me
+	return out, c.do(ctx, http.MethodPost, "/api/v1/auth/signup", req, &out)
+}
+
+// Me says who the client's token acts as.
+func (c *Client) Me(ctx context.Context) (api.Me, error) {
+	var out api.Me
+	return out, c.do(ctx, http.MethodGet, "/api/v1/me", nil, &out)
+}
