@@ -318,6 +318,24 @@ func TestConsoleRoleEnforcement(t *testing.T) {
 				}
 			}
 		}
+		// Webhook secrets and receivers' credentials are for those who configure.
+		code, out := tm.by["owner"].do(t, "POST", base+"/webhooks", `{"url": "http://127.0.0.1:9/auth", "events": ["ROOM_CREATED"], "authorization": "Bearer receiver-secret"}`)
+		var hook struct{ ID, Secret string }
+		if code != http.StatusCreated || json.Unmarshal(out, &hook) != nil {
+			t.Fatalf("create webhook: %d %s", code, out)
+		}
+		if code, out := tm.by["viewer"].do(t, "GET", base+"/webhooks/"+hook.ID+"/secret", ""); code != http.StatusForbidden {
+			t.Errorf("viewer reveals the secret: %d %s", code, out)
+		}
+		if code, out := tm.by["developer"].do(t, "GET", base+"/webhooks/"+hook.ID+"/secret", ""); code != http.StatusOK || !strings.Contains(string(out), hook.Secret) {
+			t.Errorf("developer reveals the secret: %d %s", code, out)
+		}
+		if _, out := tm.by["viewer"].do(t, "GET", base+"/webhooks/"+hook.ID, ""); strings.Contains(string(out), "receiver-secret") || !strings.Contains(string(out), "(hidden)") {
+			t.Errorf("viewer sees the Authorization value: %s", out)
+		}
+		if _, out := tm.by["developer"].do(t, "GET", base+"/webhooks", ""); !strings.Contains(string(out), "receiver-secret") {
+			t.Errorf("developer does not see the Authorization value: %s", out)
+		}
 		// Operator-only actions stay the operator's, whatever the role.
 		for _, p := range []struct{ method, path, body string }{
 			{"POST", "/api/v1/plans", `{"id": "pro", "name": "Pro", "price_cents": 100, "included_mau": 10, "overage_cents": 1}`},

@@ -17,6 +17,7 @@ func (a *API) registerWebhooks(mux *http.ServeMux) {
 	mux.Handle("DELETE "+base+"/{id}", a.guard(account.Configure, a.deleteWebhook))
 	mux.Handle("POST "+base+"/{id}/test", a.guard(account.Configure, a.testWebhook))
 	mux.Handle("POST "+base+"/{id}/rotate-secret", a.guard(account.Configure, a.rotateWebhookSecret))
+	mux.Handle("GET "+base+"/{id}/secret", a.guard(account.Configure, a.revealWebhookSecret))
 	mux.Handle("GET "+base+"/{id}/deliveries", a.guard(account.Read, a.listDeliveries))
 	mux.Handle("POST "+base+"/{id}/deliveries/{delivery}/replay", a.guard(account.Configure, a.replayDelivery))
 }
@@ -47,6 +48,9 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	for i := range list {
+		list[i] = redactEndpoint(r, list[i])
+	}
 	return writeJSON(w, http.StatusOK, map[string]any{"webhooks": list})
 }
 
@@ -59,7 +63,31 @@ func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, e)
+	return writeJSON(w, http.StatusOK, redactEndpoint(r, e))
+}
+
+// hiddenAuthorization replaces an endpoint's Authorization value for
+// members who may not configure webhooks: it is the receiver's credential.
+const hiddenAuthorization = "(hidden)"
+
+func redactEndpoint(r *http.Request, e webhook.Endpoint) webhook.Endpoint {
+	if p := principalOf(r); e.Authorization != "" && !p.operator && !p.member.Role.Can(account.Configure) {
+		e.Authorization = hiddenAuthorization
+	}
+	return e
+}
+
+// revealWebhookSecret shows an endpoint's signing secret.
+func (a *API) revealWebhookSecret(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	secret, err := a.cfg.Webhooks.Secret(r.Context(), string(t.ID), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"secret": secret})
 }
 
 func (a *API) patchWebhook(w http.ResponseWriter, r *http.Request) error {

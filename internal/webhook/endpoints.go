@@ -184,6 +184,13 @@ func (s *Service) Endpoint(ctx context.Context, tenantID, id string) (Endpoint, 
 	return e, err
 }
 
+// Secret returns an endpoint's signing secret, for people who may see it
+// (the console's "reveal").
+func (s *Service) Secret(ctx context.Context, tenantID, id string) (string, error) {
+	e, err := s.endpoint(ctx, tenantID, id)
+	return e.Secret, err
+}
+
 func (s *Service) endpoint(ctx context.Context, tenantID, id string) (Endpoint, error) {
 	row, err := s.cfg.Store.WebhookEndpoint(ctx, tenantID, id)
 	if errors.Is(err, store.ErrNotFound) {
