@@ -4,12 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/confer-video/confer/internal/api"
+	"github.com/confer-video/confer/internal/config"
+	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/rsakey"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/token"
@@ -176,4 +183,126 @@ func TestConsoleBrowserFlow(t *testing.T) {
 	if bg != "rgb(18, 52, 86)" {
 		t.Fatalf("meeting background = %q", bg)
 	}
+}
+
+// TestConsoleScreenshots writes a screenshot of every console page, on a
+// tenant with keys, webhooks, a team, branding and a few meetings, into
+// $CONFER_SCREENSHOTS (./scripts/screenshots). Without the variable it is
+// skipped.
+func TestConsoleScreenshots(t *testing.T) {
+	dir := os.Getenv("CONFER_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set CONFER_SCREENSHOTS=DIR (./scripts/screenshots) to write screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer receiver.Close()
+	s := startServer(t, store.DialectSQLite, noDemo, func(c *config.Config) { c.Webhook.AllowPrivate = true })
+
+	// Seed through the API as the owner would from the console.
+	owner := newConsoleUser(s)
+	owner.signUp(t, "ada@acme-health.example", "")
+	tenantID := owner.createTenant(t, "Acme Health")
+	base := "/api/v1/tenants/" + tenantID
+	must := func(method, path, body string) []byte {
+		t.Helper()
+		code, out := owner.do(t, method, path, body)
+		if code/100 != 2 {
+			t.Fatalf("%s %s: %d %s", method, path, code, out)
+		}
+		return out
+	}
+	var key api.Key
+	json.Unmarshal(must("POST", base+"/keys", `{"generate": true}`), &key)
+	must("POST", base+"/keys", `{"generate": true}`)
+	priv, err := rsakey.ParsePrivate([]byte(key.PrivateKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hook struct{ ID string }
+	json.Unmarshal(must("POST", base+"/webhooks", `{"url": "`+receiver.URL+`/confer", "events": ["ROOM_CREATED", "ROOM_DESTROYED", "PARTICIPANT_JOINED", "PARTICIPANT_LEFT", "USAGE"]}`), &hook)
+	must("POST", base+"/webhooks/"+hook.ID+"/test", "")
+	for _, m := range []struct{ email, role string }{{"grace@acme-health.example", "admin"}, {"linus@acme-health.example", "developer"}} {
+		tok := owner.invite(t, tenantID, m.email, m.role)
+		newConsoleUser(s).signUp(t, m.email, tok)
+	}
+	owner.invite(t, tenantID, "margaret@acme-health.example", "viewer")
+	must("POST", base+"/api-tokens", `{"name": "CI deploy"}`)
+	must("PUT", base+"/branding", `{"invite_url": "https://app.acme-health.example/visit", "background_color": "#0b3d91", "logo_link": "https://acme-health.example/"}`)
+	must("PUT", "/api/v1/tenants/"+tenantID+"/billing", `{"email": "billing@acme-health.example"}`)
+
+	// A few meetings, for Activity and Analytics.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for i, room := range []string{"standup", "patient-intake", "standup"} {
+		var cls []*meetclient.Client
+		for j, name := range []string{"Ada", "Grace", "Linus"}[:2+i%2] {
+			jwt, _ := token.SignRS256(priv, key.KID, token.Grant{Tenant: tenantID, Room: room, User: token.User{ID: name, Name: name}})
+			cl, err := meetclient.Dial(ctx, meetclient.Config{URL: s.wsURL(), Room: tenantID + "/" + room, JWT: jwt, DeviceID: fmt.Sprintf("device-%d-%d", i, j)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.Join(ctx, meetclient.JoinOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			cls = append(cls, cl)
+		}
+		time.Sleep(time.Second)
+		for _, cl := range cls {
+			cl.Close()
+		}
+	}
+	eventually(t, 10*time.Second, "usage recorded", func() bool {
+		_, out := owner.do(t, "GET", base+"/usage", "")
+		return strings.Contains(string(out), `"mau": 6`)
+	})
+	s.call(t, "POST", "/api/v1/billing/close", `{"month": "`+time.Now().UTC().AddDate(0, -1, 0).Format("2006-01")+`"}`)
+
+	b := newBrowser(t)
+	p := b.open("console", s.URL+"/console/login")
+	shoot := func(name string, phone bool) {
+		t.Helper()
+		poll[bool](t, p, name+" loaded", `document.readyState === 'complete' && !document.querySelector('[aria-busy="true"]')`, 15*time.Second)
+		sizes := []struct {
+			suffix string
+			view   chromedp.Action[chromedp.Void]
+		}{{"desktop", chromedp.EmulateViewport(1280, 900)}}
+		if phone {
+			sizes = append(sizes, struct {
+				suffix string
+				view   chromedp.Action[chromedp.Void]
+			}{"phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)})
+		}
+		for _, size := range sizes {
+			ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+			if err := chromedp.Do(ctx, size.view, chromedp.Sleep(700*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "console-"+name+"-"+size.suffix+".jpg"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+		defer cancel()
+		chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
+	}
+	cfPath(t, p, "/console/login")
+	shoot("login", true)
+	cfSubmit(t, p, "#login", map[string]string{"email": "ada@acme-health.example", "password": testPassword})
+	cfPath(t, p, "/console/t/")
+	for _, pg := range []string{"start", "keys", "webhooks", "branding", "activity", "analytics", "plan", "billing", "team", "tokens"} {
+		cfGoto(t, p, s.URL+"/console/t/"+tenantID+"/"+pg)
+		cfPath(t, p, "/console/t/"+tenantID+"/"+pg)
+		shoot(pg, pg == "start" || pg == "activity")
+	}
+	cfGoto(t, p, s.URL+"/console/tenants")
+	cfPath(t, p, "/console/tenants")
+	shoot("tenants", false)
 }

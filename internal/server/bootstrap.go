@@ -128,6 +128,11 @@ func (s *Server) printGuide() {
 		tokenHint = "export CONFER_ADMIN_TOKEN=$(cat " + filepath.Join(s.cfg.Data, AdminTokenFile) + ")"
 	}
 	fmt.Fprintf(w, "Admin API token:  %s\n", tokenHint)
+	signup := "sign up"
+	if s.cfg.Console.ClosedSignup {
+		signup = "accounts by invitation or `" + cmd + " account create EMAIL`"
+	}
+	fmt.Fprintf(w, "Console:          %s/console (%s)\n", strings.TrimRight(s.URL(), "/"), signup)
 	if d := s.demo; d != nil {
 		room := string(d.Tenant) + "/demo"
 		fmt.Fprintf(w, "\nDemo tenant:      %s\n", d.Tenant)
@@ -137,6 +142,9 @@ func (s *Server) printGuide() {
 		fmt.Fprintf(w, "  JWT=$(%s token mint --key %s --kid %s --room %s --name \"Ada Lovelace\" --moderator)\n", cmd, d.KeyFile, d.KID, room)
 		fmt.Fprintf(w, "Ask the server whether it admits that token, and why:\n")
 		fmt.Fprintf(w, "  %s token check \"$JWT\" --room %s --server %s\n", cmd, room, s.URL())
+		fmt.Fprintf(w, "Open the meeting:  %s/%s?jwt=$JWT\n", strings.TrimRight(s.URL(), "/"), room)
+		fmt.Fprintf(w, "Manage the demo tenant in the console once you have signed up:\n")
+		fmt.Fprintf(w, "  %s members add YOU@EXAMPLE.COM --role owner --tenant %s\n", cmd, d.Tenant)
 	}
 	fmt.Fprintln(w)
 }
