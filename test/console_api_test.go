@@ -504,3 +504,54 @@ func TestConsoleTestMeeting(t *testing.T) {
 		t.Fatalf("keys: %d %s", code, out)
 	}
 }
+
+// TestConsolePageAccess: pages need a session, tenant pages a membership,
+// and every page forbids framing and inline script.
+func TestConsolePageAccess(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, noDemo)
+	a, b := newConsoleUser(s), newConsoleUser(s)
+	a.signUp(t, "a@example.com", "")
+	b.signUp(t, "b@example.com", "")
+	ta := a.createTenant(t, "A")
+	anon := newConsoleUser(s)
+	anon.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	get := func(u *consoleUser, path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := u.hc.Get(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	for _, path := range []string{"/console", "/console/tenants", "/console/account", "/console/t/" + ta + "/keys"} {
+		resp, _ := get(anon, path)
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/console/login?next=") {
+			t.Errorf("signed out %s: %d %s", path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	for _, pg := range []string{"start", "keys", "webhooks", "branding", "activity", "analytics", "plan", "billing", "team", "tokens"} {
+		resp, body := get(a, "/console/t/"+ta+"/"+pg)
+		csp := resp.Header.Get("Content-Security-Policy")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "script-src 'self'") ||
+			!strings.Contains(body, `<script type="module" src="/console/static/`+pg+`.js">`) || !strings.Contains(body, `aria-current="page"`) {
+			t.Errorf("%s: %d csp=%q", pg, resp.StatusCode, csp)
+		}
+		if resp, _ := get(b, "/console/t/"+ta+"/"+pg); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("non-member sees %s: %d", pg, resp.StatusCode)
+		}
+	}
+	if resp, _ := get(a, "/console/t/"+ta+"/nonsense"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown page: %d", resp.StatusCode)
+	}
+	for _, f := range []string{"console.js", "console.css", "keys.js"} {
+		if resp, _ := get(anon, "/console/static/"+f); resp.StatusCode != http.StatusOK || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("static %s: %d", f, resp.StatusCode)
+		}
+	}
+	if resp, body := get(anon, "/console/login"); resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="login"`) {
+		t.Errorf("login page: %d", resp.StatusCode)
+	}
+}
