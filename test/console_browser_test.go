@@ -256,7 +256,9 @@ func TestConsoleScreenshots(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, "usage recorded", func() bool {
 		_, out := owner.do(t, "GET", base+"/usage", "")
-		return strings.Contains(string(out), `"mau": 6`)
+		var u struct{ MAU, Meetings int }
+		json.Unmarshal(out, &u)
+		return u.MAU == 7 && u.Meetings == 3
 	})
 	s.call(t, "POST", "/api/v1/billing/close", `{"month": "`+time.Now().UTC().AddDate(0, -1, 0).Format("2006-01")+`"}`)
 
@@ -280,12 +282,12 @@ func TestConsoleScreenshots(t *testing.T) {
 			if err := chromedp.Do(ctx, size.view, chromedp.Sleep(700*time.Millisecond)); err != nil {
 				t.Fatal(err)
 			}
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			cancel()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(dir, "console-"+name+"-"+size.suffix+".jpg"), png, 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, "console-"+name+"-"+size.suffix+".png"), png, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
