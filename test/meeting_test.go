@@ -90,7 +90,11 @@ func TestDominantSpeakerAndEvents(t *testing.T) {
 	}
 	listener.Close()
 	speaker.Close()
-	eventually(t, 10*time.Second, "room destroyed", func() bool { return len(s.Events.find("ROOM_DESTROYED")) == 1 })
+	// Events reach the log from the goroutines of the two sessions and the
+	// room: wait for all of them, then check there are no more.
+	eventually(t, 10*time.Second, "room destroyed and both left", func() bool {
+		return len(s.Events.find("ROOM_DESTROYED")) == 1 && len(s.Events.find("PARTICIPANT_LEFT")) >= 2
+	})
 	want := map[string]int{"ROOM_CREATED": 1, "PARTICIPANT_JOINED": 2, "CHAT_MESSAGE": 1, "PARTICIPANT_LEFT": 2, "ROOM_DESTROYED": 1}
 	meeting := s.Events.find("ROOM_CREATED")[0].Room.MeetingID
 	for typ, n := range want {

@@ -81,8 +81,9 @@ func (ms *Membership) Chat(ctx context.Context, to, text string) error {
 	r.chat = append(r.chat, msg)
 	e := r.event(ChatSent, &from.p)
 	e.Chat = &msg
+	ticket := r.order.take()
 	r.mu.Unlock()
-	r.m.emit(ctx, []Event{e})
+	r.emitInOrder(ctx, ticket, []Event{e})
 	return nil
 }
 
@@ -108,8 +109,9 @@ func (ms *Membership) moderate(ctx context.Context, f func(r *Room, self *member
 		return ErrNotModerator
 	}
 	events, err := f(r, self)
+	ticket := r.order.take()
 	r.mu.Unlock()
-	r.m.emit(ctx, events)
+	r.emitInOrder(ctx, ticket, events)
 	if err == nil {
 		r.m.destroyIfEmpty(ctx, r)
 	}

@@ -78,6 +78,9 @@ type Room struct {
 	speakerSince time.Time
 	seen         map[string]Participant
 	active       map[string]bool
+	// order makes the room's events leave in the order its state changed,
+	// although they are emitted outside its lock.
+	order eventOrder
 }
 
 type member struct {
@@ -114,21 +117,30 @@ func (ms *Membership) Room() *Room { return ms.room }
 // waits in the lobby: InLobby reports it and Conn later gets Admitted or
 // Denied.
 func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error) {
-	var events []Event
-	defer func() { m.emit(ctx, events) }()
+	var (
+		events []Event
+		r      *Room
+		ticket uint64
+	)
+	defer func() {
+		if r != nil {
+			r.emitInOrder(ctx, ticket, events)
+		}
+	}()
 	settings := m.provision(ctx, req.Key)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r := m.rooms[req.Key]
-	created := r == nil
+	room := m.rooms[req.Key]
+	created := room == nil
 	if created {
-		r = &Room{m: m, members: map[string]*member{}, lobby: map[string]*member{}, info: Info{
+		room = &Room{m: m, members: map[string]*member{}, lobby: map[string]*member{}, info: Info{
 			Key: req.Key, MeetingID: uuid.NewString(), Name: req.Key.Name, CreatedAt: m.cfg.Now().UTC(),
 			Lobby: settings.Lobby, HasPassword: settings.Password != "",
 		}, password: settings.Password, maxOcc: settings.MaxOccupants}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	room.mu.Lock()
+	defer room.mu.Unlock()
+	r, ticket = room, room.order.take()
 	p := req.Participant
 	p.ID = newParticipantID()
 	p.JoinedAt = m.cfg.Now().UTC()
@@ -253,8 +265,9 @@ func (ms *Membership) Leave(ctx context.Context, reason LeaveReason) {
 	r := ms.room
 	r.mu.Lock()
 	events := r.remove(ms.id, reason)
+	ticket := r.order.take()
 	r.mu.Unlock()
-	r.m.emit(ctx, events)
+	r.emitInOrder(ctx, ticket, events)
 	r.m.destroyIfEmpty(ctx, r)
 }
 
@@ -303,9 +316,10 @@ func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
 		slices.SortFunc(end.SpeakerStats, func(a, b SpeakerStat) int { return int(b.Time - a.Time) })
 		events = append(events, end)
 	}
+	ticket := r.order.take()
 	r.mu.Unlock()
 	m.mu.Unlock()
-	m.emit(ctx, events)
+	r.emitInOrder(ctx, ticket, events)
 }
 
 // SetDominantSpeaker records who speaks now (from the media), for the
@@ -338,10 +352,41 @@ func (m *Manager) Rooms() []Info {
 	return out
 }
 
-func (m *Manager) emit(ctx context.Context, events []Event) {
-	for _, e := range events {
-		m.cfg.Events.Emit(ctx, e)
+// eventOrder hands out places in a room's event order (under the room's
+// lock) and lets each batch of events out only after all earlier ones.
+type eventOrder struct {
+	issued  uint64 // guarded by the room's mu
+	mu      sync.Mutex
+	cond    *sync.Cond
+	emitted uint64
+}
+
+// take reserves the next place; the caller holds the room's lock and must
+// pass the ticket to emitInOrder, even with no events.
+func (o *eventOrder) take() uint64 {
+	t := o.issued
+	o.issued++
+	return t
+}
+
+// emitInOrder emits events once the batches of earlier tickets are out.
+func (r *Room) emitInOrder(ctx context.Context, ticket uint64, events []Event) {
+	o := &r.order
+	o.mu.Lock()
+	if o.cond == nil {
+		o.cond = sync.NewCond(&o.mu)
 	}
+	for o.emitted != ticket {
+		o.cond.Wait()
+	}
+	o.mu.Unlock()
+	for _, e := range events {
+		r.m.cfg.Events.Emit(ctx, e)
+	}
+	o.mu.Lock()
+	o.emitted++
+	o.cond.Broadcast()
+	o.mu.Unlock()
 }
 
 func (r *Room) event(t EventType, p *Participant) Event {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 	"testing"
 )
 
@@ -389,5 +390,41 @@ func TestActiveParticipants(t *testing.T) {
 		if !equal(got[i], want[i]) {
 			t.Errorf("join %d: active %v, want %v", i, got[i], want[i])
 		}
+	}
+}
+
+// slowFirstLeave delays the emission of the first PARTICIPANT_LEFT, as a
+// slow consumer or an unlucky schedule would.
+type slowFirstLeave struct {
+	recEvents
+	once sync.Once
+}
+
+func (s *slowFirstLeave) Emit(ctx context.Context, e Event) {
+	if e.Type == ParticipantLeft {
+		s.once.Do(func() { time.Sleep(50 * time.Millisecond) })
+	}
+	s.recEvents.Emit(ctx, e)
+}
+
+// TestEventsKeepTheRoomsOrder: two participants leaving at once produce
+// both PARTICIPANT_LEFT events before ROOM_DESTROYED, however emission is
+// scheduled.
+func TestEventsKeepTheRoomsOrder(t *testing.T) {
+	ev := &slowFirstLeave{}
+	h := &harness{t: t, m: NewManager(Config{Events: ev}), events: &ev.recEvents, key: NewKey("vpaas-magic-cookie-x", "Race")}
+	a, _ := h.join("A", RoleParticipant)
+	b, _ := h.join("B", RoleParticipant)
+	first := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { close(first); a.Leave(context.Background(), LeftNormally) })
+	<-first
+	time.Sleep(10 * time.Millisecond) // A holds the first place, and is slow to emit
+	wg.Go(func() { b.Leave(context.Background(), LeftNormally) })
+	wg.Wait()
+	got := h.events.types()
+	want := []EventType{RoomCreated, ParticipantJoined, ParticipantJoined, ParticipantLeft, ParticipantLeft, RoomDestroyed}
+	if !equal(got, want) {
+		t.Fatalf("events %v, want %v", got, want)
 	}
 }
