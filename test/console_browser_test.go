@@ -159,13 +159,12 @@ func TestConsoleBrowserFlow(t *testing.T) {
 	cfPath(t, p, "/console/t/"+tenantID+"/team")
 	poll[bool](t, p, "teammate listed", `document.getElementById('members').textContent.includes('grace@example.com') && document.getElementById('invitations').textContent.includes('No pending')`, 10*time.Second)
 
-	// Branding set through the API (the branding page has its own test),
-	// then the start guide's test meeting shows it.
-	status := eval[int](t, p, `fetch('/api/v1/tenants/`+tenantID+`/branding', {method: 'PUT', headers: {'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content, 'Content-Type': 'application/json'},
-		body: JSON.stringify({background_color: '#123456', logo_link: 'https://flow.example/'})}).then(r => r.status)`)
-	if status != 200 {
-		t.Fatalf("PUT branding: %d", status)
-	}
+	// Branding set on the Branding page shows in the tenant's meetings.
+	p.click(t, `nav a[href$="/branding"]`)
+	cfPath(t, p, "/console/t/"+tenantID+"/branding")
+	poll[bool](t, p, "branding form", `!document.getElementById('branding-fields').disabled && document.querySelector('#branding [name=logo_link]') !== null`, 10*time.Second)
+	cfSubmit(t, p, "#branding", map[string]string{"background_color": "#123456", "logo_link": "https://flow.example/"})
+	poll[bool](t, p, "branding saved", `fetch('/api/v1/tenants/`+tenantID+`/branding').then(r => r.json()).then(b => b.background_color === '#123456' && b.logo_link === 'https://flow.example/')`, 10*time.Second)
 	cfGoto(t, p, s.URL+"/console/t/"+tenantID+"/start")
 	cfPath(t, p, "/console/t/"+tenantID+"/start")
 	poll[bool](t, p, "guide loaded", `document.querySelector('#kid code') !== null`, 10*time.Second)
