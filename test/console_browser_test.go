@@ -249,15 +249,29 @@ func TestConsoleScreenshots(t *testing.T) {
 			cls = append(cls, cl)
 		}
 		time.Sleep(time.Second)
-		for _, cl := range cls {
+		for j, cl := range cls {
+			if room == "patient-intake" && j == 2 {
+				cl.Drop() // vanishes without a goodbye: a dropped participant
+				continue
+			}
 			cl.Close()
 		}
+	}
+	// A token that has expired: a failed join with its reason.
+	old := time.Now().Add(-3 * time.Hour)
+	expired, _ := token.SignRS256(priv, key.KID, token.Grant{Tenant: tenantID, Room: "standup", NotBefore: old, Expires: old.Add(time.Hour)})
+	if cl, err := meetclient.Dial(ctx, meetclient.Config{URL: s.wsURL(), Room: tenantID + "/standup", JWT: expired, DeviceID: "late"}); err == nil {
+		cl.Close()
 	}
 	eventually(t, 10*time.Second, "usage recorded", func() bool {
 		_, out := owner.do(t, "GET", base+"/usage", "")
 		var u struct{ MAU, Meetings int }
 		json.Unmarshal(out, &u)
 		return u.MAU == 7 && u.Meetings == 3
+	})
+	eventually(t, 40*time.Second, "the dropped participant noticed", func() bool {
+		_, out := owner.do(t, "GET", base+"/analytics/meetings", "")
+		return strings.Contains(string(out), "partially_failed")
 	})
 	s.call(t, "POST", "/api/v1/billing/close", `{"month": "`+time.Now().UTC().AddDate(0, -1, 0).Format("2006-01")+`"}`)
 
