@@ -1,0 +1,139 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrNoNode means no live node may take a new room (all are draining).
+var ErrNoNode = errors.New("no node can take a new room: every node is draining")
+
+// releaseScript deletes a claim only if it is still the given node's.
+var releaseScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+
+// refreshScript extends a claim only if it is still the given node's.
+var refreshScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
+
+// Place finds the node that has the room, claiming it for the least loaded
+// live node if nobody does (or its owner is gone). It returns "" when the
+// room is this node's, else the owner's signaling URL.
+func (c *Cluster) Place(ctx context.Context, room string) (string, error) {
+	key := roomKeyPrefix + room
+	for range 5 {
+		owner, err := c.rdb.Get(ctx, key).Result()
+		switch {
+		case errors.Is(err, redis.Nil):
+		case err != nil:
+			return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
+		case owner == c.cfg.NodeID:
+			refreshScript.Run(ctx, c.rdb, []string{key}, c.cfg.NodeID, c.cfg.RoomTTL.Milliseconds())
+			return "", nil
+		default:
+			n, alive, err := c.node(ctx, owner)
+			if err != nil {
+				return "", err
+			}
+			if alive {
+				return n.SignalURL, nil
+			}
+			// The owner is gone: free the room (if nobody beat us to it).
+			c.cfg.Logger.InfoContext(ctx, "room of a lost node released", "room", room, "node", owner)
+			releaseScript.Run(ctx, c.rdb, []string{key}, owner)
+			continue
+		}
+		target, err := c.choose(ctx)
+		if err != nil {
+			return "", err
+		}
+		ok, err := c.rdb.SetNX(ctx, key, target.ID, c.cfg.RoomTTL).Result()
+		if err != nil {
+			return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		if !ok { // another node claimed it meanwhile: go to that one
+			continue
+		}
+		c.cfg.Logger.DebugContext(ctx, "room placed", "room", room, "node", target.ID)
+		if target.ID == c.cfg.NodeID {
+			return "", nil
+		}
+		return target.SignalURL, nil
+	}
+	return "", fmt.Errorf("cluster: room %s: its claim keeps changing", room)
+}
+
+// choose picks the live, not draining node with the least load
+// (participants, then rooms, then CPU), this node on a tie.
+func (c *Cluster) choose(ctx context.Context) (Node, error) {
+	nodes, err := c.Nodes(ctx)
+	if err != nil {
+		return Node{}, err
+	}
+	self := c.self()
+	var best *Node
+	better := func(a, b Node) bool {
+		if a.Participants != b.Participants {
+			return a.Participants < b.Participants
+		}
+		if a.Rooms != b.Rooms {
+			return a.Rooms < b.Rooms
+		}
+		return a.CPU < b.CPU-0.05
+	}
+	for i := range nodes {
+		n := nodes[i]
+		if n.ID == self.ID {
+			n = self // fresher than its last heartbeat
+		}
+		if n.Draining {
+			continue
+		}
+		if best == nil || better(n, *best) || (n.ID == self.ID && !better(*best, n)) {
+			best = &n
+		}
+	}
+	if best == nil {
+		if !self.Draining {
+			return self, nil // not yet in the list (first heartbeat racing)
+		}
+		return Node{}, ErrNoNode
+	}
+	return *best, nil
+}
+
+// Release gives up this node's claim on a room (it ended).
+func (c *Cluster) Release(ctx context.Context, room string) {
+	if err := releaseScript.Run(ctx, c.rdb, []string{roomKeyPrefix + room}, c.cfg.NodeID).Err(); err != nil {
+		c.cfg.Logger.WarnContext(ctx, "releasing a room", "room", room, "err", err)
+	}
+}
+
+// refresh extends the claims of the rooms this node has.
+func (c *Cluster) refresh(ctx context.Context, rooms []string) {
+	if len(rooms) == 0 {
+		return
+	}
+	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, r := range rooms {
+			refreshScript.Eval(ctx, p, []string{roomKeyPrefix + r}, c.cfg.NodeID, c.cfg.RoomTTL.Milliseconds())
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		c.cfg.Logger.Warn("refreshing room claims", "err", err)
+	}
+}
+
+// Owner returns the id of the node that has the room ("" if none).
+func (c *Cluster) Owner(ctx context.Context, room string) (string, error) {
+	owner, err := c.rdb.Get(ctx, roomKeyPrefix+room).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return owner, nil
+}
