@@ -70,7 +70,10 @@ under ./confer-data, listens on 127.0.0.1:8080 and, on the first start, creates 
 demo tenant with an RSA-4096 key pair and prints how to use it.
 
 Settings come from --config FILE (YAML), then CONFER_* environment variables,
-then flags. SIGINT/SIGTERM drain requests for up to 30 s; a second signal exits.`,
+then flags. SIGINT/SIGTERM drain requests for up to 30 s; a second signal exits.
+In a cluster (redis.url), the first signal drains the node first: no new rooms
+are placed on it and it exits once its meetings have ended (or after
+node.drain_timeout); a second signal exits at once.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(cmd)
 			if err != nil {
@@ -89,6 +92,11 @@ then flags. SIGINT/SIGTERM drain requests for up to 30 s; a second signal exits.
 			}
 			select {
 			case <-ctx.Done():
+				stop()
+				if srv.Clustered() {
+					drain(log, srv)
+				}
+			case <-srv.Drained(): // drained through the API
 			case err := <-srv.Done():
 				return fmt.Errorf("server stopped: %w", err)
 			}
@@ -109,6 +117,23 @@ then flags. SIGINT/SIGTERM drain requests for up to 30 s; a second signal exits.
 	cmd.Flags().Bool("tls-self-signed", false, "serve HTTPS with a self-signed certificate generated into the data dir (local trials)")
 	cmd.Flags().Bool("webhook-allow-private", false, "let webhook endpoints be loopback or private addresses")
 	return cmd
+}
+
+// drain takes a cluster node out of service and waits until its meetings
+// have ended; a second signal cuts the wait short.
+func drain(log *slog.Logger, srv *server.Server) {
+	if err := srv.Drain(context.Background()); err != nil {
+		log.Error("drain", "err", err)
+		return
+	}
+	log.Info("draining: waiting for this node's meetings to end (send the signal again to stop now)")
+	again, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-srv.Drained():
+	case <-again.Done():
+		log.Warn("second signal: stopping with meetings still running")
+	}
 }
 
 func migrateCmd() *cobra.Command {

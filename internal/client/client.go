@@ -270,3 +270,21 @@ func (c *Client) Me(ctx context.Context) (api.Me, error) {
 	var out api.Me
 	return out, c.do(ctx, http.MethodGet, "/api/v1/me", nil, &out)
 }
+
+// NodeStatus describes the node that answers (operator).
+func (c *Client) NodeStatus(ctx context.Context) (api.NodeStatus, error) {
+	var out api.NodeStatus
+	return out, c.do(ctx, http.MethodGet, "/api/v1/node", nil, &out)
+}
+
+// Nodes lists the live cluster members (operator).
+func (c *Client) Nodes(ctx context.Context) (api.NodeList, error) {
+	var out api.NodeList
+	return out, c.do(ctx, http.MethodGet, "/api/v1/nodes", nil, &out)
+}
+
+// DrainNode takes the node that answers out of service (operator).
+func (c *Client) DrainNode(ctx context.Context) (api.NodeStatus, error) {
+	var out api.NodeStatus
+	return out, c.do(ctx, http.MethodPost, "/api/v1/node/drain", nil, &out)
+}

@@ -42,7 +42,10 @@ type Config struct {
 	// RoomTTL is how long a claim outlives its owner's last refresh
 	// (default 10 s): after a node dies its rooms free up within it.
 	RoomTTL time.Duration
-	Logger  *slog.Logger
+	// StartedAt is when this node's process started (default now): meetings
+	// older than a node's incarnation were lost with the previous one.
+	StartedAt time.Time
+	Logger    *slog.Logger
 }
 
 // Node is a cluster member as its heartbeat describes it.
@@ -98,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Cluster, error) {
 		rdb.Close()
 		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
-	return &Cluster{cfg: cfg, rdb: rdb, started: time.Now().UTC(), stop: make(chan struct{}), done: make(chan struct{})}, nil
+	return &Cluster{cfg: cfg, rdb: rdb, started: cmp.Or(cfg.StartedAt, time.Now()).UTC(), stop: make(chan struct{}), done: make(chan struct{})}, nil
 }
 
 // NodeID is this node's id.
@@ -236,7 +239,8 @@ func (c *Cluster) Alive(ctx context.Context, id string) (bool, error) {
 	return n == 1, nil
 }
 
-func (c *Cluster) node(ctx context.Context, id string) (Node, bool, error) {
+// Node returns a live node's entry; false when it is gone.
+func (c *Cluster) Node(ctx context.Context, id string) (Node, bool, error) {
 	s, err := c.rdb.Get(ctx, nodeKeyPrefix+id).Result()
 	if errors.Is(err, redis.Nil) {
 		return Node{}, false, nil

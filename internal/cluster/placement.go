@@ -32,7 +32,7 @@ func (c *Cluster) Place(ctx context.Context, room string) (string, error) {
 			refreshScript.Run(ctx, c.rdb, []string{key}, c.cfg.NodeID, c.cfg.RoomTTL.Milliseconds())
 			return "", nil
 		default:
-			n, alive, err := c.node(ctx, owner)
+			n, alive, err := c.Node(ctx, owner)
 			if err != nil {
 				return "", err
 			}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -42,6 +43,10 @@ type Config struct {
 	Console Console `yaml:"console"`
 	// SMTP, when Addr is set, sends the console's invitation e-mails.
 	SMTP SMTP `yaml:"smtp"`
+	// Redis, with a PostgreSQL database, makes this node a cluster member.
+	Redis Redis `yaml:"redis"`
+	// Node describes this node in a cluster.
+	Node Node `yaml:"node"`
 	// Plans are created or updated at start (the admin API can add more);
 	// redefining "free" changes the plan new tenants start on.
 	Plans []Plan `yaml:"plans"`
@@ -134,6 +139,25 @@ type Console struct {
 	SessionTTL time.Duration `yaml:"session_ttl"`
 }
 
+// Redis is the cluster's shared memory: node registry and room claims.
+type Redis struct {
+	// URL is redis://[user:password@]host:port[/db]; empty: no cluster.
+	URL string `yaml:"url"`
+}
+
+// Node describes this node in a cluster.
+type Node struct {
+	// ID names the node (default <hostname>-<port>).
+	ID string `yaml:"id"`
+	// URL is where clients reach this node directly, e.g.
+	// https://node1.meet.example.com: other nodes send a room's
+	// participants there. Default: the address it listens on.
+	URL string `yaml:"url"`
+	// DrainTimeout bounds how long a draining node waits for its meetings
+	// to end before it exits (default 2h).
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
+}
+
 // SMTP is a mail server to send e-mail through.
 type SMTP struct {
 	// Addr is host:port, e.g. smtp.example.com:587 (STARTTLS is used when
@@ -215,6 +239,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TLS_CERT":              &cfg.TLS.Cert,
 		"CONFER_TLS_KEY":               &cfg.TLS.Key,
 		"CONFER_SMTP_ADDR":             &cfg.SMTP.Addr,
+		"CONFER_REDIS_URL":             &cfg.Redis.URL,
+		"CONFER_NODE_ID":               &cfg.Node.ID,
+		"CONFER_NODE_URL":              &cfg.Node.URL,
 		"CONFER_SMTP_FROM":             &cfg.SMTP.From,
 		"CONFER_SMTP_USERNAME":         &cfg.SMTP.Username,
 		"CONFER_SMTP_PASSWORD":         &cfg.SMTP.Password,
@@ -255,6 +282,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_WEBHOOK_TIMEOUT": &cfg.Webhook.Timeout, "CONFER_WEBHOOK_MAX_AGE": &cfg.Webhook.MaxAge,
 		"CONFER_ANALYTICS_RETENTION":          &cfg.Analytics.Retention,
 		"CONFER_CONSOLE_SESSION_TTL":          &cfg.Console.SessionTTL,
+		"CONFER_NODE_DRAIN_TIMEOUT":           &cfg.Node.DrainTimeout,
 		"CONFER_RTC_ICE_DISCONNECTED_TIMEOUT": &cfg.RTC.ICEDisconnectedTimeout, "CONFER_RTC_ICE_FAILED_TIMEOUT": &cfg.RTC.ICEFailedTimeout,
 		"CONFER_WEBHOOK_RETRY_BASE": &cfg.Webhook.RetryBase, "CONFER_WEBHOOK_RETRY_MAX": &cfg.Webhook.RetryMax,
 	} {
@@ -366,6 +394,14 @@ func (c Config) Validate() error {
 	}
 	if c.Token.Leeway < 0 || c.Token.Leeway > time.Hour {
 		return fmt.Errorf("config: token.leeway %v must be between 0 and 1h", c.Token.Leeway)
+	}
+	if c.Redis.URL != "" && !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") {
+		return errors.New("config: redis.url makes a cluster, whose nodes share one PostgreSQL database: set database.url to postgres://…")
+	}
+	if c.Node.URL != "" {
+		if u, err := url.Parse(c.Node.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: node.url %q must be http(s)://host[:port]", c.Node.URL)
+		}
 	}
 	if c.SMTP.Addr != "" && c.SMTP.From == "" {
 		return errors.New("config: smtp.from (CONFER_SMTP_FROM) is required with smtp.addr")

@@ -32,6 +32,8 @@ type Config struct {
 	Usage    *usage.Service
 	Billing  *billing.Service
 	Accounts *account.Service
+	// Nodes, if set, serves the operator's node endpoints.
+	Nodes Nodes
 	// PublicURL is the server's URL as people reach it (invitation links,
 	// test meetings).
 	PublicURL func() string
@@ -99,6 +101,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerPlans(mux)
 	a.registerBilling(mux)
 	a.registerMembers(mux)
+	a.registerNodes(mux)
 	mux.Handle("/api/v1/{rest...}", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no API endpoint "+r.Method+" "+r.URL.Path)
 	}))

@@ -96,9 +96,28 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	start := time.Now()
+	// In a cluster the node first reached may send the client to the node
+	// that has the room: follow a few redirects.
+	for range maxRedirects + 1 {
+		c, redirect, err := dialOnce(ctx, cfg, api, start)
+		if err != nil || redirect == "" {
+			return c, err
+		}
+		cfg.URL = redirect
+	}
+	return nil, fmt.Errorf("meetclient: more than %d redirects", maxRedirects)
+}
+
+// URL is the signaling URL the client ended up on (after redirects).
+func (c *Client) URL() string { return c.cfg.URL }
+
+// maxRedirects bounds the node-to-node redirects of one Dial.
+const maxRedirects = 3
+
+func dialOnce(ctx context.Context, cfg Config, api *webrtc.API, start time.Time) (*Client, string, error) {
 	conn, _, err := websocket.Dial(ctx, cfg.URL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("meetclient: dial %s: %w", cfg.URL, err)
+		return nil, "", fmt.Errorf("meetclient: dial %s: %w", cfg.URL, err)
 	}
 	conn.SetReadLimit(1 << 20)
 	c := &Client{cfg: cfg, conn: conn, api: api, start: start, msgs: make(chan Message, 4096), readErr: make(chan error, 1),
@@ -107,13 +126,23 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	go c.readLoop()
 	if err := c.Send(ctx, map[string]any{"type": "hello", "v": 1, "room": cfg.Room, "jwt": cfg.JWT, "deviceId": cfg.DeviceID}); err != nil {
 		c.Close()
-		return nil, err
+		return nil, "", err
 	}
-	if _, err := c.Expect(ctx, "ready"); err != nil {
+	m, err := c.Expect(ctx, "ready", "redirect")
+	if err != nil {
 		c.Close()
-		return nil, err
+		return nil, "", err
 	}
-	return c, nil
+	if m.Type == "redirect" {
+		var r struct{ URL string }
+		m.Decode(&r)
+		c.Close()
+		if r.URL == "" {
+			return nil, "", errors.New("meetclient: redirect without a URL")
+		}
+		return nil, r.URL, nil
+	}
+	return c, "", nil
 }
 
 func newAPI(unreachable bool) (*webrtc.API, error) {

@@ -341,6 +341,18 @@ func (r *Room) noteSpeaker(id string, now time.Time) {
 	r.speaker, r.speakerSince = id, now
 }
 
+// Load counts the live rooms and their participants (lobby included).
+func (m *Manager) Load() (rooms, participants int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.rooms {
+		r.mu.Lock()
+		participants += len(r.members) + len(r.lobby)
+		r.mu.Unlock()
+	}
+	return len(m.rooms), participants
+}
+
 // Rooms returns the live rooms' infos.
 func (m *Manager) Rooms() []Info {
 	m.mu.Lock()

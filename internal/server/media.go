@@ -62,7 +62,12 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 			return []signal.ICEServer{{URLs: urls, Username: user, Credential: pass}}
 		}
 	}
+	var place signal.Placement
+	if s.Clustered() {
+		place = placement{s}
+	}
 	s.signal, err = signal.New(signal.Config{Tokens: s.tokens, Tenants: s.tenants, Rooms: s.rooms, SFU: s.sfu,
+		Placement: place, OriginPatterns: s.originPatterns(),
 		ICEServers: iceServers, Refusals: s.usage, Quality: s.usage, Admission: s.usage, Logger: log.With("component", "signal"), Registerer: reg})
 	if err != nil {
 		return err

@@ -77,6 +77,9 @@ type Server struct {
 	billing  *billing.Service
 	accounts *account.Service
 	jobs     *jobs.Runner
+	node     nodeState
+	// startedAt is when Start was called (by the deployment's clock).
+	startedAt time.Time
 
 	stopOnce sync.Once
 	served   chan error
@@ -98,7 +101,7 @@ func New(ctx context.Context, cfg config.Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, store: st, served: make(chan error, 1)}
+	s := &Server{cfg: cfg, deps: deps, store: st, served: make(chan error, 1), node: nodeState{drained: make(chan struct{})}}
 	if err := s.build(ctx); err != nil {
 		s.Stop(ctx)
 		return nil, err
@@ -150,7 +153,9 @@ func (s *Server) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.usage, err = usage.New(usage.Config{Store: s.store, Jobs: s.jobs, Retention: s.cfg.Analytics.Retention, Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
+	lost := &usage.LostConfig{Nodes: incarnations{s}, Emit: func(ctx context.Context, e room.Event) { s.events.Emit(ctx, e) }}
+	if s.usage, err = usage.New(usage.Config{Store: s.store, Jobs: s.jobs, Retention: s.cfg.Analytics.Retention, NodeID: s.nodeID, Lost: lost,
+		Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
 		return err
 	}
 	for _, p := range s.cfg.Plans {
@@ -169,7 +174,7 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing,
-		Accounts: s.accounts, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Logger: log.With("component", "api"), Registerer: reg})
+		Accounts: s.accounts, Nodes: nodes{s}, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -180,7 +185,7 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	con.Register(mux)
-	s.events = fanOut(logEvents(log.With("component", "events")), s.webhooks, s.usage, s.deps.Events)
+	s.events = fanOut(logEvents(log.With("component", "events")), s.webhooks, s.usage, releaseRooms{s}, s.deps.Events)
 	if err := s.buildMedia(mux, reg); err != nil {
 		return err
 	}
@@ -222,6 +227,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 		return
 	}
+	if s.draining() {
+		http.Error(w, "draining: no new meetings here", http.StatusServiceUnavailable)
+		return
+	}
 	io.WriteString(w, "ready\n")
 }
 
@@ -234,11 +243,21 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
 	}
+	s.ln = ln // the cluster entry names its address
+	s.startedAt = s.deps.Now().UTC()
+	if err := s.joinCluster(ctx); err != nil {
+		ln.Close()
+		s.ln = nil
+		return err
+	}
 	if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
+		s.ln = nil
+		if c := s.clusterMember(); c != nil {
+			c.Stop(ctx, nil)
+		}
 		return fmt.Errorf("server: start job workers: %w", err)
 	}
-	s.ln = ln
 	go func() { s.served <- s.http.Serve(ln) }()
 	s.deps.Logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "database", s.store.Dialect().String())
 	s.printGuide()
@@ -311,6 +330,9 @@ func (s *Server) Stop(ctx context.Context) error {
 		}
 		if s.signal != nil {
 			s.signal.Close(ctx)
+		}
+		if c := s.clusterMember(); c != nil {
+			c.Stop(ctx, s.hostedRooms())
 		}
 		if s.sfu != nil {
 			s.sfu.Close()

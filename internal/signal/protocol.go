@@ -22,6 +22,8 @@ const (
 	CloseFlood        = 4429 // too many messages
 	CloseTooSlow      = 4508 // the client does not read what it is sent
 	CloseNotFound     = 4404 // the room's tenant does not exist
+	CloseRedirect     = 4302 // the room is on another node: the redirect message says where
+	CloseUnavailable  = 4503 // no node can take the room now (all draining, or the cluster store is down)
 )
 
 // inbound is every message a client may send; Type says which fields apply.
@@ -76,6 +78,12 @@ type inbound struct {
 
 // Outbound messages.
 type (
+	// redirectMsg sends the client to the node that has the room (cluster
+	// mode): it opens URL and says hello there again.
+	redirectMsg struct {
+		Type string `json:"type"`
+		URL  string `json:"url"`
+	}
 	readyMsg struct {
 		Type      string          `json:"type"`
 		Room      string          `json:"room"`

@@ -47,8 +47,22 @@ type Admission interface {
 	Admit(ctx context.Context, tenant, deviceID, userID string) error
 }
 
+// Placement says which node has a room (cluster mode); *cluster.Cluster
+// implements it.
+type Placement interface {
+	// Place returns "" when the room is this node's (claiming it if new), or
+	// the signaling URL of the node that has it.
+	Place(ctx context.Context, room string) (string, error)
+}
+
 // Config configures the signaling server.
 type Config struct {
+	// Placement, if set, sends each client to the node that has its room.
+	Placement Placement
+	// OriginPatterns are the other hosts whose pages may open signaling
+	// here (a cluster node is reached from the load balancer's pages);
+	// empty: only pages of this host.
+	OriginPatterns []string
 	// Admission, if set, is asked before anyone joins a tenant's room.
 	Admission Admission
 	// Quality, if set, receives the clients' stats reports.
@@ -120,7 +134,7 @@ func New(cfg Config) (*Server, error) {
 
 // ServeHTTP upgrades the request to a WebSocket and runs the session.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	conn, err := websocket.Accept(w, r, nil)
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.OriginPatterns})
 	if err != nil {
 		return // Accept has answered the request
 	}

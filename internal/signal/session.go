@@ -236,6 +236,20 @@ func (s *session) hello(ctx context.Context, m *inbound) bool {
 			return true
 		}
 	}
+	if p := s.srv.cfg.Placement; p != nil {
+		url, err := p.Place(ctx, key.String())
+		if err != nil {
+			s.log.WarnContext(ctx, "placing the room", "err", err)
+			s.refuse("unavailable", "no server can take this meeting right now; try again in a moment", CloseUnavailable)
+			return true
+		}
+		if url != "" {
+			s.srv.metrics.refused.WithLabelValues("redirect").Inc()
+			s.send(redirectMsg{Type: "redirect", URL: url})
+			s.close(closeWith(CloseRedirect, "redirect: "+url))
+			return true
+		}
+	}
 	if a := s.srv.cfg.Admission; a != nil && key.Tenant != "" {
 		if err := a.Admit(ctx, key.Tenant, truncate(m.DeviceID, 64), claims.User.ID); err != nil {
 			if r := s.srv.cfg.Refusals; r != nil {

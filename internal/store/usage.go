@@ -38,14 +38,40 @@ func (q queries) DailyActive(ctx context.Context, tenantID, month string) (map[s
 	return out, rows.Err()
 }
 
-// StartMeeting records a room instance.
-func (q queries) StartMeeting(ctx context.Context, id, tenantID, room string, at time.Time) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO meetings (id, tenant_id, room, started_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (id) DO NOTHING`, id, tenantID, room, millis(at))
+// StartMeeting records a room instance hosted by node.
+func (q queries) StartMeeting(ctx context.Context, id, tenantID, room, node string, at time.Time) error {
+	_, err := q.db.ExecContext(ctx, `INSERT INTO meetings (id, tenant_id, room, started_at, node) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO NOTHING`, id, tenantID, room, millis(at), node)
 	if err != nil {
 		return fmt.Errorf("store: start meeting: %w", classify(err))
 	}
 	return nil
+}
+
+// OngoingMeeting is a meeting not ended yet, and where it runs.
+type OngoingMeeting struct {
+	ID, TenantID, Room, Node string
+	StartedAt                time.Time
+}
+
+// OngoingMeetings lists the meetings not ended yet, oldest first.
+func (q queries) OngoingMeetings(ctx context.Context) ([]OngoingMeeting, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT id, tenant_id, room, node, started_at FROM meetings WHERE ended_at IS NULL ORDER BY started_at`)
+	if err != nil {
+		return nil, fmt.Errorf("store: ongoing meetings: %w", err)
+	}
+	defer rows.Close()
+	var out []OngoingMeeting
+	for rows.Next() {
+		var m OngoingMeeting
+		var started int64
+		if err := rows.Scan(&m.ID, &m.TenantID, &m.Room, &m.Node, &started); err != nil {
+			return nil, fmt.Errorf("store: ongoing meetings: %w", err)
+		}
+		m.StartedAt = fromMillis(started)
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // EndMeeting records the end of a room instance.

@@ -31,8 +31,12 @@ type Config struct {
 	// Retention is how long session records and join failures are kept;
 	// default 90 days. Aggregates (meetings, MAU) are kept for ever.
 	Retention time.Duration
-	// Jobs, if set, runs the daily pruning job.
-	Jobs   *jobs.Runner
+	// Jobs, if set, runs the daily pruning job (and the lost-meeting job).
+	Jobs *jobs.Runner
+	// NodeID names the node meetings are recorded on (cluster mode).
+	NodeID func() string
+	// Lost, if set, ends the meetings of nodes that are gone.
+	Lost *LostConfig
 	Now    func() time.Time
 	Logger *slog.Logger
 }
@@ -106,6 +110,11 @@ func New(cfg Config) (*Service, error) {
 		river.AddWorker(cfg.Jobs.Workers(), &pruneWorker{s: s})
 		cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+		if cfg.Lost != nil {
+			river.AddWorker(cfg.Jobs.Workers(), &endLostWorker{s: s})
+			cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.Lost.Every, 5*time.Second)),
+				func() (river.JobArgs, *river.InsertOpts) { return EndLostArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+		}
 	}
 	return s, nil
 }
@@ -121,7 +130,11 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 	var err error
 	switch e.Type {
 	case room.RoomCreated:
-		err = s.cfg.Store.StartMeeting(ctx, e.Room.MeetingID, tenant, e.Room.Key.Name, e.Time)
+		node := ""
+		if s.cfg.NodeID != nil {
+			node = s.cfg.NodeID()
+		}
+		err = s.cfg.Store.StartMeeting(ctx, e.Room.MeetingID, tenant, e.Room.Key.Name, node, e.Time)
 	case room.RoomDestroyed:
 		s.mu.Lock()
 		delete(s.meetings, e.Room.MeetingID)

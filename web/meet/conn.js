@@ -28,24 +28,32 @@ export class Connection {
   }
 
   // open connects and sends hello; resolves with ready, rejects with the
-  // refusal {code, message}.
-  open() {
+  // refusal {code, message}. In a cluster the server may answer hello with
+  // a redirect to the node that has the room: open follows it (a few hops).
+  open(url, hops = 0) {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    url = url || `${proto}//${location.host}/_confer/signal`;
     return new Promise((resolve, reject) => {
-      const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-      const ws = new WebSocket(`${proto}//${location.host}/_confer/signal`);
+      const ws = new WebSocket(url);
       this.ws = ws;
       let ready = false;
+      let redirect = '';
       ws.onopen = () => this.send({ type: 'hello', v: 1, room: this.room, jwt: this.jwt, deviceId: this.deviceId });
       ws.onmessage = (ev) => {
         let msg;
         try { msg = JSON.parse(ev.data); } catch { return; }
         if (!ready) {
           if (msg.type === 'ready') { ready = true; resolve(msg); return; }
+          if (msg.type === 'redirect' && msg.url && hops < 3) { redirect = msg.url; return; }
           if (msg.type === 'error') { reject({ code: msg.code, message: msg.message }); return; }
         }
         this.handle(msg).catch((e) => console.error('confer:', msg.type, e));
       };
       ws.onclose = (ev) => {
+        if (redirect) {
+          this.open(redirect, hops + 1).then(resolve, reject);
+          return;
+        }
         if (!ready) {
           const [code, ...rest] = (ev.reason || 'connectionFailed: could not reach the server').split(': ');
           reject({ code, message: rest.join(': ') });

@@ -1,0 +1,31 @@
+package api
+
+import "time"
+
+// Node is a cluster member as GET /api/v1/nodes shows it.
+type Node struct {
+	ID           string    `json:"id"`
+	SignalURL    string    `json:"signal_url"`
+	Rooms        int       `json:"rooms"`
+	Participants int       `json:"participants"`
+	CPU          float64   `json:"cpu"`
+	Draining     bool      `json:"draining"`
+	StartedAt    time.Time `json:"started_at"`
+	HeartbeatAt  time.Time `json:"heartbeat_at"`
+}
+
+// NodeList is GET /api/v1/nodes.
+type NodeList struct {
+	Nodes []Node `json:"nodes"`
+}
+
+// NodeStatus is GET /api/v1/node and POST /api/v1/node/drain: the node that
+// answers.
+type NodeStatus struct {
+	ID           string     `json:"id"`
+	Cluster      bool       `json:"cluster"`
+	Draining     bool       `json:"draining"`
+	Rooms        int        `json:"rooms"`
+	Participants int        `json:"participants"`
+	DrainUntil   *time.Time `json:"drain_until,omitempty"`
+}

@@ -1,0 +1,245 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/confer-video/confer/internal/api"
+	"github.com/confer-video/confer/internal/cluster"
+	"github.com/confer-video/confer/internal/httpapi"
+	"github.com/confer-video/confer/internal/room"
+)
+
+// nodeState is this node's part in a cluster: its membership (set by Start
+// when redis.url is configured) and its drain.
+type nodeState struct {
+	mu         sync.Mutex
+	cluster    *cluster.Cluster
+	drainUntil time.Time
+	drained    chan struct{}
+}
+
+// DefaultDrainTimeout bounds a drain when node.drain_timeout is not set.
+const DefaultDrainTimeout = 2 * time.Hour
+
+// Clustered says whether the node is a cluster member.
+func (s *Server) Clustered() bool { return s.cfg.Redis.URL != "" }
+
+// joinCluster connects to Redis and starts the heartbeat; called by Start
+// once the listener's address is known.
+func (s *Server) joinCluster(ctx context.Context) error {
+	if !s.Clustered() {
+		return nil
+	}
+	c, err := cluster.New(ctx, cluster.Config{RedisURL: s.cfg.Redis.URL, NodeID: s.nodeID(), SignalURL: s.signalURL(), StartedAt: s.startedAt,
+		Load: s.rooms.Load, Logger: s.deps.Logger.With("component", "cluster")})
+	if err != nil {
+		return err
+	}
+	if err := c.Start(ctx, s.hostedRooms); err != nil {
+		c.Stop(ctx, nil)
+		return err
+	}
+	s.node.mu.Lock()
+	s.node.cluster = c
+	s.node.mu.Unlock()
+	s.deps.Logger.InfoContext(ctx, "joined the cluster", "node", c.NodeID(), "signal", s.signalURL())
+	return nil
+}
+
+func (s *Server) clusterMember() *cluster.Cluster {
+	s.node.mu.Lock()
+	defer s.node.mu.Unlock()
+	return s.node.cluster
+}
+
+// nodeID is node.id, else <hostname>-<port>.
+func (s *Server) nodeID() string {
+	if s.cfg.Node.ID != "" {
+		return s.cfg.Node.ID
+	}
+	host, _ := os.Hostname()
+	_, port, _ := net.SplitHostPort(s.Addr())
+	return host + "-" + port
+}
+
+// nodeURL is where clients reach this node itself.
+func (s *Server) nodeURL() string {
+	if s.cfg.Node.URL != "" {
+		return strings.TrimRight(s.cfg.Node.URL, "/")
+	}
+	scheme := "http://"
+	if s.tls != nil {
+		scheme = "https://"
+	}
+	return scheme + s.Addr()
+}
+
+func (s *Server) signalURL() string {
+	u := s.nodeURL()
+	return "ws" + strings.TrimPrefix(u, "http") + "/_confer/signal"
+}
+
+// originPatterns are the hosts whose pages may open signaling on this node:
+// the public URL's (the load balancer's) and the node's own.
+func (s *Server) originPatterns() []string {
+	var out []string
+	for _, raw := range []string{s.cfg.PublicURL, s.cfg.Node.URL} {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
+}
+
+func (s *Server) hostedRooms() []string {
+	infos := s.rooms.Rooms()
+	out := make([]string, len(infos))
+	for i, in := range infos {
+		out[i] = in.Key.String()
+	}
+	return out
+}
+
+// incarnations tells the usage service which nodes are alive, for ending
+// the meetings of lost ones. Without a cluster there is one node, this
+// process: a meeting that began before it started was lost in a crash.
+type incarnations struct{ s *Server }
+
+func (in incarnations) Started(ctx context.Context, node string) (time.Time, bool, error) {
+	s := in.s
+	c := s.clusterMember()
+	if c == nil || node == c.NodeID() {
+		return s.startedAt, true, nil
+	}
+	if node == "" { // recorded before nodes were: leave it
+		return time.Time{}, true, nil
+	}
+	n, alive, err := c.Node(ctx, node)
+	return n.StartedAt, alive, err
+}
+
+// placement is the signal server's view of the cluster; before Start (or
+// without a cluster) every room is this node's.
+type placement struct{ s *Server }
+
+func (p placement) Place(ctx context.Context, room string) (string, error) {
+	c := p.s.clusterMember()
+	if c == nil {
+		return "", nil
+	}
+	return c.Place(ctx, room)
+}
+
+// releaseRooms frees a room's claim when it ends here.
+type releaseRooms struct{ s *Server }
+
+func (r releaseRooms) Emit(ctx context.Context, e room.Event) {
+	c := r.s.clusterMember()
+	if c == nil || e.Type != room.RoomDestroyed {
+		return
+	}
+	for _, in := range r.s.rooms.Rooms() {
+		if in.Key == e.Room.Key { // created again meanwhile: keep the claim
+			return
+		}
+	}
+	c.Release(ctx, e.Room.Key.String())
+}
+
+var _ httpapi.Nodes = nodes{}
+
+// nodes implements the operator's node endpoints.
+type nodes struct{ s *Server }
+
+func (n nodes) Status(ctx context.Context) api.NodeStatus {
+	s := n.s
+	rooms, participants := s.rooms.Load()
+	st := api.NodeStatus{ID: s.nodeID(), Cluster: s.Clustered(), Rooms: rooms, Participants: participants}
+	s.node.mu.Lock()
+	defer s.node.mu.Unlock()
+	if !s.node.drainUntil.IsZero() {
+		st.Draining = true
+		until := s.node.drainUntil
+		st.DrainUntil = &until
+	}
+	return st
+}
+
+func (n nodes) List(ctx context.Context) ([]api.Node, error) {
+	c := n.s.clusterMember()
+	if c == nil {
+		st := n.Status(ctx)
+		return []api.Node{{ID: st.ID, SignalURL: n.s.signalURL(), Rooms: st.Rooms, Participants: st.Participants, Draining: st.Draining}}, nil
+	}
+	list, err := c.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Node, len(list))
+	for i, m := range list {
+		out[i] = api.Node{ID: m.ID, SignalURL: m.SignalURL, Rooms: m.Rooms, Participants: m.Participants, CPU: m.CPU,
+			Draining: m.Draining, StartedAt: m.StartedAt, HeartbeatAt: m.HeartbeatAt}
+	}
+	return out, nil
+}
+
+func (n nodes) Drain(ctx context.Context) (api.NodeStatus, error) {
+	if err := n.s.Drain(ctx); err != nil {
+		return api.NodeStatus{}, err
+	}
+	return n.Status(ctx), nil
+}
+
+// Drain takes the node out of service: no new rooms are placed on it, its
+// meetings go on, and once they have ended (or node.drain_timeout has
+// passed) Drained is closed. Draining twice is harmless.
+func (s *Server) Drain(ctx context.Context) error {
+	c := s.clusterMember()
+	if c == nil {
+		return httpapi.ErrNotClustered
+	}
+	s.node.mu.Lock()
+	if !s.node.drainUntil.IsZero() {
+		s.node.mu.Unlock()
+		return nil
+	}
+	s.node.drainUntil = time.Now().Add(cmp.Or(s.cfg.Node.DrainTimeout, DefaultDrainTimeout)).UTC()
+	deadline := s.node.drainUntil
+	s.node.mu.Unlock()
+	if err := c.Drain(ctx); err != nil {
+		return fmt.Errorf("server: drain: %w", err)
+	}
+	rooms, participants := s.rooms.Load()
+	s.deps.Logger.InfoContext(ctx, "draining: no new rooms here", "rooms", rooms, "participants", participants, "until", deadline)
+	go func() {
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for range t.C {
+			rooms, _ := s.rooms.Load()
+			if rooms == 0 || time.Now().After(deadline) {
+				s.deps.Logger.Info("drained", "rooms_left", rooms)
+				close(s.node.drained)
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// Drained is closed when a drain has finished: the node may exit.
+func (s *Server) Drained() <-chan struct{} { return s.node.drained }
+
+// draining says whether the node is being drained (for /readyz).
+func (s *Server) draining() bool {
+	s.node.mu.Lock()
+	defer s.node.mu.Unlock()
+	return !s.node.drainUntil.IsZero()
+}
