@@ -63,7 +63,7 @@ type clusterNode struct {
 	err  error
 }
 
-func (n *clusterNode) url() string       { return "http://" + n.addr }
+func (n *clusterNode) url() string { return "http://" + n.addr }
 
 // wait returns the process's exit error, once it has exited.
 func (n *clusterNode) wait() error {
@@ -237,8 +237,8 @@ func TestCluster(t *testing.T) {
 		return receivesFrom(ada2, []string{bj2.Self.ID}, 20) && receivesFrom(bob2, []string{aj2.Self.ID}, 20)
 	})
 	// The lost meeting is ended for the integrator by the survivors.
-	hooks.wait(t, 60*time.Second, "ROOM_DESTROYED", 2) // the race room, and the lost one
-	hooks.wait(t, 5*time.Second, "PARTICIPANT_LEFT", 4)  // the racers, and the lost meeting's two
+	hooks.wait(t, 60*time.Second, "ROOM_DESTROYED", 2)  // the race room, and the lost one
+	hooks.wait(t, 5*time.Second, "PARTICIPANT_LEFT", 4) // the racers, and the lost meeting's two
 
 	// Drain a survivor: it takes no new room, keeps its meeting until that
 	// ends, then exits.

@@ -36,7 +36,7 @@ type Config struct {
 	// NodeID names the node meetings are recorded on (cluster mode).
 	NodeID func() string
 	// Lost, if set, ends the meetings of nodes that are gone.
-	Lost *LostConfig
+	Lost   *LostConfig
 	Now    func() time.Time
 	Logger *slog.Logger
 }
