@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,6 +50,15 @@ be tested. The media clip needs ffmpeg (libvpx, libopus) the first time.`,
 				cfg.AdminToken = os.Getenv("CONFER_ADMIN_TOKEN")
 			}
 			cfg.ServerPID, _ = f.GetInt("server-pid")
+			peers, _ := f.GetStringArray("peer")
+			for _, p := range peers {
+				u, pidText, _ := strings.Cut(p, "=")
+				pid, err := strconv.Atoi(pidText)
+				if err != nil && pidText != "" {
+					return fmt.Errorf("--peer %q: write URL=PID", p)
+				}
+				cfg.Peers = append(cfg.Peers, loadtest.Peer{URL: u, PID: pid})
+			}
 			cfg.MediaDir, _ = f.GetString("media")
 			cfg.Progress = cmd.ErrOrStderr()
 			if f.Changed("warmup") && cfg.Warmup == 0 {
@@ -86,6 +97,7 @@ be tested. The media clip needs ffmpeg (libvpx, libopus) the first time.`,
 	f.Duration("settle-timeout", 60*time.Second, "limit on the wait, before the warm-up, for the simulcast layers to settle (0: do not wait)")
 	f.String("server", "", "a running loopback server (default: start one as a child process)")
 	f.String("admin-token", "", "admin API token of --server (env CONFER_ADMIN_TOKEN)")
+	f.StringArray("peer", nil, "another node of --server's cluster, URL=PID (repeatable): its rooms, CPU and memory are measured too")
 	f.Int("server-pid", 0, "process id of --server, for CPU and memory from /proc (default: its process_* metrics)")
 	f.String("media", "", "directory of the generated media clip (default $TMPDIR/confer-media)")
 	f.String("json", "", "also write the result as JSON to this file")

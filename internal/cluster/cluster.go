@@ -69,6 +69,7 @@ type Cluster struct {
 	mu       sync.Mutex
 	draining bool
 	cpu      cpuMeter
+	placed   map[string][]time.Time // rooms placed on other nodes, recently
 
 	stop chan struct{}
 	done chan struct{}

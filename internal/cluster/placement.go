@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -55,6 +56,7 @@ func (c *Cluster) Place(ctx context.Context, room string) (string, error) {
 		if !ok { // another node claimed it meanwhile: go to that one
 			continue
 		}
+		c.notePlaced(target.ID)
 		c.cfg.Logger.DebugContext(ctx, "room placed", "room", room, "node", target.ID)
 		if target.ID == c.cfg.NodeID {
 			return "", nil
@@ -86,6 +88,11 @@ func (c *Cluster) choose(ctx context.Context) (Node, error) {
 		n := nodes[i]
 		if n.ID == self.ID {
 			n = self // fresher than its last heartbeat
+		} else {
+			// Rooms placed there since its heartbeat are not in it yet.
+			k := c.placedSince(n.ID, n.HeartbeatAt)
+			n.Rooms += k
+			n.Participants += k
 		}
 		if n.Draining {
 			continue
@@ -136,4 +143,37 @@ func (c *Cluster) Owner(ctx context.Context, room string) (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	return owner, nil
+}
+
+// notePlaced remembers a room this node just placed on another node.
+func (c *Cluster) notePlaced(node string) {
+	if node == c.cfg.NodeID {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.placed == nil {
+		c.placed = map[string][]time.Time{}
+	}
+	now := time.Now()
+	recent := c.placed[node][:0]
+	for _, t := range c.placed[node] {
+		if now.Sub(t) < c.cfg.NodeTTL {
+			recent = append(recent, t)
+		}
+	}
+	c.placed[node] = append(recent, now)
+}
+
+// placedSince counts the rooms this node placed on another after since.
+func (c *Cluster) placedSince(node string, since time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, t := range c.placed[node] {
+		if t.After(since) {
+			n++
+		}
+	}
+	return n
 }

@@ -62,6 +62,10 @@ type Config struct {
 	// ServerPID is ServerURL's process id, for its CPU and memory from
 	// /proc; 0 takes them from the server's process_* metrics instead.
 	ServerPID int
+	// Peers are the other nodes of a cluster ServerURL belongs to: rooms
+	// placed on them are measured too (their CPU, memory and counters are
+	// added to ServerURL's).
+	Peers []Peer
 	// Executable is the confer binary the child server runs; default
 	// os.Executable().
 	Executable string
@@ -71,6 +75,12 @@ type Config struct {
 	// Progress receives progress lines and the child server's log; nil
 	// discards them.
 	Progress io.Writer
+}
+
+// Peer is another node of the cluster under test.
+type Peer struct {
+	URL string
+	PID int
 }
 
 // Result is what one load test measured. Rates are over the measurement
@@ -209,11 +219,15 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		fmt.Fprintf(progress, "loadtest: %d participants do not receive everyone after %v; measuring anyway\n", notReceiving, cfg.JoinTimeout)
 	}
 	hc := &http.Client{Timeout: 10 * time.Second}
+	bases, pids := []string{base}, []int{pid}
+	for _, p := range cfg.Peers {
+		bases, pids = append(bases, p.URL), append(pids, p.PID)
+	}
 	settle := time.Duration(0)
 	settled := true
 	if cfg.SettleTimeout > 0 {
 		fmt.Fprintf(progress, "loadtest: %d joined; waiting for the simulcast layers to settle\n", len(ps))
-		if settle, settled, err = waitSettled(ctx, hc, base, videoStreams(ps), cfg.SettleQuiet, cfg.SettleTimeout); err != nil {
+		if settle, settled, err = waitSettled(ctx, hc, bases, videoStreams(ps), cfg.SettleQuiet, cfg.SettleTimeout); err != nil {
 			return nil, err
 		}
 		if !settled {
@@ -226,14 +240,14 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	}
 
 	fmt.Fprintf(progress, "loadtest: measuring for %v\n", cfg.Duration)
-	before, err := takeSnapshot(ctx, hc, base, pid, ps)
+	before, err := takeSnapshot(ctx, hc, bases, pids, ps)
 	if err != nil {
 		return nil, err
 	}
 	if err := sleep(ctx, cfg.Duration); err != nil {
 		return nil, err
 	}
-	after, err := takeSnapshot(ctx, hc, base, pid, ps)
+	after, err := takeSnapshot(ctx, hc, bases, pids, ps)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +258,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		WarmupSeconds: cfg.Warmup.Seconds(), SettleSeconds: settle.Seconds(), Settled: settled,
 	}
 	r.Streams = 2 * videoStreams(ps)
-	if err := r.measure(before, after, pid); err != nil {
+	if err := r.measure(before, after, pids); err != nil {
 		return nil, err
 	}
 	times := joinTimes(ps)
@@ -355,7 +369,7 @@ const maxSettledSwitchRate = 0.1
 // over the last quiet, it moved at most maxSettledSwitchRate per video
 // stream per second, or until timeout passes. It returns the time waited
 // and whether the layers settled.
-func waitSettled(ctx context.Context, hc *http.Client, base string, videoStreams int, quiet, timeout time.Duration) (time.Duration, bool, error) {
+func waitSettled(ctx context.Context, hc *http.Client, bases []string, videoStreams int, quiet, timeout time.Duration) (time.Duration, bool, error) {
 	type sample struct {
 		at       time.Time
 		switches float64
@@ -364,7 +378,7 @@ func waitSettled(ctx context.Context, hc *http.Client, base string, videoStreams
 	start := time.Now()
 	var hist []sample
 	for {
-		m, err := scrape(ctx, hc, base)
+		m, err := scrapeAll(ctx, hc, bases)
 		if err != nil {
 			return 0, false, err
 		}
@@ -396,12 +410,16 @@ type snapshot struct {
 	clients     received
 }
 
-func takeSnapshot(ctx context.Context, hc *http.Client, base string, pid int, ps []*participant) (snapshot, error) {
+func takeSnapshot(ctx context.Context, hc *http.Client, bases []string, pids []int, ps []*participant) (snapshot, error) {
 	var s snapshot
 	var err error
-	if pid > 0 {
-		if s.serverTicks, err = readCPUTicks(pid); err != nil {
-			return s, err
+	if pids[0] > 0 {
+		for _, pid := range pids {
+			t, err := readCPUTicks(pid)
+			if err != nil {
+				return s, err
+			}
+			s.serverTicks += t
 		}
 	}
 	if s.selfTicks, err = readCPUTicks(0); err != nil {
@@ -412,7 +430,7 @@ func takeSnapshot(ctx context.Context, hc *http.Client, base string, pid int, ps
 	}
 	s.at = time.Now()
 	s.clients = clientTotals(ps)
-	if s.metrics, err = scrape(ctx, hc, base); err != nil {
+	if s.metrics, err = scrapeAll(ctx, hc, bases); err != nil {
 		return s, err
 	}
 	for _, m := range []string{metricForwardedPackets, metricForwardedBytes, metricReceivedPackets} {
@@ -424,7 +442,8 @@ func takeSnapshot(ctx context.Context, hc *http.Client, base string, pid int, ps
 }
 
 // measure fills r's window figures from two snapshots.
-func (r *Result) measure(before, after snapshot, pid int) error {
+func (r *Result) measure(before, after snapshot, pids []int) error {
+	pid := pids[0]
 	secs := after.at.Sub(before.at).Seconds()
 	r.Start = before.at
 	r.WindowSeconds = secs
@@ -439,13 +458,16 @@ func (r *Result) measure(before, after snapshot, pid int) error {
 
 	hz := float64(clockTicks())
 	if pid > 0 {
-		mem, err := readMemory(pid)
-		if err != nil {
-			return err
+		for _, p := range pids {
+			mem, err := readMemory(p)
+			if err != nil {
+				return err
+			}
+			r.ServerRSSMB += float64(mem.RSS) / (1 << 20)
+			r.ServerPeakRSSMB += float64(mem.Peak) / (1 << 20)
 		}
 		r.CPUSource, r.ClockTicks, r.ServerPID = "proc", int(hz), pid
 		r.ServerCPUSeconds = float64(after.serverTicks-before.serverTicks) / hz
-		r.ServerRSSMB, r.ServerPeakRSSMB = float64(mem.RSS)/(1<<20), float64(mem.Peak)/(1<<20)
 	} else {
 		if _, ok := after.metrics[metricProcessCPU]; !ok {
 			return fmt.Errorf("loadtest: no server pid and no %s in /metrics: cannot measure the server's CPU", metricProcessCPU)

@@ -101,3 +101,18 @@ func scrape(ctx context.Context, hc *http.Client, base string) (samples, error) 
 	}
 	return parseMetrics(io.LimitReader(resp.Body, 16<<20))
 }
+
+// scrapeAll adds up the counters of several servers (the nodes of a cluster).
+func scrapeAll(ctx context.Context, hc *http.Client, bases []string) (samples, error) {
+	total := samples{}
+	for _, b := range bases {
+		m, err := scrape(ctx, hc, b)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			total[k] += v
+		}
+	}
+	return total, nil
+}
