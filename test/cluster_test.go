@@ -24,9 +24,9 @@ import (
 	"github.com/confer-video/confer/internal/token"
 )
 
-// clusterRedis returns a Redis database of its own for one cluster test
-// (database 1; the cluster package's tests use 0), flushed.
-func clusterRedis(t *testing.T) string {
+// clusterRedis returns Redis database db (1 and up: the cluster package's
+// tests use 0), flushed, for one cluster test.
+func clusterRedis(t *testing.T, db int) string {
 	t.Helper()
 	u := os.Getenv("CONFER_TEST_REDIS_URL")
 	if u == "" {
@@ -39,7 +39,7 @@ func clusterRedis(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pu.Path = "/1"
+	pu.Path = fmt.Sprint("/", db)
 	opts, err := redis.ParseURL(pu.String())
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func startClusterNode(t *testing.T, bin, id string, env []string) *clusterNode {
 func TestCluster(t *testing.T) {
 	t.Parallel()
 	pg := storetest.Config(t, store.DialectPostgres).URL
-	rds := clusterRedis(t)
+	rds := clusterRedis(t, 1)
 	bin, err := buildConfer()
 	if err != nil {
 		t.Fatalf("build: %v", err)

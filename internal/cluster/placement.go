@@ -66,8 +66,9 @@ func (c *Cluster) Place(ctx context.Context, room string) (string, error) {
 	return "", fmt.Errorf("cluster: room %s: its claim keeps changing", room)
 }
 
-// choose picks the live, not draining node with the least load
-// (participants, then rooms, then CPU), this node on a tie.
+// choose picks the live, not draining node with the least load, this node
+// on a tie. Load counts participants and, for each room, two more: a room
+// just placed is still filling up, and heartbeats lag behind its joins.
 func (c *Cluster) choose(ctx context.Context) (Node, error) {
 	nodes, err := c.Nodes(ctx)
 	if err != nil {
@@ -75,12 +76,10 @@ func (c *Cluster) choose(ctx context.Context) (Node, error) {
 	}
 	self := c.self()
 	var best *Node
+	load := func(n Node) int { return n.Participants + 2*n.Rooms }
 	better := func(a, b Node) bool {
-		if a.Participants != b.Participants {
-			return a.Participants < b.Participants
-		}
-		if a.Rooms != b.Rooms {
-			return a.Rooms < b.Rooms
+		if load(a) != load(b) {
+			return load(a) < load(b)
 		}
 		return a.CPU < b.CPU-0.05
 	}
@@ -90,9 +89,7 @@ func (c *Cluster) choose(ctx context.Context) (Node, error) {
 			n = self // fresher than its last heartbeat
 		} else {
 			// Rooms placed there since its heartbeat are not in it yet.
-			k := c.placedSince(n.ID, n.HeartbeatAt)
-			n.Rooms += k
-			n.Participants += k
+			n.Rooms += c.placedSince(n.ID, n.HeartbeatAt)
 		}
 		if n.Draining {
 			continue

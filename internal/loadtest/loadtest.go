@@ -111,10 +111,13 @@ type Result struct {
 	ForwardedPackets       float64 `json:"forwarded_packets"`
 	ForwardedBytes         float64 `json:"forwarded_bytes"`
 	ForwardedPacketsPerSec float64 `json:"forwarded_packets_per_sec"`
-	ForwardedMbps          float64 `json:"forwarded_mbit_per_sec"`
-	ReceivedPacketsPerSec  float64 `json:"received_packets_per_sec"`
-	LayerSwitches          float64 `json:"layer_switches"`
-	KeyframeRequests       float64 `json:"keyframe_requests"`
+	// NodeForwardedPacketsPerSec splits it by node (with Peers): the server,
+	// then each peer.
+	NodeForwardedPacketsPerSec []float64 `json:"node_forwarded_packets_per_sec,omitempty"`
+	ForwardedMbps              float64   `json:"forwarded_mbit_per_sec"`
+	ReceivedPacketsPerSec      float64   `json:"received_packets_per_sec"`
+	LayerSwitches              float64   `json:"layer_switches"`
+	KeyframeRequests           float64   `json:"keyframe_requests"`
 
 	// Server CPU and memory; CPUSource is "proc" (/proc/<pid>, in ticks of
 	// ClockTicks per second) or "metrics" (process_* of /metrics).
@@ -378,7 +381,7 @@ func waitSettled(ctx context.Context, hc *http.Client, bases []string, videoStre
 	start := time.Now()
 	var hist []sample
 	for {
-		m, err := scrapeAll(ctx, hc, bases)
+		m, _, err := scrapeAll(ctx, hc, bases)
 		if err != nil {
 			return 0, false, err
 		}
@@ -407,6 +410,7 @@ type snapshot struct {
 	selfTicks   uint64
 	machine     machineCPU
 	metrics     samples
+	each        []samples // per server, with peers
 	clients     received
 }
 
@@ -430,7 +434,7 @@ func takeSnapshot(ctx context.Context, hc *http.Client, bases []string, pids []i
 	}
 	s.at = time.Now()
 	s.clients = clientTotals(ps)
-	if s.metrics, err = scrapeAll(ctx, hc, bases); err != nil {
+	if s.metrics, s.each, err = scrapeAll(ctx, hc, bases); err != nil {
 		return s, err
 	}
 	for _, m := range []string{metricForwardedPackets, metricForwardedBytes, metricReceivedPackets} {
@@ -451,6 +455,12 @@ func (r *Result) measure(before, after snapshot, pids []int) error {
 	r.ForwardedPackets = delta(metricForwardedPackets)
 	r.ForwardedBytes = delta(metricForwardedBytes)
 	r.ForwardedPacketsPerSec = r.ForwardedPackets / secs
+	if len(after.each) > 1 {
+		for i := range after.each {
+			r.NodeForwardedPacketsPerSec = append(r.NodeForwardedPacketsPerSec,
+				(after.each[i][metricForwardedPackets]-before.each[i][metricForwardedPackets])/secs)
+		}
+	}
 	r.ForwardedMbps = r.ForwardedBytes * 8 / secs / 1e6
 	r.ReceivedPacketsPerSec = delta(metricReceivedPackets) / secs
 	r.LayerSwitches = delta(metricLayerSwitches)

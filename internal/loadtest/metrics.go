@@ -102,17 +102,20 @@ func scrape(ctx context.Context, hc *http.Client, base string) (samples, error) 
 	return parseMetrics(io.LimitReader(resp.Body, 16<<20))
 }
 
-// scrapeAll adds up the counters of several servers (the nodes of a cluster).
-func scrapeAll(ctx context.Context, hc *http.Client, bases []string) (samples, error) {
+// scrapeAll adds up the counters of several servers (the nodes of a
+// cluster); each server's own are in the second result, in bases' order.
+func scrapeAll(ctx context.Context, hc *http.Client, bases []string) (samples, []samples, error) {
 	total := samples{}
-	for _, b := range bases {
+	each := make([]samples, len(bases))
+	for i, b := range bases {
 		m, err := scrape(ctx, hc, b)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		each[i] = m
 		for k, v := range m {
 			total[k] += v
 		}
 	}
-	return total, nil
+	return total, each, nil
 }
