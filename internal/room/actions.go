@@ -287,6 +287,7 @@ func (ms *Membership) Deny(ctx context.Context, target string) error {
 func (ms *Membership) End(ctx context.Context) error {
 	return ms.moderate(ctx, func(r *Room, self *member) ([]Event, error) {
 		var events []Event
+		r.ending = true
 		for id, mb := range r.members {
 			mb.conn.Notify(Ended{By: self.p.ID})
 			delete(r.members, id)

@@ -71,6 +71,9 @@ type Room struct {
 	lobby    map[string]*member
 	chat     []ChatMessage
 	closed   bool
+	// ending is set when a moderator ends the meeting: joins from then on
+	// start a new meeting rather than join this one.
+	ending bool
 	// speaking accumulates dominant-speaker time; seen keeps everyone who
 	// was a member, for the stats at the end.
 	speaking     map[string]time.Duration
@@ -131,6 +134,9 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	room := m.rooms[req.Key]
+	if room != nil && room.isEnding() {
+		room = nil // its meeting was ended: this join starts the next one
+	}
 	created := room == nil
 	if created {
 		room = &Room{m: m, members: map[string]*member{}, lobby: map[string]*member{}, info: Info{
@@ -339,6 +345,13 @@ func (r *Room) noteSpeaker(id string, now time.Time) {
 		r.speaking[r.speaker] += now.Sub(r.speakerSince)
 	}
 	r.speaker, r.speakerSince = id, now
+}
+
+// isEnding says whether a moderator has ended the room's meeting.
+func (r *Room) isEnding() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ending
 }
 
 // Load counts the live rooms and their participants (lobby included).
