@@ -163,6 +163,19 @@ func TestCluster(t *testing.T) {
 		return receivesFrom(ada, []string{bj.Self.ID}, 20) && receivesFrom(bob, []string{aj.Self.ID}, 20)
 	})
 	hooks.wait(t, 10*time.Second, "ROOM_CREATED", 1)
+	// The owner's heartbeat carries its load.
+	eventually(t, 10*time.Second, "the owner's load in the registry", func() bool {
+		nl, err := admin(nodes[2]).Nodes(ctx)
+		if err != nil {
+			return false
+		}
+		for _, n := range nl.Nodes {
+			if n.ID == owner.id {
+				return n.Rooms == 1 && n.Participants == 2 && n.Tracks >= 4 && n.CPU > 0
+			}
+		}
+		return false
+	})
 
 	// Two joins racing for a new room on two other nodes meet too.
 	var wg sync.WaitGroup

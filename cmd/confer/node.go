@@ -46,13 +46,13 @@ func nodeCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NODE\tSIGNAL URL\tROOMS\tPARTICIPANTS\tCPU\tSTATE")
+			fmt.Fprintln(w, "NODE\tSIGNAL URL\tROOMS\tPARTICIPANTS\tTRACKS\tCPU\tSTATE")
 			for _, n := range nl.Nodes {
 				state := "serving"
 				if n.Draining {
 					state = "draining"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%.0f%%\t%s\n", n.ID, n.SignalURL, n.Rooms, n.Participants, n.CPU*100, state)
+				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%.0f%%\t%s\n", n.ID, n.SignalURL, n.Rooms, n.Participants, n.Tracks, n.CPU*100, state)
 			}
 			return w.Flush()
 		},

@@ -8,6 +8,7 @@ type Node struct {
 	SignalURL    string    `json:"signal_url"`
 	Rooms        int       `json:"rooms"`
 	Participants int       `json:"participants"`
+	Tracks       int       `json:"tracks"`
 	CPU          float64   `json:"cpu"`
 	Draining     bool      `json:"draining"`
 	StartedAt    time.Time `json:"started_at"`

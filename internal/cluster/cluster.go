@@ -33,8 +33,8 @@ type Config struct {
 	// SignalURL is where clients reach this node's signaling directly
 	// (ws(s)://host:port/_confer/signal): where other nodes redirect them.
 	SignalURL string
-	// Load reports this node's rooms and participants.
-	Load func() (rooms, participants int)
+	// Load reports this node's load.
+	Load func() Load
 	// Heartbeat is how often the node writes its entry (default 1 s); a node
 	// silent for NodeTTL (default 5 s) is gone.
 	Heartbeat time.Duration
@@ -48,12 +48,18 @@ type Config struct {
 	Logger    *slog.Logger
 }
 
+// Load is what a node carries.
+type Load struct {
+	Rooms, Participants, Tracks int
+}
+
 // Node is a cluster member as its heartbeat describes it.
 type Node struct {
 	ID           string    `json:"id"`
 	SignalURL    string    `json:"signal_url"`
 	Rooms        int       `json:"rooms"`
 	Participants int       `json:"participants"`
+	Tracks       int       `json:"tracks"`
 	CPU          float64   `json:"cpu"` // share of the machine's cores, 0–1
 	Draining     bool      `json:"draining"`
 	StartedAt    time.Time `json:"started_at"`
@@ -175,10 +181,10 @@ func (c *Cluster) Draining() bool {
 }
 
 func (c *Cluster) self() Node {
-	rooms, participants := c.cfg.Load()
+	load := c.cfg.Load()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Node{ID: c.cfg.NodeID, SignalURL: c.cfg.SignalURL, Rooms: rooms, Participants: participants, CPU: c.cpu.share(),
+	return Node{ID: c.cfg.NodeID, SignalURL: c.cfg.SignalURL, Rooms: load.Rooms, Participants: load.Participants, Tracks: load.Tracks, CPU: c.cpu.share(),
 		Draining: c.draining, StartedAt: c.started, HeartbeatAt: time.Now().UTC()}
 }
 

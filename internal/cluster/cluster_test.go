@@ -57,7 +57,7 @@ func startNode(t *testing.T, url, id string, ttl time.Duration) *testNode {
 	t.Helper()
 	n := &testNode{}
 	c, err := cluster.New(context.Background(), cluster.Config{RedisURL: url, NodeID: id, SignalURL: "ws://" + id + "/_confer/signal",
-		Load: func() (int, int) { return 0, int(n.participants.Load()) }, Heartbeat: 100 * time.Millisecond, NodeTTL: ttl, RoomTTL: 3 * ttl})
+		Load: func() cluster.Load { return cluster.Load{Participants: int(n.participants.Load())} }, Heartbeat: 100 * time.Millisecond, NodeTTL: ttl, RoomTTL: 3 * ttl})
 	if err != nil {
 		t.Fatal(err)
 	}

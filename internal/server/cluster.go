@@ -39,7 +39,7 @@ func (s *Server) joinCluster(ctx context.Context) error {
 		return nil
 	}
 	c, err := cluster.New(ctx, cluster.Config{RedisURL: s.cfg.Redis.URL, NodeID: s.nodeID(), SignalURL: s.signalURL(), StartedAt: s.startedAt,
-		Load: s.rooms.Load, Logger: s.deps.Logger.With("component", "cluster")})
+		Load: s.load, Logger: s.deps.Logger.With("component", "cluster")})
 	if err != nil {
 		return err
 	}
@@ -52,6 +52,12 @@ func (s *Server) joinCluster(ctx context.Context) error {
 	s.node.mu.Unlock()
 	s.deps.Logger.InfoContext(ctx, "joined the cluster", "node", c.NodeID(), "signal", s.signalURL())
 	return nil
+}
+
+// load is what this node carries, for its cluster entry.
+func (s *Server) load() cluster.Load {
+	rooms, participants := s.rooms.Load()
+	return cluster.Load{Rooms: rooms, Participants: participants, Tracks: s.sfu.PublishedTracks()}
 }
 
 func (s *Server) clusterMember() *cluster.Cluster {
@@ -185,7 +191,7 @@ func (n nodes) List(ctx context.Context) ([]api.Node, error) {
 	}
 	out := make([]api.Node, len(list))
 	for i, m := range list {
-		out[i] = api.Node{ID: m.ID, SignalURL: m.SignalURL, Rooms: m.Rooms, Participants: m.Participants, CPU: m.CPU,
+		out[i] = api.Node{ID: m.ID, SignalURL: m.SignalURL, Rooms: m.Rooms, Participants: m.Participants, Tracks: m.Tracks, CPU: m.CPU,
 			Draining: m.Draining, StartedAt: m.StartedAt, HeartbeatAt: m.HeartbeatAt}
 	}
 	return out, nil

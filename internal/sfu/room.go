@@ -82,6 +82,7 @@ func (r *Room) publish(t *publishedTrack) {
 	}
 	r.mu.Unlock()
 	r.sfu.metrics.tracks.Inc()
+	r.sfu.published.Add(1)
 	for _, p := range subs {
 		p.subscribe(t)
 	}
@@ -102,6 +103,7 @@ func (r *Room) unpublish(t *publishedTrack) {
 	r.mu.Unlock()
 	t.closed.Store(true)
 	r.sfu.metrics.tracks.Dec()
+	r.sfu.published.Add(-1)
 	for _, p := range peers {
 		p.unsubscribe(t)
 	}

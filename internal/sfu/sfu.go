@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor"
@@ -63,7 +64,12 @@ type SFU struct {
 
 	mu    sync.Mutex
 	rooms map[string]*Room
+	// published counts the published tracks (the load a cluster node reports).
+	published atomic.Int64
 }
+
+// PublishedTracks is the number of tracks published to this SFU now.
+func (s *SFU) PublishedTracks() int { return int(s.published.Load()) }
 
 // New opens the media socket and builds the engines.
 func New(cfg Config) (*SFU, error) {
