@@ -20,11 +20,7 @@ func membersCmd() *cobra.Command {
 
 	list := &cobra.Command{
 		Use: "list", Short: "List members and pending invitations", Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, tenant, err := tenantClient(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: tenantRun(func(cmd *cobra.Command, c *client.Client, tenant string, _ []string) error {
 			ml, err := c.Members(cmd.Context(), tenant)
 			if err != nil {
 				return err
@@ -42,16 +38,12 @@ func membersCmd() *cobra.Command {
 				fmt.Fprintf(w, "%s\t%s\t\t%s\t%s\n", inv.ID, inv.Email, inv.Role, state)
 			}
 			return w.Flush()
-		},
+		}),
 	}
 
 	invite := &cobra.Command{
 		Use: "invite EMAIL --role ROLE", Short: "Invite someone; prints the invitation link (also e-mailed when SMTP is set up)", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, tenant, err := tenantClient(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: tenantRun(func(cmd *cobra.Command, c *client.Client, tenant string, args []string) error {
 			role, _ := cmd.Flags().GetString("role")
 			inv, err := c.Invite(cmd.Context(), tenant, api.InviteRequest{Email: args[0], Role: role})
 			if err != nil {
@@ -59,17 +51,13 @@ func membersCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "invited  %s as %s (until %s)\nlink     %s\n", inv.Email, inv.Role, inv.ExpiresAt.Format("2006-01-02 15:04 MST"), inv.Link)
 			return nil
-		},
+		}),
 	}
 	invite.Flags().String("role", "developer", "owner, admin, developer or viewer")
 
 	add := &cobra.Command{
 		Use: "add EMAIL --role ROLE", Short: "Add an existing account without an invitation (operator token only)", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, tenant, err := tenantClient(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: tenantRun(func(cmd *cobra.Command, c *client.Client, tenant string, args []string) error {
 			role, _ := cmd.Flags().GetString("role")
 			m, err := c.AddMember(cmd.Context(), tenant, api.AddMemberRequest{Email: args[0], Role: role})
 			if err != nil {
@@ -77,17 +65,13 @@ func membersCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s (%s) is %s\n", m.Email, m.UserID, m.Role)
 			return nil
-		},
+		}),
 	}
 	add.Flags().String("role", "developer", "owner, admin, developer or viewer")
 
 	setRole := &cobra.Command{
 		Use: "set-role USER|EMAIL ROLE", Short: "Change a member's role", Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, tenant, err := tenantClient(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: tenantRun(func(cmd *cobra.Command, c *client.Client, tenant string, args []string) error {
 			id, err := memberID(cmd, c, tenant, args[0])
 			if err != nil {
 				return err
@@ -98,16 +82,12 @@ func membersCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s is %s\n", m.Email, m.Role)
 			return nil
-		},
+		}),
 	}
 
 	remove := &cobra.Command{
 		Use: "remove USER|EMAIL", Short: "Remove a member (and the API tokens they made for the tenant)", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, tenant, err := tenantClient(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: tenantRun(func(cmd *cobra.Command, c *client.Client, tenant string, args []string) error {
 			id, err := memberID(cmd, c, tenant, args[0])
 			if err != nil {
 				return err
@@ -117,22 +97,18 @@ func membersCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
 			return nil
-		},
+		}),
 	}
 
 	withdraw := &cobra.Command{
 		Use: "withdraw INVITATION", Short: "Withdraw a pending invitation (id from list)", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, tenant, err := tenantClient(cmd)
-			if err != nil {
-				return err
-			}
+		RunE: tenantRun(func(cmd *cobra.Command, c *client.Client, tenant string, args []string) error {
 			if err := c.RevokeInvitation(cmd.Context(), tenant, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "withdrew %s\n", args[0])
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(list, invite, add, setRole, remove, withdraw)
 	return cmd
@@ -190,6 +166,17 @@ func accountCmd() *cobra.Command {
 	}
 	cmd.AddCommand(create, whoami)
 	return cmd
+}
+
+// tenantRun makes a RunE that gets the API client and --tenant.
+func tenantRun(fn func(cmd *cobra.Command, c *client.Client, tenant string, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, tenant, err := tenantClient(cmd)
+		if err != nil {
+			return err
+		}
+		return fn(cmd, c, tenant, args)
+	}
 }
 
 // tenantClient is the API client and the --tenant of a command.
