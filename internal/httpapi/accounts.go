@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"errors"
+	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,23 +67,27 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	keys := []string{"email:" + strings.ToLower(strings.TrimSpace(req.Email)), "ip:" + clientIP(r)}
-	for _, k := range keys {
-		if d := a.logins.wait(k); d > 0 {
-			w.Header().Set("Retry-After", time.Duration(d+time.Second-1).Truncate(time.Second).String())
+	// Guessing is throttled per address, and (more loosely: many people may
+	// share one address behind a proxy) per client address.
+	email, ip := strings.ToLower(strings.TrimSpace(req.Email)), clientIP(r)
+	for _, c := range []struct {
+		l   *failureLimiter
+		key string
+	}{{a.logins, email}, {a.clients, ip}} {
+		if d := c.l.wait(c.key); d > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 			return errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins; try again in "+d.Round(time.Second).String())
 		}
 	}
 	s, err := a.cfg.Accounts.Login(r.Context(), req.Email, req.Password)
 	if errors.Is(err, account.ErrCredentials) {
-		for _, k := range keys {
-			a.logins.fail(k)
-		}
+		a.logins.fail(email)
+		a.clients.fail(ip)
 	}
 	if err != nil {
 		return err
 	}
-	a.logins.succeed(keys[0])
+	a.logins.succeed(email)
 	setSessionCookie(w, r, s)
 	return a.writeMe(w, r, http.StatusOK, principal{user: s.User, session: &s})
 }

@@ -51,7 +51,8 @@ type API struct {
 	cfg        Config
 	adminHash  [32]byte
 	tokenCheck *prometheus.CounterVec
-	logins     *failureLimiter
+	logins     *failureLimiter // failed sign-ins per e-mail address
+	clients    *failureLimiter // failed sign-ins per client address
 }
 
 // New returns the API.
@@ -66,7 +67,8 @@ func New(cfg Config) (*API, error) {
 		return nil, errors.New("httpapi: the admin token must be at least 16 characters")
 	}
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
-	a := &API{cfg: cfg, adminHash: sha256.Sum256([]byte(cfg.AdminToken)), logins: newFailureLimiter(10, 15*time.Minute, cfg.Now)}
+	a := &API{cfg: cfg, adminHash: sha256.Sum256([]byte(cfg.AdminToken)), logins: newFailureLimiter(10, 15*time.Minute, cfg.Now),
+		clients: newFailureLimiter(100, 15*time.Minute, cfg.Now)}
 	a.tokenCheck = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "confer_token_checks_total",
 		Help: "Tokens checked through the debugger API, by result reason (empty = valid).",
