@@ -204,3 +204,9 @@ const remoteVideosPlaying = `(() => {
 	const vs = [...document.querySelectorAll('.tile:not(.local) video')].filter(v => v.srcObject && v.videoWidth > 0 && v.currentTime > 0);
 	return vs.length;
 })()`
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

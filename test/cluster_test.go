@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -307,6 +309,26 @@ func TestCluster(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the drained node did not exit")
+	}
+
+	// SIGTERM (systemctl stop) drains too: with no meeting left the last
+	// node exits at once, cleanly.
+	ada2.Close()
+	bob2.Close()
+	if err := busy.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	go func() { exited <- busy.wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("after SIGTERM the node exited with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the node did not exit after SIGTERM")
+	}
+	if !strings.Contains(busy.log.String(), "draining") {
+		t.Errorf("SIGTERM did not drain the node:\n%s", busy.log.String())
 	}
 }
 
