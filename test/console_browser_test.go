@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -320,4 +321,26 @@ func TestConsoleScreenshots(t *testing.T) {
 	cfGoto(t, p, s.URL+"/console/tenants")
 	cfPath(t, p, "/console/tenants")
 	shoot("tenants", false)
+}
+
+// TestConsoleLoginNext: after signing in the console goes back to the page
+// that asked for it, but never off the site.
+func TestConsoleLoginNext(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, noDemo)
+	newConsoleUser(s).signUp(t, "ada@example.com", "")
+	b := newBrowser(t)
+	for _, tc := range []struct{ next, want string }{
+		{"/console/account", "/console/account"},
+		{"//evil.example/x", "/console/tenants"},
+		{`/\evil.example/x`, "/console/tenants"},
+		{"https://evil.example/", "/console/tenants"},
+	} {
+		p := b.open("next "+tc.next, s.URL+"/console/login?next="+url.QueryEscape(tc.next))
+		cfPath(t, p, "/console/login")
+		cfSubmit(t, p, "#login", map[string]string{"email": "ada@example.com", "password": testPassword})
+		if got := cfPath(t, p, tc.want); got != tc.want || !strings.HasPrefix(eval[string](t, p, `location.href`), s.URL) {
+			t.Errorf("next %q: at %s, want %s", tc.next, eval[string](t, p, `location.href`), tc.want)
+		}
+	}
 }

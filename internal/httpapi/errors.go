@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -95,6 +96,11 @@ func (a *API) handle(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := h(w, r)
 		if err == nil {
+			return
+		}
+		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+			// The client went away mid-request: nobody to answer, nothing wrong here.
+			a.cfg.Logger.DebugContext(r.Context(), "api request abandoned", "method", r.Method, "route", r.Pattern)
 			return
 		}
 		pe := publicError(err)
