@@ -61,7 +61,13 @@ func (b *consoleUser) do(t *testing.T, method, path, body string, noCSRF ...bool
 // its session.
 func (b *consoleUser) signUp(t *testing.T, email, invitation string) {
 	t.Helper()
-	body := fmt.Sprintf(`{"email": %q, "name": "Test %s", "password": %q, "invitation": %q}`, email, email, testPassword, invitation)
+	b.signUpNamed(t, email, "Test "+email, invitation)
+}
+
+// signUpNamed is signUp with a display name.
+func (b *consoleUser) signUpNamed(t *testing.T, email, name, invitation string) {
+	t.Helper()
+	body := fmt.Sprintf(`{"email": %q, "name": %q, "password": %q, "invitation": %q}`, email, name, testPassword, invitation)
 	code, out := b.do(t, http.MethodPost, "/api/v1/auth/signup", body)
 	if code != http.StatusCreated {
 		t.Fatalf("sign up %s: %d %s", email, code, out)

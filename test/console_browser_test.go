@@ -203,7 +203,7 @@ func TestConsoleScreenshots(t *testing.T) {
 
 	// Seed through the API as the owner would from the console.
 	owner := newConsoleUser(s)
-	owner.signUp(t, "ada@acme-health.example", "")
+	owner.signUpNamed(t, "ada@acme-health.example", "Ada Lovelace", "")
 	tenantID := owner.createTenant(t, "Acme Health")
 	base := "/api/v1/tenants/" + tenantID
 	must := func(method, path, body string) []byte {
@@ -224,11 +224,11 @@ func TestConsoleScreenshots(t *testing.T) {
 	var hook struct{ ID string }
 	json.Unmarshal(must("POST", base+"/webhooks", `{"url": "`+receiver.URL+`/confer", "events": ["ROOM_CREATED", "ROOM_DESTROYED", "PARTICIPANT_JOINED", "PARTICIPANT_LEFT", "USAGE"]}`), &hook)
 	must("POST", base+"/webhooks/"+hook.ID+"/test", "")
-	for _, m := range []struct{ email, role string }{{"grace@acme-health.example", "admin"}, {"linus@acme-health.example", "developer"}} {
+	for _, m := range []struct{ email, name, role string }{{"grace@acme-health.example", "Grace Hopper", "admin"}, {"linus@acme-health.example", "Linus Pauling", "developer"}} {
 		tok := owner.invite(t, tenantID, m.email, m.role)
-		newConsoleUser(s).signUp(t, m.email, tok)
+		newConsoleUser(s).signUpNamed(t, m.email, m.name, tok)
 	}
-	owner.invite(t, tenantID, "margaret@acme-health.example", "viewer")
+	pending := owner.invite(t, tenantID, "margaret@acme-health.example", "viewer")
 	must("POST", base+"/api-tokens", `{"name": "CI deploy"}`)
 	must("PUT", base+"/branding", `{"invite_url": "https://app.acme-health.example/visit", "background_color": "#0b3d91", "logo_link": "https://acme-health.example/"}`)
 	must("PUT", "/api/v1/tenants/"+tenantID+"/billing", `{"email": "billing@acme-health.example"}`)
@@ -321,6 +321,19 @@ func TestConsoleScreenshots(t *testing.T) {
 	cfGoto(t, p, s.URL+"/console/tenants")
 	cfPath(t, p, "/console/tenants")
 	shoot("tenants", false)
+	cfGoto(t, p, s.URL+"/console/account")
+	cfPath(t, p, "/console/account")
+	shoot("account", false)
+	// Signed out: the sign-up page and an invitation.
+	p.click(t, "#logout")
+	cfPath(t, p, "/console/login")
+	cfGoto(t, p, s.URL+"/console/signup")
+	cfPath(t, p, "/console/signup")
+	shoot("signup", false)
+	cfGoto(t, p, s.URL+"/console/invitations/"+pending)
+	cfPath(t, p, "/console/invitations/")
+	poll[bool](t, p, "invitation shown", `document.getElementById('invitation').textContent.includes('Acme Health')`, 10*time.Second)
+	shoot("invitation", false)
 }
 
 // TestConsoleLoginNext: after signing in the console goes back to the page

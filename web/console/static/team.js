@@ -7,7 +7,7 @@ const mayTouch = (r) => role === 'owner' || (can.manageMembers() && r !== 'owner
 async function load() {
   const { members, invitations } = await api('GET', tpath('/members'));
   fill(document.getElementById('members'), table([
-    { label: 'Name', cell: (m) => [m.name, m.user_id === me.id ? h('span', { class: 'badge' }, 'you') : null] },
+    { label: 'Name', cell: (m) => [m.name, m.user_id === me.id ? [' ', h('span', { class: 'badge' }, 'you')] : null] },
     { label: 'E-mail', cell: (m) => m.email },
     { label: 'Role', cell: (m) => roleCell(m) },
     { label: 'Since', cell: (m) => fmtDay(m.since) },
