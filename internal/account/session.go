@@ -9,6 +9,10 @@ import (
 	"github.com/confer-video/confer/internal/store"
 )
 
+// SessionCookie is the name of the cookie that carries a session's token,
+// for the API and the console pages alike.
+const SessionCookie = "confer_session"
+
 // Session is a signed-in browser.
 type Session struct {
 	// Token is the cookie value; set only by Login.

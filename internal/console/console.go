@@ -20,9 +20,6 @@ import (
 	"github.com/confer-video/confer/web"
 )
 
-// SessionCookie must match the API's.
-const SessionCookie = "confer_session"
-
 // Config configures the console.
 type Config struct {
 	Accounts *account.Service
@@ -225,7 +222,7 @@ func (c *Console) base(w http.ResponseWriter, r *http.Request) (view, bool) {
 }
 
 func (c *Console) session(w http.ResponseWriter, r *http.Request) (account.Session, bool) {
-	ck, err := r.Cookie(SessionCookie)
+	ck, err := r.Cookie(account.SessionCookie)
 	if err == nil {
 		s, err := c.cfg.Accounts.Session(r.Context(), ck.Value)
 		if err == nil {

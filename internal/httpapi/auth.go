@@ -15,9 +15,6 @@ import (
 	"github.com/confer-video/confer/internal/tenant"
 )
 
-// SessionCookie is the name of the console's session cookie.
-const SessionCookie = "confer_session"
-
 // principal is who a request acts as: the operator, or a console user
 // through a browser session or a personal API token (bound to one tenant).
 type principal struct {
@@ -118,7 +115,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (principal, e
 		}
 		return principal{operator: true}, nil
 	}
-	c, err := r.Cookie(SessionCookie)
+	c, err := r.Cookie(account.SessionCookie)
 	if err != nil || c.Value == "" {
 		return principal{}, unauthorized(w, "sign in to the console, or send Authorization: Bearer <API token>")
 	}
@@ -175,11 +172,11 @@ func sameOrigin(r *http.Request) error {
 }
 
 func setSessionCookie(w http.ResponseWriter, r *http.Request, s account.Session) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Token, Path: "/", Expires: s.ExpiresAt,
+	http.SetCookie(w, &http.Cookie{Name: account.SessionCookie, Value: s.Token, Path: "/", Expires: s.ExpiresAt,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 }
 
 func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: account.SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 }
