@@ -89,4 +89,23 @@ func TestConsoleCLIParity(t *testing.T) {
 	if got := own.must("members", "remove", "dev@example.com", "--tenant", tenant); !strings.Contains(got, "removed") {
 		t.Fatalf("remove: %s", got)
 	}
+
+	// Someone locked out: the operator sets a new password (read whole from
+	// stdin, spaces and all); their sessions end, the new password works.
+	dev := newConsoleUser(s)
+	if code := dev.login(t, "dev@example.com", testPassword); code != http.StatusOK {
+		t.Fatalf("dev's login: %d", code)
+	}
+	if out, code := as(adminToken).run("a new pass phrase\n", "account", "set-password", "dev@example.com"); code != 0 || !strings.Contains(out, "signed out") {
+		t.Fatalf("set-password: exit %d %s", code, out)
+	}
+	if code, _ := dev.do(t, http.MethodGet, "/api/v1/me", ""); code != http.StatusUnauthorized {
+		t.Fatalf("session after the reset: %d", code)
+	}
+	if code := newConsoleUser(s).login(t, "dev@example.com", "a new pass phrase"); code != http.StatusOK {
+		t.Fatalf("login with the new password: %d", code)
+	}
+	if out, _ := own.fail("account", "set-password", "dev@example.com"); !strings.Contains(out, "operator") {
+		t.Fatalf("a member resets a password: %s", out)
+	}
 }

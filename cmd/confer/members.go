@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"strings"
@@ -126,14 +127,8 @@ func accountCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			pw := os.Getenv("CONFER_PASSWORD")
-			if pw == "" {
-				var line string
-				fmt.Fscanln(cmd.InOrStdin(), &line)
-				pw = strings.TrimSpace(line)
-			}
 			name, _ := cmd.Flags().GetString("name")
-			me, err := c.CreateAccount(cmd.Context(), api.SignUpRequest{Email: args[0], Name: name, Password: pw})
+			me, err := c.CreateAccount(cmd.Context(), api.SignUpRequest{Email: args[0], Name: name, Password: readPassword(cmd)})
 			if err != nil {
 				return err
 			}
@@ -142,6 +137,21 @@ func accountCmd() *cobra.Command {
 		},
 	}
 	create.Flags().String("name", "", "display name (default: the part before @)")
+	reset := &cobra.Command{
+		Use: "set-password EMAIL", Short: "Set someone's password and end their sessions (operator token); from CONFER_PASSWORD or stdin", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := apiClient(cmd)
+			if err != nil {
+				return err
+			}
+			me, err := c.ResetPassword(cmd.Context(), args[0], readPassword(cmd))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s set; their sessions are signed out\n", me.User.Email)
+			return nil
+		},
+	}
 	whoami := &cobra.Command{
 		Use: "whoami", Short: "Who the token acts as, and in which tenants", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -164,8 +174,17 @@ func accountCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(create, whoami)
+	cmd.AddCommand(create, reset, whoami)
 	return cmd
+}
+
+// readPassword reads a password from CONFER_PASSWORD, else one line of stdin.
+func readPassword(cmd *cobra.Command) string {
+	if pw := os.Getenv("CONFER_PASSWORD"); pw != "" {
+		return pw
+	}
+	line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	return strings.TrimRight(line, "\r\n")
 }
 
 // tenantRun makes a RunE that gets the API client and --tenant.

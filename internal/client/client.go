@@ -288,3 +288,9 @@ func (c *Client) DrainNode(ctx context.Context) (api.NodeStatus, error) {
 	var out api.NodeStatus
 	return out, c.do(ctx, http.MethodPost, "/api/v1/node/drain", nil, &out)
 }
+
+// ResetPassword sets an account's password and ends its sessions (operator).
+func (c *Client) ResetPassword(ctx context.Context, email, password string) (api.Me, error) {
+	var out api.Me
+	return out, c.do(ctx, http.MethodPut, "/api/v1/accounts/password", api.LoginRequest{Email: email, Password: password}, &out)
+}

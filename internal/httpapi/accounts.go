@@ -19,6 +19,7 @@ func (a *API) registerAccounts(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/auth/logout", a.guard(account.Read, a.logout))
 	mux.Handle("GET /api/v1/me", a.guard(account.Read, a.me))
 	mux.Handle("PUT /api/v1/me/password", a.guard(account.Read, a.changePassword))
+	mux.Handle("PUT /api/v1/accounts/password", a.guard(account.Operate, a.resetPassword))
 	mux.Handle("GET /api/v1/invitations/{token}", a.handle(a.getInvitation))
 	mux.Handle("POST /api/v1/invitations/{token}/accept", a.guard(account.Read, a.acceptInvitation))
 }
@@ -154,6 +155,19 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// resetPassword sets someone's password (operator): for a person locked out.
+func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	var req api.LoginRequest
+	if err := readJSON(w, r, &req); err != nil {
+		return err
+	}
+	u, err := a.cfg.Accounts.ResetPassword(r.Context(), req.Email, req.Password)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, api.Me{User: accountJSON(u), Tenants: []api.Membership{}})
 }
 
 func (a *API) getInvitation(w http.ResponseWriter, r *http.Request) error {
