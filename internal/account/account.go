@@ -202,6 +202,12 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next, kee
 	} else if !ok {
 		return fmt.Errorf("%w: the current password is not right", ErrCredentials)
 	}
+	return s.setPassword(ctx, u, next, keep)
+}
+
+// setPassword checks and stores a new password and ends the user's
+// sessions but keep (a session digest; empty: all).
+func (s *Service) setPassword(ctx context.Context, u store.User, next, keep string) error {
 	if err := checkPassword(next, u.Email); err != nil {
 		return err
 	}
@@ -209,10 +215,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next, kee
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.SetPassword(ctx, userID, hash); err != nil {
+	if err := s.cfg.Store.SetPassword(ctx, u.ID, hash); err != nil {
 		return err
 	}
-	return s.cfg.Store.DeleteConsoleSessions(ctx, userID, keep, s.now())
+	return s.cfg.Store.DeleteConsoleSessions(ctx, u.ID, keep, s.now())
 }
 
 // ResetPassword sets a user's password without the current one (the
@@ -226,17 +232,7 @@ func (s *Service) ResetPassword(ctx context.Context, email, next string) (User, 
 	if err != nil {
 		return User{}, notFound(err, "no account with "+e)
 	}
-	if err := checkPassword(next, u.Email); err != nil {
-		return User{}, err
-	}
-	hash, err := hashPassword(s.cfg.Rand, next)
-	if err != nil {
-		return User{}, err
-	}
-	if err := s.cfg.Store.SetPassword(ctx, u.ID, hash); err != nil {
-		return User{}, err
-	}
-	if err := s.cfg.Store.DeleteConsoleSessions(ctx, u.ID, "", s.now()); err != nil {
+	if err := s.setPassword(ctx, u, next, ""); err != nil {
 		return User{}, err
 	}
 	s.cfg.Logger.InfoContext(ctx, "password reset by the operator", "user", u.ID)
