@@ -79,16 +79,6 @@ func decodeBranding(t *testing.T, body []byte) api.Branding {
 	return b
 }
 
-// errorMessage is error.message of an error body.
-func errorMessage(t *testing.T, body []byte) string {
-	t.Helper()
-	var e api.Error
-	if err := json.Unmarshal(body, &e); err != nil {
-		t.Fatalf("error body %q is not JSON: %v", body, err)
-	}
-	return e.Error.Message
-}
-
 // TestBrandingAssetsAPI: a tenant's logo and background are uploaded through
 // the API, served publicly for meetings with caching headers, refused when
 // they are not safe images, and removed.

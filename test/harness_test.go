@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confer-video/confer/internal/api"
 	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/config"
 	"github.com/confer-video/confer/internal/room"
@@ -152,42 +152,37 @@ func (s *testServer) call(t *testing.T, method, path, body string) (int, []byte)
 
 func (s *testServer) callAs(t *testing.T, bearer, method, path, body string) (int, []byte) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	auth := ""
 	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
+		auth = "Bearer " + bearer
 	}
-	resp, err := s.HTTP.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := s.send(t, method, path, []byte(body), "Authorization", auth)
 	return resp.StatusCode, b
 }
 
 // errorCode extracts error.code from an error body.
 func errorCode(t *testing.T, body []byte) string {
 	t.Helper()
-	var e struct {
-		Error struct{ Code, Message string }
+	e := errorBody(t, body)
+	if e.Message == "" {
+		t.Errorf("error body %s has no message", body)
 	}
+	return e.Code
+}
+
+// errorMessage is error.message of an error body.
+func errorMessage(t *testing.T, body []byte) string {
+	t.Helper()
+	return errorBody(t, body).Message
+}
+
+func errorBody(t *testing.T, body []byte) api.ErrorDetail {
+	t.Helper()
+	var e api.Error
 	if err := json.Unmarshal(body, &e); err != nil {
 		t.Fatalf("error body %q is not JSON: %v", body, err)
 	}
-	if e.Error.Message == "" {
-		t.Errorf("error body %s has no message", body)
-	}
-	return e.Error.Code
+	return e.Error
 }
 
 func jsonString(s string) string {

@@ -149,13 +149,9 @@ func (c *Cluster) Start(ctx context.Context, hosted func() []string) error {
 // Stop ends the heartbeat and removes the node's entry and its claims (a
 // clean exit: the rooms are free at once, not after the TTL).
 func (c *Cluster) Stop(ctx context.Context, hosted []string) {
-	select {
-	case <-c.stop:
+	if !c.halt() {
 		return
-	default:
 	}
-	close(c.stop)
-	<-c.done
 	for _, r := range hosted {
 		c.Release(ctx, r)
 	}
@@ -287,12 +283,16 @@ func (m *cpuMeter) share() float64 {
 
 // Crash stops the heartbeat without cleaning up, as a killed process would
 // (for tests of node loss).
-func (c *Cluster) Crash() {
+func (c *Cluster) Crash() { c.halt() }
+
+// halt ends the heartbeat loop; false if it had ended already.
+func (c *Cluster) halt() bool {
 	select {
 	case <-c.stop:
-		return
+		return false
 	default:
 	}
 	close(c.stop)
 	<-c.done
+	return true
 }

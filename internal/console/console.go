@@ -81,7 +81,7 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{cfg: cfg, pages: map[string]*template.Template{}, static: http.StripPrefix("/console/static/", http.FileServerFS(sfs))}
-	for _, p := range append(append([]page{}, tenantPages...), otherPages...) {
+	for _, p := range allPages() {
 		layout := "layout.html"
 		if !p.Tenant && p.Name != "tenants" && p.Name != "account" {
 			layout = "bare.html"
@@ -187,22 +187,13 @@ func (c *Console) tenantPage(w http.ResponseWriter, r *http.Request) {
 			v.Tenant = m
 		}
 	}
-	if _, known := c.pages[name]; !known || v.Tenant.Tenant == "" || !isTenantPage(name) {
+	if p, known := pageNamed(name); !known || !p.Tenant || v.Tenant.Tenant == "" {
 		w.WriteHeader(http.StatusNotFound)
 		v.Page = page{Name: "notfound", Title: "Not found"}
 		c.render(w, r, "tenants", v)
 		return
 	}
 	c.render(w, r, name, v)
-}
-
-func isTenantPage(name string) bool {
-	for _, p := range tenantPages {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // base loads the session and the user's tenants; without a session it
@@ -240,7 +231,7 @@ func (c *Console) session(w http.ResponseWriter, r *http.Request) (account.Sessi
 func (c *Console) render(w http.ResponseWriter, r *http.Request, name string, v view) {
 	t := c.pages[name]
 	if v.Page.Name == "" {
-		v.Page = pageNamed(name)
+		v.Page, _ = pageNamed(name)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -255,14 +246,17 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, name string, v 
 	}
 }
 
-func pageNamed(name string) page {
-	for _, p := range append(append([]page{}, tenantPages...), otherPages...) {
+// pageNamed finds a page by name.
+func pageNamed(name string) (page, bool) {
+	for _, p := range allPages() {
 		if p.Name == name {
-			return p
+			return p, true
 		}
 	}
-	return page{Name: name}
+	return page{Name: name}, false
 }
+
+func allPages() []page { return append(append([]page{}, tenantPages...), otherPages...) }
 
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 	c.cfg.Logger.ErrorContext(r.Context(), "console", "path", r.URL.Path, "err", err)

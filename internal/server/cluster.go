@@ -148,8 +148,11 @@ func (p placement) Place(ctx context.Context, room string) (string, error) {
 type releaseRooms struct{ s *Server }
 
 func (r releaseRooms) Emit(ctx context.Context, e room.Event) {
+	if e.Type != room.RoomDestroyed {
+		return
+	}
 	c := r.s.clusterMember()
-	if c == nil || e.Type != room.RoomDestroyed {
+	if c == nil {
 		return
 	}
 	for _, in := range r.s.rooms.Rooms() {
