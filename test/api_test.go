@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -28,13 +29,43 @@ func readTestdata(t *testing.T, name string) string {
 
 func TestHealthAndMetrics(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, store.DialectSQLite)
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "confer_http_requests_total"} {
+	s := startServer(t, store.DialectSQLite, func(c *config.Config) { c.Metrics.Token = "metrics-token-0123456789" })
+	for _, tc := range []struct{ path, bearer, want string }{
+		{"/healthz", "", "ok"},
+		{"/readyz", "", "ready"},
+		{"/metrics", adminToken, "confer_http_requests_total"},
+		{"/metrics", "metrics-token-0123456789", "confer_http_requests_total"},
+	} {
 		s.call(t, http.MethodGet, "/healthz", "") // so the counter has a sample
-		code, body := s.callAs(t, "", http.MethodGet, path, "")
-		if code != http.StatusOK || !strings.Contains(string(body), want) {
-			t.Errorf("GET %s: got %d %.80q, want 200 containing %q", path, code, body, want)
+		code, body := s.callAs(t, tc.bearer, http.MethodGet, tc.path, "")
+		if code != http.StatusOK || !strings.Contains(string(body), tc.want) {
+			t.Errorf("GET %s: got %d %.80q, want 200 containing %q", tc.path, code, body, tc.want)
 		}
+	}
+	for _, bearer := range []string{"", "wrong", "metrics-token-0123456789x"} {
+		if code, _ := s.callAs(t, bearer, http.MethodGet, "/metrics", ""); code != http.StatusUnauthorized {
+			t.Errorf("GET /metrics with bearer %q: got %d, want 401", bearer, code)
+		}
+	}
+}
+
+// With metrics.listen, /metrics is served there, openly, and not on the
+// main address.
+func TestMetricsListen(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, func(c *config.Config) { c.Metrics.Listen = "127.0.0.1:0" })
+	s.call(t, http.MethodGet, "/healthz", "") // so the counter has a sample
+	resp, err := http.Get("http://" + s.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "confer_http_requests_total") {
+		t.Errorf("GET metrics.listen /metrics: got %d %.80q", resp.StatusCode, body)
+	}
+	if _, body := s.callAs(t, adminToken, http.MethodGet, "/metrics", ""); strings.Contains(string(body), "confer_http_requests_total") {
+		t.Errorf("GET /metrics on the main address served metrics; want them only on metrics.listen")
 	}
 }
 

@@ -25,6 +25,9 @@ type consoleUser struct {
 	csrf   string
 	origin string // sent as Origin on changes; default the server's
 	me     api.Me
+	// forwardedFor, if set, is sent as X-Forwarded-For (a client behind
+	// a trusted proxy).
+	forwardedFor string
 }
 
 func newConsoleUser(s *testServer) *consoleUser {
@@ -43,6 +46,9 @@ func (b *consoleUser) do(t *testing.T, method, path, body string, noCSRF ...bool
 	req, err := http.NewRequestWithContext(context.Background(), method, b.s.URL+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if b.forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", b.forwardedFor)
 	}
 	if method != http.MethodGet && len(noCSRF) == 0 {
 		req.Header.Set("X-CSRF-Token", b.csrf)

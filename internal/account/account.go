@@ -68,8 +68,14 @@ type Config struct {
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Rand is the source of secrets; default crypto/rand.
-	Rand   io.Reader
-	Logger *slog.Logger
+	Rand io.Reader
+	// MaxHashes bounds the password hashes computed at once (each holds
+	// 19 MiB); default two per core, at most 16.
+	MaxHashes int
+	// HashWait is how long a password check waits for its turn before it
+	// is refused with ErrBusy; default 2 s.
+	HashWait time.Duration
+	Logger   *slog.Logger
 }
 
 // Service manages accounts.
@@ -78,6 +84,7 @@ type Service struct {
 	// dummyHash is verified against when an e-mail address is unknown, so
 	// that a login takes as long whether or not the account exists.
 	dummyHash string
+	gate      *hashGate
 }
 
 // New returns a Service.
@@ -98,7 +105,8 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, dummyHash: dummy}, nil
+	gate := newHashGate(cmp.Or(cfg.MaxHashes, defaultMaxHashes()), cmp.Or(cfg.HashWait, 2*time.Second))
+	return &Service{cfg: cfg, dummyHash: dummy, gate: gate}, nil
 }
 
 // OpenSignup says whether anyone may sign up.
@@ -152,7 +160,7 @@ func (s *Service) SignUp(ctx context.Context, p SignUpParams) (User, error) {
 	if err := checkPassword(p.Password, email); err != nil {
 		return User{}, err
 	}
-	hash, err := hashPassword(s.cfg.Rand, p.Password)
+	hash, err := s.hash(ctx, p.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -197,7 +205,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next, kee
 	if err != nil {
 		return notFound(err, "user "+userID)
 	}
-	if ok, err := verifyPassword(u.PasswordHash, current); err != nil {
+	if len(current) > maxPassword {
+		return fmt.Errorf("%w: the current password is not right", ErrCredentials)
+	}
+	if ok, err := s.verify(ctx, u.PasswordHash, current); err != nil {
 		return err
 	} else if !ok {
 		return fmt.Errorf("%w: the current password is not right", ErrCredentials)
@@ -211,7 +222,7 @@ func (s *Service) setPassword(ctx context.Context, u store.User, next, keep stri
 	if err := checkPassword(next, u.Email); err != nil {
 		return err
 	}
-	hash, err := hashPassword(s.cfg.Rand, next)
+	hash, err := s.hash(ctx, next)
 	if err != nil {
 		return err
 	}

@@ -342,3 +342,27 @@ func TestPermissions(t *testing.T) {
 		t.Fatal("Needed")
 	}
 }
+
+// A refused sign-in costs one password hash whatever the account and the
+// password: timing does not tell which addresses have accounts.
+func TestLoginCostsTheSameForEveryRefusal(t *testing.T) {
+	f := setup(t, store.DialectSQLite, true)
+	f.signUp(t, "ada@example.com")
+	long := strings.Repeat("x", 300)
+	for _, tc := range []struct{ name, email, password string }{
+		{"known address, wrong password", "ada@example.com", "wrong password!"},
+		{"unknown address", "nobody@example.com", "wrong password!"},
+		{"known address, over-long password", "ada@example.com", long},
+		{"unknown address, over-long password", "nobody@example.com", long},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := account.HashesComputed(f.svc)
+			if _, err := f.svc.Login(context.Background(), tc.email, tc.password); !errors.Is(err, account.ErrCredentials) {
+				t.Fatalf("Login = %v, want ErrCredentials", err)
+			}
+			if got := account.HashesComputed(f.svc) - before; got != 1 {
+				t.Errorf("hashes computed = %d, want 1", got)
+			}
+		})
+	}
+}

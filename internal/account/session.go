@@ -31,18 +31,25 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 	if err != nil {
 		return Session{}, err
 	}
+	// Every refusal costs one hash, whether the account exists or not and
+	// whatever the password's length, so timing tells nothing.
+	if len(password) > maxPassword {
+		if _, err := s.verify(ctx, s.dummyHash, password[:maxPassword]); err != nil {
+			return Session{}, err
+		}
+		return Session{}, ErrCredentials
+	}
 	u, err := s.cfg.Store.UserByEmail(ctx, e)
 	if errors.Is(err, store.ErrNotFound) {
-		verifyPassword(s.dummyHash, password) // as slow as a real check
+		if _, err := s.verify(ctx, s.dummyHash, password); err != nil {
+			return Session{}, err
+		}
 		return Session{}, ErrCredentials
 	}
 	if err != nil {
 		return Session{}, err
 	}
-	if len(password) > maxPassword {
-		return Session{}, ErrCredentials
-	}
-	if ok, err := verifyPassword(u.PasswordHash, password); err != nil {
+	if ok, err := s.verify(ctx, u.PasswordHash, password); err != nil {
 		return Session{}, err
 	} else if !ok {
 		s.cfg.Logger.InfoContext(ctx, "login refused", "user", u.ID)

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/confer-video/confer/internal/forwarded"
 )
 
 // Config is the whole configuration.
@@ -52,6 +54,40 @@ type Config struct {
 	Plans []Plan `yaml:"plans"`
 	// Demo creates a demo tenant with a key pair on the first start.
 	Demo bool `yaml:"demo"`
+	// HTTP bounds what clients may hold of the web server and says which
+	// reverse proxies to believe.
+	HTTP HTTP `yaml:"http"`
+	// Metrics says where Prometheus metrics are served and who may read them.
+	Metrics Metrics `yaml:"metrics"`
+}
+
+// HTTP configures the web server's front door.
+type HTTP struct {
+	// TrustedProxies are the addresses or prefixes (10.0.0.0/8) of reverse
+	// proxies in front of Confer: only from them are X-Forwarded-For (the
+	// client's address, for rate limits) and X-Forwarded-Proto (https, for
+	// Secure cookies) believed. Empty: the connection's peer is the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// MaxInFlight is how many requests one client address may have in
+	// progress at once; default 256.
+	MaxInFlight int `yaml:"max_in_flight"`
+	// BodyTimeout bounds the time to send a request body; default 60 s.
+	BodyTimeout time.Duration `yaml:"body_timeout"`
+	// MaxWebSockets is how many signaling connections one client address
+	// may hold open; default 50.
+	MaxWebSockets int `yaml:"max_websockets"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	// Listen serves /metrics on its own address (e.g. 127.0.0.1:9090, or a
+	// private interface), without authentication; it is then not served
+	// on the main address.
+	Listen string `yaml:"listen"`
+	// Token, when set, is a bearer token that may read /metrics on the
+	// main address besides the admin token (for Prometheus's
+	// authorization.credentials).
+	Token string `yaml:"token"`
 }
 
 // Database selects the store.
@@ -137,6 +173,10 @@ type Console struct {
 	ClosedSignup bool `yaml:"closed_signup"`
 	// SessionTTL is how long a console session lasts unused (default 7 days).
 	SessionTTL time.Duration `yaml:"session_ttl"`
+	// MaxPasswordChecks bounds the argon2id password hashes computed at
+	// once, 19 MiB each (default two per core, at most 16); sign-ins
+	// beyond it wait up to 2 s, then get 503 with Retry-After.
+	MaxPasswordChecks int `yaml:"max_password_checks"`
 }
 
 // Redis is the cluster's shared memory: node registry and room claims.
@@ -245,6 +285,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_SMTP_FROM":             &cfg.SMTP.From,
 		"CONFER_SMTP_USERNAME":         &cfg.SMTP.Username,
 		"CONFER_SMTP_PASSWORD":         &cfg.SMTP.Password,
+		"CONFER_METRICS_LISTEN":        &cfg.Metrics.Listen,
+		"CONFER_METRICS_TOKEN":         &cfg.Metrics.Token,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {
@@ -255,6 +297,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TOKEN_ACCEPTED_ISSUERS":   &cfg.Token.AcceptedIssuers,
 		"CONFER_TOKEN_ACCEPTED_AUDIENCES": &cfg.Token.AcceptedAudiences,
 		"CONFER_RTC_PUBLIC_IPS":           &cfg.RTC.PublicIPs,
+		"CONFER_HTTP_TRUSTED_PROXIES":     &cfg.HTTP.TrustedProxies,
 	}
 	for name, dst := range lists {
 		if v := getenv(name); v != "" {
@@ -285,6 +328,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_NODE_DRAIN_TIMEOUT":           &cfg.Node.DrainTimeout,
 		"CONFER_RTC_ICE_DISCONNECTED_TIMEOUT": &cfg.RTC.ICEDisconnectedTimeout, "CONFER_RTC_ICE_FAILED_TIMEOUT": &cfg.RTC.ICEFailedTimeout,
 		"CONFER_WEBHOOK_RETRY_BASE": &cfg.Webhook.RetryBase, "CONFER_WEBHOOK_RETRY_MAX": &cfg.Webhook.RetryMax,
+		"CONFER_HTTP_BODY_TIMEOUT": &cfg.HTTP.BodyTimeout,
 	} {
 		if v := getenv(name); v != "" {
 			d, err := time.ParseDuration(v)
@@ -425,6 +469,20 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.MediaUDP()); err != nil {
 		return fmt.Errorf("config: rtc.udp %q: %w", c.RTC.UDP, err)
+	}
+	if _, err := forwarded.New(c.HTTP.TrustedProxies); err != nil {
+		return fmt.Errorf("config: http.trusted_proxies: %w", err)
+	}
+	if c.HTTP.MaxInFlight < 0 || c.Console.MaxPasswordChecks < 0 || c.HTTP.MaxWebSockets < 0 || c.HTTP.BodyTimeout < 0 {
+		return errors.New("config: http.max_in_flight, http.max_websockets and http.body_timeout must not be negative")
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			return fmt.Errorf("config: metrics.listen %q: %w", c.Metrics.Listen, err)
+		}
+	}
+	if c.Metrics.Token != "" && len(c.Metrics.Token) < 16 {
+		return errors.New("config: metrics.token is shorter than 16 characters")
 	}
 	if c.Token.AppSecret != "" && len(c.Token.AppSecret) < 16 {
 		return errors.New("config: token.app_secret is shorter than 16 characters")

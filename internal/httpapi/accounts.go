@@ -2,12 +2,8 @@ package httpapi
 
 import (
 	"errors"
-	"math"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/api"
@@ -56,49 +52,8 @@ func (a *API) signUp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setSessionCookie(w, r, s)
+	a.setSessionCookie(w, r, s)
 	return a.writeMe(w, r, http.StatusCreated, principal{user: s.User, session: &s})
-}
-
-func (a *API) login(w http.ResponseWriter, r *http.Request) error {
-	if err := sameOrigin(r); err != nil {
-		return err
-	}
-	var req api.LoginRequest
-	if err := readJSON(w, r, &req); err != nil {
-		return err
-	}
-	// Guessing is throttled per address, and (more loosely: many people may
-	// share one address behind a proxy) per client address.
-	email, ip := strings.ToLower(strings.TrimSpace(req.Email)), clientIP(r)
-	for _, c := range []struct {
-		l   *failureLimiter
-		key string
-	}{{a.logins, email}, {a.clients, ip}} {
-		if d := c.l.wait(c.key); d > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
-			return errorf(http.StatusTooManyRequests, "too_many_attempts", "too many failed sign-ins; try again in "+d.Round(time.Second).String())
-		}
-	}
-	s, err := a.cfg.Accounts.Login(r.Context(), req.Email, req.Password)
-	if errors.Is(err, account.ErrCredentials) {
-		a.logins.fail(email)
-		a.clients.fail(ip)
-	}
-	if err != nil {
-		return err
-	}
-	a.logins.succeed(email)
-	setSessionCookie(w, r, s)
-	return a.writeMe(w, r, http.StatusOK, principal{user: s.User, session: &s})
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
@@ -109,7 +64,7 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) error {
 	if err := a.cfg.Accounts.Logout(r.Context(), p.session.Token); err != nil {
 		return err
 	}
-	clearSessionCookie(w, r)
+	a.clearSessionCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -8,8 +8,11 @@ package httpapi
 
 import (
 	"cmp"
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/billing"
+	"github.com/confer-video/confer/internal/forwarded"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
 	"github.com/confer-video/confer/internal/usage"
@@ -41,6 +45,14 @@ type Config struct {
 	Now func() time.Time
 	// AdminToken is the operator's bearer token; required.
 	AdminToken string
+	// Trust names the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; zero: none.
+	Trust forwarded.Trust
+	// CookieKey signs device cookies; the nodes of a cluster share it.
+	// Default: random per process.
+	CookieKey []byte
+	// Rand is the source of nonces; default crypto/rand.
+	Rand io.Reader
 	Logger     *slog.Logger
 	// Registerer receives the API's metrics; nil means none are exported.
 	Registerer prometheus.Registerer
@@ -51,8 +63,8 @@ type API struct {
 	cfg        Config
 	adminHash  [32]byte
 	tokenCheck *prometheus.CounterVec
-	logins     *failureLimiter // failed sign-ins per e-mail address
-	clients    *failureLimiter // failed sign-ins per client address
+	attempts   *attemptLimiter // sign-in attempts
+	keygen     *keygenLimiter  // API key pairs generated
 }
 
 // New returns the API.
@@ -67,8 +79,15 @@ func New(cfg Config) (*API, error) {
 		return nil, errors.New("httpapi: the admin token must be at least 16 characters")
 	}
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
-	a := &API{cfg: cfg, adminHash: sha256.Sum256([]byte(cfg.AdminToken)), logins: newFailureLimiter(10, 15*time.Minute, cfg.Now),
-		clients: newFailureLimiter(100, 15*time.Minute, cfg.Now)}
+	cfg.Rand = cmp.Or[io.Reader](cfg.Rand, rand.Reader)
+	if len(cfg.CookieKey) == 0 {
+		cfg.CookieKey = make([]byte, 32)
+		if _, err := io.ReadFull(cfg.Rand, cfg.CookieKey); err != nil {
+			return nil, fmt.Errorf("httpapi: cookie key: %w", err)
+		}
+	}
+	a := &API{cfg: cfg, adminHash: sha256.Sum256([]byte(cfg.AdminToken)), attempts: newAttemptLimiter(signInWindow, cfg.Now),
+		keygen: newKeygenLimiter(cfg.Now)}
 	a.tokenCheck = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "confer_token_checks_total",
 		Help: "Tokens checked through the debugger API, by result reason (empty = valid).",

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/tenant"
@@ -121,7 +120,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (principal, e
 	}
 	s, err := a.cfg.Accounts.Session(ctx, c.Value)
 	if errors.Is(err, account.ErrUnauthenticated) {
-		clearSessionCookie(w, r)
+		a.clearSessionCookie(w, r)
 		return principal{}, unauthorized(w, message(err))
 	}
 	if err != nil {
@@ -133,7 +132,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) (principal, e
 		}
 	}
 	s.Token = c.Value
-	setSessionCookie(w, r, s) // its expiry slides with the session's
+	a.setSessionCookie(w, r, s) // its expiry slides with the session's
 	return principal{user: s.User, session: &s}, nil
 }
 
@@ -169,14 +168,4 @@ func sameOrigin(r *http.Request) error {
 		return nil
 	}
 	return errorf(http.StatusForbidden, "csrf", "cross-site request from "+origin+" refused")
-}
-
-func setSessionCookie(w http.ResponseWriter, r *http.Request, s account.Session) {
-	http.SetCookie(w, &http.Cookie{Name: account.SessionCookie, Value: s.Token, Path: "/", Expires: s.ExpiresAt,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-}
-
-func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: account.SessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 }

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/api"
@@ -24,6 +27,8 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// RetryAfter, when set, is sent as the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -56,6 +61,9 @@ func publicError(err error) *Error {
 		return errorf(http.StatusBadRequest, "weak_key", message(err))
 	case errors.Is(err, rsakey.ErrMalformed):
 		return errorf(http.StatusBadRequest, "malformed_key", message(err))
+	case errors.Is(err, account.ErrBusy):
+		return &Error{Status: http.StatusServiceUnavailable, Code: "busy", RetryAfter: time.Second,
+			Message: "the server is checking many passwords right now; try again in a second"}
 	case errors.Is(err, account.ErrCredentials):
 		return errorf(http.StatusUnauthorized, "invalid_credentials", "wrong e-mail address or password")
 	case errors.Is(err, account.ErrUnauthenticated):
@@ -109,6 +117,9 @@ func (a *API) handle(h handlerFunc) http.Handler {
 			level = slog.LevelError
 		}
 		a.cfg.Logger.Log(r.Context(), level, "api error", "method", r.Method, "route", r.Pattern, "status", pe.Status, "code", pe.Code, "err", err)
+		if pe.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(pe.RetryAfter.Seconds()))))
+		}
 		writeJSON(w, pe.Status, api.Error{Error: api.ErrorDetail{Code: pe.Code, Message: pe.Message}})
 	})
 }

@@ -29,7 +29,7 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) error {
 	case req.PublicKey != "":
 		return errorf(http.StatusBadRequest, "malformed_key", "public_key is blank; paste the PEM text (-----BEGIN PUBLIC KEY----- …)")
 	default:
-		k, priv, err = a.cfg.Tenants.GenerateKey(r.Context(), t.ID, req.ID)
+		k, priv, err = a.generateKey(r, t.ID, req.ID)
 	}
 	if err != nil {
 		return err
@@ -83,4 +83,15 @@ func (a *API) revokeKey(w http.ResponseWriter, r *http.Request) error {
 func keyJSON(k tenant.Key) api.Key {
 	return api.Key{KID: k.KID(), ID: k.ID, Tenant: string(k.TenantID), Bits: k.Bits, Fingerprint: k.Fingerprint,
 		PublicKey: k.PublicKeyPEM, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt, LastUsedAt: k.LastUsedAt}
+}
+
+// generateKey makes a key pair for the tenant within the key generation
+// limits.
+func (a *API) generateKey(r *http.Request, id tenant.ID, keyID string) (tenant.Key, []byte, error) {
+	release, err := a.keygen.acquire(r.Context(), string(id))
+	if err != nil {
+		return tenant.Key{}, nil, err
+	}
+	defer release()
+	return a.cfg.Tenants.GenerateKey(r.Context(), id, keyID)
 }

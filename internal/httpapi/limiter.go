@@ -1,64 +1,90 @@
 package httpapi
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
 
-// failureLimiter slows down password guessing: after max failures for one
-// key (an e-mail address, a client address) within window, it refuses
-// attempts until the window has passed.
-type failureLimiter struct {
-	max    int
+// attemptLimiter slows password guessing. It counts attempts per key (an
+// address and client pair, a client address, an account, a device cookie)
+// in a sliding window. An attempt is counted when it starts, before the slow
+// password hash, so concurrent guesses cannot all slip in under the limit;
+// a successful sign-in takes its attempt back.
+type attemptLimiter struct {
 	window time.Duration
 	now    func() time.Time
 
-	mu    sync.Mutex
-	fails map[string][]time.Time
+	mu   sync.Mutex
+	hits map[string][]time.Time
 }
 
-func newFailureLimiter(max int, window time.Duration, now func() time.Time) *failureLimiter {
-	return &failureLimiter{max: max, window: window, now: now, fails: map[string][]time.Time{}}
+// limit is a key and the attempts it may make within the window.
+type limit struct {
+	key string
+	max int
 }
 
-// wait returns how long key must wait before trying again; 0: go ahead.
-func (l *failureLimiter) wait(key string) time.Duration {
+// maxLimiterKeys bounds the limiter's memory under a spray of keys.
+const maxLimiterKeys = 100_000
+
+func newAttemptLimiter(window time.Duration, now func() time.Time) *attemptLimiter {
+	return &attemptLimiter{window: window, now: now, hits: map[string][]time.Time{}}
+}
+
+// take records an attempt under every limit's key and returns its time, or,
+// when one key is at its max already, records nothing and returns how long
+// until that key may try again.
+func (l *attemptLimiter) take(limits []limit) (at time.Time, wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	recent := l.recent(key)
-	if len(recent) < l.max {
-		return 0
+	now := l.now()
+	for _, lim := range limits {
+		if recent := l.recent(lim.key, now); len(recent) >= lim.max {
+			wait = max(wait, recent[len(recent)-lim.max].Add(l.window).Sub(now))
+		}
 	}
-	return recent[0].Add(l.window).Sub(l.now())
+	if wait > 0 {
+		return time.Time{}, wait
+	}
+	if len(l.hits) > maxLimiterKeys {
+		clear(l.hits)
+	}
+	for _, lim := range limits {
+		l.hits[lim.key] = append(l.hits[lim.key], now)
+	}
+	return now, 0
 }
 
-// fail records a failure of key.
-func (l *failureLimiter) fail(key string) {
+// undo takes back the attempt made at at under key (it succeeded).
+func (l *attemptLimiter) undo(key string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.fails) > 100_000 { // bounded memory under a spray of keys
-		clear(l.fails)
+	ts := l.hits[key]
+	if i := slices.IndexFunc(ts, at.Equal); i >= 0 {
+		l.hits[key] = slices.Delete(ts, i, i+1)
 	}
-	l.fails[key] = append(l.recent(key), l.now())
 }
 
-// succeed forgets key's failures.
-func (l *failureLimiter) succeed(key string) {
+// reset forgets every attempt of key.
+func (l *attemptLimiter) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.fails, key)
+	delete(l.hits, key)
 }
 
-func (l *failureLimiter) recent(key string) []time.Time {
-	ts := l.fails[key]
-	cut := l.now().Add(-l.window)
-	for len(ts) > 0 && !ts[0].After(cut) {
-		ts = ts[1:]
+// recent drops key's attempts older than the window and returns the rest.
+func (l *attemptLimiter) recent(key string, now time.Time) []time.Time {
+	ts := l.hits[key]
+	cut := now.Add(-l.window)
+	i := 0
+	for i < len(ts) && !ts[i].After(cut) {
+		i++
 	}
-	if len(ts) == 0 {
-		delete(l.fails, key)
+	if i == len(ts) {
+		delete(l.hits, key)
 		return nil
 	}
-	l.fails[key] = ts
-	return ts
+	l.hits[key] = ts[i:]
+	return ts[i:]
 }

@@ -221,7 +221,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	if notReceiving > 0 {
 		fmt.Fprintf(progress, "loadtest: %d participants do not receive everyone after %v; measuring anyway\n", notReceiving, cfg.JoinTimeout)
 	}
-	hc := &http.Client{Timeout: 10 * time.Second}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: bearer{token: adminToken}}
 	bases, pids := []string{base}, []int{pid}
 	for _, p := range cfg.Peers {
 		bases, pids = append(bases, p.URL), append(pids, p.PID)

@@ -85,6 +85,15 @@ func splitSeries(line string) (series, rest string, err error) {
 	return "", "", fmt.Errorf("unterminated labels in %q", line)
 }
 
+// bearer authorizes requests with the admin token, which /metrics needs.
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
 // scrape fetches and parses GET <base>/metrics.
 func scrape(ctx context.Context, hc *http.Client, base string) (samples, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/metrics", nil)

@@ -6,7 +6,9 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
@@ -21,12 +23,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/billing"
 	"github.com/confer-video/confer/internal/config"
 	"github.com/confer-video/confer/internal/console"
+	"github.com/confer-video/confer/internal/forwarded"
 	"github.com/confer-video/confer/internal/httpapi"
 	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/mailer"
@@ -58,26 +60,29 @@ type Deps struct {
 
 // Server is a running Confer node.
 type Server struct {
-	cfg      config.Config
-	deps     Deps
-	store    *store.Store
-	tenants  *tenant.Service
-	tokens   *token.Verifier
-	http     *http.Server
-	ln       net.Listener
-	tls      *tls.Config
-	demo     *Demo
-	events   room.Events
-	rooms    *room.Manager
-	sfu      *sfu.SFU
-	relay    *relay.Server
-	signal   *signal.Server
-	webhooks *webhook.Service
-	usage    *usage.Service
-	billing  *billing.Service
-	accounts *account.Service
-	jobs     *jobs.Runner
-	node     nodeState
+	cfg     config.Config
+	deps    Deps
+	store   *store.Store
+	tenants *tenant.Service
+	tokens  *token.Verifier
+	http    *http.Server
+	ln      net.Listener
+	// metricsHTTP serves /metrics on metrics.listen, when set.
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
+	tls         *tls.Config
+	demo        *Demo
+	events      room.Events
+	rooms       *room.Manager
+	sfu         *sfu.SFU
+	relay       *relay.Server
+	signal      *signal.Server
+	webhooks    *webhook.Service
+	usage       *usage.Service
+	billing     *billing.Service
+	accounts    *account.Service
+	jobs        *jobs.Runner
+	node        nodeState
 	// startedAt is when Start was called (by the deployment's clock).
 	startedAt time.Time
 
@@ -173,8 +178,13 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildAccounts(); err != nil {
 		return err
 	}
+	trust, err := forwarded.New(s.cfg.HTTP.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing,
-		Accounts: s.accounts, Nodes: nodes{s}, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Logger: log.With("component", "api"), Registerer: reg})
+		Accounts: s.accounts, Nodes: nodes{s}, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Trust: trust,
+		CookieKey: derive(linkSecret, "device cookies"), Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -191,12 +201,13 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.serveMetrics(mux, reg, adminToken)
 	if s.tls, err = s.tlsConfig(); err != nil {
 		return err
 	}
 	s.http = &http.Server{
-		Handler:           instrument(mux, reg, log),
+		Handler: instrument(guard(mux, guardConfig{Trust: trust, MaxInFlight: cmp.Or(s.cfg.HTTP.MaxInFlight, 256),
+			BodyTimeout: cmp.Or(s.cfg.HTTP.BodyTimeout, time.Minute), Registerer: reg}), reg, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -206,6 +217,7 @@ func (s *Server) build(ctx context.Context) error {
 
 func (s *Server) buildAccounts() error {
 	cc := account.Config{Store: s.store, Tenants: s.tenants, OpenSignup: !s.cfg.Console.ClosedSignup, SessionTTL: s.cfg.Console.SessionTTL,
+		MaxHashes: s.cfg.Console.MaxPasswordChecks,
 		Now: s.deps.Now, Logger: s.deps.Logger.With("component", "account")}
 	if sc := s.cfg.SMTP; sc.Addr != "" {
 		m, err := mailer.New(mailer.Config{Addr: sc.Addr, From: sc.From, Username: sc.Username, Password: sc.Password})
@@ -242,6 +254,10 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
+	}
+	if err := s.startMetrics(ctx); err != nil {
+		ln.Close()
+		return err
 	}
 	s.ln = ln // the cluster entry names its address
 	s.startedAt = s.deps.Now().UTC()
@@ -295,6 +311,13 @@ func fanOut(consumers ...room.Events) room.Events {
 	})
 }
 
+// derive is a key for one purpose made from a shared secret.
+func derive(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
+
 // linkSecret is the key of pre-authenticated links, kept in the database
 // so every node (and restart) signs alike.
 func (s *Server) linkSecret(ctx context.Context) ([]byte, error) {
@@ -327,6 +350,9 @@ func (s *Server) Stop(ctx context.Context) error {
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 				s.http.Close()
 			}
+		}
+		if s.metricsLn != nil {
+			s.metricsHTTP.Close()
 		}
 		if s.signal != nil {
 			s.signal.Close(ctx)
