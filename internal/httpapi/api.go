@@ -52,8 +52,8 @@ type Config struct {
 	// Default: random per process.
 	CookieKey []byte
 	// Rand is the source of nonces; default crypto/rand.
-	Rand io.Reader
-	Logger     *slog.Logger
+	Rand   io.Reader
+	Logger *slog.Logger
 	// Registerer receives the API's metrics; nil means none are exported.
 	Registerer prometheus.Registerer
 }

@@ -29,7 +29,7 @@ const (
 	signInPerAccount = 50
 	// DeviceCookie names the cookie that marks a browser in which an
 	// account has signed in.
-	DeviceCookie   = "confer_device"
+	DeviceCookie    = "confer_device"
 	deviceCookieTTL = 365 * 24 * time.Hour
 )
 

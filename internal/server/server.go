@@ -217,8 +217,7 @@ func (s *Server) build(ctx context.Context) error {
 
 func (s *Server) buildAccounts() error {
 	cc := account.Config{Store: s.store, Tenants: s.tenants, OpenSignup: !s.cfg.Console.ClosedSignup, SessionTTL: s.cfg.Console.SessionTTL,
-		MaxHashes: s.cfg.Console.MaxPasswordChecks,
-		Now: s.deps.Now, Logger: s.deps.Logger.With("component", "account")}
+		MaxHashes: s.cfg.Console.MaxPasswordChecks, Now: s.deps.Now, Logger: s.deps.Logger.With("component", "account")}
 	if sc := s.cfg.SMTP; sc.Addr != "" {
 		m, err := mailer.New(mailer.Config{Addr: sc.Addr, From: sc.From, Username: sc.Username, Password: sc.Password})
 		if err != nil {
