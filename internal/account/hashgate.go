@@ -31,7 +31,7 @@ type hashGate struct {
 func defaultMaxHashes() int { return min(16, max(2, 2*runtime.GOMAXPROCS(0))) }
 
 func newHashGate(slots int, wait time.Duration) *hashGate {
-	return &hashGate{slots: make(chan struct{}, slots), maxWaiting: int64(8 * slots), wait: wait}
+	return &hashGate{slots: make(chan struct{}, slots), maxWaiting: int64(32 * slots), wait: wait}
 }
 
 // run runs fn, one of the hashes allowed at once.
