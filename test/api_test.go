@@ -279,8 +279,9 @@ func TestTokenCheckAPI(t *testing.T) {
 			res.User.Email != "ada@example.com" || res.Tenant != tn.ID || res.KID != k.KID || res.ExpiresAt == nil {
 			t.Fatalf("valid token: got %+v", res)
 		}
-		if res.Header["kid"] != k.KID || res.Payload["room"] != "standup" {
-			t.Errorf("decoded header/payload: got %v / %v", res.Header, res.Payload)
+		var hdr, pay map[string]any
+		if json.Unmarshal(res.Header, &hdr) != nil || json.Unmarshal(res.Payload, &pay) != nil || hdr["kid"] != k.KID || pay["room"] != "standup" {
+			t.Errorf("decoded header/payload: got %s / %s", res.Header, res.Payload)
 		}
 		expired, _ := token.SignRS256(priv, k.KID, token.Grant{Tenant: tn.ID, Room: "standup",
 			NotBefore: time.Now().Add(-3 * time.Hour), Expires: time.Now().Add(-42 * time.Second)})

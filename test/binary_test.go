@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -179,6 +180,7 @@ func TestBinary(t *testing.T) {
 	if out, code := c.run(jwtDemo, "token", "check", "-", "--room", room); code != 0 {
 		t.Errorf("token from stdin: exit %d, %s", code, out)
 	}
+	followInviteLine(t, c, guide, "http://"+addr, tenantID)
 
 	// A tenant with a key pair made by `confer keys generate`.
 	acme := c.must("tenant", "create", "Acme")
@@ -319,7 +321,7 @@ func readGuide(t *testing.T, r interface{ Read([]byte) (int, error) }) string {
 				t.Fatalf("serve exited; printed:\n%s", guide.String())
 			}
 			guide.WriteString(line + "\n")
-			if strings.HasPrefix(strings.TrimSpace(line), "JWT=$(") {
+			if strings.Contains(line, " members invite ") { // the guide's last line
 				go func() {
 					for range lines {
 					}
@@ -328,6 +330,39 @@ func readGuide(t *testing.T, r interface{ Read([]byte) (int, error) }) string {
 			}
 		case <-deadline:
 			t.Fatalf("no guide printed; got:\n%s", guide.String())
+		}
+	}
+}
+
+// followInviteLine runs the guide's way into the demo tenant after someone
+// else has signed up with the operator's address (sign-up addresses are not
+// verified): the guide invites, so the squatter gets nothing, and the link
+// goes to whoever ran the command.
+func followInviteLine(t *testing.T, c cli, guide, base, tenantID string) {
+	t.Helper()
+	const operator = "operator@company.example"
+	jar, _ := cookiejar.New(nil)
+	squatter := &http.Client{Jar: jar}
+	resp, err := squatter.Post(base+"/api/v1/auth/signup", "application/json",
+		strings.NewReader(`{"email": "`+operator+`", "password": "`+testPassword+`"}`))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("squatter sign-up: %v %v", resp.Status, err)
+	}
+	resp.Body.Close()
+	line := strings.ReplaceAll(match(t, guide, `(?m)^\s*\S+ (members invite .*)$`), "YOU@EXAMPLE.COM", operator)
+	if out := c.must(splitArgs(t, line)...); !strings.Contains(out, "/console/invitation") && !strings.Contains(out, "link") {
+		t.Errorf("the guide's invite line printed no link: %s", out)
+	}
+	resp, err = squatter.Get(base + "/api/v1/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var me struct{ Tenants []struct{ Tenant string } }
+	json.NewDecoder(resp.Body).Decode(&me)
+	for _, m := range me.Tenants {
+		if m.Tenant == tenantID {
+			t.Errorf("following the guide made the squatter of %s a member of the demo tenant", operator)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -53,9 +55,10 @@ type browser struct {
 	t   *testing.T
 	ctx context.Context
 
-	mu   sync.Mutex
-	logs []string
-	done bool
+	mu    sync.Mutex
+	logs  []string
+	done  bool
+	pages []*page
 }
 
 func newBrowser(t *testing.T, extraFlags ...string) *browser {
@@ -93,6 +96,7 @@ func newBrowser(t *testing.T, extraFlags ...string) *browser {
 	}
 	b.ctx = ctx
 	t.Cleanup(func() {
+		b.checkCSP()
 		b.mu.Lock()
 		b.done = true
 		logs := b.logs
@@ -140,10 +144,38 @@ func (b *browser) open(name, u string) *page {
 			b.logf("[%s exception] %s %v", name, ev.ExceptionDetails.Text, ev.ExceptionDetails.Exception)
 		}
 	})
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(u)); err != nil {
+	recordCSP := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder})
+		return err
+	})
+	if err := chromedp.Do(ctx, recordCSP, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(u)); err != nil {
 		b.t.Fatalf("%s: open %s: %v", name, u, err)
 	}
+	b.mu.Lock()
+	b.pages = append(b.pages, p)
+	b.mu.Unlock()
 	return p
+}
+
+// cspRecorder keeps every Content-Security-Policy violation of a page, so
+// that a test fails when the page's own code breaks its policy.
+const cspRecorder = `window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e =>
+  window.__cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));`
+
+// checkCSP fails the test for any CSP violation seen on its pages.
+func (b *browser) checkCSP() {
+	b.mu.Lock()
+	pages := b.pages
+	b.mu.Unlock()
+	for _, p := range pages {
+		ctx, cancel := context.WithTimeout(p.ctx, 2*time.Second)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string]("window.__cspViolations || []"))
+		cancel()
+		if err == nil && len(got) > 0 {
+			b.t.Errorf("%s: Content-Security-Policy violations: %v", p.name, got)
+		}
+	}
 }
 
 // poll waits until the JS expression is truthy and decodes its value.

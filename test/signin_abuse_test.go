@@ -207,3 +207,22 @@ func concurrentLogins(t *testing.T, n int, who func(i int) (*consoleUser, string
 	wg.Wait()
 	return codes
 }
+
+// One client address creates at most 20 accounts an hour; refused
+// sign-ups (a short password) do not count.
+func TestSignUpsPerClient(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, behindProxy)
+	spammer := clientAt(s, "198.51.100.77")
+	if code, _ := spammer.do(t, http.MethodPost, "/api/v1/auth/signup", `{"email": "x@example.com", "password": "short"}`); code != http.StatusBadRequest {
+		t.Fatalf("invalid sign-up: %d", code)
+	}
+	for i := range 20 {
+		clientAt(s, "198.51.100.77").signUp(t, fmt.Sprintf("spam%d@example.com", i), "")
+	}
+	code, out := spammer.do(t, http.MethodPost, "/api/v1/auth/signup", `{"email": "spam-more@example.com", "password": "`+testPassword+`"}`)
+	if code != http.StatusTooManyRequests {
+		t.Errorf("21st account from one address: %d %s, want 429", code, out)
+	}
+	clientAt(s, "203.0.113.5").signUp(t, "someone@example.com", "")
+}

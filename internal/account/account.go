@@ -45,6 +45,20 @@ var (
 	ErrExpired = errors.New("invitation expired")
 	// ErrSignupClosed means the operator has switched open sign-up off.
 	ErrSignupClosed = errors.New("sign-up is closed")
+	// ErrLimit means the user or tenant has as many of something as it may.
+	ErrLimit = errors.New("limit reached")
+)
+
+// Bounds on what one user or tenant may create, so that an open sign-up
+// cannot be used to fill the database.
+const (
+	// MaxOwnedTenants is the tenants one user may own (the operator
+	// creates more for them).
+	MaxOwnedTenants = 20
+	// MaxAPITokens is the live API tokens one user may hold in a tenant.
+	MaxAPITokens = 50
+	// MaxPendingInvitations is the invitations a tenant may have waiting.
+	MaxPendingInvitations = 100
 )
 
 // Mailer sends e-mail; the console e-mails invitations when one is set.

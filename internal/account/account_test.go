@@ -3,6 +3,7 @@ package account_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -364,5 +365,41 @@ func TestLoginCostsTheSameForEveryRefusal(t *testing.T) {
 				t.Errorf("hashes computed = %d, want 1", got)
 			}
 		})
+	}
+}
+
+// What one account may create is bounded: tenants it owns, its API tokens,
+// a tenant's waiting invitations.
+func TestCreationLimits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := setup(t, store.DialectSQLite, true)
+	u := f.signUp(t, "ada@example.com")
+	var tn tenant.Tenant
+	for i := range account.MaxOwnedTenants {
+		var err error
+		if tn, err = f.svc.CreateTenant(ctx, u.ID, tenant.CreateParams{Name: fmt.Sprintf("T%d", i)}); err != nil {
+			t.Fatalf("tenant %d: %v", i+1, err)
+		}
+	}
+	if _, err := f.svc.CreateTenant(ctx, u.ID, tenant.CreateParams{Name: "one too many"}); !errors.Is(err, account.ErrLimit) {
+		t.Errorf("tenant %d: got %v, want ErrLimit", account.MaxOwnedTenants+1, err)
+	}
+	for i := range account.MaxAPITokens {
+		if _, err := f.svc.CreateAPIToken(ctx, tn.ID, u.ID, fmt.Sprintf("t%d", i)); err != nil {
+			t.Fatalf("API token %d: %v", i+1, err)
+		}
+	}
+	if _, err := f.svc.CreateAPIToken(ctx, tn.ID, u.ID, "one too many"); !errors.Is(err, account.ErrLimit) {
+		t.Errorf("API token %d: got %v, want ErrLimit", account.MaxAPITokens+1, err)
+	}
+	owner := account.Actor{UserID: u.ID, Role: account.Owner}
+	for i := range account.MaxPendingInvitations {
+		if _, err := f.svc.Invite(ctx, owner, tn.ID, fmt.Sprintf("p%d@example.com", i), account.Viewer, nil); err != nil {
+			t.Fatalf("invitation %d: %v", i+1, err)
+		}
+	}
+	if _, err := f.svc.Invite(ctx, owner, tn.ID, "late@example.com", account.Viewer, nil); !errors.Is(err, account.ErrLimit) {
+		t.Errorf("invitation %d: got %v, want ErrLimit", account.MaxPendingInvitations+1, err)
 	}
 }

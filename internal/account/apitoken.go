@@ -43,6 +43,11 @@ func (s *Service) CreateAPIToken(ctx context.Context, id tenant.ID, userID, name
 	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsAny(name, "\x00\r\n") {
 		return APIToken{}, fmt.Errorf("%w: give the token a name of 1 to 100 characters, e.g. \"CI deploy\"", ErrInvalid)
 	}
+	if live, err := s.APITokens(ctx, id, userID); err != nil {
+		return APIToken{}, err
+	} else if n := countLive(live); n >= MaxAPITokens {
+		return APIToken{}, fmt.Errorf("%w: you hold %d API tokens in this tenant, the most you may; revoke one first", ErrLimit, n)
+	}
 	raw, hash, err := s.secret(TokenPrefix)
 	if err != nil {
 		return APIToken{}, err
@@ -125,4 +130,14 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (APIToken, Membe
 		row.LastUsedAt = &now
 	}
 	return apiTokenFrom(row), m, nil
+}
+
+func countLive(ts []APIToken) int {
+	n := 0
+	for _, t := range ts {
+		if t.RevokedAt == nil {
+			n++
+		}
+	}
+	return n
 }

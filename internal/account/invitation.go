@@ -42,6 +42,11 @@ func (s *Service) Invite(ctx context.Context, actor Actor, id tenant.ID, email s
 	if !actor.mayTouch(role) {
 		return Invitation{}, fmt.Errorf("%w: only an owner can invite an owner", ErrForbidden)
 	}
+	if pending, err := s.cfg.Store.PendingInvitations(ctx, string(id)); err != nil {
+		return Invitation{}, err
+	} else if len(pending) >= MaxPendingInvitations {
+		return Invitation{}, fmt.Errorf("%w: the tenant has %d invitations waiting, the most it may; withdraw some first", ErrLimit, len(pending))
+	}
 	t, err := s.cfg.Tenants.Get(ctx, id)
 	if err != nil {
 		return Invitation{}, err

@@ -41,6 +41,19 @@ func memberFrom(m store.Membership) Member {
 
 // CreateTenant creates a tenant with the user as its owner.
 func (s *Service) CreateTenant(ctx context.Context, userID string, p tenant.CreateParams) (tenant.Tenant, error) {
+	ms, err := s.Memberships(ctx, userID)
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	owned := 0
+	for _, m := range ms {
+		if m.Role == Owner {
+			owned++
+		}
+	}
+	if owned >= MaxOwnedTenants {
+		return tenant.Tenant{}, fmt.Errorf("%w: you own %d tenants, the most one account may create; ask the operator for more", ErrLimit, owned)
+	}
 	return s.cfg.Tenants.CreateWith(ctx, p, func(tx *store.Tx, t tenant.Tenant) error {
 		return tx.AddMembership(ctx, store.Membership{TenantID: string(t.ID), UserID: userID, Role: string(Owner), CreatedAt: s.now()})
 	})

@@ -2,7 +2,10 @@
 // by the server's handlers and the Go client the CLI uses.
 package api
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Error is the body of every error response.
 type Error struct {
@@ -85,10 +88,11 @@ type CheckTokenResponse struct {
 	Features  map[string]bool `json:"features"`
 	User      User            `json:"user"`
 	ExpiresAt *time.Time      `json:"expires_at,omitempty"`
-	// Header and Payload are the token's decoded JSON, shown even when the
-	// token is refused (never trusted), as a debugger would.
-	Header  map[string]any `json:"header,omitempty"`
-	Payload map[string]any `json:"payload,omitempty"`
+	// Header and Payload are the token's decoded JSON objects, shown even
+	// when the token is refused (never trusted), as a debugger would; each
+	// is left out when it is not a JSON object nested at most 32 levels deep.
+	Header  json.RawMessage `json:"header,omitempty"`
+	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
 // User is context.user of a token.

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/api"
+	"github.com/confer-video/confer/internal/forwarded"
 )
 
 func (a *API) registerAccounts(mux *http.ServeMux) {
@@ -40,9 +42,21 @@ func (a *API) signUp(w http.ResponseWriter, r *http.Request) error {
 	} else if err := sameOrigin(r); err != nil {
 		return err
 	}
+	undo := func() {}
+	if !byOperator {
+		key := "signup:" + forwarded.Key(a.cfg.Trust.ClientIP(r))
+		at, wait := a.signups.take([]limit{{key, signUpsPerClient}})
+		if wait > 0 {
+			return tooMany("too_many_signups", wait, "too many accounts created from your address; try again in "+wait.Round(time.Minute).String())
+		}
+		undo = func() { a.signups.undo(key, at) }
+	}
 	u, err := a.cfg.Accounts.SignUp(r.Context(), account.SignUpParams{Email: req.Email, Name: req.Name, Password: req.Password,
 		Invitation: req.Invitation, ByOperator: byOperator})
 	if err != nil {
+		if !errors.Is(err, account.ErrExists) { // only a taken address cost a hash
+			undo()
+		}
 		return err
 	}
 	if byOperator {

@@ -64,6 +64,7 @@ type API struct {
 	adminHash  [32]byte
 	tokenCheck *prometheus.CounterVec
 	attempts   *attemptLimiter // sign-in attempts
+	signups    *attemptLimiter // accounts created per client address
 	keygen     *keygenLimiter  // API key pairs generated
 }
 
@@ -87,7 +88,8 @@ func New(cfg Config) (*API, error) {
 		}
 	}
 	a := &API{cfg: cfg, adminHash: sha256.Sum256([]byte(cfg.AdminToken)), attempts: newAttemptLimiter(signInWindow, cfg.Now),
-		keygen: newKeygenLimiter(cfg.Now)}
+		signups: newAttemptLimiter(signUpWindow, cfg.Now),
+		keygen:  newKeygenLimiter(cfg.Now)}
 	a.tokenCheck = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "confer_token_checks_total",
 		Help: "Tokens checked through the debugger API, by result reason (empty = valid).",

@@ -27,6 +27,10 @@ const (
 	signInPerPair    = 10
 	signInPerClient  = 100
 	signInPerAccount = 50
+	// signUpsPerClient is the accounts one client address may create in
+	// signUpWindow.
+	signUpsPerClient = 20
+	signUpWindow     = time.Hour
 	// DeviceCookie names the cookie that marks a browser in which an
 	// account has signed in.
 	DeviceCookie    = "confer_device"

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -9,15 +10,15 @@ import (
 )
 
 // checkToken is the token debugger: would this token let its holder into
-// this room, and if not, why. A refusal is a 200 with valid=false.
+// this room, and if not, why. A refusal is a 200 with valid=false; a room
+// that is not "<tenant>/<room>" or is too long is a 400.
 func (a *API) checkToken(w http.ResponseWriter, r *http.Request) error {
 	var req api.CheckTokenRequest
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	out := api.CheckTokenResponse{Room: req.Room, Features: map[string]bool{}}
-	out.Header, out.Payload = token.Inspect(req.JWT)
 	claims, err := a.cfg.Tokens.Verify(r.Context(), req.JWT, req.Room)
+	out := api.CheckTokenResponse{Room: req.Room, Features: map[string]bool{}}
 	var refusal *token.Error
 	switch {
 	case errors.As(err, &refusal):
@@ -42,6 +43,21 @@ func (a *API) checkToken(w http.ResponseWriter, r *http.Request) error {
 			out.ExpiresAt = &exp
 		}
 	}
+	out.Header, out.Payload = token.Inspect(req.JWT)
 	a.tokenCheck.WithLabelValues(out.Reason).Inc()
-	return writeJSON(w, http.StatusOK, out)
+	return writeEcho(w, http.StatusOK, out)
+}
+
+// writeEcho is writeJSON for an answer that echoes the sender's JSON: it
+// neither indents (a json.Encoder re-indents a RawMessage, and indenting
+// nested JSON multiplies its size) nor escapes HTML (each '<' would become
+// six bytes), so the answer stays about the size of the request.
+func writeEcho(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff") // never sniffed as HTML
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -143,8 +143,10 @@ func (s *Server) printGuide() {
 		fmt.Fprintf(w, "Ask the server whether it admits that token, and why:\n")
 		fmt.Fprintf(w, "  %s token check \"$JWT\" --room %s --server %s\n", cmd, room, s.URL())
 		fmt.Fprintf(w, "Open the meeting:  %s/%s?jwt=$JWT\n", strings.TrimRight(s.URL(), "/"), room)
-		fmt.Fprintf(w, "Manage the demo tenant in the console once you have signed up:\n")
-		fmt.Fprintf(w, "  %s members add YOU@EXAMPLE.COM --role owner --tenant %s\n", cmd, d.Tenant)
+		// An invitation, not "members add": sign-up addresses are not verified,
+		// so an account with your address may not be yours; the link is.
+		fmt.Fprintf(w, "Manage the demo tenant in the console: invite yourself as its owner and open the printed link:\n")
+		fmt.Fprintf(w, "  %s members invite YOU@EXAMPLE.COM --role owner --tenant %s\n", cmd, d.Tenant)
 	}
 	fmt.Fprintln(w)
 }

@@ -13,4 +13,15 @@ var (
 	ErrImageNotFound = errors.New("branding image not found")
 	// ErrInvalid means the request is wrong in a way the message explains.
 	ErrInvalid = errors.New("invalid")
+	// ErrLimit means the tenant has as many of something as it may have.
+	ErrLimit = errors.New("limit reached")
+)
+
+// Bounds on what one tenant may store, so that no caller can make the
+// server keep (and check on every token) without end.
+const (
+	// MaxActiveKeys is the API keys a tenant may have in use at once.
+	MaxActiveKeys = 50
+	// MaxKeys is the API keys a tenant may have, revoked ones included.
+	MaxKeys = 500
 )

@@ -235,6 +235,9 @@ func (s *Service) newKey(tenantID ID, id string, pub *rsa.PublicKey) (Key, error
 
 // insertKey stores k; with a generated id it retries on the (rare) clash.
 func (s *Service) insertKey(ctx context.Context, k Key, generatedID bool) (Key, error) {
+	if err := s.roomForKey(ctx, k.TenantID); err != nil {
+		return Key{}, err
+	}
 	for attempt := 0; ; attempt++ {
 		err := s.cfg.Store.CreateKey(ctx, keyRow(k))
 		if err == nil {
@@ -252,6 +255,27 @@ func (s *Service) insertKey(ctx context.Context, k Key, generatedID bool) (Key, 
 			return Key{}, err
 		}
 	}
+}
+
+// roomForKey refuses a key beyond MaxActiveKeys or MaxKeys.
+func (s *Service) roomForKey(ctx context.Context, tenantID ID) error {
+	rows, err := s.cfg.Store.ListKeys(ctx, string(tenantID))
+	if err != nil {
+		return err
+	}
+	active := 0
+	for _, r := range rows {
+		if r.RevokedAt == nil {
+			active++
+		}
+	}
+	switch {
+	case active >= MaxActiveKeys:
+		return fmt.Errorf("%w: the tenant has %d API keys in use, the most it may have; revoke one first", ErrLimit, active)
+	case len(rows) >= MaxKeys:
+		return fmt.Errorf("%w: the tenant has had %d API keys, the most it may have", ErrLimit, len(rows))
+	}
+	return nil
 }
 
 // Keys lists a tenant's keys, revoked ones included, newest first.

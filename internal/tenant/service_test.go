@@ -217,3 +217,34 @@ func TestParseKID(t *testing.T) {
 		}
 	}
 }
+
+// A tenant may hold MaxActiveKeys keys in use; revoking one makes room.
+func TestKeyLimit(t *testing.T) {
+	t.Parallel()
+	s := setup(t, store.DialectSQLite)
+	ctx := context.Background()
+	tn, err := s.Create(ctx, tenant.CreateParams{Name: "Acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem := readFile(t, "../rsakey/testdata/rsa2048_spki.pub")
+	var first tenant.Key
+	for i := range tenant.MaxActiveKeys {
+		k, err := s.AddKey(ctx, tn.ID, tenant.AddKeyParams{PublicKeyPEM: pem})
+		if err != nil {
+			t.Fatalf("key %d: %v", i+1, err)
+		}
+		if i == 0 {
+			first = k
+		}
+	}
+	if _, err := s.AddKey(ctx, tn.ID, tenant.AddKeyParams{PublicKeyPEM: pem}); !errors.Is(err, tenant.ErrLimit) {
+		t.Fatalf("key %d: got %v, want ErrLimit", tenant.MaxActiveKeys+1, err)
+	}
+	if err := s.RevokeKey(ctx, tn.ID, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddKey(ctx, tn.ID, tenant.AddKeyParams{PublicKeyPEM: pem}); err != nil {
+		t.Errorf("after revoking one: %v", err)
+	}
+}

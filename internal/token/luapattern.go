@@ -1,6 +1,7 @@
 package token
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,71 +15,115 @@ import (
 // https://www.lua.org/manual/5.4/manual.html#6.4.1
 //
 // It works on bytes, like Lua, and adds a step budget so that no pattern can
-// make a verification slow.
+// make a verification slow: every unit of work (a match call, a character
+// tested, a byte of a set, of a %b scan or of a back-reference compared, a
+// pattern byte scanned) is one step, all of one match share luaMaxSteps, and
+// the context is checked every luaCheckEvery steps.
 
 const (
 	luaEsc         = '%'
 	luaMaxCaptures = 32
 	luaMaxDepth    = 200    // Lua's MAXCCALLS
-	luaMaxSteps    = 100000 // our budget of single-character tests per match
+	luaMaxSteps    = 100000 // our budget of steps per match (per Verify)
+	luaCheckEvery  = 1024   // steps between two looks at ctx.Err()
 	capUnfinished  = -1
 	capPosition    = -2
 )
 
 var errPatternTooComplex = errors.New("pattern too complex")
 
-type luaPatternError struct{ msg string }
+// luaPatternError is the panic that unwinds a match: a malformed pattern, an
+// exhausted budget or a cancelled context.
+type luaPatternError struct{ err error }
 
 type luaMatcher struct {
-	src, pat string
-	depth    int
-	steps    int
-	level    int
-	capInit  [luaMaxCaptures]int
-	capLen   [luaMaxCaptures]int
+	ctx       context.Context
+	src, pat  string
+	depth     int
+	steps     int // work done so far, never above luaMaxSteps
+	nextCheck int // steps at which spend next checks budget and ctx
+	level     int
+	capInit   [luaMaxCaptures]int
+	capLen    [luaMaxCaptures]int
 }
 
 // luaMatch runs Lua's string.match(s, pattern) and returns what it would: the
 // first capture when the pattern has captures, else the whole match. ok is
-// false when nothing matches; err reports a malformed or too complex pattern.
-func luaMatch(s, pattern string) (result string, ok bool, err error) {
+// false when nothing matches; err reports a malformed pattern, one too
+// complex (errPatternTooComplex) or the context's error.
+func luaMatch(ctx context.Context, s, pattern string) (result string, ok bool, err error) {
+	result, ok, _, err = luaMatchSteps(ctx, s, pattern)
+	return result, ok, err
+}
+
+// luaMatchSteps is luaMatch that also returns the steps it took.
+func luaMatchSteps(ctx context.Context, s, pattern string) (result string, ok bool, steps int, err error) {
+	m := &luaMatcher{ctx: ctx, src: s}
 	defer func() {
+		steps = m.steps
 		if r := recover(); r != nil {
 			pe, isPE := r.(luaPatternError)
 			if !isPE {
 				panic(r)
 			}
-			result, ok, err = "", false, errors.New(pe.msg)
+			result, ok, err = "", false, pe.err
 		}
 	}()
 	anchor := strings.HasPrefix(pattern, "^")
 	if anchor {
 		pattern = pattern[1:]
 	}
-	m := &luaMatcher{src: s, pat: pattern}
+	m.pat = pattern
 	for start := 0; start <= len(s); start++ {
 		m.level, m.depth = 0, luaMaxDepth
 		if end := m.match(start, 0); end >= 0 {
-			if m.level == 0 {
-				return s[start:end], true, nil
-			}
-			if m.capLen[0] == capUnfinished {
-				return "", false, errors.New("unfinished capture")
-			}
-			if m.capLen[0] == capPosition {
-				return fmt.Sprint(m.capInit[0] + 1), true, nil
-			}
-			return s[m.capInit[0] : m.capInit[0]+m.capLen[0]], true, nil
+			result, ok, err = m.result(start, end)
+			return result, ok, m.steps, err
 		}
 		if anchor {
 			break
 		}
 	}
-	return "", false, nil
+	return "", false, m.steps, nil
 }
 
+// result is what string.match returns for a match of src[start:end].
+func (m *luaMatcher) result(start, end int) (string, bool, error) {
+	switch {
+	case m.level == 0:
+		return m.src[start:end], true, nil
+	case m.capLen[0] == capUnfinished:
+		return "", false, errors.New("unfinished capture")
+	case m.capLen[0] == capPosition:
+		return fmt.Sprint(m.capInit[0] + 1), true, nil
+	default:
+		return m.src[m.capInit[0] : m.capInit[0]+m.capLen[0]], true, nil
+	}
+}
+
+// spend counts n steps of work about to be done. It stops the match before
+// the budget would be exceeded, and when the context is done.
+func (m *luaMatcher) spend(n int) {
+	if m.steps+n > m.nextCheck {
+		m.check(n)
+	}
+	m.steps += n
+}
+
+func (m *luaMatcher) check(n int) {
+	if m.steps+n > luaMaxSteps {
+		m.abort(errPatternTooComplex)
+	}
+	if err := m.ctx.Err(); err != nil {
+		m.abort(err)
+	}
+	m.nextCheck = min(m.steps+n+luaCheckEvery, luaMaxSteps)
+}
+
+func (m *luaMatcher) abort(err error) { panic(luaPatternError{err: err}) }
+
 func (m *luaMatcher) fail(format string, args ...any) {
-	panic(luaPatternError{msg: fmt.Sprintf(format, args...)})
+	m.abort(fmt.Errorf(format, args...))
 }
 
 func (m *luaMatcher) patAt(i int) byte {
@@ -102,6 +147,7 @@ func (m *luaMatcher) classEnd(p int) int {
 			p++
 		}
 		for { // look for a ']'
+			m.spend(1)
 			if p >= len(m.pat) {
 				m.fail("malformed pattern (missing ']')")
 			}
@@ -169,6 +215,7 @@ func (m *luaMatcher) matchBracketClass(c byte, p, ec int) bool {
 		p++
 	}
 	for p++; p < ec; p++ {
+		m.spend(1)
 		switch {
 		case m.pat[p] == luaEsc:
 			p++
@@ -188,10 +235,7 @@ func (m *luaMatcher) matchBracketClass(c byte, p, ec int) bool {
 }
 
 func (m *luaMatcher) singleMatch(s, p, ep int) bool {
-	m.steps++
-	if m.steps > luaMaxSteps {
-		m.fail("%v", errPatternTooComplex)
-	}
+	m.spend(1)
 	if s >= len(m.src) {
 		return false
 	}
@@ -212,11 +256,13 @@ func (m *luaMatcher) matchBalance(s, p int) int {
 	if p+1 >= len(m.pat) {
 		m.fail("malformed pattern (missing arguments to '%%b')")
 	}
+	m.spend(1)
 	if s >= len(m.src) || m.src[s] != m.pat[p] {
 		return -1
 	}
 	b, e, cont := m.pat[p], m.pat[p+1], 1
 	for s++; s < len(m.src); s++ {
+		m.spend(1)
 		switch m.src[s] {
 		case e:
 			cont--
@@ -271,6 +317,7 @@ func (m *luaMatcher) startCapture(s, p, what int) int {
 func (m *luaMatcher) endCapture(s, p int) int {
 	l := -1
 	for i := m.level - 1; i >= 0; i-- {
+		m.spend(1)
 		if m.capLen[i] == capUnfinished {
 			l = i
 			break
@@ -296,19 +343,33 @@ func (m *luaMatcher) matchCapture(s int, digit byte) int {
 	if n == capPosition {
 		n = 0
 	}
-	if len(m.src)-s >= n && m.src[m.capInit[l]:m.capInit[l]+n] == m.src[s:s+n] {
+	m.spend(1)
+	if len(m.src)-s < n {
+		return -1
+	}
+	m.spend(n)
+	if m.src[m.capInit[l]:m.capInit[l]+n] == m.src[s:s+n] {
 		return s + n
 	}
 	return -1
 }
 
-// match returns the end of the match of pat[p:] at src[s:], or -1.
+// match returns the end of the match of pat[p:] at src[s:], or -1. Like
+// Lua it nests at most luaMaxDepth calls. (No defer: match has too many
+// returns for an open-coded one, and a panic abandons the matcher anyway.)
 func (m *luaMatcher) match(s, p int) int {
-	m.depth--
+	m.spend(1)
 	if m.depth == 0 {
-		m.fail("%v", errPatternTooComplex)
+		m.abort(errPatternTooComplex)
 	}
-	defer func() { m.depth++ }()
+	m.depth--
+	res := m.matchItems(s, p)
+	m.depth++
+	return res
+}
+
+// matchItems is match's body: it walks pat[p:] item by item.
+func (m *luaMatcher) matchItems(s, p int) int {
 	for p < len(m.pat) {
 		switch m.pat[p] {
 		case '(':

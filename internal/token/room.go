@@ -1,6 +1,7 @@
 package token
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,8 +21,14 @@ func parseTarget(room string) (*target, error) {
 	if !ok {
 		tenant, name = "", room // a self-hosted room without a tenant: https://DOMAIN/<room>
 	}
+	if len(tenant) > MaxTenantBytes {
+		return nil, fmt.Errorf("%w: the tenant of room %s is %d bytes, more than the %d-byte limit", ErrInvalidRoom, quote(room), len(tenant), MaxTenantBytes)
+	}
+	if len(name) > MaxRoomNameBytes {
+		return nil, fmt.Errorf("%w: room name %s is %d bytes, more than the %d-byte limit (128 characters)", ErrInvalidRoom, quote(name), len(name), MaxRoomNameBytes)
+	}
 	if (ok && tenant == "") || name == "" || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("%w: %q is not of the form <tenant>/<room> or <room>", ErrInvalidRoom, room)
+		return nil, fmt.Errorf("%w: %s is not of the form <tenant>/<room> or <room>", ErrInvalidRoom, quote(room))
 	}
 	return &target{tenant: tenant, name: name}, nil
 }
@@ -29,26 +36,27 @@ func parseTarget(room string) (*target, error) {
 // checkRoom applies Prosody's verify_room with domain verification on: the
 // token's tenant (sub) must own the room and its room claim must name it,
 // case-insensitively; "*" names every room and, with context.room.regex, the
-// claim is a Lua pattern that must match the whole name.
-func checkRoom(c *Claims, t *target, domain string) error {
+// claim is a Lua pattern that must match the whole name. It returns ctx's
+// error when ctx ends while a pattern is being matched.
+func checkRoom(ctx context.Context, c *Claims, t *target, domain string) error {
 	sub := c.Subject
 	switch c.Mode {
 	case ModeAnonymous:
 		return nil
 	case ModeTenant:
 		if t.tenant == "" {
-			return refuse(ReasonSubInvalid, "token is for tenant %q, so it opens rooms at /%s/<room>, not the tenant-less room %q", sub, sub, t.name)
+			return refuse(ReasonSubInvalid, "token is for tenant %s, so it opens rooms at /%s/<room>, not the tenant-less room %s", quote(sub), clip(sub), quote(t.name))
 		}
 		if !strings.EqualFold(sub, t.tenant) {
-			return refuse(ReasonSubInvalid, "token is for tenant %q but room %q belongs to tenant %q", sub, t.name, t.tenant)
+			return refuse(ReasonSubInvalid, "token is for tenant %s but room %s belongs to tenant %s", quote(sub), quote(t.name), quote(t.tenant))
 		}
 	default:
 		ok := sub == "*" || (domain != "" && strings.EqualFold(sub, domain)) || (t.tenant != "" && strings.EqualFold(sub, t.tenant))
 		if !ok && t.tenant == "" {
-			return refuse(ReasonSubInvalid, "token sub is %q; for a room without a tenant it must be the domain (token.domain %q) or \"*\"", sub, domain)
+			return refuse(ReasonSubInvalid, "token sub is %s; for a room without a tenant it must be the domain (token.domain %q) or \"*\"", quote(sub), domain)
 		}
 		if !ok {
-			return refuse(ReasonSubInvalid, "token sub is %q; for a room of tenant %q it must be %q or \"*\"", sub, t.tenant, t.tenant)
+			return refuse(ReasonSubInvalid, "token sub is %s; for a room of tenant %s it must be %s or \"*\"", quote(sub), quote(t.tenant), quote(t.tenant))
 		}
 	}
 	if c.Room == "" {
@@ -57,24 +65,38 @@ func checkRoom(c *Claims, t *target, domain string) error {
 	if c.Room == "*" {
 		return nil
 	}
-	name := strings.ToLower(t.name)
 	if c.RoomRegex {
-		matched, ok, err := luaMatch(name, lowerLuaPattern(c.Room))
-		if err != nil {
-			return refuse(ReasonRoomMismatch, "room pattern %q is not a valid Lua pattern: %v", c.Room, err)
-		}
-		if !ok || matched != name {
-			return refuse(ReasonRoomMismatch, "room %q does not match the token's room pattern %q (a Lua pattern that must cover the whole name; write - as %%-)", t.name, c.Room)
-		}
-		return nil
+		return matchRoomPattern(ctx, c.Room, t.name)
 	}
-	claim := strings.ToLower(c.Room)
+	claim, name := strings.ToLower(c.Room), strings.ToLower(t.name)
 	switch {
 	case claim == name:
 		return nil
 	case claim == strings.ToLower(t.tenant+"/"+t.name):
-		return refuse(ReasonRoomMismatch, "room claim %q includes the tenant; set it to just %q", c.Room, t.name)
+		return refuse(ReasonRoomMismatch, "room claim %s includes the tenant; set it to just %s", quote(c.Room), quote(t.name))
 	default:
-		return refuse(ReasonRoomMismatch, "token is for room %q, not %q", c.Room, t.name)
+		return refuse(ReasonRoomMismatch, "token is for room %s, not %s", quote(c.Room), quote(t.name))
 	}
+}
+
+// matchRoomPattern checks room name against a room claim that is a Lua
+// pattern (context.room.regex), within MaxRoomPatternBytes and the matcher's
+// step budget. Pattern and room are bounded, so messages quote them whole.
+func matchRoomPattern(ctx context.Context, pattern, room string) error {
+	if len(pattern) > MaxRoomPatternBytes {
+		return refuse(ReasonRoomMismatch, "room pattern is %d bytes, more than the %d-byte limit for a Lua pattern", len(pattern), MaxRoomPatternBytes)
+	}
+	name := strings.ToLower(room)
+	matched, ok, err := luaMatch(ctx, name, lowerLuaPattern(pattern))
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("match room pattern: %w", err)
+	case errors.Is(err, errPatternTooComplex):
+		return refuse(ReasonRoomMismatch, "room pattern %q is too complex: matching it against room %s takes more than %d steps", pattern, quote(room), luaMaxSteps)
+	case err != nil:
+		return refuse(ReasonRoomMismatch, "room pattern %q is not a valid Lua pattern: %v", pattern, err)
+	case !ok || matched != name:
+		return refuse(ReasonRoomMismatch, "room %q does not match the token's room pattern %q (a Lua pattern that must cover the whole name; write - as %%-)", room, pattern)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto"
@@ -18,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxTokenBytes bounds the length of a token accepted for verification.
@@ -129,18 +131,19 @@ func New(cfg Config) (*Verifier, error) {
 
 // Verify checks raw for entry to room ("<tenant>/<name>"). An empty room
 // checks everything but the room and tenant. A refusal is an *Error whose
-// Reason says why.
+// Reason says why; a room that is not one (or is longer than
+// MaxTenantBytes/MaxRoomNameBytes) is an error wrapping ErrInvalidRoom.
 func (v *Verifier) Verify(ctx context.Context, raw string, room string) (*Claims, error) {
+	target, err := parseTarget(room)
+	if err != nil {
+		return nil, err
+	}
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		if v.cfg.AllowEmptyToken {
 			return &Claims{Mode: ModeAnonymous}, nil
 		}
 		return nil, refuse(ReasonTokenMissing, "no token was given; the meeting link needs ?jwt=<token>")
-	}
-	target, err := parseTarget(room)
-	if err != nil {
-		return nil, err
 	}
 	vt, err := v.verifySignature(ctx, raw)
 	if err != nil {
@@ -152,7 +155,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string, room string) (*Claims
 		return nil, err
 	}
 	if target != nil {
-		if err := checkRoom(&c, target, v.cfg.Domain); err != nil {
+		if err := checkRoom(ctx, &c, target, v.cfg.Domain); err != nil {
 			return nil, err
 		}
 	}
@@ -186,7 +189,7 @@ func (v *Verifier) verifySignature(ctx context.Context, raw string) (*verified, 
 		}
 		digest := sha256.Sum256([]byte(d.signingInput))
 		if rsa.VerifyPKCS1v15(vt.key, crypto.SHA256, digest[:], d.sig) != nil {
-			return nil, refuse(ReasonSignatureInvalid, "signature does not verify with the public key of %q", d.kid)
+			return nil, refuse(ReasonSignatureInvalid, "signature does not verify with the public key of %s", quote(d.kid))
 		}
 	} else {
 		mac := hmac.New(sha256.New, []byte(v.cfg.AppSecret))
@@ -238,9 +241,9 @@ func decode(raw string) (*decoded, error) {
 	if len(raw) > MaxTokenBytes {
 		return nil, refuse(ReasonMalformed, "token is %d bytes, more than the %d-byte limit", len(raw), MaxTokenBytes)
 	}
-	parts := strings.Split(raw, ".")
+	parts := strings.SplitN(raw, ".", 4)
 	if len(parts) != 3 {
-		return nil, refuse(ReasonMalformed, "a JWT has 3 dot-separated parts, this has %d", len(parts))
+		return nil, refuse(ReasonMalformed, "a JWT has 3 dot-separated parts, this has %d", strings.Count(raw, ".")+1)
 	}
 	hdrJSON, err := b64.DecodeString(parts[0])
 	if err != nil {
@@ -253,6 +256,12 @@ func decode(raw string) (*decoded, error) {
 	sig, err := b64.DecodeString(parts[2])
 	if err != nil {
 		return nil, refuse(ReasonMalformed, "signature is not base64url: %v", err)
+	}
+	if !jsonWithin(hdrJSON, MaxJSONDepth) {
+		return nil, refuse(ReasonHeaderNotFound, "header nests arrays and objects more than %d levels deep", MaxJSONDepth)
+	}
+	if !jsonWithin(payloadJSON, MaxJSONDepth) {
+		return nil, refuse(ReasonPayloadNotFound, "payload nests arrays and objects more than %d levels deep", MaxJSONDepth)
 	}
 	var hdr map[string]any
 	if err := json.Unmarshal(hdrJSON, &hdr); err != nil || hdr == nil {
@@ -281,7 +290,7 @@ func (v *Verifier) checkHeader(d *decoded) error {
 		if d.typ == "" {
 			return refuse(ReasonTypInvalid, "header has no typ; it must be \"JWT\"")
 		}
-		return refuse(ReasonTypInvalid, "header typ is %q; it must be \"JWT\"", d.typ)
+		return refuse(ReasonTypInvalid, "header typ is %s; it must be \"JWT\"", quote(d.typ))
 	}
 	switch d.alg {
 	case "RS256":
@@ -298,7 +307,7 @@ func (v *Verifier) checkHeader(d *decoded) error {
 	case "":
 		return refuse(ReasonAlgInvalid, "header has no alg; it must be RS256")
 	default:
-		return refuse(ReasonAlgInvalid, "alg %q is not accepted; tokens are signed RS256 (or HS256 when an app secret is configured)", d.alg)
+		return refuse(ReasonAlgInvalid, "alg %s is not accepted; tokens are signed RS256 (or HS256 when an app secret is configured)", quote(d.alg))
 	}
 	return nil
 }
@@ -310,26 +319,26 @@ func (v *Verifier) resolveKey(ctx context.Context, d *decoded) (*rsa.PublicKey, 
 	if isTenantKid && v.cfg.Keys != nil {
 		sub, _ := d.payload["sub"].(string)
 		if !strings.EqualFold(tenant, sub) {
-			return nil, ModeUnknown, refuse(ReasonKidMismatch, "kid %q belongs to tenant %q but sub is %q; they must be equal", d.kid, tenant, sub)
+			return nil, ModeUnknown, refuse(ReasonKidMismatch, "kid %s belongs to tenant %s but sub is %s; they must be equal", quote(d.kid), quote(tenant), quote(sub))
 		}
 		key, err := v.cfg.Keys.TenantKey(ctx, d.kid)
 		switch {
 		case err == nil:
 			return key, ModeTenant, nil
 		case errors.Is(err, ErrKeyRevoked):
-			return nil, ModeUnknown, refuse(ReasonKeyRevoked, "API key %q was revoked; sign with a current key", d.kid)
+			return nil, ModeUnknown, refuse(ReasonKeyRevoked, "API key %s was revoked; sign with a current key", quote(d.kid))
 		case !errors.Is(err, ErrKeyNotFound):
-			return nil, ModeUnknown, fmt.Errorf("resolve key %q: %w", d.kid, err)
+			return nil, ModeUnknown, fmt.Errorf("resolve key %s: %w", quote(d.kid), err)
 		case v.asap == nil:
-			return nil, ModeUnknown, refuse(ReasonKidNotFound, "no API key %q is registered for tenant %q", d.kid, tenant)
+			return nil, ModeUnknown, refuse(ReasonKidNotFound, "no API key %s is registered for tenant %s", quote(d.kid), quote(tenant))
 		}
 	}
 	if v.asap == nil {
-		return nil, ModeUnknown, refuse(ReasonKidNotFound, "kid %q is not of the form \"<tenant>/<key id>\"", d.kid)
+		return nil, ModeUnknown, refuse(ReasonKidNotFound, "kid %s is not of the form \"<tenant>/<key id>\"", quote(d.kid))
 	}
 	key, err := v.asap.key(ctx, d.kid)
 	if err != nil {
-		return nil, ModeUnknown, refuse(ReasonKidNotFound, "could not obtain the public key for kid %q from the key server: %v", d.kid, err)
+		return nil, ModeUnknown, refuse(ReasonKidNotFound, "could not obtain the public key for kid %s from the key server: %v", quote(d.kid), err)
 	}
 	return key, ModeSelfHosted, nil
 }
@@ -446,7 +455,7 @@ func featureClaims(raw any, c *Claims) error {
 	c.Features = make(map[string]bool, len(feats))
 	for _, name := range slices.Sorted(maps.Keys(feats)) {
 		if !KnownFeatures[name] {
-			return refuse(ReasonFeatureInvalid, "context.features has unknown feature %q; known features are %s", name, strings.Join(slices.Sorted(maps.Keys(KnownFeatures)), ", "))
+			return refuse(ReasonFeatureInvalid, "context.features has unknown feature %s; known features are %s", quote(name), strings.Join(slices.Sorted(maps.Keys(KnownFeatures)), ", "))
 		}
 		switch val := feats[name]; val {
 		case true, "true":
@@ -500,10 +509,7 @@ func describe(v any) string {
 	case nil:
 		return "missing"
 	case string:
-		if len(x) > 80 {
-			x = x[:80] + "…"
-		}
-		return fmt.Sprintf("%q", x)
+		return quote(x)
 	case float64, bool:
 		return fmt.Sprintf("%v", x)
 	case []any:
@@ -539,18 +545,27 @@ func optString(m map[string]any, key string) (string, bool) {
 	return s, ok
 }
 
-// Inspect decodes a token's header and payload without verifying anything,
-// for a debugger to show. It returns nil maps for parts that do not decode.
-func Inspect(raw string) (header, payload map[string]any) {
-	parts := strings.Split(strings.TrimSpace(raw), ".")
+// Inspect returns a token's header and payload JSON without verifying
+// anything, for a debugger to show. A part is returned, compacted, only when
+// it is a JSON object in UTF-8 nested at most MaxJSONDepth deep, so it is
+// never longer than the token that carried it; else it is nil.
+func Inspect(raw string) (header, payload json.RawMessage) {
+	raw = strings.TrimSpace(raw)
+	parts := strings.SplitN(raw, ".", 4)
 	if len(raw) > MaxTokenBytes || len(parts) != 3 {
 		return nil, nil
 	}
-	if b, err := base64.RawURLEncoding.DecodeString(parts[0]); err == nil {
-		json.Unmarshal(b, &header)
+	return inspectPart(parts[0]), inspectPart(parts[1])
+}
+
+func inspectPart(part string) json.RawMessage {
+	b, err := base64.RawURLEncoding.DecodeString(part)
+	if err != nil || !utf8.Valid(b) || !jsonWithin(b, MaxJSONDepth) {
+		return nil
 	}
-	if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
-		json.Unmarshal(b, &payload)
+	var out bytes.Buffer
+	if json.Compact(&out, b) != nil || !bytes.HasPrefix(out.Bytes(), []byte("{")) {
+		return nil
 	}
-	return header, payload
+	return out.Bytes()
 }

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -433,6 +434,22 @@ func TestASAPKeyServer(t *testing.T) {
 	_, err := v.Verify(ctx, signRaw(t, hdr, pay, f.other, ""), tenantA+"/daily")
 	if ReasonOf(err) != ReasonKidNotFound || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("unknown ASAP kid: got %v, want kidNotFound naming the 404", err)
+	}
+	// The same unknown kid again is answered from memory; a spray of fresh
+	// kids reaches the key server at most asapFetchBurst times.
+	before := hits
+	v.Verify(ctx, signRaw(t, hdr, pay, f.other, ""), tenantA+"/daily")
+	if hits != before {
+		t.Errorf("an unknown kid asked again hit the key server %d more times, want 0", hits-before)
+	}
+	for i := range 3 * asapFetchBurst {
+		hdr["kid"] = fmt.Sprintf("jitsi/spray-%d", i)
+		if _, err := v.Verify(ctx, signRaw(t, hdr, pay, f.other, ""), tenantA+"/daily"); ReasonOf(err) != ReasonKidNotFound {
+			t.Fatalf("spray %d: got %v, want kidNotFound", i, err)
+		}
+	}
+	if sprayed := hits - before; sprayed > asapFetchBurst+asapFetchRate {
+		t.Errorf("%d unknown kids made %d key server requests, want at most about %d", 3*asapFetchBurst, sprayed, asapFetchBurst)
 	}
 }
 
