@@ -90,8 +90,15 @@ func TestWebhookEndOfMeeting(t *testing.T) {
 	if code := post(`{"jwt": "` + jwt + `", "room": "` + room + `", "meetingId": "` + meeting + `", "rating": 4, "comments": "good"}`); code != 204 {
 		t.Fatalf("feedback: %d", code)
 	}
-	if code := post(`{"jwt": "` + jwt + `", "room": "` + room + `", "meetingId": "` + meeting + `", "rating": 9}`); code != 400 {
+	if code := post(`{"jwt": "` + jwt + `", "room": "` + room + `", "meetingId": "` + meeting + `", "rating": 5, "comments": "again"}`); code != http.StatusConflict {
+		t.Errorf("a second rating with the same token: %d, want 409", code)
+	}
+	other := f.token(t, "retro", "Other", false)
+	if code := post(`{"jwt": "` + other + `", "room": "` + room + `", "meetingId": "` + meeting + `", "rating": 9}`); code != 400 {
 		t.Errorf("rating 9: %d, want 400", code)
+	}
+	if code := post(`{"jwt": "` + other + `", "room": "` + room + `", "meetingId": "made-up-meeting", "rating": 3}`); code != http.StatusNotFound {
+		t.Errorf("rating a meeting that does not exist: %d, want 404", code)
 	}
 	if code := post(`{"jwt": "nope", "room": "` + room + `", "rating": 4}`); code != 403 {
 		t.Errorf("feedback without a valid token: %d, want 403", code)

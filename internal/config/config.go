@@ -143,6 +143,9 @@ type TURN struct {
 	RelayIP string `yaml:"relay_ip"`
 	// Secret signs credentials; default generated into <data>/turn-secret.
 	Secret string `yaml:"secret"`
+	// MaxAllocations is the relay allocations one participant's credential
+	// may hold at once; default 16.
+	MaxAllocations int `yaml:"max_allocations"`
 }
 
 // Webhook configures webhook delivery.
@@ -338,6 +341,18 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			*dst = d
 		}
 	}
+	for name, dst := range map[string]*int{
+		"CONFER_HTTP_MAX_IN_FLIGHT": &cfg.HTTP.MaxInFlight, "CONFER_HTTP_MAX_WEBSOCKETS": &cfg.HTTP.MaxWebSockets,
+		"CONFER_TURN_MAX_ALLOCATIONS": &cfg.TURN.MaxAllocations,
+	} {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q is not a whole number", name, v)
+			}
+			*dst = n
+		}
+	}
 	if v := getenv("CONFER_TOKEN_LEEWAY"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -473,7 +488,7 @@ func (c Config) Validate() error {
 	if _, err := forwarded.New(c.HTTP.TrustedProxies); err != nil {
 		return fmt.Errorf("config: http.trusted_proxies: %w", err)
 	}
-	if c.HTTP.MaxInFlight < 0 || c.Console.MaxPasswordChecks < 0 || c.HTTP.MaxWebSockets < 0 || c.HTTP.BodyTimeout < 0 {
+	if c.HTTP.MaxInFlight < 0 || c.Console.MaxPasswordChecks < 0 || c.TURN.MaxAllocations < 0 || c.HTTP.MaxWebSockets < 0 || c.HTTP.BodyTimeout < 0 {
 		return errors.New("config: http.max_in_flight, http.max_websockets and http.body_timeout must not be negative")
 	}
 	if c.Metrics.Listen != "" {

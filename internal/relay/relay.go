@@ -3,18 +3,22 @@
 // are short-lived and per participant, in the TURN REST API scheme
 // (username "<expiry>:<participant>", password HMAC-SHA1 of the username
 // with a shared secret), so a leaked credential stops working by itself.
+//
+// The relay talks to the SFU's media addresses only (Config.AllowedPeers,
+// each an IP and a port): it is not a way into the operator's network.
 package relay
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/pion/turn/v4"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config configures the TURN server.
@@ -28,10 +32,19 @@ type Config struct {
 	Secret string
 	// TTL is how long a credential is valid; default 12 h.
 	TTL time.Duration
-	// AllowedPeers restricts what the relay talks to (the SFU's addresses),
-	// so it cannot be used to reach other hosts; empty allows any.
-	AllowedPeers []net.IP
-	Logger       *slog.Logger
+	// AllowedPeers are the only addresses, IP and port, the relay exchanges
+	// packets with: the SFU's media addresses. Permissions (RFC 5766 §9)
+	// for other IPs are refused, and packets to or from another address —
+	// another port of an allowed IP included — are dropped. Empty relays
+	// nothing.
+	AllowedPeers []netip.AddrPort
+	// MaxAllocations bounds the allocations one credential (one join)
+	// holds at a time; default 16. Each is a UDP socket; a browser needs
+	// one per local interface per connection (two connections).
+	MaxAllocations int
+	Logger         *slog.Logger
+	// Registerer receives the relay's metrics; nil: not exported.
+	Registerer prometheus.Registerer
 }
 
 // Server is a running TURN server.
@@ -44,13 +57,17 @@ type Server struct {
 // New starts the TURN server.
 func New(cfg Config) (*Server, error) {
 	if len(cfg.Secret) < 16 {
-		return nil, errors.New("relay: the TURN secret must have at least 16 characters")
+		return nil, ErrShortSecret
 	}
 	cfg.TTL = cmp.Or(cfg.TTL, 12*time.Hour)
+	cfg.MaxAllocations = cmp.Or(cfg.MaxAllocations, 16)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	relayIP := net.ParseIP(cfg.RelayIP)
 	if relayIP == nil {
-		return nil, fmt.Errorf("relay: relay IP %q is not an IP address", cfg.RelayIP)
+		return nil, fmt.Errorf("relay: relay IP %q: %w", cfg.RelayIP, ErrNotIP)
+	}
+	if len(cfg.AllowedPeers) == 0 {
+		cfg.Logger.Warn("TURN relay has no allowed peers: it relays nothing")
 	}
 	conn, err := net.ListenPacket("udp4", cfg.Listen)
 	if err != nil {
@@ -60,13 +77,21 @@ func New(cfg Config) (*Server, error) {
 	if bind == "" {
 		bind = "0.0.0.0"
 	}
+	m := newMetrics(cfg.Registerer)
+	peers := newPeerFilter(cfg.AllowedPeers, m, cfg.Logger)
+	quota := newQuota(cfg.MaxAllocations, m)
 	srv, err := turn.NewServer(turn.ServerConfig{
-		Realm:       "confer",
-		AuthHandler: turn.LongTermTURNRESTAuthHandler(cfg.Secret, nil),
+		Realm:        "confer",
+		AuthHandler:  turn.LongTermTURNRESTAuthHandler(cfg.Secret, nil),
+		QuotaHandler: quota.admit,
+		EventHandler: turn.EventHandler{OnAllocationCreated: quota.created, OnAllocationDeleted: quota.deleted},
 		PacketConnConfigs: []turn.PacketConnConfig{{
-			PacketConn:            conn,
-			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: relayIP, Address: bind},
-			PermissionHandler:     permit(cfg.AllowedPeers),
+			PacketConn: conn,
+			RelayAddressGenerator: &generator{
+				static: &turn.RelayAddressGeneratorStatic{RelayAddress: relayIP, Address: bind},
+				peers:  peers,
+			},
+			PermissionHandler: peers.permit,
 		}},
 	})
 	if err != nil {
@@ -74,20 +99,6 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	return &Server{cfg: cfg, srv: srv, addr: conn.LocalAddr().(*net.UDPAddr)}, nil
-}
-
-func permit(allowed []net.IP) turn.PermissionHandler {
-	if len(allowed) == 0 {
-		return turn.DefaultPermissionHandler
-	}
-	return func(_ net.Addr, peer net.IP) bool {
-		for _, ip := range allowed {
-			if ip.Equal(peer) {
-				return true
-			}
-		}
-		return false
-	}
 }
 
 // Port is the UDP port the server listens on.

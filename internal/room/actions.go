@@ -78,7 +78,7 @@ func (ms *Membership) Chat(ctx context.Context, to, text string) error {
 	} else {
 		r.broadcast(Chat{Message: msg})
 	}
-	r.chat = append(r.chat, msg)
+	r.keepChat(msg)
 	e := r.event(ChatSent, &from.p)
 	e.Chat = &msg
 	ticket := r.order.take()
@@ -87,7 +87,19 @@ func (ms *Membership) Chat(ctx context.Context, to, text string) error {
 	return nil
 }
 
-// ChatLog returns the room's chat so far.
+// keepChat adds msg to the chat log while it is within its bounds, and
+// counts it otherwise. Called with r.mu held.
+func (r *Room) keepChat(msg ChatMessage) {
+	cfg := r.m.cfg
+	if len(r.chat) >= cfg.MaxChatLog || r.chatBytes+len(msg.Text) > cfg.MaxChatLogBytes {
+		r.chatOmitted++
+		return
+	}
+	r.chat = append(r.chat, msg)
+	r.chatBytes += len(msg.Text)
+}
+
+// ChatLog returns the room's chat so far (as much as it keeps).
 func (r *Room) ChatLog() []ChatMessage {
 	r.mu.Lock()
 	defer r.mu.Unlock()

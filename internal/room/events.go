@@ -37,8 +37,11 @@ type Event struct {
 	// first participant, both at the second join, then each joiner (JaaS's
 	// USAGE rule and the definition of a monthly active user).
 	Active []Participant
-	// ChatLog (public messages) and SpeakerStats come with RoomDestroyed.
+	// ChatLog (public messages) and SpeakerStats come with RoomDestroyed;
+	// ChatOmitted counts the messages left out of ChatLog because the
+	// meeting's log was full (Config.MaxChatLog, MaxChatLogBytes).
 	ChatLog      []ChatMessage
+	ChatOmitted  int
 	SpeakerStats []SpeakerStat
 }
 

@@ -37,6 +37,11 @@ type Config struct {
 	Now func() time.Time
 	// MaxParticipants per room, lobby excluded; default 100.
 	MaxParticipants int
+	// MaxChatLog and MaxChatLogBytes bound the chat a meeting keeps for
+	// its log (messages, and bytes of text); default 1,000 and 1 MiB.
+	// Beyond, messages are still delivered but only counted.
+	MaxChatLog      int
+	MaxChatLogBytes int
 	Logger          *slog.Logger
 }
 
@@ -56,6 +61,8 @@ func NewManager(cfg Config) *Manager {
 		cfg.Now = time.Now
 	}
 	cfg.MaxParticipants = cmp.Or(cfg.MaxParticipants, 100)
+	cfg.MaxChatLog = cmp.Or(cfg.MaxChatLog, 1000)
+	cfg.MaxChatLogBytes = cmp.Or(cfg.MaxChatLogBytes, 1<<20)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	return &Manager{cfg: cfg, rooms: map[Key]*Room{}}
 }
@@ -70,7 +77,11 @@ type Room struct {
 	members  map[string]*member
 	lobby    map[string]*member
 	chat     []ChatMessage
-	closed   bool
+	// chatBytes is the text kept in chat; chatOmitted counts the
+	// messages not kept once it was full.
+	chatBytes   int
+	chatOmitted int
+	closed      bool
 	// ending is set when a moderator ends the meeting: joins from then on
 	// start a new meeting rather than join this one.
 	ending bool
@@ -316,6 +327,7 @@ func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
 				end.ChatLog = append(end.ChatLog, c)
 			}
 		}
+		end.ChatOmitted = r.chatOmitted
 		for id, d := range r.speaking {
 			end.SpeakerStats = append(end.SpeakerStats, SpeakerStat{Participant: r.seen[id], Time: d})
 		}

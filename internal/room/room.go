@@ -69,13 +69,17 @@ const (
 // Participant is one person in a room (or waiting in its lobby).
 type Participant struct {
 	// ID is the short endpoint id, 8 hex digits.
-	ID        string `json:"id"`
-	UserID    string `json:"userId,omitempty"`
-	Name      string `json:"name"`
-	Email     string `json:"email,omitempty"`
-	Avatar    string `json:"avatar,omitempty"`
-	Group     string `json:"group,omitempty"`
-	DeviceID  string `json:"-"`
+	ID       string `json:"id"`
+	UserID   string `json:"userId,omitempty"`
+	Name     string `json:"name"`
+	Email    string `json:"email,omitempty"`
+	Avatar   string `json:"avatar,omitempty"`
+	Group    string `json:"group,omitempty"`
+	DeviceID string `json:"-"`
+	// UsageKey, if set, is what the participant counts under as a monthly
+	// active user (decided at admission: a token used from more devices
+	// than allowed counts as its first); else its device.
+	UsageKey  string `json:"-"`
 	UserAgent string `json:"-"`
 	KeyID     string `json:"-"`
 	Role      Role   `json:"role"`

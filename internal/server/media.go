@@ -4,20 +4,22 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/confer-video/confer/internal/forwarded"
 	"github.com/confer-video/confer/internal/relay"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
@@ -49,7 +51,7 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 			return err
 		}
 		s.relay, err = relay.New(relay.Config{Listen: s.cfg.TURNListen(), RelayIP: s.cfg.TURNRelayIP(), Secret: secret,
-			AllowedPeers: s.mediaIPs(), Logger: log.With("component", "turn")})
+			AllowedPeers: s.mediaAddrs(), MaxAllocations: s.cfg.TURN.MaxAllocations, Logger: log.With("component", "turn"), Registerer: reg})
 		if err != nil {
 			return err
 		}
@@ -67,8 +69,8 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 		place = placement{s}
 	}
 	s.signal, err = signal.New(signal.Config{Tokens: s.tokens, Tenants: s.tenants, Rooms: s.rooms, SFU: s.sfu,
-		Placement: place, OriginPatterns: s.originPatterns(),
-		ICEServers: iceServers, Refusals: s.usage, Quality: s.usage, Admission: s.usage, Logger: log.With("component", "signal"), Registerer: reg})
+		Placement: place, OriginPatterns: s.originPatterns(), MaxConnsPerClient: s.cfg.HTTP.MaxWebSockets,
+		ClientIP: func(r *http.Request) string { return forwarded.Key(s.trust.ClientIP(r)) }, ICEServers: iceServers, Refusals: s.usage, Quality: s.usage, Admission: s.usage, Logger: log.With("component", "signal"), Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -92,11 +94,13 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	})
 	servePage := func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		csp := meetingCSP // embeddable anywhere (file:, app schemes too) unless the tenant says
 		if t := r.PathValue("tenant"); t != "" {
 			if b, err := s.tenants.Branding(r.Context(), tenant.ID(t)); err == nil && len(b.FrameAncestors) > 0 {
-				h.Set("Content-Security-Policy", "frame-ancestors "+strings.Join(b.FrameAncestors, " "))
+				csp += "; frame-ancestors " + strings.Join(b.FrameAncestors, " ")
 			}
 		}
+		h.Set("Content-Security-Policy", csp)
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-store")
 		h.Set("Referrer-Policy", "no-referrer") // the URL carries the token
@@ -130,20 +134,63 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	return nil
 }
 
-// mediaIPs are the addresses the SFU can be reached at: what the TURN
-// relay may talk to.
-func (s *Server) mediaIPs() []net.IP {
-	var ips []net.IP
-	for _, p := range s.cfg.RTC.PublicIPs {
-		ips = append(ips, net.ParseIP(p))
+// mediaAddrs are the addresses the SFU announces (its ICE host candidates),
+// each with its UDP port: all the TURN relay may talk to. They follow how
+// pion gathers on the SFU's one socket (sfu.settingEngine, ice's
+// gatherCandidatesLocalUDPMux): the socket's own IP when it is bound to
+// one, else the IPv4 addresses (UDP4 only; IPv4 link-local included) of
+// every interface that is up — loopback ones only when listening on
+// loopback only, as the SFU then includes them. Configured public IPv4s
+// replace those (1:1 NAT rewrite); the local addresses stay allowed too,
+// since through a hairpin NAT the SFU's packets may reach the relay from
+// them — they are the same socket.
+func (s *Server) mediaAddrs() []netip.AddrPort {
+	local, _ := s.sfu.LocalAddr().(*net.UDPAddr)
+	if local == nil {
+		return nil
 	}
-	if s.cfg.Loopback() {
-		return append(ips, net.IPv4(127, 0, 0, 1))
+	bound := local.AddrPort()
+	var ips []netip.Addr
+	if ip := bound.Addr().Unmap(); !ip.IsUnspecified() {
+		ips = append(ips, ip)
+	} else {
+		ips = interfaceIPv4s()
 	}
-	addrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok {
-			ips = append(ips, n.IP)
+	ips = slices.DeleteFunc(ips, func(ip netip.Addr) bool { return ip.IsLoopback() && !s.cfg.Loopback() })
+	if len(ips) > 0 {
+		for _, p := range s.cfg.RTC.PublicIPs {
+			if ip, err := netip.ParseAddr(p); err == nil && ip.Unmap().Is4() {
+				ips = append(ips, ip.Unmap())
+			}
+		}
+	}
+	addrs := make([]netip.AddrPort, 0, len(ips))
+	for _, ip := range ips {
+		addrs = append(addrs, netip.AddrPortFrom(ip, bound.Port()))
+	}
+	return addrs
+}
+
+// interfaceIPv4s are the IPv4 addresses of the interfaces that are up.
+func interfaceIPv4s() []netip.Addr {
+	ifaces, _ := net.Interfaces()
+	var ips []netip.Addr
+	for _, iface := range ifaces {
+		if iface.Flags&net.FlagUp == 0 {
+			continue
+		}
+		addrs, _ := iface.Addrs()
+		for _, a := range addrs {
+			var raw net.IP
+			switch a := a.(type) {
+			case *net.IPNet:
+				raw = a.IP
+			case *net.IPAddr:
+				raw = a.IP
+			}
+			if ip, ok := netip.AddrFromSlice(raw); ok && ip.Unmap().Is4() {
+				ips = append(ips, ip.Unmap())
+			}
 		}
 	}
 	return ips
@@ -245,38 +292,10 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// feedback takes the meeting page's rating after a meeting (JaaS FEEDBACK):
-// the participant's token must admit them to the room.
-func (s *Server) feedback(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		JWT       string `json:"jwt"`
-		Room      string `json:"room"`
-		MeetingID string `json:"meetingId"`
-		Rating    int    `json:"rating"`
-		Comments  string `json:"comments"`
-	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&req); err != nil {
-		http.Error(w, "body must be JSON {jwt, room, meetingId, rating, comments}", http.StatusBadRequest)
-		return
-	}
-	claims, err := s.tokens.Verify(r.Context(), req.JWT, req.Room)
-	if err != nil {
-		http.Error(w, "token refused: "+err.Error(), http.StatusForbidden)
-		return
-	}
-	tenantID, name, ok := strings.Cut(req.Room, "/")
-	if !ok {
-		tenantID, name = "", req.Room
-	}
-	err = s.webhooks.Feedback(r.Context(), room.NewKey(tenantID, name), req.MeetingID, claims.User.ID, req.Rating, req.Comments)
-	if errors.Is(err, webhook.ErrInvalid) {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	if err != nil {
-		s.deps.Logger.ErrorContext(r.Context(), "feedback", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
+// meetingCSP is the meeting page's Content-Security-Policy (frame-ancestors
+// is added per tenant): only this server's scripts and styles run, so text
+// from a token, a chat message or a display name can never become code.
+// Signaling may go to another node of the cluster (ws:, wss:); avatars come
+// from anywhere the integrator's tokens point; media streams are blobs.
+const meetingCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src * data: blob:; media-src 'self' blob: mediastream:; " +
+	"connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"

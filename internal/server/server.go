@@ -83,6 +83,10 @@ type Server struct {
 	accounts    *account.Service
 	jobs        *jobs.Runner
 	node        nodeState
+	// rated remembers which token rated which meeting (feedback).
+	rated seenSet
+	// trust names the reverse proxies whose forwarding headers are believed.
+	trust forwarded.Trust
 	// startedAt is when Start was called (by the deployment's clock).
 	startedAt time.Time
 
@@ -106,7 +110,8 @@ func New(ctx context.Context, cfg config.Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, deps: deps, store: st, served: make(chan error, 1), node: nodeState{drained: make(chan struct{})}}
+	s := &Server{cfg: cfg, deps: deps, store: st, served: make(chan error, 1), node: nodeState{drained: make(chan struct{})},
+		rated: seenSet{max: 100_000}}
 	if err := s.build(ctx); err != nil {
 		s.Stop(ctx)
 		return nil, err
@@ -178,12 +183,11 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildAccounts(); err != nil {
 		return err
 	}
-	trust, err := forwarded.New(s.cfg.HTTP.TrustedProxies)
-	if err != nil {
+	if s.trust, err = forwarded.New(s.cfg.HTTP.TrustedProxies); err != nil {
 		return err
 	}
 	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing,
-		Accounts: s.accounts, Nodes: nodes{s}, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Trust: trust,
+		Accounts: s.accounts, Nodes: nodes{s}, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Trust: s.trust,
 		CookieKey: derive(linkSecret, "device cookies"), Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err
@@ -206,7 +210,7 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	s.http = &http.Server{
-		Handler: instrument(guard(mux, guardConfig{Trust: trust, MaxInFlight: cmp.Or(s.cfg.HTTP.MaxInFlight, 256),
+		Handler: instrument(guard(mux, guardConfig{Trust: s.trust, MaxInFlight: cmp.Or(s.cfg.HTTP.MaxInFlight, 256),
 			BodyTimeout: cmp.Or(s.cfg.HTTP.BodyTimeout, time.Minute), Registerer: reg}), reg, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -1,9 +1,9 @@
 package sfu
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -73,9 +73,6 @@ type Peer struct {
 	trackSeq int
 }
 
-// ErrClosed means the peer or room is closed.
-var ErrClosed = errors.New("sfu: closed")
-
 // Join adds a participant's media to the room and starts its subscriber
 // connection, which at once receives every track already published.
 func (r *Room) Join(id string, sig Signaler) (*Peer, error) {
@@ -131,24 +128,21 @@ func (p *Peer) ID() string { return p.id }
 // HandleOffer applies the client's publisher offer and returns the answer.
 // specs says what each of the client's mids carries; a previously published
 // mid missing from specs is unpublished (e.g. screen share stopped).
+// Only the mids of the latest offer are kept, at most MaxTracksPerPeer.
 func (p *Peer) HandleOffer(offerSDP string, specs []PublishSpec) (string, error) {
+	live, err := p.checkOffer(offerSDP, specs)
+	if err != nil {
+		return "", err
+	}
 	pub, err := p.publisher()
 	if err != nil {
 		return "", err
 	}
 	p.mu.Lock()
-	live := map[string]bool{}
-	for _, s := range specs {
-		if !s.Source.Valid() {
-			p.mu.Unlock()
-			return "", fmt.Errorf("sfu: unknown source %q for mid %q", s.Source, s.Mid)
-		}
-		p.specs[s.Mid] = s
-		live[s.Mid] = true
-	}
+	p.specs = live
 	var gone []*publishedTrack
 	for mid, t := range p.published {
-		if !live[mid] {
+		if _, ok := live[mid]; !ok {
 			gone = append(gone, t)
 			delete(p.published, mid)
 		}
@@ -169,6 +163,43 @@ func (p *Peer) HandleOffer(offerSDP string, specs []PublishSpec) (string, error)
 		return "", fmt.Errorf("sfu: publisher answer: %w", err)
 	}
 	return answer.SDP, nil
+}
+
+// maxMidLen bounds a mid (RFC 8843 identification-tag); browsers use a
+// few digits.
+const maxMidLen = 32
+
+// checkOffer bounds what one publisher offer may announce: at most
+// MaxTracksPerPeer tracks, of known sources and short mids, in an offer of
+// at most twice as many media sections. It returns the specs by mid.
+func (p *Peer) checkOffer(offerSDP string, specs []PublishSpec) (map[string]PublishSpec, error) {
+	limit := p.sfu.cfg.MaxTracksPerPeer
+	if len(specs) > limit {
+		return nil, fmt.Errorf("%w: %d tracks announced, a participant may publish at most %d", ErrTooManyTracks, len(specs), limit)
+	}
+	if n := mediaSections(offerSDP); n > 2*limit {
+		return nil, fmt.Errorf("%w: the offer has %d media sections, at most %d", ErrTooManyTracks, n, 2*limit)
+	}
+	live := make(map[string]PublishSpec, len(specs))
+	for _, s := range specs {
+		if s.Mid == "" || len(s.Mid) > maxMidLen {
+			return nil, fmt.Errorf("%w: a mid has 1 to %d characters", ErrInvalidTrack, maxMidLen)
+		}
+		if !s.Source.Valid() {
+			return nil, fmt.Errorf("%w: unknown source %q for mid %q", ErrInvalidTrack, s.Source, s.Mid)
+		}
+		live[s.Mid] = s
+	}
+	return live, nil
+}
+
+// mediaSections counts the m= lines of an SDP.
+func mediaSections(sdp string) int {
+	n := strings.Count(sdp, "\nm=")
+	if strings.HasPrefix(sdp, "m=") {
+		n++
+	}
+	return n
 }
 
 // publisher returns the publisher connection, creating it on first use.

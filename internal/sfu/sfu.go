@@ -47,7 +47,11 @@ type Config struct {
 	// 25 s: without traffic a connection is disconnected after the first,
 	// failed after both (also one that never connects).
 	ICEDisconnectedTimeout, ICEFailedTimeout time.Duration
-	Logger                                   *slog.Logger
+	// MaxTracksPerPeer bounds the tracks one participant may announce in an
+	// offer (its publisher offer may have twice as many media sections);
+	// default 16.
+	MaxTracksPerPeer int
+	Logger           *slog.Logger
 	// Registerer receives the SFU's metrics; nil: not exported.
 	Registerer prometheus.Registerer
 }
@@ -75,6 +79,7 @@ func (s *SFU) PublishedTracks() int { return int(s.published.Load()) }
 func New(cfg Config) (*SFU, error) {
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	cfg.UDPAddr = cmp.Or(cfg.UDPAddr, "0.0.0.0:7882")
+	cfg.MaxTracksPerPeer = cmp.Or(cfg.MaxTracksPerPeer, 16)
 	conn, err := net.ListenPacket("udp4", cfg.UDPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("sfu: listen on %s: %w", cfg.UDPAddr, err)

@@ -9,26 +9,21 @@ import (
 	"github.com/confer-video/confer/internal/sfu"
 )
 
-var errBadRequest = errors.New("bad request")
-
 func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) error {
 	switch m.Type {
 	case "offer":
 		answer, err := peer.HandleOffer(m.SDP, m.Tracks)
 		if err != nil {
-			return fmt.Errorf("%w: %v", errBadRequest, err)
+			return fmt.Errorf("%w: %w", errBadRequest, err)
 		}
 		s.send(answerMsg{Type: "answer", PC: sfu.PCPublisher, SDP: answer})
 	case "answer":
 		if err := peer.HandleAnswer(m.SDP); err != nil {
-			return fmt.Errorf("%w: %v", errBadRequest, err)
+			return fmt.Errorf("%w: %w", errBadRequest, err)
 		}
 	case "candidate":
-		if m.Candidate == nil {
-			return fmt.Errorf("%w: candidate missing", errBadRequest)
-		}
 		if err := peer.AddCandidate(m.PC, *m.Candidate); err != nil {
-			return fmt.Errorf("%w: %v", errBadRequest, err)
+			return fmt.Errorf("%w: %w", errBadRequest, err)
 		}
 	case "restartIce":
 		peer.RestartICE()
@@ -41,13 +36,13 @@ func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) err
 		peer.SetSourceMuted(sfu.SourceMic, m.AudioMuted)
 		peer.SetSourceMuted(sfu.SourceCamera, m.VideoMuted)
 	case "video":
-		if len(m.Constraints) > 256 {
-			return fmt.Errorf("%w: too many constraints", errBadRequest)
-		}
 		for id, h := range m.Constraints {
 			peer.SetVideoConstraint(id, h)
 		}
 	case "chat":
+		if !s.chat.Allow() {
+			return fmt.Errorf("%w: at most %v a second; slow down", errChatFlood, s.srv.cfg.ChatPerSecond)
+		}
 		return s.ms.Chat(ctx, m.To, m.Text)
 	case "hand":
 		return s.ms.RaiseHand(m.Raised)
@@ -97,6 +92,10 @@ func (s *session) moderate(ctx context.Context, m *inbound) error {
 
 func errorCode(err error) string {
 	switch {
+	case errors.Is(err, sfu.ErrTooManyTracks):
+		return "tooManyTracks"
+	case errors.Is(err, errChatFlood):
+		return "chatFlood"
 	case errors.Is(err, room.ErrNotModerator):
 		return "notModerator"
 	case errors.Is(err, room.ErrNoParticipant):

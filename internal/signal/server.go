@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -41,10 +42,13 @@ type Quality interface {
 	SessionQuality(ctx context.Context, meetingID, participantID string, rttMS, lossPct, kbps float64, candidateType string)
 }
 
-// Admission may refuse a join for the tenant's plan (an exhausted MAU cap);
+// Admission decides, at hello, under which key a participant of a
+// tenant's room counts as a monthly active user — p has UserID, DeviceID
+// and UserAgent; tokenHash is the hex SHA-256 of its token — and may
+// refuse the join for the tenant's plan (an exhausted MAU cap);
 // *usage.Service implements it.
 type Admission interface {
-	Admit(ctx context.Context, tenant, deviceID, userID string) error
+	Admit(ctx context.Context, key room.Key, p room.Participant, tokenHash string) (usageKey string, err error)
 }
 
 // Placement says which node has a room (cluster mode); *cluster.Cluster
@@ -78,14 +82,37 @@ type Config struct {
 	ICEServers func(participantID string) []ICEServer
 	// MaxMessageBytes bounds one client message; default 64 KiB.
 	MaxMessageBytes int64
+	// FirstMessageTimeout bounds the wait for hello on a new connection;
+	// default 10 s.
+	FirstMessageTimeout time.Duration
 	// HelloTimeout bounds the wait for hello and join; default 30 s.
 	HelloTimeout time.Duration
+	// ClientIP names the client address of a request, for the limits per
+	// client; default the host of RemoteAddr.
+	ClientIP func(*http.Request) string
+	// MaxConnsPerClient bounds the signaling connections one client
+	// address holds at once; beyond, the upgrade is refused with 429.
+	// Default 50.
+	MaxConnsPerClient int
+	// PasswordAttempts is how many wrong room passwords one connection may
+	// send; the last closes it. Default 5.
+	PasswordAttempts int
+	// PasswordGuesses is how many wrong passwords one client address may
+	// send for one room in PasswordWindow; then joins with a password are
+	// refused until the window ends. Default 20 per 15 minutes.
+	PasswordGuesses int
+	PasswordWindow  time.Duration
+	// Now is the clock of the limits; default time.Now.
+	Now func() time.Time
 	// PingInterval is how often the server pings; default 15 s.
 	PingInterval time.Duration
 	// MessagesPerSecond a client may send on average (burst 4×); default 50.
 	MessagesPerSecond float64
-	Logger            *slog.Logger
-	Registerer        prometheus.Registerer
+	// ChatPerSecond is how many chat messages a participant may send on
+	// average (burst 4×); beyond, they are refused. Default 5.
+	ChatPerSecond float64
+	Logger        *slog.Logger
+	Registerer    prometheus.Registerer
 }
 
 // Server accepts signaling connections.
@@ -97,6 +124,8 @@ type Server struct {
 	closed  bool
 	wg      sync.WaitGroup
 	metrics *metrics
+	conns   *connLimiter
+	guesses *guessLimiter
 }
 
 // mediaRoom is a conference's SFU room and the sessions in it.
@@ -109,6 +138,7 @@ type metrics struct {
 	sessions prometheus.Gauge
 	refused  *prometheus.CounterVec
 	messages *prometheus.CounterVec
+	upgrades *prometheus.CounterVec
 }
 
 // New returns a signaling server.
@@ -116,24 +146,53 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Tokens == nil || cfg.Rooms == nil || cfg.SFU == nil || cfg.Tenants == nil {
 		return nil, errors.New("signal: Tokens, Tenants, Rooms and SFU are required")
 	}
-	cfg.MaxMessageBytes = cmp.Or(cfg.MaxMessageBytes, 64<<10)
-	cfg.HelloTimeout = cmp.Or(cfg.HelloTimeout, 30*time.Second)
-	cfg.PingInterval = cmp.Or(cfg.PingInterval, 15*time.Second)
-	cfg.MessagesPerSecond = cmp.Or(cfg.MessagesPerSecond, 50)
-	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	cfg.setDefaults()
 	m := &metrics{
 		sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "confer_signal_sessions", Help: "Open signaling connections."}),
 		refused:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "confer_signal_refused_total", Help: "Joins refused, by reason."}, []string{"reason"}),
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "confer_signal_messages_total", Help: "Client messages, by type."}, []string{"type"}),
+		upgrades: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "confer_signal_upgrades_refused_total",
+			Help: "Signaling connections refused before the WebSocket upgrade, by reason."}, []string{"reason"}),
 	}
 	if cfg.Registerer != nil {
-		cfg.Registerer.MustRegister(m.sessions, m.refused, m.messages)
+		cfg.Registerer.MustRegister(m.sessions, m.refused, m.messages, m.upgrades)
 	}
-	return &Server{cfg: cfg, media: map[string]*mediaRoom{}, all: map[*session]struct{}{}, metrics: m}, nil
+	return &Server{cfg: cfg, media: map[string]*mediaRoom{}, all: map[*session]struct{}{}, metrics: m,
+		conns: newConnLimiter(cfg.MaxConnsPerClient), guesses: newGuessLimiter(cfg.PasswordGuesses, cfg.PasswordWindow, cfg.Now)}, nil
 }
 
-// ServeHTTP upgrades the request to a WebSocket and runs the session.
+func (c *Config) setDefaults() {
+	c.MaxMessageBytes = cmp.Or(c.MaxMessageBytes, 64<<10)
+	c.FirstMessageTimeout = cmp.Or(c.FirstMessageTimeout, 10*time.Second)
+	c.HelloTimeout = cmp.Or(c.HelloTimeout, 30*time.Second)
+	c.PingInterval = cmp.Or(c.PingInterval, 15*time.Second)
+	c.MessagesPerSecond = cmp.Or(c.MessagesPerSecond, 50)
+	c.ChatPerSecond = cmp.Or(c.ChatPerSecond, 5)
+	c.MaxConnsPerClient = cmp.Or(c.MaxConnsPerClient, 50)
+	c.PasswordAttempts = cmp.Or(c.PasswordAttempts, 5)
+	c.PasswordGuesses = cmp.Or(c.PasswordGuesses, 20)
+	c.PasswordWindow = cmp.Or(c.PasswordWindow, 15*time.Minute)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	if c.ClientIP == nil {
+		c.ClientIP = remoteHost
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// ServeHTTP upgrades the request to a WebSocket and runs the session; a
+// client address that holds MaxConnsPerClient connections already is
+// answered 429.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ip := s.cfg.ClientIP(r)
+	if !s.conns.acquire(ip) {
+		s.metrics.upgrades.WithLabelValues("tooManyConnections").Inc()
+		http.Error(w, fmt.Sprintf("tooManyConnections: this address has %d signaling connections open, the most allowed; close one and try again",
+			s.cfg.MaxConnsPerClient), http.StatusTooManyRequests)
+		return
+	}
+	defer s.conns.release(ip)
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.OriginPatterns})
 	if err != nil {
 		return // Accept has answered the request
@@ -145,6 +204,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(s.cfg.MaxMessageBytes)
 	sess := newSession(s, conn)
 	sess.userAgent = truncate(r.UserAgent(), 300)
+	sess.clientIP = ip
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()

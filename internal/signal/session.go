@@ -3,13 +3,11 @@ package signal
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
@@ -18,7 +16,6 @@ import (
 
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
-	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
 )
 
@@ -34,6 +31,7 @@ type session struct {
 	conn    *websocket.Conn
 	log     *slog.Logger
 	limiter *rate.Limiter
+	chat    *rate.Limiter
 	out     chan []byte
 	quit    chan struct{}
 
@@ -41,12 +39,17 @@ type session struct {
 	closing   *closeStatus
 	bad       int
 	userAgent string
+	clientIP  string
+	// greeted is set once hello is accepted (read by the hello timer).
+	greeted atomic.Bool
 
 	// Set by hello and join, read by the read loop only.
-	claims   *token.Claims
-	key      room.Key
-	deviceID string
-	ms       *room.Membership
+	claims         *token.Claims
+	key            room.Key
+	deviceID       string
+	usageKey       string
+	wrongPasswords int
+	ms             *room.Membership
 
 	mu        sync.Mutex
 	peer      *sfu.Peer
@@ -57,10 +60,11 @@ type session struct {
 }
 
 func newSession(s *Server, conn *websocket.Conn) *session {
-	mps := s.cfg.MessagesPerSecond
+	mps, cps := s.cfg.MessagesPerSecond, s.cfg.ChatPerSecond
 	return &session{
 		srv: s, conn: conn, log: s.cfg.Logger,
 		limiter: rate.NewLimiter(rate.Limit(mps), int(4*mps)),
+		chat:    rate.NewLimiter(rate.Limit(cps), int(4*cps)),
 		out:     make(chan []byte, outQueue),
 		quit:    make(chan struct{}),
 	}
@@ -73,6 +77,12 @@ func (s *session) run(ctx context.Context) {
 	wg.Add(2)
 	go func() { defer wg.Done(); s.writeLoop(ctx) }()
 	go func() { defer wg.Done(); s.pingLoop(ctx) }()
+	first := time.AfterFunc(s.srv.cfg.FirstMessageTimeout, func() {
+		if !s.greeted.Load() {
+			s.close(closeWith(CloseTimeout, "timeout: no hello within "+s.srv.cfg.FirstMessageTimeout.String()))
+		}
+	})
+	defer first.Stop()
 	timer := time.AfterFunc(s.srv.cfg.HelloTimeout, func() {
 		s.mu.Lock()
 		joined := s.ms != nil
@@ -100,21 +110,15 @@ func (s *session) readLoop(ctx context.Context) {
 			s.fail(CloseFlood, "flood", "too many messages; slow down")
 			return
 		}
-		if typ != websocket.MessageText {
-			if s.reject("badRequest", "messages are JSON text") {
-				return
-			}
-			continue
-		}
-		var msg inbound
-		if err := json.Unmarshal(data, &msg); err != nil {
-			if s.reject("badRequest", "message is not JSON: "+err.Error()) {
+		msg, err := decode(typ, data)
+		if err != nil {
+			if s.reject("badRequest", err.Error()) {
 				return
 			}
 			continue
 		}
 		s.srv.metrics.messages.WithLabelValues(metricType(msg.Type)).Inc()
-		if done := s.handle(ctx, &msg); done {
+		if done := s.handle(ctx, msg); done {
 			return
 		}
 	}
@@ -187,227 +191,12 @@ func (s *session) handle(ctx context.Context, m *inbound) bool {
 	if peer == nil {
 		return s.reject("notJoined", "you are waiting in the lobby")
 	}
+	if err := m.validate(); err != nil {
+		return s.reject(errorCode(err), err.Error())
+	}
 	if err := s.inMeeting(ctx, peer, m); err != nil {
 		return s.reject(errorCode(err), err.Error())
 	}
-	return false
-}
-
-// hello checks the token for the room; nothing else happens before.
-func (s *session) hello(ctx context.Context, m *inbound) bool {
-	if s.claims != nil {
-		return s.reject("badRequest", "hello was already sent")
-	}
-	if m.V != Version {
-		s.fail(CloseProtocol, "unsupportedVersion", fmt.Sprintf("protocol version %d is not supported; this server speaks %d", m.V, Version))
-		return true
-	}
-	key, err := parseRoom(m.Room)
-	if err != nil {
-		s.refuse("roomInvalid", err.Error(), CloseProtocol)
-		return true
-	}
-	claims, err := s.srv.cfg.Tokens.Verify(ctx, m.JWT, key.String())
-	var te *token.Error
-	switch {
-	case errors.As(err, &te):
-		if r := s.srv.cfg.Refusals; r != nil && key.Tenant != "" {
-			r.JoinRefused(ctx, key.Tenant, key.Name, string(te.Reason), te.Message, truncate(m.DeviceID, 64), s.userAgent)
-		}
-		s.refuse(string(te.Reason), te.Message, CloseTokenRefused)
-		return true
-	case err != nil:
-		s.log.ErrorContext(ctx, "verify token", "err", err)
-		s.refuse("internal", "the server could not check the token; try again", websocket.StatusInternalError)
-		return true
-	}
-	if key.Tenant != "" && claims.Mode == token.ModeAnonymous {
-		s.refuse(string(token.ReasonTokenMissing), "a token is required for the rooms of a tenant; only rooms without a tenant admit guests", CloseTokenRefused)
-		return true
-	}
-	if key.Tenant != "" {
-		if _, err := s.srv.cfg.Tenants.Get(ctx, tenant.ID(key.Tenant)); err != nil {
-			if errors.Is(err, tenant.ErrNotFound) {
-				s.refuse("tenantNotFound", fmt.Sprintf("there is no tenant %q on this server", key.Tenant), CloseNotFound)
-			} else {
-				s.log.ErrorContext(ctx, "look up tenant", "err", err)
-				s.refuse("internal", "the server could not look up the tenant; try again", websocket.StatusInternalError)
-			}
-			return true
-		}
-	}
-	if p := s.srv.cfg.Placement; p != nil {
-		url, err := p.Place(ctx, key.String())
-		if err != nil {
-			s.log.WarnContext(ctx, "placing the room", "err", err)
-			s.refuse("unavailable", "no server can take this meeting right now; try again in a moment", CloseUnavailable)
-			return true
-		}
-		if url != "" {
-			s.srv.metrics.refused.WithLabelValues("redirect").Inc()
-			s.send(redirectMsg{Type: "redirect", URL: url})
-			s.close(closeWith(CloseRedirect, "redirect: "+url))
-			return true
-		}
-	}
-	if a := s.srv.cfg.Admission; a != nil && key.Tenant != "" {
-		if err := a.Admit(ctx, key.Tenant, truncate(m.DeviceID, 64), claims.User.ID); err != nil {
-			if r := s.srv.cfg.Refusals; r != nil {
-				r.JoinRefused(ctx, key.Tenant, key.Name, "mauLimitReached", err.Error(), truncate(m.DeviceID, 64), s.userAgent)
-			}
-			s.refuse("mauLimitReached", err.Error(), CloseForbidden)
-			return true
-		}
-	}
-	var b tenant.Branding
-	if key.Tenant != "" {
-		if got, err := s.srv.cfg.Tenants.Branding(ctx, tenant.ID(key.Tenant)); err == nil {
-			b = got
-		}
-	}
-	s.claims, s.key = claims, key
-	s.deviceID = truncate(m.DeviceID, 64)
-	s.log = s.log.With("room", key.String())
-	u := claims.User
-	s.send(readyMsg{Type: "ready", Room: key.String(), Moderator: claims.Moderator, Features: claims.Features, InviteURL: b.InviteURL,
-		LogoURL: b.LogoURL, LogoLink: b.LogoLink, BackgroundColor: b.BackgroundColor, BackgroundURL: b.BackgroundURL,
-		User: userJSON{ID: u.ID, Name: u.Name, Email: u.Email, Avatar: u.Avatar}})
-	return false
-}
-
-func (s *session) refuse(reason, message string, code websocket.StatusCode) {
-	s.srv.metrics.refused.WithLabelValues(reason).Inc()
-	s.fail(code, reason, message)
-}
-
-// parseRoom reads "<tenant>/<room>" or a tenant-less "<room>".
-func parseRoom(raw string) (room.Key, error) {
-	tenantID, name, ok := strings.Cut(raw, "/")
-	if !ok {
-		tenantID, name = "", raw
-	}
-	if ok {
-		if _, err := tenant.ParseID(tenantID); err != nil {
-			return room.Key{}, fmt.Errorf("%q is not a tenant id: the meeting link is /<tenant>/<room>", truncate(tenantID, 60))
-		}
-	}
-	if err := checkRoomName(name); err != nil {
-		return room.Key{}, err
-	}
-	return room.NewKey(tenantID, name), nil
-}
-
-// checkRoomName accepts 1 to 128 printable characters without / ? # or spaces.
-func checkRoomName(name string) error {
-	n := utf8.RuneCountInString(name)
-	if n == 0 || n > 128 || !utf8.ValidString(name) {
-		return fmt.Errorf("a room name has 1 to 128 characters")
-	}
-	if i := strings.IndexFunc(name, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("/?#\\", r)
-	}); i >= 0 {
-		r, _ := utf8.DecodeRuneInString(name[i:])
-		return fmt.Errorf("room name %q contains %q", truncate(name, 60), r)
-	}
-	return nil
-}
-
-// join enters the room (or its lobby).
-func (s *session) join(ctx context.Context, m *inbound) bool {
-	s.mu.Lock()
-	already := s.ms != nil
-	s.mu.Unlock()
-	if already {
-		return s.reject("badRequest", "already joined")
-	}
-	c := s.claims
-	name := strings.TrimSpace(m.DisplayName)
-	if name == "" {
-		name = c.User.Name
-	}
-	if name == "" {
-		name = "Guest"
-	}
-	if utf8.RuneCountInString(name) > 100 {
-		name = string([]rune(name)[:100])
-	}
-	email := c.User.Email
-	if email == "" {
-		email = truncate(strings.TrimSpace(m.Email), 200)
-	}
-	role := room.RoleParticipant
-	if c.Moderator {
-		role = room.RoleModerator
-	}
-	s.mu.Lock() // held until s.ms is set: an Admitted notice waits for it
-	ms, err := s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{
-		Key: s.key,
-		Participant: room.Participant{
-			UserID: c.User.ID, Name: name, Email: email, Avatar: c.User.Avatar, Group: c.Group, DeviceID: s.deviceID, UserAgent: s.userAgent,
-			KeyID: c.KeyID, Role: role, Features: c.Features, HiddenFromRecorder: c.User.HiddenFromRecorder,
-			AudioMuted: m.AudioMuted, VideoMuted: m.VideoMuted,
-		},
-		Password: m.Password, LobbyBypass: c.LobbyBypass, Conn: s,
-	})
-	if err == nil {
-		s.ms = ms
-	}
-	s.mu.Unlock()
-	switch {
-	case errors.Is(err, room.ErrPasswordRequired):
-		s.send(errorMsg{Type: "error", Code: "passwordRequired", Message: err.Error()})
-		return false
-	case errors.Is(err, room.ErrPasswordWrong):
-		s.send(errorMsg{Type: "error", Code: "passwordWrong", Message: err.Error()})
-		return false
-	case errors.Is(err, room.ErrFull):
-		s.fail(CloseForbidden, "roomFull", err.Error())
-		return true
-	case err != nil:
-		s.log.ErrorContext(ctx, "join", "err", err)
-		s.fail(websocket.StatusInternalError, "internal", "could not join the meeting")
-		return true
-	}
-	if ms.InLobby() {
-		self, _ := ms.Self()
-		s.send(lobbyMsg{Type: "lobby", Self: self})
-		return false
-	}
-	return s.joinMedia(ctx)
-}
-
-// joinMedia connects the admitted participant's media and sends joined.
-func (s *session) joinMedia(ctx context.Context) bool {
-	s.mu.Lock()
-	ms := s.ms
-	if ms == nil || s.peer != nil {
-		s.mu.Unlock()
-		return false
-	}
-	self, ok := ms.Self()
-	if !ok {
-		s.mu.Unlock()
-		return true
-	}
-	info, participants := ms.Room().Snapshot()
-	sfuRoom := s.srv.attach(s, ms.Room(), info)
-	s.meetingID = info.MeetingID
-	var ice []ICEServer
-	if f := s.srv.cfg.ICEServers; f != nil {
-		ice = f(self.ID)
-	}
-	s.send(joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
-		DominantSpeaker: sfuRoom.DominantSpeaker()})
-	peer, err := sfuRoom.Join(self.ID, s)
-	if err != nil {
-		s.mu.Unlock()
-		s.log.ErrorContext(ctx, "join media", "err", err)
-		s.fail(websocket.StatusInternalError, "internal", "could not connect media")
-		return true
-	}
-	s.peer = peer
-	s.mu.Unlock()
-	s.log.InfoContext(ctx, "joined", "participant", self.ID, "meeting", info.MeetingID, "moderator", self.Moderator())
 	return false
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -54,7 +55,8 @@ func (q queries) SetSessionQuality(ctx context.Context, meetingID, participantID
 	return err
 }
 
-// JoinFailure is a row of join_failures.
+// JoinFailure is a row of join_failures: one refused join, or (Count > 1)
+// several of one reason counted together, from FirstAt to At (the last).
 type JoinFailure struct {
 	ID        string
 	TenantID  string
@@ -64,6 +66,10 @@ type JoinFailure struct {
 	Device    string
 	UserAgent string
 	At        time.Time
+	// Count is how many refusals the row stands for; FirstAt when the
+	// first of them happened.
+	Count   int
+	FirstAt time.Time
 }
 
 // NotePeak raises a meeting's peak participant count to n.
@@ -119,10 +125,10 @@ func (q queries) SetSpeakerTime(ctx context.Context, meetingID, participantID st
 	return err
 }
 
-// RecordJoinFailure stores a refused join.
+// RecordJoinFailure stores a refused join as a row of its own.
 func (q queries) RecordJoinFailure(ctx context.Context, f JoinFailure) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO join_failures (id, tenant_id, room, reason, message, device, user_agent, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, f.ID, f.TenantID, f.Room, f.Reason, f.Message, f.Device, f.UserAgent, millis(f.At))
+	_, err := q.db.ExecContext(ctx, `INSERT INTO join_failures (id, tenant_id, room, reason, message, device, user_agent, at, occurrences, first_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $8)`, f.ID, f.TenantID, f.Room, f.Reason, f.Message, f.Device, f.UserAgent, millis(f.At))
 	if err != nil {
 		return fmt.Errorf("store: record join failure: %w", classify(err))
 	}
@@ -185,7 +191,7 @@ func (q queries) Sessions(ctx context.Context, tenantID, meetingID string) ([]Se
 
 // JoinFailures lists a tenant's refused joins in [from, to), newest first.
 func (q queries) JoinFailures(ctx context.Context, tenantID string, from, to time.Time, limit int) ([]JoinFailure, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT id, tenant_id, room, reason, message, device, user_agent, at FROM join_failures
+	rows, err := q.db.QueryContext(ctx, `SELECT id, tenant_id, room, reason, message, device, user_agent, at, occurrences, first_at FROM join_failures
 		WHERE tenant_id = $1 AND at >= $2 AND at < $3 ORDER BY at DESC, id LIMIT $4`, tenantID, millis(from), millis(to), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: join failures: %w", err)
@@ -194,26 +200,32 @@ func (q queries) JoinFailures(ctx context.Context, tenantID string, from, to tim
 	var out []JoinFailure
 	for rows.Next() {
 		var f JoinFailure
-		var at int64
-		if err := rows.Scan(&f.ID, &f.TenantID, &f.Room, &f.Reason, &f.Message, &f.Device, &f.UserAgent, &at); err != nil {
+		var at, first int64
+		if err := rows.Scan(&f.ID, &f.TenantID, &f.Room, &f.Reason, &f.Message, &f.Device, &f.UserAgent, &at, &f.Count, &first); err != nil {
 			return nil, err
 		}
-		f.At = fromMillis(at)
+		f.At, f.FirstAt = fromMillis(at), fromMillis(cmp.Or(first, at))
 		out = append(out, f)
 	}
 	return out, rows.Err()
 }
 
 // PruneAnalytics deletes session records that ended, and join failures
-// that happened, before the given time; meetings and MAU (the aggregates)
-// stay. It returns how many rows it deleted.
+// that happened, before the given time, with the bookkeeping that bounds
+// them (join-failure budgets, devices per token of months before); meetings
+// and MAU (the aggregates) stay. It returns how many rows it deleted.
 func (q queries) PruneAnalytics(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
-	for _, stmt := range []string{
-		`DELETE FROM sessions WHERE left_at IS NOT NULL AND left_at < $1`,
-		`DELETE FROM join_failures WHERE at < $1`,
+	for _, p := range []struct {
+		stmt string
+		arg  any
+	}{
+		{`DELETE FROM sessions WHERE left_at IS NOT NULL AND left_at < $1`, millis(before)},
+		{`DELETE FROM join_failures WHERE at < $1`, millis(before)},
+		{`DELETE FROM join_failure_budget WHERE hour_start < $1`, millis(before)},
+		{`DELETE FROM token_devices WHERE month < $1`, before.UTC().Format("2006-01")},
 	} {
-		res, err := q.db.ExecContext(ctx, stmt, millis(before))
+		res, err := q.db.ExecContext(ctx, p.stmt, p.arg)
 		if err != nil {
 			return total, fmt.Errorf("store: prune analytics: %w", err)
 		}

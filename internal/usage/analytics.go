@@ -85,7 +85,10 @@ type Session struct {
 	CandidateType string  `json:"candidate_type,omitempty"`
 }
 
-// JoinFailure is a participant who could not join.
+// JoinFailure is a participant who could not join, or — Count above one —
+// that many refusals of one reason counted together (those anyone can
+// cause, and a tenant's beyond its hourly budget of rows) from FirstAt to
+// At, with the last one's room, message, device and browser.
 type JoinFailure struct {
 	Room    string    `json:"room"`
 	Reason  string    `json:"reason"`
@@ -94,6 +97,8 @@ type JoinFailure struct {
 	Browser string    `json:"browser"`
 	OS      string    `json:"os"`
 	At      time.Time `json:"at"`
+	Count   int       `json:"count"`
+	FirstAt time.Time `json:"first_at"`
 }
 
 func (s *Service) window(f Filter) Filter {
@@ -170,7 +175,8 @@ func (s *Service) JoinFailures(ctx context.Context, tenantID string, f Filter) (
 	out := make([]JoinFailure, 0, len(rows))
 	for _, r := range rows {
 		browser, os := ParseUserAgent(r.UserAgent)
-		out = append(out, JoinFailure{Room: r.Room, Reason: r.Reason, Message: r.Message, Device: r.Device, Browser: browser, OS: os, At: r.At})
+		out = append(out, JoinFailure{Room: r.Room, Reason: r.Reason, Message: r.Message, Device: r.Device, Browser: browser, OS: os, At: r.At,
+			Count: r.Count, FirstAt: r.FirstAt})
 	}
 	return out, nil
 }

@@ -108,25 +108,6 @@ func (s *Service) TenantPlan(ctx context.Context, tenantID string) (PlanStatus, 
 	return st, nil
 }
 
-// Admit refuses a new device of a tenant whose capped plan's monthly active
-// users are used up; devices already counted this month are always let in.
-func (s *Service) Admit(ctx context.Context, tenantID, deviceID, userID string) error {
-	row, err := s.cfg.Store.TenantPlan(ctx, tenantID)
-	if err != nil || !row.HardCap {
-		return nil // no plan information: do not stand in the way of a meeting
-	}
-	month := s.cfg.Now().UTC().Format("2006-01")
-	device := Device(roomParticipant(deviceID, userID))
-	if ok, err := s.cfg.Store.IsActive(ctx, tenantID, month, device); err != nil || ok {
-		return nil
-	}
-	mau, err := s.cfg.Store.MonthMAU(ctx, tenantID, month)
-	if err != nil || mau < row.IncludedMAU {
-		return nil
-	}
-	return fmt.Errorf("%w: this organisation's plan (%s) includes %d monthly active users and all are used this month", ErrMAULimit, row.Name, row.IncludedMAU)
-}
-
 // projectMAU extends the month's MAU so far linearly to the whole month; in
 // the first day there is too little to go on, so it is the count itself.
 func projectMAU(mau int, now time.Time) int {

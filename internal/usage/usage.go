@@ -36,9 +36,18 @@ type Config struct {
 	// NodeID names the node meetings are recorded on (cluster mode).
 	NodeID func() string
 	// Lost, if set, ends the meetings of nodes that are gone.
-	Lost   *LostConfig
-	Now    func() time.Time
-	Logger *slog.Logger
+	Lost *LostConfig
+	// FailureRowsPerHour is how many join failures of a tenant are stored
+	// one row each per hour; beyond, they are counted in one row per reason
+	// and hour. Refusals of tokens whose signature was never verified are
+	// always counted that way. Default 120.
+	FailureRowsPerHour int
+	// DevicesPerToken is how many devices one token identity (its user id,
+	// else the token) counts as monthly active users per month; its further
+	// devices count as its first. Default 3.
+	DevicesPerToken int
+	Now             func() time.Time
+	Logger          *slog.Logger
 }
 
 // Service records and reports usage.
@@ -81,11 +90,12 @@ func (s *Service) inProgress(id string) *meetingState {
 	return m
 }
 
-// recordActive counts participants as monthly active users at time t.
+// recordActive counts participants as monthly active users at time t,
+// each under the key Admit gave it (else its Device).
 func (s *Service) recordActive(ctx context.Context, tenant string, t time.Time, ps []room.Participant) error {
 	month, day := t.UTC().Format("2006-01"), t.UTC().Format("2006-01-02")
 	for _, p := range ps {
-		if _, err := s.cfg.Store.RecordActive(ctx, tenant, month, Device(p), day); err != nil {
+		if _, err := s.cfg.Store.RecordActive(ctx, tenant, month, cmp.Or(p.UsageKey, Device(p)), day); err != nil {
 			return err
 		}
 	}
@@ -101,6 +111,8 @@ func New(cfg Config) (*Service, error) {
 	}
 	cfg.IncludedMAU = cmp.Or(cfg.IncludedMAU, 25)
 	cfg.Retention = cmp.Or(cfg.Retention, 90*24*time.Hour)
+	cfg.FailureRowsPerHour = cmp.Or(cfg.FailureRowsPerHour, 120)
+	cfg.DevicesPerToken = cmp.Or(cfg.DevicesPerToken, 3)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -162,7 +174,7 @@ func (s *Service) Emit(ctx context.Context, e room.Event) {
 	case room.ParticipantLeftLobby:
 		if e.Reason == room.LeftKicked {
 			p := e.Participant
-			err = s.cfg.Store.RecordJoinFailure(ctx, store.JoinFailure{ID: newID(), TenantID: tenant, Room: e.Room.Key.Name,
+			err = s.storeFailure(ctx, store.JoinFailure{TenantID: tenant, Room: e.Room.Key.Name,
 				Reason: "lobbyDenied", Message: "a moderator did not let " + p.Name + " in", Device: Device(*p), UserAgent: p.UserAgent, At: e.Time})
 		}
 	}
@@ -207,27 +219,10 @@ func (s *Service) joined(ctx context.Context, tenant string, e room.Event) error
 	return err
 }
 
-// JoinRefused records a participant unable to join (signal.Refusals).
-func (s *Service) JoinRefused(ctx context.Context, tenant, roomName, reason, message, deviceID, userAgent string) {
-	device := ""
-	if deviceID != "" {
-		device = "device:" + deviceID
-	}
-	err := s.cfg.Store.RecordJoinFailure(context.WithoutCancel(ctx), store.JoinFailure{ID: newID(), TenantID: tenant, Room: roomName,
-		Reason: reason, Message: message, Device: device, UserAgent: userAgent, At: s.cfg.Now().UTC()})
-	if err != nil && !errors.Is(err, store.ErrReference) { // an unknown tenant has no analytics
-		s.cfg.Logger.ErrorContext(ctx, "record join failure", "err", err)
-	}
-}
-
 func newID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func roomParticipant(deviceID, userID string) room.Participant {
-	return room.Participant{DeviceID: deviceID, UserID: userID}
 }
 
 // Device is what identifies an endpoint for MAU: the device id the meeting

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"syscall"
 	"time"
@@ -143,17 +144,20 @@ func (s *Service) post(ctx context.Context, ep store.WebhookEndpoint, body []byt
 }
 
 // newHTTPClient makes the delivery client: no redirects, and (unless
-// allowed) no connections to loopback, private or link-local addresses,
-// checked at connect time so DNS cannot be used to get around it.
+// allowed) no connections to loopback, private, link-local or other
+// special-purpose addresses (checkAddr), checked at connect time so DNS
+// cannot be used to get around it.
 func newHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if !allowPrivate {
+		// Control sees the numeric address of every connection attempt
+		// (each A and AAAA answer, IPv6 zones included).
 		dialer.Control = func(_, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
+			ap, err := netip.ParseAddrPort(address)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w: %q: %w", ErrForbiddenTarget, address, err)
 			}
-			return checkIP(net.ParseIP(host))
+			return checkAddr(ap.Addr())
 		}
 	}
 	return &http.Client{
@@ -161,15 +165,4 @@ func newHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
 		Transport:     &http.Transport{DialContext: dialer.DialContext, Proxy: nil, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-}
-
-var cgnat = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
-
-// checkIP refuses addresses inside the operator's network.
-func checkIP(ip net.IP) error {
-	if ip == nil || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || cgnat.Contains(ip) {
-		return fmt.Errorf("%v is a loopback, private or link-local address", ip)
-	}
-	return nil
 }

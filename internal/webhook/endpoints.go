@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -101,22 +102,21 @@ func (s *Service) checkURL(ctx context.Context, raw string) error {
 		return nil
 	}
 	host := u.Hostname()
-	ips := []net.IP{net.ParseIP(host)}
-	if ips[0] == nil {
+	var ips []netip.Addr
+	if a, err := netip.ParseAddr(host); err == nil { // zoned IPv6 too
+		ips = append(ips, a)
+	} else {
 		lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 		defer cancel()
-		addrs, err := net.DefaultResolver.LookupIPAddr(lctx, host)
+		addrs, err := net.DefaultResolver.LookupNetIP(lctx, "ip", host)
 		if err != nil {
 			return nil // unresolvable now; the delivery dialer checks again
 		}
-		ips = ips[:0]
-		for _, a := range addrs {
-			ips = append(ips, a.IP)
-		}
+		ips = addrs
 	}
 	for _, ip := range ips {
-		if err := checkIP(ip); err != nil {
-			return fmt.Errorf("%w: url %q: %v (the operator can allow it with --webhook-allow-private)", ErrInvalid, raw, err)
+		if err := checkAddr(ip); err != nil {
+			return fmt.Errorf("%w: url %q: %w (the operator can allow it with --webhook-allow-private)", ErrInvalid, raw, err)
 		}
 	}
 	return nil

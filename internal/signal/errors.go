@@ -1,0 +1,11 @@
+package signal
+
+import "errors"
+
+var (
+	// errBadRequest means a client message is malformed or not acceptable.
+	errBadRequest = errors.New("bad request")
+	// errChatFlood means a participant sends chat faster than
+	// Config.ChatPerSecond.
+	errChatFlood = errors.New("too many chat messages")
+)

@@ -1,0 +1,141 @@
+package signal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	"github.com/confer-video/confer/internal/room"
+)
+
+// join enters the room (or its lobby).
+func (s *session) join(ctx context.Context, m *inbound) bool {
+	s.mu.Lock()
+	already := s.ms != nil
+	s.mu.Unlock()
+	if already {
+		return s.reject("badRequest", "already joined")
+	}
+	c := s.claims
+	if m.Password != "" && !c.Moderator {
+		if wait := s.srv.guesses.wait(s.key, s.clientIP); wait > 0 {
+			s.refusePasswords(ctx, fmt.Sprintf("too many wrong passwords for this meeting from your address; try again in %s", wait.Round(time.Second)))
+			return true
+		}
+	}
+	name := strings.TrimSpace(m.DisplayName)
+	if name == "" {
+		name = c.User.Name
+	}
+	if name == "" {
+		name = "Guest"
+	}
+	if utf8.RuneCountInString(name) > 100 {
+		name = string([]rune(name)[:100])
+	}
+	email := c.User.Email
+	if email == "" {
+		email = truncate(strings.TrimSpace(m.Email), 200)
+	}
+	role := room.RoleParticipant
+	if c.Moderator {
+		role = room.RoleModerator
+	}
+	s.mu.Lock() // held until s.ms is set: an Admitted notice waits for it
+	ms, err := s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{
+		Key: s.key,
+		Participant: room.Participant{
+			UserID: c.User.ID, Name: name, Email: email, Avatar: c.User.Avatar, Group: c.Group, DeviceID: s.deviceID, UsageKey: s.usageKey, UserAgent: s.userAgent,
+			KeyID: c.KeyID, Role: role, Features: c.Features, HiddenFromRecorder: c.User.HiddenFromRecorder,
+			AudioMuted: m.AudioMuted, VideoMuted: m.VideoMuted,
+		},
+		Password: m.Password, LobbyBypass: c.LobbyBypass, Conn: s,
+	})
+	if err == nil {
+		s.ms = ms
+	}
+	s.mu.Unlock()
+	switch {
+	case errors.Is(err, room.ErrPasswordRequired):
+		s.send(errorMsg{Type: "error", Code: "passwordRequired", Message: err.Error()})
+		return false
+	case errors.Is(err, room.ErrPasswordWrong):
+		return s.wrongPassword(ctx, err)
+	case errors.Is(err, room.ErrFull):
+		s.fail(CloseForbidden, "roomFull", err.Error())
+		return true
+	case err != nil:
+		s.log.ErrorContext(ctx, "join", "err", err)
+		s.fail(websocket.StatusInternalError, "internal", "could not join the meeting")
+		return true
+	}
+	if ms.InLobby() {
+		self, _ := ms.Self()
+		s.send(lobbyMsg{Type: "lobby", Self: self})
+		return false
+	}
+	return s.joinMedia(ctx)
+}
+
+// joinMedia connects the admitted participant's media and sends joined.
+func (s *session) joinMedia(ctx context.Context) bool {
+	s.mu.Lock()
+	ms := s.ms
+	if ms == nil || s.peer != nil {
+		s.mu.Unlock()
+		return false
+	}
+	self, ok := ms.Self()
+	if !ok {
+		s.mu.Unlock()
+		return true
+	}
+	info, participants := ms.Room().Snapshot()
+	sfuRoom := s.srv.attach(s, ms.Room(), info)
+	s.meetingID = info.MeetingID
+	var ice []ICEServer
+	if f := s.srv.cfg.ICEServers; f != nil {
+		ice = f(self.ID)
+	}
+	s.send(joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
+		DominantSpeaker: sfuRoom.DominantSpeaker()})
+	peer, err := sfuRoom.Join(self.ID, s)
+	if err != nil {
+		s.mu.Unlock()
+		s.log.ErrorContext(ctx, "join media", "err", err)
+		s.fail(websocket.StatusInternalError, "internal", "could not connect media")
+		return true
+	}
+	s.peer = peer
+	s.mu.Unlock()
+	s.log.InfoContext(ctx, "joined", "participant", self.ID, "meeting", info.MeetingID, "moderator", self.Moderator())
+	return false
+}
+
+// wrongPassword answers a wrong room password and counts it against the
+// connection and against the room and client address; true when the
+// connection has had its share and ends.
+func (s *session) wrongPassword(ctx context.Context, err error) bool {
+	s.srv.guesses.fail(s.key, s.clientIP)
+	s.wrongPasswords++
+	if limit := s.srv.cfg.PasswordAttempts; s.wrongPasswords >= limit {
+		s.refusePasswords(ctx, fmt.Sprintf("%d wrong passwords on this connection; reconnect to try again", limit))
+		return true
+	}
+	s.send(errorMsg{Type: "error", Code: "passwordWrong", Message: err.Error()})
+	return false
+}
+
+// refusePasswords ends a connection that guessed too many passwords, and
+// tells the tenant's analytics.
+func (s *session) refusePasswords(ctx context.Context, message string) {
+	if r := s.srv.cfg.Refusals; r != nil && s.key.Tenant != "" {
+		r.JoinRefused(ctx, s.key.Tenant, s.key.Name, "passwordAttempts", message, s.deviceID, s.userAgent)
+	}
+	s.refuse("passwordAttempts", message, CloseFlood)
+}
