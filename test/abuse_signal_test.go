@@ -18,8 +18,8 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/config"
+	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/token"
 	"github.com/confer-video/confer/internal/usage"
