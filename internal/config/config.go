@@ -167,6 +167,11 @@ type Analytics struct {
 	// Retention is how long session records and join failures are kept
 	// (default 90 days); meetings and MAU are kept for ever.
 	Retention time.Duration `yaml:"retention"`
+	// DevicesPerToken is how many devices one token (its user id, else the
+	// token itself) counts as in a month's MAU; further devices count as
+	// its first, so one shared meeting link cannot run up the bill.
+	// Default 3.
+	DevicesPerToken int `yaml:"devices_per_token"`
 }
 
 // Console configures the Developer Console's accounts.
@@ -343,7 +348,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	for name, dst := range map[string]*int{
 		"CONFER_HTTP_MAX_IN_FLIGHT": &cfg.HTTP.MaxInFlight, "CONFER_HTTP_MAX_WEBSOCKETS": &cfg.HTTP.MaxWebSockets,
-		"CONFER_TURN_MAX_ALLOCATIONS": &cfg.TURN.MaxAllocations,
+		"CONFER_TURN_MAX_ALLOCATIONS": &cfg.TURN.MaxAllocations, "CONFER_ANALYTICS_DEVICES_PER_TOKEN": &cfg.Analytics.DevicesPerToken,
 	} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -488,7 +493,7 @@ func (c Config) Validate() error {
 	if _, err := forwarded.New(c.HTTP.TrustedProxies); err != nil {
 		return fmt.Errorf("config: http.trusted_proxies: %w", err)
 	}
-	if c.HTTP.MaxInFlight < 0 || c.Console.MaxPasswordChecks < 0 || c.TURN.MaxAllocations < 0 || c.HTTP.MaxWebSockets < 0 || c.HTTP.BodyTimeout < 0 {
+	if c.HTTP.MaxInFlight < 0 || c.Console.MaxPasswordChecks < 0 || c.TURN.MaxAllocations < 0 || c.Analytics.DevicesPerToken < 0 || c.HTTP.MaxWebSockets < 0 || c.HTTP.BodyTimeout < 0 {
 		return errors.New("config: http.max_in_flight, http.max_websockets and http.body_timeout must not be negative")
 	}
 	if c.Metrics.Listen != "" {
