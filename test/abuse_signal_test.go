@@ -351,3 +351,32 @@ func TestAbuseConnectionsPerAddressBehindProxy(t *testing.T) {
 	}
 	c.CloseNow()
 }
+
+// TestAbuseStatsWrites: a client's quality reports are stored at most once
+// every few seconds (the meeting page sends one every 10 s), however many
+// it sends: each stored report is a database write.
+func TestAbuseStatsWrites(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, noDemo)
+	f := newTenant(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	room := f.ID + "/stats"
+	host, hj := s.join(ctx, t, room, f.token(t, "stats", "Host", true), nil)
+	defer host.Close()
+	for i := range 40 {
+		host.Send(ctx, map[string]any{"type": "stats", "rtt": float64(i), "loss": 0, "bitrate": 900, "candidateType": "host"})
+	}
+	host.Send(ctx, map[string]any{"type": "ping"})
+	if _, err := host.Expect(ctx, "pong"); err != nil {
+		t.Fatal(err)
+	}
+	var meeting usage.Meeting
+	_, body := s.call(t, http.MethodGet, "/api/v1/tenants/"+f.ID+"/analytics/meetings/"+hj.Room.MeetingID, "")
+	if err := json.Unmarshal(body, &meeting); err != nil || len(meeting.Sessions) != 1 {
+		t.Fatalf("meeting: %s (%v)", body, err)
+	}
+	if rtt := meeting.Sessions[0].RTTMS; rtt > 1 {
+		t.Errorf("stored RTT is %v: report %v of 40 sent at once was written, want only the first two", rtt, rtt+1)
+	}
+}

@@ -3,6 +3,7 @@ package test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -91,5 +92,32 @@ func TestKeyGenerationIsLimited(t *testing.T) {
 	other := newTenant(t, s)
 	if code, out := s.call(t, http.MethodPost, "/api/v1/tenants/"+other.ID+"/keys", `{"generate": true}`); code != http.StatusCreated {
 		t.Errorf("another tenant's generation: %d %s", code, out)
+	}
+}
+
+// A tenant has at most 20 webhook endpoints, and sends test events and
+// replays by hand at a bounded rate: each is a delivery to every endpoint.
+func TestWebhookLimits(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, noDemo, func(c *config.Config) { c.Webhook.AllowPrivate = true })
+	f := newTenant(t, s)
+	var first string
+	for i := range 20 {
+		id, _ := createEndpoint(t, s, f.ID, fmt.Sprintf("http://127.0.0.1:9/hook%d", i), []string{"ROOM_CREATED"})
+		if i == 0 {
+			first = id
+		}
+	}
+	code, body := s.call(t, http.MethodPost, "/api/v1/tenants/"+f.ID+"/webhooks", `{"url": "http://127.0.0.1:9/more", "events": ["ROOM_CREATED"]}`)
+	if code != http.StatusConflict || errorCode(t, body) != "limit_reached" {
+		t.Errorf("21st endpoint: %d %s, want 409 limit_reached", code, body)
+	}
+	for i := range 30 {
+		if code, body := s.call(t, http.MethodPost, "/api/v1/tenants/"+f.ID+"/webhooks/"+first+"/test", ""); code != http.StatusAccepted {
+			t.Fatalf("test event %d: %d %s", i+1, code, body)
+		}
+	}
+	if code, body := s.call(t, http.MethodPost, "/api/v1/tenants/"+f.ID+"/webhooks/"+first+"/test", ""); code != http.StatusTooManyRequests {
+		t.Errorf("31st test event at once: %d %s, want 429", code, body)
 	}
 }

@@ -66,6 +66,8 @@ type API struct {
 	attempts   *attemptLimiter // sign-in attempts
 	signups    *attemptLimiter // accounts created per client address
 	keygen     *keygenLimiter  // API key pairs generated
+	// manualSends bounds webhook test events and replays per tenant.
+	manualSends *perKeyRate
 }
 
 // New returns the API.
@@ -89,7 +91,7 @@ func New(cfg Config) (*API, error) {
 	}
 	a := &API{cfg: cfg, adminHash: sha256.Sum256([]byte(cfg.AdminToken)), attempts: newAttemptLimiter(signInWindow, cfg.Now),
 		signups: newAttemptLimiter(signUpWindow, cfg.Now),
-		keygen:  newKeygenLimiter(cfg.Now)}
+		keygen:  newKeygenLimiter(cfg.Now), manualSends: newPerKeyRate(manualSendEvery, manualSendBurst, cfg.Now)}
 	a.tokenCheck = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "confer_token_checks_total",
 		Help: "Tokens checked through the debugger API, by result reason (empty = valid).",

@@ -61,7 +61,7 @@ func publicError(err error) *Error {
 		return errorf(http.StatusBadRequest, "weak_key", message(err))
 	case errors.Is(err, rsakey.ErrMalformed):
 		return errorf(http.StatusBadRequest, "malformed_key", message(err))
-	case errors.Is(err, tenant.ErrLimit), errors.Is(err, account.ErrLimit):
+	case errors.Is(err, tenant.ErrLimit), errors.Is(err, account.ErrLimit), errors.Is(err, webhook.ErrLimit):
 		return errorf(http.StatusConflict, "limit_reached", strings.ReplaceAll(message(err), "limit reached: ", ""))
 	case errors.Is(err, account.ErrBusy):
 		return &Error{Status: http.StatusServiceUnavailable, Code: "busy", RetryAfter: time.Second,

@@ -21,35 +21,64 @@ const (
 	keygenQueue = 10 * time.Second
 )
 
-type keygenLimiter struct {
-	now  func() time.Time
-	slot chan struct{}
+// Webhook deliveries asked for by hand (test events, replays) per tenant:
+// manualSendBurst at once, then one every manualSendEvery.
+const (
+	manualSendBurst = 30
+	manualSendEvery = 2 * time.Second
+)
 
-	mu      sync.Mutex
-	tenants map[string]*rate.Limiter
+// perKeyRate is a token bucket per key (a tenant), with bounded memory.
+type perKeyRate struct {
+	now   func() time.Time
+	every time.Duration
+	burst int
+
+	mu   sync.Mutex
+	keys map[string]*rate.Limiter
+}
+
+func newPerKeyRate(every time.Duration, burst int, now func() time.Time) *perKeyRate {
+	return &perKeyRate{now: now, every: every, burst: burst, keys: map[string]*rate.Limiter{}}
+}
+
+// reserve takes a token of key's bucket, or returns how long until one is
+// there (taking nothing). cancel gives the token back.
+func (p *perKeyRate) reserve(key string) (cancel func(), wait time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	lim := p.keys[key]
+	if lim == nil {
+		if len(p.keys) > maxLimiterKeys {
+			clear(p.keys)
+		}
+		lim = rate.NewLimiter(rate.Every(p.every), p.burst)
+		p.keys[key] = lim
+	}
+	now := p.now()
+	res := lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return nil, d
+	}
+	return func() { res.CancelAt(p.now()) }, 0
+}
+
+type keygenLimiter struct {
+	tenants *perKeyRate
+	slot    chan struct{}
 }
 
 func newKeygenLimiter(now func() time.Time) *keygenLimiter {
-	return &keygenLimiter{now: now, slot: make(chan struct{}, 1), tenants: map[string]*rate.Limiter{}}
+	return &keygenLimiter{tenants: newPerKeyRate(keygenEvery, keygenBurst, now), slot: make(chan struct{}, 1)}
 }
 
 // acquire reserves one key generation for tenant; release must be called
 // when it is done. It refuses with 429 when the tenant has generated too
 // many lately, and 503 when the server is busy generating others' keys.
 func (l *keygenLimiter) acquire(ctx context.Context, tenant string) (release func(), err error) {
-	l.mu.Lock()
-	lim := l.tenants[tenant]
-	if lim == nil {
-		if len(l.tenants) > maxLimiterKeys {
-			clear(l.tenants)
-		}
-		lim = rate.NewLimiter(rate.Every(keygenEvery), keygenBurst)
-		l.tenants[tenant] = lim
-	}
-	res := lim.ReserveN(l.now(), 1)
-	l.mu.Unlock()
-	if d := res.DelayFrom(l.now()); d > 0 {
-		res.CancelAt(l.now())
+	cancelToken, d := l.tenants.reserve(tenant)
+	if d > 0 {
 		return nil, tooMany("too_many_requests", d, "this tenant generated "+strconv.Itoa(keygenBurst)+" key pairs lately; generate another in "+
 			d.Round(time.Second).String()+", or upload a public key you made yourself (openssl genrsa)")
 	}
@@ -59,10 +88,19 @@ func (l *keygenLimiter) acquire(ctx context.Context, tenant string) (release fun
 	case l.slot <- struct{}{}:
 		return func() { <-l.slot }, nil
 	case <-ctx.Done():
-		res.CancelAt(l.now())
+		cancelToken()
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "busy", RetryAfter: 5 * time.Second,
 			Message: "the server is busy generating other key pairs; try again in a few seconds"}
 	}
+}
+
+// manualSend takes one of the tenant's hand-made webhook deliveries.
+func (a *API) manualSend(tenant string) error {
+	if _, d := a.manualSends.reserve(tenant); d > 0 {
+		return tooMany("too_many_requests", d, "this tenant sent "+strconv.Itoa(manualSendBurst)+
+			" test events and replays lately; send another in "+d.Round(time.Second).String())
+	}
+	return nil
 }
 
 // tooMany is a 429 asking the client to wait.

@@ -123,6 +123,9 @@ func (a *API) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := a.manualSend(string(t.ID)); err != nil {
+		return err
+	}
 	id, err := a.cfg.Webhooks.SendTest(r.Context(), string(t.ID), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -165,6 +168,9 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 func (a *API) replayDelivery(w http.ResponseWriter, r *http.Request) error {
 	t, err := a.tenant(r)
 	if err != nil {
+		return err
+	}
+	if err := a.manualSend(string(t.ID)); err != nil {
 		return err
 	}
 	id, err := a.cfg.Webhooks.Replay(r.Context(), string(t.ID), r.PathValue("id"), r.PathValue("delivery"))

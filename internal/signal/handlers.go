@@ -51,7 +51,7 @@ func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) err
 	case "moderate":
 		return s.moderate(ctx, m)
 	case "stats":
-		if q := s.srv.cfg.Quality; q != nil {
+		if q := s.srv.cfg.Quality; q != nil && s.stats.Allow() {
 			s.mu.Lock()
 			meeting := s.meetingID
 			s.mu.Unlock()

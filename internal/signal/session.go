@@ -23,6 +23,10 @@ import (
 // before the server gives up on it.
 const maxBadMessages = 20
 
+// statsEvery is how often a client's quality report is stored (the
+// meeting page reports every 10 s); reports in between are ignored.
+const statsEvery = 5 * time.Second
+
 // outQueue is how many messages may wait for a slow client.
 const outQueue = 512
 
@@ -32,8 +36,10 @@ type session struct {
 	log     *slog.Logger
 	limiter *rate.Limiter
 	chat    *rate.Limiter
-	out     chan []byte
-	quit    chan struct{}
+	// stats bounds the quality reports stored: each is a database write.
+	stats *rate.Limiter
+	out   chan []byte
+	quit  chan struct{}
 
 	closeOnce sync.Once
 	closing   *closeStatus
@@ -65,6 +71,7 @@ func newSession(s *Server, conn *websocket.Conn) *session {
 		srv: s, conn: conn, log: s.cfg.Logger,
 		limiter: rate.NewLimiter(rate.Limit(mps), int(4*mps)),
 		chat:    rate.NewLimiter(rate.Limit(cps), int(4*cps)),
+		stats:   rate.NewLimiter(rate.Every(statsEvery), 2),
 		out:     make(chan []byte, outQueue),
 		quit:    make(chan struct{}),
 	}

@@ -22,7 +22,13 @@ var (
 	ErrInvalid = errors.New("invalid webhook")
 	// ErrTenantNotFound means the tenant does not exist.
 	ErrTenantNotFound = errors.New("tenant not found")
+	// ErrLimit means the tenant has as many endpoints as it may have.
+	ErrLimit = errors.New("limit reached")
 )
+
+// MaxEndpoints is the endpoints one tenant may have: every event is
+// delivered to each of them.
+const MaxEndpoints = 20
 
 // EventTypes are the JaaS event types an endpoint may subscribe to
 // (contracts §3.3); Confer emits those its features produce.
@@ -126,6 +132,11 @@ func (s *Service) checkURL(ctx context.Context, raw string) error {
 func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, p EndpointParams) (Endpoint, error) {
 	if p.URL == nil || p.Events == nil {
 		return Endpoint{}, fmt.Errorf("%w: url and events are required", ErrInvalid)
+	}
+	if have, err := s.cfg.Store.WebhookEndpoints(ctx, tenantID); err != nil {
+		return Endpoint{}, err
+	} else if len(have) >= MaxEndpoints {
+		return Endpoint{}, fmt.Errorf("%w: the tenant has %d webhook endpoints, the most it may have; delete one first", ErrLimit, len(have))
 	}
 	now := s.cfg.Now().UTC().Truncate(time.Millisecond)
 	e := Endpoint{ID: newID("wh_"), TenantID: tenantID, Secret: newID("whsec_"), Enabled: true, CreatedAt: now, UpdatedAt: now}
