@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/confer-video/confer/internal/room"
 )
 
@@ -18,26 +20,51 @@ func remoteHost(r *http.Request) string {
 	return host
 }
 
-// connLimiter counts the open connections of each client address.
+// connLimiter counts the open connections of each client address, and
+// how fast it opens them.
 type connLimiter struct {
-	max int
-	mu  sync.Mutex
-	n   map[string]int
+	max   int
+	rate  rate.Limit
+	burst int
+	now   func() time.Time
+
+	mu    sync.Mutex
+	n     map[string]int
+	rates map[string]*rate.Limiter
 }
 
-func newConnLimiter(max int) *connLimiter {
-	return &connLimiter{max: max, n: map[string]int{}}
+// maxRateKeys bounds the addresses whose connection rate is remembered.
+const maxRateKeys = 100_000
+
+func newConnLimiter(max int, perSecond float64, burst int, now func() time.Time) *connLimiter {
+	return &connLimiter{max: max, rate: rate.Limit(perSecond), burst: burst, now: now, n: map[string]int{}, rates: map[string]*rate.Limiter{}}
 }
 
-// acquire takes a connection slot of ip; false when it has max already.
-func (l *connLimiter) acquire(ip string) bool {
+// acquire takes a connection slot of ip. It returns 0 when it did, a
+// negative duration when ip has max connections open already, and how long
+// to wait when ip opens connections too fast.
+func (l *connLimiter) acquire(ip string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.n[ip] >= l.max {
-		return false
+		return -1
+	}
+	lim := l.rates[ip]
+	if lim == nil {
+		if len(l.rates) > maxRateKeys {
+			clear(l.rates)
+		}
+		lim = rate.NewLimiter(l.rate, l.burst)
+		l.rates[ip] = lim
+	}
+	now := l.now()
+	res := lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return d
 	}
 	l.n[ip]++
-	return true
+	return 0
 }
 
 // release gives back a slot acquire took.

@@ -146,3 +146,28 @@ func TestGuessLimiter(t *testing.T) {
 		t.Errorf("after the sweep %d windows are kept, want 1", n)
 	}
 }
+
+// TestConnectRate: an address that opens connections faster than
+// ConnectsPerSecond, past its burst, is told to wait, with the wait named;
+// closing connections does not give the rate back.
+func TestConnectRate(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	l := newConnLimiter(1000, 2, 100, func() time.Time { return now })
+	for i := range 100 {
+		if d := l.acquire("a"); d != 0 {
+			t.Fatalf("connection %d within the burst: wait %v", i+1, d)
+		}
+		l.release("a")
+	}
+	if d := l.acquire("a"); d <= 0 || d > time.Second {
+		t.Fatalf("connection 101 at once: got %v, want a wait of up to 1 s", d)
+	}
+	if d := l.acquire("b"); d != 0 {
+		t.Errorf("another address waits %v", d)
+	}
+	now = now.Add(time.Second)
+	if d := l.acquire("a"); d != 0 {
+		t.Errorf("after a second: wait %v", d)
+	}
+}

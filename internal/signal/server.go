@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,6 +96,11 @@ type Config struct {
 	// address holds at once; beyond, the upgrade is refused with 429.
 	// Default 50.
 	MaxConnsPerClient int
+	// ConnectsPerSecond is how fast one client address may open signaling
+	// connections on average, after a burst of twice MaxConnsPerClient
+	// (at least 100): each join writes sessions and webhook deliveries.
+	// Default 2.
+	ConnectsPerSecond float64
 	// PasswordAttempts is how many wrong room passwords one connection may
 	// send; the last closes it. Default 5.
 	PasswordAttempts int
@@ -158,7 +165,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Registerer.MustRegister(m.sessions, m.refused, m.messages, m.upgrades)
 	}
 	return &Server{cfg: cfg, media: map[string]*mediaRoom{}, all: map[*session]struct{}{}, metrics: m,
-		conns: newConnLimiter(cfg.MaxConnsPerClient), guesses: newGuessLimiter(cfg.PasswordGuesses, cfg.PasswordWindow, cfg.Now)}, nil
+		conns: newConnLimiter(cfg.MaxConnsPerClient, cfg.ConnectsPerSecond, max(100, 2*cfg.MaxConnsPerClient), cfg.Now), guesses: newGuessLimiter(cfg.PasswordGuesses, cfg.PasswordWindow, cfg.Now)}, nil
 }
 
 func (c *Config) setDefaults() {
@@ -169,6 +176,7 @@ func (c *Config) setDefaults() {
 	c.MessagesPerSecond = cmp.Or(c.MessagesPerSecond, 50)
 	c.ChatPerSecond = cmp.Or(c.ChatPerSecond, 5)
 	c.MaxConnsPerClient = cmp.Or(c.MaxConnsPerClient, 50)
+	c.ConnectsPerSecond = cmp.Or(c.ConnectsPerSecond, 2)
 	c.PasswordAttempts = cmp.Or(c.PasswordAttempts, 5)
 	c.PasswordGuesses = cmp.Or(c.PasswordGuesses, 20)
 	c.PasswordWindow = cmp.Or(c.PasswordWindow, 15*time.Minute)
@@ -186,7 +194,14 @@ func (c *Config) setDefaults() {
 // answered 429.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ip := s.cfg.ClientIP(r)
-	if !s.conns.acquire(ip) {
+	switch wait := s.conns.acquire(ip); {
+	case wait > 0:
+		s.metrics.upgrades.WithLabelValues("tooManyConnects").Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		http.Error(w, fmt.Sprintf("tooManyConnects: this address opened signaling connections too fast; try again in %v",
+			wait.Round(time.Second)), http.StatusTooManyRequests)
+		return
+	case wait < 0:
 		s.metrics.upgrades.WithLabelValues("tooManyConnections").Inc()
 		http.Error(w, fmt.Sprintf("tooManyConnections: this address has %d signaling connections open, the most allowed; close one and try again",
 			s.cfg.MaxConnsPerClient), http.StatusTooManyRequests)
