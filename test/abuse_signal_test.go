@@ -46,10 +46,11 @@ type joinFailureCounts struct {
 	} `json:"join_failures"`
 }
 
-// refusedHello sends hello with jwt to room on a fresh connection and waits
-// for the server to close it; it returns the close code.
-func refusedHello(ctx context.Context, s *testServer, room, jwt string) (websocket.StatusCode, error) {
-	conn, _, err := websocket.Dial(ctx, s.wsURL(), nil)
+// refusedHello sends hello with jwt to room on a fresh connection from
+// client (behind the trusted proxy) and waits for the server to close it;
+// it returns the close code.
+func refusedHello(ctx context.Context, s *testServer, client, room, jwt string) (websocket.StatusCode, error) {
+	conn, _, err := websocket.Dial(ctx, s.wsURL(), &websocket.DialOptions{HTTPHeader: http.Header{"X-Forwarded-For": {client}}})
 	if err != nil {
 		return 0, err
 	}
@@ -66,12 +67,14 @@ func refusedHello(ctx context.Context, s *testServer, room, jwt string) (websock
 }
 
 // TestAbuseRefusedHellosWriteBoundedRows: 1,000 unauthenticated hellos
-// (jwt "x") to 1,000 rooms of a tenant are all refused, and write a bounded
-// number of join_failures rows that still tell how many refusals there were.
+// (jwt "x") to 1,000 rooms of a tenant, from 1,000 addresses (so that the
+// limits per address do not stop them first), are all refused, and write a
+// bounded number of join_failures rows that still tell how many refusals
+// there were.
 func TestAbuseRefusedHellosWriteBoundedRows(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, d store.Dialect) {
-		s := startServer(t, d, noDemo)
+		s := startServer(t, d, noDemo, behindProxy)
 		f := newTenant(t, s)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -88,7 +91,8 @@ func TestAbuseRefusedHellosWriteBoundedRows(t *testing.T) {
 		for range workers {
 			wg.Go(func() {
 				for i := range next {
-					code, err := refusedHello(ctx, s, fmt.Sprintf("%s/spam-%d", f.ID, i), "x")
+					client := fmt.Sprintf("198.51.%d.%d", i/256, i%256)
+					code, err := refusedHello(ctx, s, client, fmt.Sprintf("%s/spam-%d", f.ID, i), "x")
 					if err == nil && code != closeTokenRefused {
 						err = fmt.Errorf("hello %d closed with %d, want %d", i, code, closeTokenRefused)
 					}
