@@ -124,9 +124,11 @@ function showFailures(failures) {
     return;
   }
   fill(box, table([
-    { label: 'When', cell: (f) => fmtTime(f.at) },
+    { label: 'When', cell: (f) => (f.count > 1 && f.first_at ? `${fmtTime(f.first_at)} – ${fmtTime(f.at)}` : fmtTime(f.at)) },
     { label: 'Room', cell: (f) => h('code', { class: 'break' }, f.room || '—') },
     { label: 'Reason', cell: (f) => h('code', {}, f.reason) },
+    // Refusals anyone can cause are counted in one row per reason and hour.
+    { label: 'Times', cell: (f) => String(f.count || 1) },
     { label: 'Message', cell: (f) => f.message },
     { label: 'Browser / OS', cell: (f) => `${f.browser} / ${f.os}` },
     { label: 'Device', cell: (f) => (f.device ? h('code', { class: 'break', title: f.device }, shortDevice(f.device)) : '—') },
