@@ -130,6 +130,7 @@ func TestBinary(t *testing.T) {
 		"CONFER_TOKEN_APP_ID=my_app",
 		"CONFER_TOKEN_APP_SECRET=self-hosted-secret-0123456789",
 		"CONFER_RTC_UDP=127.0.0.1:0",
+		"CONFER_RTC_TCP=127.0.0.1:0",
 		"CONFER_TURN_LISTEN=127.0.0.1:0",
 	)
 	serve := exec.Command(bin, "serve", "--listen", addr, "--data", filepath.Join(work, "data"))

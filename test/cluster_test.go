@@ -109,7 +109,7 @@ func TestCluster(t *testing.T) {
 		t.Fatalf("build: %v", err)
 	}
 	hooks := newHookReceiver(t)
-	env := append(os.Environ(), "CONFER_ADMIN_TOKEN="+adminToken, "CONFER_DEMO=false", "CONFER_RTC_UDP=127.0.0.1:0",
+	env := append(os.Environ(), "CONFER_ADMIN_TOKEN="+adminToken, "CONFER_DEMO=false", "CONFER_RTC_UDP=127.0.0.1:0", "CONFER_RTC_TCP=127.0.0.1:0",
 		"CONFER_TURN_DISABLED=true", "CONFER_DATABASE_URL="+pg, "CONFER_REDIS_URL="+rds, "CONFER_WEBHOOK_ALLOW_PRIVATE=true",
 		"CONFER_WEBHOOK_RETRY_BASE=300ms", "CONFER_WEBHOOK_RETRY_MAX=2s", "CONFER_LOG_LEVEL=debug")
 	var nodes []*clusterNode

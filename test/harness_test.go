@@ -78,6 +78,7 @@ func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) 
 	}
 	cfg.AdminToken = adminToken
 	cfg.RTC.UDP = "127.0.0.1:0"
+	cfg.RTC.TCP = "127.0.0.1:0"
 	cfg.TURN.Listen = "127.0.0.1:0"
 	for _, m := range mutate {
 		m(&cfg)

@@ -35,7 +35,7 @@ func TestWebhooksSurviveKill(t *testing.T) {
 	data := t.TempDir()
 	addr := freePort(t)
 	rcvAddr := freePort(t) // nothing listens there yet: the receiver is down
-	env := append(os.Environ(), "CONFER_ADMIN_TOKEN="+adminToken, "CONFER_DEMO=false", "CONFER_RTC_UDP=127.0.0.1:0",
+	env := append(os.Environ(), "CONFER_ADMIN_TOKEN="+adminToken, "CONFER_DEMO=false", "CONFER_RTC_UDP=127.0.0.1:0", "CONFER_RTC_TCP=127.0.0.1:0",
 		"CONFER_TURN_LISTEN=127.0.0.1:0", "CONFER_WEBHOOK_ALLOW_PRIVATE=true", "CONFER_WEBHOOK_RETRY_BASE=300ms",
 		"CONFER_WEBHOOK_RETRY_MAX=2s", "CONFER_WEBHOOK_TIMEOUT=2s")
 	start := func() *exec.Cmd {

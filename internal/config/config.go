@@ -122,6 +122,9 @@ type TLS struct {
 type RTC struct {
 	// UDP is the one UDP address all media uses; default <listen host>:7882.
 	UDP string `yaml:"udp"`
+	// TCP is where media is also accepted over TCP (ICE-TCP), for networks
+	// that block UDP; default <listen host>:7881; "off" turns it off.
+	TCP string `yaml:"tcp"`
 	// PublicIPs are announced to clients instead of local addresses (1:1 NAT).
 	PublicIPs []string `yaml:"public_ips"`
 	// ICEDisconnectedTimeout is how long without traffic a connection is
@@ -146,6 +149,20 @@ type TURN struct {
 	// MaxAllocations is the relay allocations one participant's credential
 	// may hold at once; default 16.
 	MaxAllocations int `yaml:"max_allocations"`
+	// TCP is where TURN is also served over TCP; default the listen address
+	// (TCP port 3478); "off" turns it off.
+	TCP string `yaml:"tcp"`
+	// TLSListen, if set, serves TURN over TLS on a port of its own (e.g.
+	// 0.0.0.0:5349), with the HTTPS certificate.
+	TLSListen string `yaml:"tls_listen"`
+	// TLSOnHTTPS serves TURN over TLS on the HTTPS port too (default true
+	// when Confer serves HTTPS): connections whose TLS hello offers no
+	// HTTP protocol (ALPN), as TURN clients' do, or that name Domain, go to
+	// the TURN server. Networks that allow only HTTPS then still carry media.
+	TLSOnHTTPS *bool `yaml:"tls_on_https"`
+	// Domain is the name in the turns: URLs handed to clients (the TLS
+	// certificate must be for it); default the host of public_url.
+	Domain string `yaml:"domain"`
 }
 
 // Webhook configures webhook delivery.
@@ -281,6 +298,10 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_LOG_LEVEL":             &cfg.Log.Level,
 		"CONFER_LOG_FORMAT":            &cfg.Log.Format,
 		"CONFER_RTC_UDP":               &cfg.RTC.UDP,
+		"CONFER_RTC_TCP":               &cfg.RTC.TCP,
+		"CONFER_TURN_TCP":              &cfg.TURN.TCP,
+		"CONFER_TURN_TLS_LISTEN":       &cfg.TURN.TLSListen,
+		"CONFER_TURN_DOMAIN":           &cfg.TURN.Domain,
 		"CONFER_TURN_LISTEN":           &cfg.TURN.Listen,
 		"CONFER_TURN_RELAY_IP":         &cfg.TURN.RelayIP,
 		"CONFER_TURN_SECRET":           &cfg.TURN.Secret,
@@ -392,6 +413,34 @@ func (c Config) MediaUDP() string {
 	return net.JoinHostPort(c.hostIP(), "7882")
 }
 
+// MediaTCP is the SFU's ICE-TCP address; "" when off.
+func (c Config) MediaTCP() string {
+	switch c.RTC.TCP {
+	case "off":
+		return ""
+	case "":
+		return net.JoinHostPort(c.hostIP(), "7881")
+	}
+	return c.RTC.TCP
+}
+
+// TURNTCP is the TURN server's TCP address; "" when off.
+func (c Config) TURNTCP() string {
+	switch c.TURN.TCP {
+	case "off":
+		return ""
+	case "":
+		return c.TURNListen()
+	}
+	return c.TURN.TCP
+}
+
+// TURNOnHTTPS reports whether TURN over TLS shares the HTTPS port (when
+// HTTPS is served).
+func (c Config) TURNOnHTTPS() bool {
+	return !c.TURN.Disabled && (c.TURN.TLSOnHTTPS == nil || *c.TURN.TLSOnHTTPS)
+}
+
 // TURNListen is the TURN server's UDP address.
 func (c Config) TURNListen() string {
 	if c.TURN.Listen != "" {
@@ -489,6 +538,11 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.MediaUDP()); err != nil {
 		return fmt.Errorf("config: rtc.udp %q: %w", c.RTC.UDP, err)
+	}
+	for name, addr := range map[string]string{"rtc.tcp": c.MediaTCP(), "turn.tcp": c.TURNTCP(), "turn.tls_listen": c.TURN.TLSListen} {
+		if _, _, err := net.SplitHostPort(addr); addr != "" && err != nil {
+			return fmt.Errorf("config: %s %q: %w (or \"off\")", name, addr, err)
+		}
 	}
 	if _, err := forwarded.New(c.HTTP.TrustedProxies); err != nil {
 		return fmt.Errorf("config: http.trusted_proxies: %w", err)

@@ -57,6 +57,7 @@ func startServer(ctx context.Context, exe string, stderr io.Writer) (*childServe
 		"CONFER_ADMIN_TOKEN="+s.AdminToken,
 		"CONFER_DEMO=false",
 		"CONFER_RTC_UDP=127.0.0.1:0",
+		"CONFER_RTC_TCP=127.0.0.1:0",
 		"CONFER_TURN_LISTEN=127.0.0.1:0",
 		"CONFER_LOG_LEVEL=warn",
 		"CONFER_HTTP_MAX_WEBSOCKETS=100000", // every simulated participant comes from 127.0.0.1

@@ -37,6 +37,8 @@ type Config struct {
 	// Unreachable gathers no ICE candidates and ignores the TURN servers:
 	// a client on a network that blocks media, whose ICE fails.
 	Unreachable bool
+	// Transport restricts the path media may take; default any.
+	Transport Transport
 }
 
 // Message is a server message: its type and raw JSON.
@@ -91,7 +93,7 @@ type TrackInfo struct {
 // Dial connects, sends hello and waits for ready. A refused token returns
 // a *RefusedError with the token's reason code.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
-	api, err := newAPI(cfg.Unreachable)
+	api, err := newAPI(cfg.Unreachable, cfg.Transport)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +147,7 @@ func dialOnce(ctx context.Context, cfg Config, api *webrtc.API, start time.Time)
 	return c, "", nil
 }
 
-func newAPI(unreachable bool) (*webrtc.API, error) {
+func newAPI(unreachable bool, transport Transport) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -159,7 +161,7 @@ func newAPI(unreachable bool) (*webrtc.API, error) {
 	}
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetNetworkTypes(transport.networkTypes())
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() && !unreachable })
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }

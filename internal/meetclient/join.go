@@ -81,7 +81,9 @@ func (c *Client) joined(ctx context.Context, m Message) (*Joined, error) {
 		if c.cfg.Unreachable {
 			break
 		}
-		c.iceServers = append(c.iceServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+		if is, ok := c.cfg.Transport.filter(webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential}); ok {
+			c.iceServers = append(c.iceServers, is)
+		}
 	}
 	c.mu.Unlock()
 	if c.cfg.Clip != nil && (!c.cfg.NoAudio || !c.cfg.NoVideo) {
@@ -153,7 +155,7 @@ func (c *Client) onOffer(offerSDP string, tracks []TrackInfo) error {
 	sub := c.sub
 	if sub == nil {
 		var err error
-		sub, err = c.api.NewPeerConnection(webrtc.Configuration{ICEServers: c.iceServers})
+		sub, err = c.api.NewPeerConnection(c.configuration())
 		if err != nil {
 			c.mu.Unlock()
 			return err

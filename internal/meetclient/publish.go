@@ -23,7 +23,7 @@ type publishSpec struct {
 // publish negotiates the publisher connection and starts streaming the clip:
 // Opus at 50 packets/s and VP8 at 30 frames/s in every simulcast layer.
 func (c *Client) publish(ctx context.Context) error {
-	pub, err := c.api.NewPeerConnection(webrtc.Configuration{ICEServers: c.iceServers})
+	pub, err := c.api.NewPeerConnection(c.configuration())
 	if err != nil {
 		return err
 	}

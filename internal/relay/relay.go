@@ -10,6 +10,7 @@ package relay
 
 import (
 	"cmp"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,6 +26,20 @@ import (
 type Config struct {
 	// Listen is the UDP address, e.g. "0.0.0.0:3478".
 	Listen string
+	// TCPListen, if set, also accepts TURN over TCP (RFC 6062 §5's client
+	// to server leg; relaying to the SFU stays UDP), e.g. "0.0.0.0:3478".
+	TCPListen string
+	// TLS, if set, accepts TURN over TLS on TLSListen (its own port, e.g.
+	// "0.0.0.0:5349") when that is set.
+	TLS       *tls.Config
+	TLSListen string
+	// Listeners are more listeners of TURN connections (TURN over TLS on
+	// the HTTPS port, whose connections the HTTPS server hands over).
+	Listeners []net.Listener
+	// TLSURLs, if set, returns the turns: URLs announced with every
+	// credential, e.g. "turns:meet.example.com:443?transport=tcp": TLS
+	// needs the name its certificate is for, which the relay cannot guess.
+	TLSURLs func() []string
 	// RelayIP is the address relayed traffic uses and clients are told of
 	// (the public IP in a deployment).
 	RelayIP string
@@ -49,9 +64,11 @@ type Config struct {
 
 // Server is a running TURN server.
 type Server struct {
-	cfg  Config
-	srv  *turn.Server
-	addr *net.UDPAddr
+	cfg     Config
+	srv     *turn.Server
+	addr    *net.UDPAddr
+	tcpAddr *net.TCPAddr // nil without TURN over TCP
+	tlsAddr *net.TCPAddr // nil without a TURN over TLS port of its own
 }
 
 // New starts the TURN server.
@@ -77,28 +94,67 @@ func New(cfg Config) (*Server, error) {
 	if bind == "" {
 		bind = "0.0.0.0"
 	}
+	s := &Server{cfg: cfg, addr: conn.LocalAddr().(*net.UDPAddr)}
+	listeners, err := s.listen()
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
 	m := newMetrics(cfg.Registerer)
 	peers := newPeerFilter(cfg.AllowedPeers, m, cfg.Logger)
 	quota := newQuota(cfg.MaxAllocations, m)
-	srv, err := turn.NewServer(turn.ServerConfig{
+	gen := &generator{static: &turn.RelayAddressGeneratorStatic{RelayAddress: relayIP, Address: bind}, peers: peers}
+	var lcs []turn.ListenerConfig
+	for _, ln := range listeners {
+		lcs = append(lcs, turn.ListenerConfig{Listener: ln, RelayAddressGenerator: gen, PermissionHandler: peers.permit})
+	}
+	s.srv, err = turn.NewServer(turn.ServerConfig{
 		Realm:        "confer",
 		AuthHandler:  turn.LongTermTURNRESTAuthHandler(cfg.Secret, nil),
 		QuotaHandler: quota.admit,
 		EventHandler: turn.EventHandler{OnAllocationCreated: quota.created, OnAllocationDeleted: quota.deleted},
 		PacketConnConfigs: []turn.PacketConnConfig{{
-			PacketConn: conn,
-			RelayAddressGenerator: &generator{
-				static: &turn.RelayAddressGeneratorStatic{RelayAddress: relayIP, Address: bind},
-				peers:  peers,
-			},
-			PermissionHandler: peers.permit,
+			PacketConn: conn, RelayAddressGenerator: gen, PermissionHandler: peers.permit,
 		}},
+		ListenerConfigs: lcs,
 	})
 	if err != nil {
 		conn.Close()
+		for _, ln := range listeners {
+			ln.Close()
+		}
 		return nil, fmt.Errorf("relay: %w", err)
 	}
-	return &Server{cfg: cfg, srv: srv, addr: conn.LocalAddr().(*net.UDPAddr)}, nil
+	return s, nil
+}
+
+// listen opens the TCP and TLS listeners the configuration asks for, and
+// returns them with the ones it was given.
+func (s *Server) listen() ([]net.Listener, error) {
+	var out []net.Listener
+	fail := func(err error) ([]net.Listener, error) {
+		for _, ln := range out {
+			ln.Close()
+		}
+		return nil, err
+	}
+	if s.cfg.TCPListen != "" {
+		ln, err := net.Listen("tcp4", s.cfg.TCPListen)
+		if err != nil {
+			return fail(fmt.Errorf("relay: listen on TCP %s: %w", s.cfg.TCPListen, err))
+		}
+		s.tcpAddr = ln.Addr().(*net.TCPAddr)
+		out = append(out, ln)
+	}
+	if s.cfg.TLS != nil && s.cfg.TLSListen != "" {
+		ln, err := net.Listen("tcp4", s.cfg.TLSListen)
+		if err != nil {
+			return fail(fmt.Errorf("relay: listen on TLS %s: %w", s.cfg.TLSListen, err))
+		}
+		s.tlsAddr = ln.Addr().(*net.TCPAddr)
+		out = append(out, tls.NewListener(ln, s.cfg.TLS))
+	}
+	return append(out, s.cfg.Listeners...), nil
 }
 
 // Port is the UDP port the server listens on.
@@ -111,8 +167,36 @@ func (s *Server) Credentials(participant string) (urls []string, username, passw
 	if err != nil {
 		return nil, "", "", fmt.Errorf("relay: credentials: %w", err)
 	}
-	hostPort := net.JoinHostPort(s.cfg.RelayIP, strconv.Itoa(s.Port()))
-	return []string{"turn:" + hostPort + "?transport=udp"}, username, password, nil
+	return s.URLs(), username, password, nil
+}
+
+// URLs are the TURN URLs of every transport, in the order a client should
+// prefer them: UDP, TCP, TLS.
+func (s *Server) URLs() []string {
+	urls := []string{"turn:" + net.JoinHostPort(s.cfg.RelayIP, strconv.Itoa(s.Port())) + "?transport=udp"}
+	if s.tcpAddr != nil {
+		urls = append(urls, "turn:"+net.JoinHostPort(s.cfg.RelayIP, strconv.Itoa(s.tcpAddr.Port))+"?transport=tcp")
+	}
+	if s.cfg.TLSURLs != nil {
+		urls = append(urls, s.cfg.TLSURLs()...)
+	}
+	return urls
+}
+
+// TCPPort is the port of TURN over TCP; 0 when off.
+func (s *Server) TCPPort() int {
+	if s.tcpAddr == nil {
+		return 0
+	}
+	return s.tcpAddr.Port
+}
+
+// TLSPort is the port of TURN over TLS of its own; 0 when off.
+func (s *Server) TLSPort() int {
+	if s.tlsAddr == nil {
+		return 0
+	}
+	return s.tlsAddr.Port
 }
 
 // Close stops the server.

@@ -38,7 +38,7 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	log := s.deps.Logger
 	s.rooms = room.NewManager(room.Config{Events: s.events, Provisioner: s.webhooks, Now: s.deps.Now, Logger: log.With("component", "room")})
 	var err error
-	s.sfu, err = sfu.New(sfu.Config{UDPAddr: s.cfg.MediaUDP(), PublicIPs: s.cfg.RTC.PublicIPs, LoopbackOnly: s.cfg.Loopback(),
+	s.sfu, err = sfu.New(sfu.Config{UDPAddr: s.cfg.MediaUDP(), TCPAddr: s.cfg.MediaTCP(), PublicIPs: s.cfg.RTC.PublicIPs, LoopbackOnly: s.cfg.Loopback(),
 		ICEDisconnectedTimeout: s.cfg.RTC.ICEDisconnectedTimeout, ICEFailedTimeout: s.cfg.RTC.ICEFailedTimeout,
 		Logger: log.With("component", "sfu"), Registerer: reg})
 	if err != nil {
@@ -50,8 +50,17 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 		if err != nil {
 			return err
 		}
-		s.relay, err = relay.New(relay.Config{Listen: s.cfg.TURNListen(), RelayIP: s.cfg.TURNRelayIP(), Secret: secret,
-			AllowedPeers: s.mediaAddrs(), MaxAllocations: s.cfg.TURN.MaxAllocations, Logger: log.With("component", "turn"), Registerer: reg})
+		rc := relay.Config{Listen: s.cfg.TURNListen(), TCPListen: s.cfg.TURNTCP(), RelayIP: s.cfg.TURNRelayIP(), Secret: secret,
+			AllowedPeers: s.mediaAddrs(), MaxAllocations: s.cfg.TURN.MaxAllocations, TLSURLs: s.turnsURLs,
+			Logger: log.With("component", "turn"), Registerer: reg}
+		if s.tls != nil {
+			rc.TLS, rc.TLSListen = s.tls, s.cfg.TURN.TLSListen
+			if s.cfg.TURNOnHTTPS() {
+				s.turnTLS = newConnQueue(&net.TCPAddr{})
+				rc.Listeners = []net.Listener{s.turnTLS}
+			}
+		}
+		s.relay, err = relay.New(rc)
 		if err != nil {
 			return err
 		}

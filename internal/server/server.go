@@ -67,6 +67,10 @@ type Server struct {
 	tokens  *token.Verifier
 	http    *http.Server
 	ln      net.Listener
+	// turnTLS receives the TURN connections of the HTTPS port (nil when
+	// TURN over TLS does not share it); router hands them over.
+	turnTLS *connQueue
+	router  *tlsRouter
 	// metricsHTTP serves /metrics on metrics.listen, when set.
 	metricsHTTP *http.Server
 	metricsLn   net.Listener
@@ -200,15 +204,15 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	con.Register(mux)
 	s.events = fanOut(logEvents(log.With("component", "events")), s.webhooks, s.usage, releaseRooms{s}, s.deps.Events)
+	if s.tls, err = s.tlsConfig(); err != nil { // before the media: TURN over TLS uses it
+		return err
+	}
 	if err := s.buildMedia(mux, reg); err != nil {
 		return err
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	s.serveMetrics(mux, reg, adminToken)
-	if s.tls, err = s.tlsConfig(); err != nil {
-		return err
-	}
 	s.http = &http.Server{
 		Handler: instrument(guard(mux, guardConfig{Trust: s.trust, MaxInFlight: cmp.Or(s.cfg.HTTP.MaxInFlight, 256),
 			BodyTimeout: cmp.Or(s.cfg.HTTP.BodyTimeout, time.Minute), Registerer: reg}), reg, log),
@@ -255,7 +259,12 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("server: listen on %s: %w", s.cfg.Listen, err)
 	}
-	if s.tls != nil {
+	switch {
+	case s.turnTLS != nil:
+		s.router = newTLSRouter(ln, s.tls, s.turnDomain(), s.turnTLS)
+		go s.router.serve()
+		ln = s.router.http
+	case s.tls != nil:
 		ln = tls.NewListener(ln, s.tls)
 	}
 	if err := s.startMetrics(ctx); err != nil {
@@ -356,6 +365,9 @@ func (s *Server) Stop(ctx context.Context) error {
 		}
 		if s.metricsLn != nil {
 			s.metricsHTTP.Close()
+		}
+		if s.router != nil {
+			s.router.raw.Close()
 		}
 		if s.signal != nil {
 			s.signal.Close(ctx)

@@ -37,6 +37,11 @@ type Config struct {
 	// UDPAddr is where the single UDP socket for all media listens, e.g.
 	// "0.0.0.0:7882"; port 0 picks a free port.
 	UDPAddr string
+	// TCPAddr, if set, also accepts ICE over TCP (RFC 6544 passive
+	// candidates, RFC 4571 framing) there, e.g. "0.0.0.0:7881": media for
+	// participants whose networks block UDP. Clients prefer UDP when both
+	// work (a TCP candidate's priority is lower).
+	TCPAddr string
 	// PublicIPs are announced as host candidates instead of the local
 	// addresses (1:1 NAT, e.g. a cloud VM's public IP).
 	PublicIPs []string
@@ -60,6 +65,7 @@ type Config struct {
 type SFU struct {
 	cfg     Config
 	conn    net.PacketConn
+	tcp     net.Listener // nil without ICE-TCP
 	pubAPI  *webrtc.API
 	subAPI  *webrtc.API
 	subMu   sync.Mutex // serialises subscriber PC creation to pair it with its estimator
@@ -85,21 +91,34 @@ func New(cfg Config) (*SFU, error) {
 		return nil, fmt.Errorf("sfu: listen on %s: %w", cfg.UDPAddr, err)
 	}
 	s := &SFU{cfg: cfg, conn: conn, bweCh: make(chan cc.BandwidthEstimator, 1), rooms: map[string]*Room{}}
+	if cfg.TCPAddr != "" {
+		if s.tcp, err = net.Listen("tcp4", cfg.TCPAddr); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("sfu: listen on TCP %s: %w", cfg.TCPAddr, err)
+		}
+	}
 	s.metrics = newMetrics(cfg.Registerer)
 	se, err := s.settingEngine()
 	if err != nil {
-		conn.Close()
+		s.closeSockets()
 		return nil, err
 	}
 	if s.pubAPI, err = s.buildAPI(se, false); err != nil {
-		conn.Close()
+		s.closeSockets()
 		return nil, err
 	}
 	if s.subAPI, err = s.buildAPI(se, true); err != nil {
-		conn.Close()
+		s.closeSockets()
 		return nil, err
 	}
 	return s, nil
+}
+
+func (s *SFU) closeSockets() error {
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+	return s.conn.Close()
 }
 
 // settingEngine puts every connection on the one UDP socket and decides
@@ -108,6 +127,10 @@ func (s *SFU) settingEngine() (webrtc.SettingEngine, error) {
 	var se webrtc.SettingEngine
 	se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, s.conn))
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if s.tcp != nil {
+		se.SetICETCPMux(webrtc.NewICETCPMux(nil, s.tcp, 64))
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
+	}
 	if s.cfg.ICEDisconnectedTimeout > 0 || s.cfg.ICEFailedTimeout > 0 {
 		se.SetICETimeouts(cmp.Or(s.cfg.ICEDisconnectedTimeout, 5*time.Second), cmp.Or(s.cfg.ICEFailedTimeout, 25*time.Second), 2*time.Second)
 	}
@@ -129,6 +152,14 @@ func (s *SFU) settingEngine() (webrtc.SettingEngine, error) {
 // LocalAddr is the media socket's address.
 func (s *SFU) LocalAddr() net.Addr { return s.conn.LocalAddr() }
 
+// TCPAddr is the ICE-TCP listener's address; nil without ICE-TCP.
+func (s *SFU) TCPAddr() net.Addr {
+	if s.tcp == nil {
+		return nil
+	}
+	return s.tcp.Addr()
+}
+
 // Close stops every room and closes the media socket.
 func (s *SFU) Close() error {
 	s.mu.Lock()
@@ -140,7 +171,7 @@ func (s *SFU) Close() error {
 	for _, r := range rooms {
 		r.Close()
 	}
-	return s.conn.Close()
+	return s.closeSockets()
 }
 
 // codecs are what Confer forwards: VP8 (simulcast) and Opus (with DTX).
