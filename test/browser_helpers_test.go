@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -63,7 +64,12 @@ type browser struct {
 
 func newBrowser(t *testing.T, extraFlags ...string) *browser {
 	t.Helper()
-	path := chromiumPath(t)
+	return newBrowserAt(t, chromiumPath(t), extraFlags...)
+}
+
+// newBrowserAt starts the Chromium at path (or a script that starts it).
+func newBrowserAt(t *testing.T, path string, extraFlags ...string) *browser {
+	t.Helper()
 	out := &lockedBuffer{}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -84,7 +90,11 @@ func newBrowser(t *testing.T, extraFlags ...string) *browser {
 		chromedp.CombinedOutput(out),
 	}
 	for _, f := range extraFlags {
-		opts = append(opts, chromedp.Flag(f, true))
+		if name, value, ok := strings.Cut(f, "="); ok {
+			opts = append(opts, chromedp.Flag(name, value))
+		} else {
+			opts = append(opts, chromedp.Flag(f, true))
+		}
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	b := &browser{t: t}

@@ -95,7 +95,8 @@ func (s *testServer) dial(t *testing.T, room, jwt string, c *media.Clip) (*meetc
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cl, err := meetclient.Dial(ctx, meetclient.Config{URL: s.wsURL(), Room: room, JWT: jwt, DeviceID: fmt.Sprintf("dev-%d", time.Now().UnixNano()), Clip: c})
+	cl, err := meetclient.Dial(ctx, meetclient.Config{URL: s.wsURL(), Room: room, JWT: jwt, DeviceID: fmt.Sprintf("dev-%d", time.Now().UnixNano()), Clip: c,
+		HTTPClient: s.HTTP})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
@@ -39,6 +40,9 @@ type Config struct {
 	Unreachable bool
 	// Transport restricts the path media may take; default any.
 	Transport Transport
+	// HTTPClient dials the signaling WebSocket (e.g. one that trusts a
+	// private CA); default http.DefaultClient.
+	HTTPClient *http.Client
 }
 
 // Message is a server message: its type and raw JSON.
@@ -117,7 +121,7 @@ func (c *Client) URL() string { return c.cfg.URL }
 const maxRedirects = 3
 
 func dialOnce(ctx context.Context, cfg Config, api *webrtc.API, start time.Time) (*Client, string, error) {
-	conn, _, err := websocket.Dial(ctx, cfg.URL, nil)
+	conn, _, err := websocket.Dial(ctx, cfg.URL, &websocket.DialOptions{HTTPClient: cfg.HTTPClient})
 	if err != nil {
 		return nil, "", fmt.Errorf("meetclient: dial %s: %w", cfg.URL, err)
 	}

@@ -2,9 +2,12 @@ package server
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -14,12 +17,14 @@ import (
 )
 
 // The HTTPS port also carries TURN over TLS, as Jitsi's nginx does: a
-// network that lets only HTTPS out still lets media through. TLS clients of
-// HTTP offer an HTTP protocol in their hello (ALPN); TURN clients offer
-// none, or "stun.turn" (RFC 7443). A hello for turn.domain, when that is a
-// name of its own, goes to TURN too. The price: an HTTPS client that sends
-// no ALPN at all (curl --no-alpn, openssl s_client) reaches the TURN server
-// instead; turn.tls_on_https: false turns the sharing off.
+// network that lets only HTTPS out still lets media through. Browsers and
+// most HTTP clients offer an HTTP protocol in their TLS hello (ALPN); those
+// connections go to the HTTP server as they are. TURN clients offer none
+// (or "stun.turn", RFC 7443), and neither do some HTTP clients (Go's with a
+// TLS configuration of their own, curl --no-alpn): for those the first
+// byte decides, after the handshake: a TURN client starts with a STUN
+// request (0x00 or 0x01), an HTTP client with a method's letter. A hello
+// for turn.domain, when that is a name of its own, goes to TURN at once.
 
 // httpProtocols are the ALPN protocols that mark a hello as HTTP's.
 var httpProtocols = []string{"h2", "http/1.1", "http/1.0", "acme-tls/1"}
@@ -32,15 +37,24 @@ type tlsRouter struct {
 	turnDomain string // SNI that goes to TURN; "" for none
 	http, turn *connQueue
 
-	mu     sync.Mutex
-	toTURN map[net.Conn]bool // by raw connection, decided in the hello
+	mu      sync.Mutex
+	byHello map[net.Conn]route // by raw connection, decided in the hello
 }
+
+// route is where a connection goes.
+type route int
+
+const (
+	routeHTTP route = iota
+	routeTURN
+	routeFirstByte // no HTTP protocol offered: the first byte decides
+)
 
 // handshakeTimeout bounds a TLS handshake on the shared port.
 const handshakeTimeout = 10 * time.Second
 
 func newTLSRouter(raw net.Listener, cfg *tls.Config, turnDomain string, turn *connQueue) *tlsRouter {
-	r := &tlsRouter{raw: raw, turnDomain: turnDomain, http: newConnQueue(raw.Addr()), turn: turn, toTURN: map[net.Conn]bool{}}
+	r := &tlsRouter{raw: raw, turnDomain: turnDomain, http: newConnQueue(raw.Addr()), turn: turn, byHello: map[net.Conn]route{}}
 	r.cfg = cfg.Clone()
 	r.cfg.GetConfigForClient = r.decide
 	return r
@@ -49,10 +63,15 @@ func newTLSRouter(raw net.Listener, cfg *tls.Config, turnDomain string, turn *co
 // decide notes where the connection of hello goes; the configuration is
 // unchanged.
 func (r *tlsRouter) decide(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-	turn := !slices.ContainsFunc(hello.SupportedProtos, func(p string) bool { return slices.Contains(httpProtocols, p) }) ||
-		(r.turnDomain != "" && strings.EqualFold(hello.ServerName, r.turnDomain))
+	to := routeFirstByte
+	switch {
+	case r.turnDomain != "" && strings.EqualFold(hello.ServerName, r.turnDomain):
+		to = routeTURN
+	case slices.ContainsFunc(hello.SupportedProtos, func(p string) bool { return slices.Contains(httpProtocols, p) }):
+		to = routeHTTP
+	}
 	r.mu.Lock()
-	r.toTURN[hello.Conn] = turn
+	r.byHello[hello.Conn] = to
 	r.mu.Unlock()
 	return nil, nil
 }
@@ -77,19 +96,74 @@ func (r *tlsRouter) route(raw net.Conn) {
 	tc := tls.Server(raw, r.cfg)
 	raw.SetDeadline(time.Now().Add(handshakeTimeout))
 	err := tc.Handshake()
-	raw.SetDeadline(time.Time{})
 	r.mu.Lock()
-	turn := r.toTURN[raw]
-	delete(r.toTURN, raw)
+	to := r.byHello[raw]
+	delete(r.byHello, raw)
 	r.mu.Unlock()
-	switch {
-	case err != nil:
+	if err != nil {
 		tc.Close()
-	case turn && r.turn != nil:
-		r.turn.put(tc)
-	default:
-		r.http.put(tc)
+		return
 	}
+	var c net.Conn = tc
+	if to == routeFirstByte {
+		var first [1]byte
+		if _, err := io.ReadFull(tc, first[:]); err != nil {
+			tc.Close()
+			return
+		}
+		to = routeHTTP
+		if first[0] <= 1 { // a STUN message's type starts with two zero bits
+			to = routeTURN
+		}
+		c = &prefixConn{Conn: tc, tls: tc, prefix: first[:]}
+	}
+	raw.SetDeadline(time.Time{})
+	if to == routeTURN && r.turn != nil {
+		r.turn.put(c)
+		return
+	}
+	r.http.put(c)
+}
+
+// prefixConn is a TLS connection whose first bytes were read already.
+type prefixConn struct {
+	net.Conn
+	tls    *tls.Conn
+	prefix []byte
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// tlsStateKey keys the TLS state of a connection the HTTP server does not
+// see as TLS (a prefixConn) in its requests' contexts.
+type tlsStateKey struct{}
+
+// connContext is the HTTP server's ConnContext: it keeps a prefixConn's TLS
+// state, for withTLSState.
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	if pc, ok := c.(*prefixConn); ok {
+		st := pc.tls.ConnectionState()
+		return context.WithValue(ctx, tlsStateKey{}, &st)
+	}
+	return ctx
+}
+
+// withTLSState gives requests that came over a prefixConn their TLS state,
+// as the HTTP server does for TLS connections it accepted itself.
+func withTLSState(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if st, ok := r.Context().Value(tlsStateKey{}).(*tls.ConnectionState); ok && r.TLS == nil {
+			r.TLS = st
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // connQueue is a net.Listener whose connections someone else accepted.

@@ -308,3 +308,11 @@ func etagMatches(header, etag string) bool {
 // from anywhere the integrator's tokens point; media streams are blobs.
 const meetingCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src * data: blob:; media-src 'self' blob: mediastream:; " +
 	"connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+
+// SFUTCPAddr is the address of the SFU's ICE-TCP listener; "" when off.
+func (s *Server) SFUTCPAddr() string {
+	if a := s.sfu.TCPAddr(); a != nil {
+		return a.String()
+	}
+	return ""
+}

@@ -214,8 +214,9 @@ func (s *Server) build(ctx context.Context) error {
 	mux.HandleFunc("GET /readyz", s.ready)
 	s.serveMetrics(mux, reg, adminToken)
 	s.http = &http.Server{
-		Handler: instrument(guard(mux, guardConfig{Trust: s.trust, MaxInFlight: cmp.Or(s.cfg.HTTP.MaxInFlight, 256),
-			BodyTimeout: cmp.Or(s.cfg.HTTP.BodyTimeout, time.Minute), Registerer: reg}), reg, log),
+		ConnContext: connContext,
+		Handler: withTLSState(instrument(guard(mux, guardConfig{Trust: s.trust, MaxInFlight: cmp.Or(s.cfg.HTTP.MaxInFlight, 256),
+			BodyTimeout: cmp.Or(s.cfg.HTTP.BodyTimeout, time.Minute), Registerer: reg}), reg, log)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
