@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/confer-video/confer/internal/loadtest"
+	"github.com/confer-video/confer/internal/meetclient"
 )
 
 func loadtestCmd() *cobra.Command {
@@ -60,6 +61,12 @@ be tested. The media clip needs ffmpeg (libvpx, libopus) the first time.`,
 				cfg.Peers = append(cfg.Peers, loadtest.Peer{URL: u, PID: pid})
 			}
 			cfg.MediaDir, _ = f.GetString("media")
+			tr, _ := f.GetString("transport")
+			transport, err := meetclient.ParseTransport(tr)
+			if err != nil {
+				return err
+			}
+			cfg.Transport = transport
 			cfg.Progress = cmd.ErrOrStderr()
 			if f.Changed("warmup") && cfg.Warmup == 0 {
 				cfg.Warmup = -1 // --warmup 0: none
@@ -101,5 +108,6 @@ be tested. The media clip needs ffmpeg (libvpx, libopus) the first time.`,
 	f.Int("server-pid", 0, "process id of --server, for CPU and memory from /proc (default: its process_* metrics)")
 	f.String("media", "", "directory of the generated media clip (default $TMPDIR/confer-media)")
 	f.String("json", "", "also write the result as JSON to this file")
+	f.String("transport", "", "path of every participant's media: udp, tcp (ICE-TCP), turn-udp, turn-tcp or turn-tls (default: any, i.e. UDP)")
 	return cmd
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/confer-video/confer/internal/api"
 	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/media"
+	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/rsakey"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	// each (at least 2: everyone publishes and receives all the others).
 	Rooms        int
 	Participants int
+	// Transport is the path every participant's media takes (UDP, ICE-TCP,
+	// TURN over UDP/TCP/TLS); default any (UDP).
+	Transport meetclient.Transport
 	// Duration is the measurement window; Warmup the time between everyone
 	// receiving media and its start (default 5 s; negative: none).
 	Duration time.Duration
@@ -168,7 +172,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	base, adminToken, pid := cfg.ServerURL, cfg.AdminToken, cfg.ServerPID
 	if base == "" {
 		fmt.Fprintln(progress, "loadtest: starting the server")
-		srv, err := startServer(ctx, cfg.Executable, progress)
+		srv, err := startServer(ctx, cfg.Executable, progress, cfg.Transport == meetclient.TransportTURNTLS)
 		if err != nil {
 			return nil, err
 		}
@@ -203,6 +207,9 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	all, err := mintTokens(priv, key.KID, tn.ID, cfg.Rooms, cfg.Participants)
 	if err != nil {
 		return nil, err
+	}
+	for _, p := range all {
+		p.transport = cfg.Transport
 	}
 	fmt.Fprintf(progress, "loadtest: joining %d rooms × %d participants, %v apart\n", cfg.Rooms, cfg.Participants, cfg.Stagger)
 	joinAll(ctx, all, signalURL(base), tn.ID, clip, cfg.Stagger, cfg.JoinTimeout, progress)

@@ -21,6 +21,7 @@ type participant struct {
 	room, index int
 	name        string
 	jwt         string
+	transport   meetclient.Transport
 	client      *meetclient.Client
 	selfID      string
 	err         error
@@ -75,7 +76,8 @@ func joinAll(ctx context.Context, ps []*participant, wsURL, tenant string, clip 
 func (p *participant) join(ctx context.Context, wsURL, tenant string, clip *media.Clip, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c, err := meetclient.Dial(ctx, meetclient.Config{URL: wsURL, Room: tenant + "/" + roomName(p.room), JWT: p.jwt, DeviceID: p.name, Clip: clip})
+	c, err := meetclient.Dial(ctx, meetclient.Config{URL: wsURL, Room: tenant + "/" + roomName(p.room), JWT: p.jwt, DeviceID: p.name, Clip: clip,
+		Transport: p.transport})
 	if err != nil {
 		return err
 	}

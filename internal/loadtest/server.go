@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -33,7 +34,12 @@ type childServer struct {
 // startServer runs `<exe> serve` on a free 127.0.0.1 port with a fresh data
 // directory, its media and TURN on ephemeral 127.0.0.1 UDP ports, and waits
 // until GET /healthz answers. stderr receives the server's log (level warn).
-func startServer(ctx context.Context, exe string, stderr io.Writer) (*childServer, error) {
+//
+// With withTLS it serves HTTPS with a self-signed certificate (so that TURN
+// over TLS can be measured), which this process then trusts: SSL_CERT_FILE
+// is pointed at the certificate before anything here verifies one (Go reads
+// the system roots once, at the first verification).
+func startServer(ctx context.Context, exe string, stderr io.Writer, withTLS bool) (*childServer, error) {
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {
@@ -62,6 +68,10 @@ func startServer(ctx context.Context, exe string, stderr io.Writer) (*childServe
 		"CONFER_LOG_LEVEL=warn",
 		"CONFER_HTTP_MAX_WEBSOCKETS=100000", // every simulated participant comes from 127.0.0.1
 	)
+	if withTLS {
+		s.URL = "https://" + addr
+		cmd.Env = append(cmd.Env, "CONFER_TLS_SELF_SIGNED=true")
+	}
 	cmd.Stdout = io.Discard // the first-start guide
 	cmd.Stderr = &prefixWriter{w: stderr, prefix: "server: "}
 	cmd.SysProcAttr = childProcAttr()
@@ -74,11 +84,39 @@ func startServer(ctx context.Context, exe string, stderr io.Writer) (*childServe
 		s.err = cmd.Wait()
 		close(s.exited)
 	}()
+	if withTLS {
+		if err := s.trustCertificate(ctx); err != nil {
+			s.Stop()
+			return nil, err
+		}
+	}
 	if err := s.waitHealthy(ctx, 30*time.Second); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
+}
+
+// selfSignedCert is the file the server writes its self-signed certificate
+// to in its data directory (server.SelfSignedCert).
+const selfSignedCert = "tls-self-signed.crt"
+
+// trustCertificate waits for the child's certificate and makes this
+// process trust it.
+func (s *childServer) trustCertificate(ctx context.Context) error {
+	path := filepath.Join(s.data, selfSignedCert)
+	for {
+		if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+			return os.Setenv("SSL_CERT_FILE", path)
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("loadtest: the server exited before writing its certificate: %w", s.err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // prefixWriter writes each line with a prefix, to tell the server's log
