@@ -31,7 +31,8 @@ func loadConfig(cmd *cobra.Command) (config.Config, error) {
 	if f := cmd.Flags().Lookup("data"); f != nil && f.Changed {
 		cfg.Data = f.Value.String()
 	}
-	for name, dst := range map[string]*string{"tls-cert": &cfg.TLS.Cert, "tls-key": &cfg.TLS.Key} {
+	for name, dst := range map[string]*string{"tls-cert": &cfg.TLS.Cert, "tls-key": &cfg.TLS.Key,
+		"acme-directory": &cfg.TLS.ACME.Directory, "acme-email": &cfg.TLS.ACME.Email} {
 		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
 			*dst = f.Value.String()
 		}
@@ -41,6 +42,12 @@ func loadConfig(cmd *cobra.Command) (config.Config, error) {
 	}
 	if f := cmd.Flags().Lookup("tls-self-signed"); f != nil && f.Changed {
 		cfg.TLS.SelfSigned, _ = cmd.Flags().GetBool("tls-self-signed")
+	}
+	if f := cmd.Flags().Lookup("domain"); f != nil && f.Changed {
+		cfg.TLS.ACME.Domains, _ = cmd.Flags().GetStringSlice("domain")
+	}
+	if f := cmd.Flags().Lookup("listen"); (f == nil || !f.Changed) && cfg.TLS.ACME.Enabled() && cfg.Listen == config.Default().Listen {
+		cfg.Listen = ":443" // a certificate for a domain is for the world's HTTPS port
 	}
 	return cfg, cfg.Validate()
 }
@@ -115,6 +122,9 @@ node.drain_timeout); a second signal exits at once.`,
 	cmd.Flags().String("tls-cert", "", "serve HTTPS with this PEM certificate (chain)")
 	cmd.Flags().String("tls-key", "", "the certificate's PEM private key")
 	cmd.Flags().Bool("tls-self-signed", false, "serve HTTPS with a self-signed certificate generated into the data dir (local trials)")
+	cmd.Flags().StringSlice("domain", nil, "obtain and renew the HTTPS certificate for this domain with ACME (repeat or comma-separate for more); the CA must reach this machine on TCP 80 or 443; listen defaults to :443")
+	cmd.Flags().String("acme-directory", "", "ACME directory URL (default Let's Encrypt: https://acme-v02.api.letsencrypt.org/directory)")
+	cmd.Flags().String("acme-email", "", "contact e-mail of the ACME account (the CA's expiry warnings)")
 	cmd.Flags().Bool("webhook-allow-private", false, "let webhook endpoints be loopback or private addresses")
 	return cmd
 }

@@ -116,6 +116,9 @@ type TLS struct {
 	Key  string `yaml:"key"`
 	// SelfSigned generates a certificate into the data dir (local trials).
 	SelfSigned bool `yaml:"self_signed"`
+	// ACME, when it names domains, obtains and renews the certificate
+	// automatically (Let's Encrypt by default).
+	ACME ACME `yaml:"acme"`
 }
 
 // RTC configures the media (SFU) network side.
@@ -307,6 +310,10 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TURN_SECRET":           &cfg.TURN.Secret,
 		"CONFER_TLS_CERT":              &cfg.TLS.Cert,
 		"CONFER_TLS_KEY":               &cfg.TLS.Key,
+		"CONFER_TLS_ACME_DIRECTORY":    &cfg.TLS.ACME.Directory,
+		"CONFER_TLS_ACME_EMAIL":        &cfg.TLS.ACME.Email,
+		"CONFER_TLS_ACME_CA_ROOTS":     &cfg.TLS.ACME.CARoots,
+		"CONFER_TLS_ACME_HTTP_LISTEN":  &cfg.TLS.ACME.HTTPListen,
 		"CONFER_SMTP_ADDR":             &cfg.SMTP.Addr,
 		"CONFER_REDIS_URL":             &cfg.Redis.URL,
 		"CONFER_NODE_ID":               &cfg.Node.ID,
@@ -323,6 +330,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 	}
 	lists := map[string]*[]string{
+		"CONFER_TLS_ACME_DOMAINS":         &cfg.TLS.ACME.Domains,
 		"CONFER_TOKEN_ACCEPTED_ISSUERS":   &cfg.Token.AcceptedIssuers,
 		"CONFER_TOKEN_ACCEPTED_AUDIENCES": &cfg.Token.AcceptedAudiences,
 		"CONFER_RTC_PUBLIC_IPS":           &cfg.RTC.PublicIPs,
@@ -530,6 +538,9 @@ func (c Config) Validate() error {
 	}
 	if c.TLS.SelfSigned && c.TLS.Cert != "" {
 		return errors.New("config: choose tls.cert/tls.key or tls.self_signed, not both")
+	}
+	if err := c.TLS.validateACME(); err != nil {
+		return err
 	}
 	for _, ip := range c.RTC.PublicIPs {
 		if net.ParseIP(ip) == nil {

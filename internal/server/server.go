@@ -93,6 +93,8 @@ type Server struct {
 	trust forwarded.Trust
 	// startedAt is when Start was called (by the deployment's clock).
 	startedAt time.Time
+	// acme obtains and renews the certificate with tls.acme.
+	acme acmeState
 
 	stopOnce sync.Once
 	served   chan error
@@ -288,6 +290,9 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("server: start job workers: %w", err)
 	}
 	go func() { s.served <- s.http.Serve(ln) }()
+	if err := s.startACME(ctx); err != nil {
+		return err
+	}
 	s.deps.Logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "database", s.store.Dialect().String())
 	s.printGuide()
 	return nil
@@ -305,6 +310,9 @@ func (s *Server) Addr() string {
 func (s *Server) URL() string {
 	if s.cfg.PublicURL != "" {
 		return s.cfg.PublicURL
+	}
+	if u := s.acmeURL(); u != "" {
+		return u
 	}
 	scheme := "http://"
 	if s.tls != nil {
@@ -367,6 +375,7 @@ func (s *Server) Stop(ctx context.Context) error {
 		if s.metricsLn != nil {
 			s.metricsHTTP.Close()
 		}
+		s.stopACME()
 		if s.router != nil {
 			s.router.raw.Close()
 		}

@@ -25,6 +25,9 @@ const (
 
 // tlsConfig returns the HTTPS configuration, or nil for plain HTTP.
 func (s *Server) tlsConfig() (*tls.Config, error) {
+	if s.cfg.TLS.ACME.Enabled() {
+		return s.acmeTLS()
+	}
 	cert, key := s.cfg.TLS.Cert, s.cfg.TLS.Key
 	if s.cfg.TLS.SelfSigned {
 		var err error
