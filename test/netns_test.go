@@ -17,11 +17,11 @@ import (
 	"github.com/confer-video/confer/internal/store/storetest"
 )
 
-// tcpOnlyNetwork makes a network namespace whose only way out is TCP to
+// tcpOnlyNamespace makes a network namespace whose only way out is TCP to
 // the server addresses given (each "127.0.0.1:port", reached inside at the
 // same address, forwarded by the test to the server outside): no UDP, no
-// other port. It returns a script that runs Chromium inside it.
-func tcpOnlyNetwork(t *testing.T, addrs ...string) string {
+// other port. It returns the namespace's name.
+func tcpOnlyNamespace(t *testing.T, addrs ...string) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		if storetest.Required() && os.Getenv("CI") == "true" {
@@ -38,6 +38,13 @@ func tcpOnlyNetwork(t *testing.T, addrs ...string) string {
 		go forward(ln, addr)
 		t.Cleanup(func() { ln.Close() })
 	}
+	return ns
+}
+
+// tcpOnlyNetwork is tcpOnlyNamespace with a script that runs Chromium in it.
+func tcpOnlyNetwork(t *testing.T, addrs ...string) string {
+	t.Helper()
+	ns := tcpOnlyNamespace(t, addrs...)
 	script := filepath.Join(t.TempDir(), "chromium-in-"+ns)
 	body := "#!/bin/sh\nexec ip netns exec " + ns + " " + chromiumPath(t) + " \"$@\"\n"
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {

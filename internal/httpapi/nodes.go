@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/api"
@@ -19,10 +20,19 @@ type Nodes interface {
 	// Drain stops new rooms from being placed here; the node exits once its
 	// meetings end or the drain timeout passes.
 	Drain(ctx context.Context) (api.NodeStatus, error)
+	// Probe upgrades the request to the media probe's WebSocket (see
+	// api.ProbeMessage): a short-lived WebRTC peer on this node's SFU that
+	// `confer doctor` connects to over one network path at a time. Errors
+	// are returned only before the upgrade.
+	Probe(w http.ResponseWriter, r *http.Request) error
 }
 
-// ErrNotClustered means the node is not in a cluster.
-var ErrNotClustered = errors.New("this node is not in a cluster (redis.url is not set): stop it to take it out of service")
+var (
+	// ErrNotClustered means the node is not in a cluster.
+	ErrNotClustered = errors.New("this node is not in a cluster (redis.url is not set): stop it to take it out of service")
+	// ErrProbesBusy means the node runs as many media probes as it allows.
+	ErrProbesBusy = errors.New("this node runs as many media probes as it allows; try again in a few seconds")
+)
 
 func (a *API) registerNodes(mux *http.ServeMux) {
 	if a.cfg.Nodes == nil {
@@ -47,5 +57,12 @@ func (a *API) registerNodes(mux *http.ServeMux) {
 			return err
 		}
 		return writeJSON(w, http.StatusAccepted, st)
+	}))
+	mux.Handle("GET /api/v1/node/probe", a.guard(account.Operate, func(w http.ResponseWriter, r *http.Request) error {
+		err := a.cfg.Nodes.Probe(w, r)
+		if errors.Is(err, ErrProbesBusy) {
+			return &Error{Status: http.StatusServiceUnavailable, Code: "busy", Message: ErrProbesBusy.Error(), RetryAfter: 5 * time.Second}
+		}
+		return err
 	}))
 }

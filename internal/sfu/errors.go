@@ -11,4 +11,8 @@ var (
 	// ErrInvalidTrack means an announced track is not acceptable (unknown
 	// source, or a mid that is empty or too long).
 	ErrInvalidTrack = errors.New("invalid track")
+	// ErrProbesBusy means MaxProbes media probes are running already.
+	ErrProbesBusy = errors.New("sfu: too many media probes at once")
+	// ErrProbeOffer means a probe's offer is not one it answers.
+	ErrProbeOffer = errors.New("sfu: probe offer refused")
 )

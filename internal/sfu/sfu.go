@@ -76,6 +76,8 @@ type SFU struct {
 	rooms map[string]*Room
 	// published counts the published tracks (the load a cluster node reports).
 	published atomic.Int64
+	// probes counts the media probes running (NewProbe).
+	probes atomic.Int32
 }
 
 // PublishedTracks is the number of tracks published to this SFU now.
