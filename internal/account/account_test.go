@@ -323,13 +323,13 @@ func TestPermissions(t *testing.T) {
 		role account.Role
 		can  []account.Permission
 	}{
-		{account.Owner, []account.Permission{account.Read, account.Configure, account.ManageMembers, account.ManageBilling}},
-		{account.Admin, []account.Permission{account.Read, account.Configure, account.ManageMembers}},
-		{account.Developer, []account.Permission{account.Read, account.Configure}},
+		{account.Owner, []account.Permission{account.Read, account.Configure, account.ManageMembers, account.ManageBilling, account.Support}},
+		{account.Admin, []account.Permission{account.Read, account.Configure, account.ManageMembers, account.Support}},
+		{account.Developer, []account.Permission{account.Read, account.Configure, account.Support}},
 		{account.Viewer, []account.Permission{account.Read}},
 		{"", nil},
 	} {
-		for p := account.Read; p <= account.Operate; p++ {
+		for p := account.Read; p <= account.Support; p++ {
 			want := false
 			for _, c := range tc.can {
 				want = want || c == p
@@ -339,7 +339,7 @@ func TestPermissions(t *testing.T) {
 			}
 		}
 	}
-	if account.Needed(account.Configure) != account.Developer || account.Needed(account.Operate) != "" {
+	if account.Needed(account.Configure) != account.Developer || account.Needed(account.Operate) != "" || account.Needed(account.Support) != account.Developer {
 		t.Fatal("Needed")
 	}
 }

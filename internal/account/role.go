@@ -44,6 +44,9 @@ const (
 	// Operate is what only the deployment's operator may do (plans,
 	// closing months, marking invoices paid); no role has it.
 	Operate
+	// Support is opening, answering and closing the tenant's support
+	// requests (every member may read them).
+	Support
 )
 
 func (p Permission) String() string {
@@ -58,6 +61,8 @@ func (p Permission) String() string {
 		return "change the plan and billing"
 	case Operate:
 		return "operate the deployment"
+	case Support:
+		return "open and answer support requests"
 	default:
 		return fmt.Sprintf("Permission(%d)", int(p))
 	}
@@ -68,7 +73,7 @@ func (r Role) Can(p Permission) bool {
 	switch p {
 	case Read:
 		return slices.Contains(Roles, r)
-	case Configure:
+	case Configure, Support:
 		return r == Owner || r == Admin || r == Developer
 	case ManageMembers:
 		return r == Owner || r == Admin

@@ -59,6 +59,15 @@ type Config struct {
 	HTTP HTTP `yaml:"http"`
 	// Metrics says where Prometheus metrics are served and who may read them.
 	Metrics Metrics `yaml:"metrics"`
+	// Support configures the console's support requests.
+	Support Support `yaml:"support"`
+}
+
+// Support configures support requests.
+type Support struct {
+	// Email receives new support requests and members' replies (with
+	// smtp.addr set); empty: the operator reads them in the inbox only.
+	Email string `yaml:"email"`
 }
 
 // HTTP configures the web server's front door.
@@ -321,6 +330,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_SMTP_FROM":             &cfg.SMTP.From,
 		"CONFER_SMTP_USERNAME":         &cfg.SMTP.Username,
 		"CONFER_SMTP_PASSWORD":         &cfg.SMTP.Password,
+		"CONFER_SUPPORT_EMAIL":         &cfg.Support.Email,
 		"CONFER_METRICS_LISTEN":        &cfg.Metrics.Listen,
 		"CONFER_METRICS_TOKEN":         &cfg.Metrics.Token,
 	}

@@ -56,6 +56,7 @@ var tenantPages = []page{
 	{"billing", "Billing", true, "Account"},
 	{"team", "Team", true, "Account"},
 	{"tokens", "API tokens", true, "Account"},
+	{"support", "Support", true, "Account"},
 }
 
 var otherPages = []page{
@@ -64,6 +65,7 @@ var otherPages = []page{
 	{Name: "invitation", Title: "Invitation"},
 	{Name: "tenants", Title: "Your tenants"},
 	{Name: "account", Title: "Your account"},
+	{Name: "inbox", Title: "Support inbox"},
 }
 
 // New parses the templates.
@@ -83,7 +85,10 @@ func New(cfg Config) (*Console, error) {
 	c := &Console{cfg: cfg, pages: map[string]*template.Template{}, static: http.StripPrefix("/console/static/", http.FileServerFS(sfs))}
 	for _, p := range allPages() {
 		layout := "layout.html"
-		if !p.Tenant && p.Name != "tenants" && p.Name != "account" {
+		switch {
+		case p.Name == "inbox":
+			layout = "operator.html"
+		case !p.Tenant && p.Name != "tenants" && p.Name != "account":
 			layout = "bare.html"
 		}
 		t, err := template.New(layout).Funcs(funcs).ParseFS(tfs, layout, p.Name+".html")
@@ -116,6 +121,9 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/invitations/{token}", c.public("invitation"))
 	mux.HandleFunc("GET /console/tenants", c.signedIn("tenants"))
 	mux.HandleFunc("GET /console/account", c.signedIn("account"))
+	// The operator has no console account: the inbox page asks for the
+	// admin token and calls the REST API with it.
+	mux.HandleFunc("GET /console/operator/support", c.public("inbox"))
 	mux.HandleFunc("GET /console/t/{tenant}/{page}", c.tenantPage)
 	mux.HandleFunc("GET /console/t/{tenant}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/t/"+url.PathEscape(r.PathValue("tenant"))+"/start", http.StatusSeeOther)

@@ -22,6 +22,7 @@ import (
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/billing"
 	"github.com/confer-video/confer/internal/forwarded"
+	"github.com/confer-video/confer/internal/support"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
 	"github.com/confer-video/confer/internal/usage"
@@ -36,6 +37,8 @@ type Config struct {
 	Usage    *usage.Service
 	Billing  *billing.Service
 	Accounts *account.Service
+	// Support, if set, serves support requests.
+	Support *support.Service
 	// Nodes, if set, serves the operator's node endpoints.
 	Nodes Nodes
 	// PublicURL is the server's URL as people reach it (invitation links,
@@ -127,6 +130,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerBilling(mux)
 	a.registerMembers(mux)
 	a.registerNodes(mux)
+	a.registerSupport(mux)
 	mux.Handle("/api/v1/{rest...}", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no API endpoint "+r.Method+" "+r.URL.Path)
 	}))

@@ -183,6 +183,10 @@ func (s *Server) build(ctx context.Context) error {
 	if s.billing, err = billing.New(billing.Config{Store: s.store, Jobs: s.jobs, Now: s.deps.Now, Logger: log.With("component", "billing")}); err != nil {
 		return err
 	}
+	sup, err := s.buildSupport()
+	if err != nil {
+		return err
+	}
 	if err := s.jobs.Build(); err != nil {
 		return err
 	}
@@ -193,7 +197,7 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing,
-		Accounts: s.accounts, Nodes: nodes{s}, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Trust: s.trust,
+		Accounts: s.accounts, Support: sup, Nodes: nodes{s}, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Trust: s.trust,
 		CookieKey: derive(linkSecret, "device cookies"), Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err

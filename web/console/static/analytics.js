@@ -93,6 +93,7 @@ async function open(id, focus = true) {
     return;
   }
   $('meeting-title').textContent = `Meeting in ${m.room}`;
+  $('meeting-support').dataset.supportMeeting = m.id; // the layout's support form takes it
   fill($('meeting-facts'),
     h('dt', {}, 'Meeting id'), h('dd', {}, h('code', {}, m.id)),
     h('dt', {}, 'Started'), h('dd', {}, fmtTime(m.started_at)),
