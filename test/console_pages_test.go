@@ -264,6 +264,9 @@ func TestConsolePages(t *testing.T) {
 			_, body := owner.do(t, "GET", apiBase+"/billing", "")
 			return strings.Contains(string(body), `"accounts@pages.example"`)
 		})
+		// The page reloads the contact after saving; let it finish before the
+		// next step signs out, or that request is refused (401) mid-flight.
+		poll[bool](t, p, "the page's reload after saving", `!document.querySelector('#contact [type=submit]').disabled`, 5*time.Second)
 		errs.check(t, "billing")
 	})
 
