@@ -56,7 +56,11 @@ func TestAnalytics(t *testing.T) {
 		var k struct{ Participant struct{ ID string } }
 		m.Decode(&k)
 		host.Send(ctx, map[string]any{"type": "moderate", "action": "deny", "target": k.Participant.ID})
-		time.Sleep(200 * time.Millisecond)
+		// The knocker hears the refusal (or is closed with it): the deny is
+		// done, and recorded before the host leaves.
+		if _, err := knock.Expect(ctx, "denied"); err != nil && (!errors.As(err, &refused) || refused.Code != "denied") {
+			t.Fatalf("denied knocker: got %v, want the denial", err)
+		}
 		host.Close()
 
 		base := "/api/v1/tenants/" + f.ID + "/analytics"

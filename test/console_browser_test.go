@@ -199,7 +199,8 @@ func TestConsoleScreenshots(t *testing.T) {
 	}
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer receiver.Close()
-	s := startServer(t, store.DialectSQLite, noDemo, func(c *config.Config) { c.Webhook.AllowPrivate = true })
+	clock := &testClock{}
+	s := startServerClock(t, store.DialectSQLite, clock.Now, noDemo, func(c *config.Config) { c.Webhook.AllowPrivate = true })
 
 	// Seed through the API as the owner would from the console.
 	owner := newConsoleUser(s)
@@ -249,7 +250,7 @@ func TestConsoleScreenshots(t *testing.T) {
 			}
 			cls = append(cls, cl)
 		}
-		time.Sleep(time.Second)
+		clock.Advance(time.Duration(5+4*i) * time.Minute) // the meeting lasts a few minutes
 		for j, cl := range cls {
 			if room == "patient-intake" && j == 2 {
 				cl.Drop() // vanishes without a goodbye: a dropped participant

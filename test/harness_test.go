@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +69,12 @@ func (l *eventLog) find(t room.EventType) []room.Event {
 // database of the given dialect.
 func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) *testServer {
 	t.Helper()
+	return startServerClock(t, d, nil, mutate...)
+}
+
+// startServerClock is startServer with the server's clock (nil: time.Now).
+func startServerClock(t *testing.T, d store.Dialect, now func() time.Time, mutate ...func(*config.Config)) *testServer {
+	t.Helper()
 	sc := storetest.Config(t, d)
 	cfg := config.Default()
 	cfg.Listen = "127.0.0.1:0"
@@ -83,8 +90,19 @@ func startServer(t *testing.T, d store.Dialect, mutate ...func(*config.Config)) 
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	return runServer(t, cfg, nil)
+	return runServer(t, cfg, now)
 }
+
+// testClock is a server clock that runs with real time and that a test
+// moves forward, instead of sleeping, when time must pass (a meeting's
+// length, a speaker's turn).
+type testClock struct{ ahead atomic.Int64 }
+
+// Now is the real time plus how far the test moved the clock.
+func (c *testClock) Now() time.Time { return time.Now().Add(time.Duration(c.ahead.Load())) }
+
+// Advance moves the clock forward by d.
+func (c *testClock) Advance(d time.Duration) { c.ahead.Add(int64(d)) }
 
 // runServer starts a server with the given configuration (another server's
 // Config reopens its database) and clock (nil: time.Now).

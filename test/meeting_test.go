@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -135,31 +136,44 @@ func TestSimulcastFollowsTileSize(t *testing.T) {
 			video = r
 		}
 	}
-	// rate measures the video bitrate the subscriber receives over 2 s.
-	rate := func() float64 {
-		bytes := func() int64 {
-			for _, r := range sub.Remote() {
-				if r.TrackID == video.TrackID {
-					return r.Bytes
-				}
+	stats := func() meetclient.RemoteStats {
+		for _, r := range sub.Remote() {
+			if r.TrackID == video.TrackID {
+				return r
 			}
-			return 0
 		}
-		b0 := bytes()
-		time.Sleep(2 * time.Second)
-		return float64(bytes()-b0) * 8 / 2
+		return meetclient.RemoteStats{}
 	}
-	show := func(height int) {
+	// rate measures the video bitrate the subscriber receives over a 2 s
+	// window (a measurement, not a wait).
+	rate := func() float64 {
+		b0 := stats().Bytes
+		time.Sleep(2 * time.Second)
+		return float64(stats().Bytes-b0) * 8 / 2
+	}
+	// show asks for the video at a tile height; the server has applied it
+	// once it answers a later ping (it handles a client's messages in
+	// order), and the layer forwarded is the one of the key frames that
+	// arrive (one a second in the clip).
+	show := func(height, layer int) {
 		if err := sub.Send(ctx, map[string]any{"type": "video", "constraints": map[string]int{video.TrackID: height}}); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Second) // the next keyframe (every second in the clip) switches the layer
+		if err := sub.Send(ctx, map[string]any{"type": "ping"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sub.Expect(ctx, "pong"); err != nil {
+			t.Fatal(err)
+		}
+		if layer > 0 {
+			eventually(t, 10*time.Second, fmt.Sprintf("key frames of the %dp layer", layer), func() bool { return stats().Height == layer })
+		}
 	}
-	show(720)
+	show(720, 720)
 	high := rate()
-	show(120)
+	show(120, 180) // the smallest layer at least as tall as the tile
 	low := rate()
-	show(0)
+	show(0, 0)
 	hidden := rate()
 	t.Logf("received video: %.0f bit/s at 720p, %.0f at 120p, %.0f hidden", high, low, hidden)
 	if high < 1_000_000 || low > 400_000 || low < 50_000 || hidden > 20_000 {

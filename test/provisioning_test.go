@@ -44,7 +44,7 @@ func TestSettingsProvisioning(t *testing.T) {
 		case strings.HasSuffix(req.FQN, "/locked"):
 			io.WriteString(w, `{"passcode": "4321"}`)
 		case strings.HasSuffix(req.FQN, "/slow"):
-			time.Sleep(4 * time.Second)
+			<-r.Context().Done() // answers only when the server has given up
 			io.WriteString(w, `{"maxOccupants": 2}`)
 		default:
 			io.WriteString(w, `{}`)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/confer-video/confer/internal/meetclient"
+	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/token"
 	"github.com/confer-video/confer/internal/usage"
@@ -19,7 +20,8 @@ import (
 func TestMonthlyActiveUsers(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, d store.Dialect) {
-		s := startServer(t, d, noDemo)
+		clock := &testClock{}
+		s := startServerClock(t, d, clock.Now, noDemo)
 		f := newTenant(t, s)
 		other := newTenant(t, s)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -35,15 +37,17 @@ func TestMonthlyActiveUsers(t *testing.T) {
 			return cl
 		}
 		lone := join("solo", "Lone", "device-lone")
-		time.Sleep(100 * time.Millisecond)
+		clock.Advance(time.Minute)
 		lone.Close()
 		b := join("team", "B", "device-b")
 		c := join("team", "C", "device-c")
 		c.Close()
 		join("team", "C", "device-c") // same device again: still one MAU
 		join("team", "D", "device-d")
-		time.Sleep(200 * time.Millisecond)
+		clock.Advance(time.Minute)
 		b.Close()
+		// Lone, C the first time and B have left: their minutes are counted.
+		eventually(t, 10*time.Second, "three leaves", func() bool { return len(s.Events.find(room.ParticipantLeft)) == 3 })
 
 		get := func(tenant, month string) (int, usage.Month) {
 			code, body := s.call(t, "GET", "/api/v1/tenants/"+tenant+"/usage?month="+month, "")
@@ -51,11 +55,11 @@ func TestMonthlyActiveUsers(t *testing.T) {
 			json.Unmarshal(body, &m)
 			return code, m
 		}
-		month := time.Now().UTC().Format("2006-01")
+		month := clock.Now().UTC().Format("2006-01")
 		var m usage.Month
 		eventually(t, 10*time.Second, "usage recorded", func() bool { _, m = get(f.ID, month); return m.MAU == 3 && m.Meetings == 2 })
 		last := m.Daily[len(m.Daily)-1]
-		if m.Month != month || m.IncludedMAU != 25 || last.MAU != 3 || last.Date != time.Now().UTC().Format("2006-01-02") || m.ParticipantMinutes <= 0 {
+		if m.Month != month || m.IncludedMAU != 25 || last.MAU != 3 || last.Date != clock.Now().UTC().Format("2006-01-02") || m.ParticipantMinutes < 2 {
 			t.Errorf("usage: %+v", m)
 		}
 		if _, o := get(other.ID, month); o.MAU != 0 || o.Meetings != 0 {
@@ -127,11 +131,11 @@ func TestMAUMonthBoundary(t *testing.T) {
 		e1.Close() // D and E were together in December until now
 		eventually(t, 10*time.Second, "five MAU in December", func() bool { return mau("2026-12") == 5 })
 		a2, c2 := join("next", "A"), join("next", "C") // the same devices in another meeting
-		time.Sleep(300 * time.Millisecond)
 		for _, cl := range []*meetclient.Client{a, b, c, d1, a2, c2} {
 			cl.Close()
 		}
-		time.Sleep(300 * time.Millisecond)
+		// The three meetings have ended: every join and leave is counted.
+		eventually(t, 10*time.Second, "the meetings ended", func() bool { return len(s.Events.find(room.RoomDestroyed)) == 3 })
 		if nov, dec := mau("2026-11"), mau("2026-12"); nov != 4 || dec != 5 {
 			t.Errorf("MAU November %d, December %d; want 4 and 5", nov, dec)
 		}

@@ -17,7 +17,8 @@ import (
 func TestWebhookEndOfMeeting(t *testing.T) {
 	t.Parallel()
 	c := clip(t)
-	s := startServer(t, store.DialectSQLite, fastWebhooks)
+	clock := &testClock{}
+	s := startServerClock(t, store.DialectSQLite, clock.Now, fastWebhooks)
 	f := newTenant(t, s)
 	rcv := newReceiver(t)
 	createEndpoint(t, s, f.ID, rcv.URL, []string{"SPEAKER_STATS", "CHAT_UPLOADED", "FEEDBACK"})
@@ -29,7 +30,7 @@ func TestWebhookEndOfMeeting(t *testing.T) {
 	if _, err := listener.Expect(ctx, "dominantSpeaker"); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond) // some speaking time
+	clock.Advance(1500 * time.Millisecond) // some speaking time
 	listener.Send(ctx, map[string]any{"type": "chat", "text": "thanks, everyone"})
 	listener.Send(ctx, map[string]any{"type": "chat", "text": "a secret", "to": sj.Self.ID})
 	if _, err := speaker.Expect(ctx, "chat"); err != nil {

@@ -69,12 +69,34 @@ func startNode(t *testing.T, url, id string, ttl time.Duration) *testNode {
 	return n
 }
 
+// waitForLoad waits until n sees node id carry participants: a heartbeat
+// has carried the load.
+func waitForLoad(t *testing.T, n *testNode, id string, participants int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		nodes, err := n.Nodes(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, nd := range nodes {
+			if nd.ID == id && nd.Participants == participants {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s never carried %d participants: got %+v", id, participants, nodes)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestPlacement(t *testing.T) {
 	url := freshDB(t)
 	ctx := context.Background()
 	a, b := startNode(t, url, "a", time.Second), startNode(t, url, "b", time.Second)
 	a.participants.Store(10)
-	time.Sleep(300 * time.Millisecond) // a heartbeat carries the load
+	waitForLoad(t, a, "a", 10)
 
 	// A new room goes to the less loaded node, whichever node is asked.
 	if got, err := a.Place(ctx, "t/one"); err != nil || got != "ws://b/_confer/signal" {
@@ -85,7 +107,7 @@ func TestPlacement(t *testing.T) {
 	}
 	// The owner keeps its room whatever the loads become.
 	b.participants.Store(50)
-	time.Sleep(300 * time.Millisecond)
+	waitForLoad(t, a, "b", 50)
 	if got, _ := a.Place(ctx, "t/one"); got != "ws://b/_confer/signal" {
 		t.Fatalf("existing room moved: %q", got)
 	}
@@ -157,7 +179,7 @@ func TestLostNode(t *testing.T) {
 	a := startNode(t, url, "a", 500*time.Millisecond)
 	b := startNode(t, url, "b", 500*time.Millisecond)
 	a.participants.Store(5)
-	time.Sleep(300 * time.Millisecond)
+	waitForLoad(t, b, "a", 5)
 	if got, _ := a.Place(ctx, "t/x"); got != "ws://b/_confer/signal" {
 		t.Fatalf("t/x: %q", got)
 	}

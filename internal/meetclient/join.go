@@ -3,6 +3,7 @@ package meetclient
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -192,6 +193,7 @@ type RemoteStats struct {
 	Packets int64
 	Bytes   int64
 	Lost    int64 // sequence gaps seen
+	Height  int   // declared by the last VP8 key frame received; 0 before one
 	First   time.Time
 	Last    time.Time
 	lastSeq uint16
@@ -216,6 +218,7 @@ func (c *Client) onTrack(remote *webrtc.TrackRemote, rcv *webrtc.RTPReceiver) {
 			}
 		}
 	}()
+	vp8 := strings.EqualFold(remote.Codec().MimeType, webrtc.MimeTypeVP8)
 	buf := make([]byte, 1500)
 	for {
 		n, _, err := remote.Read(buf)
@@ -226,8 +229,15 @@ func (c *Client) onTrack(remote *webrtc.TrackRemote, rcv *webrtc.RTPReceiver) {
 			continue
 		}
 		seq := uint16(buf[2])<<8 | uint16(buf[3])
+		height, key := 0, false
+		if vp8 {
+			height, key = vp8KeyframeHeight(buf[:n])
+		}
 		now := time.Now()
 		c.mu.Lock()
+		if key {
+			st.Height = height
+		}
 		if st.Packets == 0 {
 			st.First = now
 			if c.firstRTP.IsZero() {

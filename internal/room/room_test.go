@@ -393,16 +393,18 @@ func TestActiveParticipants(t *testing.T) {
 	}
 }
 
-// slowFirstLeave delays the emission of the first PARTICIPANT_LEFT, as a
-// slow consumer or an unlucky schedule would.
+// slowFirstLeave holds the emission of the first PARTICIPANT_LEFT until
+// released, as a slow consumer or an unlucky schedule would.
 type slowFirstLeave struct {
 	recEvents
-	once sync.Once
+	once    sync.Once
+	held    chan struct{} // closed when the first PARTICIPANT_LEFT is held
+	release chan struct{}
 }
 
 func (s *slowFirstLeave) Emit(ctx context.Context, e Event) {
 	if e.Type == ParticipantLeft {
-		s.once.Do(func() { time.Sleep(50 * time.Millisecond) })
+		s.once.Do(func() { close(s.held); <-s.release })
 	}
 	s.recEvents.Emit(ctx, e)
 }
@@ -411,16 +413,29 @@ func (s *slowFirstLeave) Emit(ctx context.Context, e Event) {
 // both PARTICIPANT_LEFT events before ROOM_DESTROYED, however emission is
 // scheduled.
 func TestEventsKeepTheRoomsOrder(t *testing.T) {
-	ev := &slowFirstLeave{}
+	ev := &slowFirstLeave{held: make(chan struct{}), release: make(chan struct{})}
 	h := &harness{t: t, m: NewManager(Config{Events: ev}), events: &ev.recEvents, key: NewKey("vpaas-magic-cookie-x", "Race")}
 	a, _ := h.join("A", RoleParticipant)
 	b, _ := h.join("B", RoleParticipant)
-	first := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { close(first); a.Leave(context.Background(), LeftNormally) })
-	<-first
-	time.Sleep(10 * time.Millisecond) // A holds the first place, and is slow to emit
+	wg.Go(func() { a.Leave(context.Background(), LeftNormally) })
+	<-ev.held // A holds the first place, and is slow to emit
 	wg.Go(func() { b.Leave(context.Background(), LeftNormally) })
+	// B has left the room (and taken its place in the order) while A's
+	// event is still held.
+	r := b.room
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		r.mu.Lock()
+		left := len(r.members) == 0
+		r.mu.Unlock()
+		if left {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("B never left the room")
+		}
+	}
+	close(ev.release)
 	wg.Wait()
 	got := h.events.types()
 	want := []EventType{RoomCreated, ParticipantJoined, ParticipantJoined, ParticipantLeft, ParticipantLeft, RoomDestroyed}

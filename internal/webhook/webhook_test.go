@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -119,22 +120,34 @@ func TestTranslate(t *testing.T) {
 func TestRolledBackChangeSendsNothing(t *testing.T) {
 	t.Parallel()
 	var hits atomic.Int32
-	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	var keys sync.Map // idempotency keys delivered
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var env Envelope
+		json.NewDecoder(r.Body).Decode(&env)
+		keys.Store(env.IdempotencyKey, true)
+		hits.Add(1)
+	}))
 	defer rcv.Close()
 	s := setup(t, Config{})
 	ep := endpoint(t, s, rcv.URL, "ROOM_CREATED")
 	boom := errors.New("boom")
-	env := Envelope{IdempotencyKey: "k", EventType: "ROOM_CREATED", AppID: tenantID}
+	env := Envelope{IdempotencyKey: "rolled-back", EventType: "ROOM_CREATED", AppID: tenantID}
 	err := s.enqueue(context.Background(), tenantID, []Envelope{env}, func(*store.Tx) ([]Envelope, error) { return nil, boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("enqueue: got %v, want boom", err)
 	}
-	time.Sleep(500 * time.Millisecond) // ten polls
-	if n := hits.Load(); n != 0 {
-		t.Fatalf("a rolled-back event was delivered %d times", n)
+	// A later event goes out: by then the earlier one would have too.
+	later := Envelope{IdempotencyKey: "later", EventType: "ROOM_CREATED", AppID: tenantID}
+	if err := s.enqueue(context.Background(), tenantID, []Envelope{later}, nil); err != nil {
+		t.Fatal(err)
 	}
-	if ds, _ := s.Deliveries(context.Background(), tenantID, ep.ID, 10); len(ds) != 0 {
-		t.Fatalf("deliveries left behind: %+v", ds)
+	waitFor(t, "the later event", func() bool { _, ok := keys.Load("later"); return ok })
+	if _, ok := keys.Load("rolled-back"); ok || hits.Load() != 1 {
+		t.Fatalf("deliveries: got %d, want only the later event", hits.Load())
+	}
+	ds, err := s.Deliveries(context.Background(), tenantID, ep.ID, 10)
+	if err != nil || len(ds) != 1 || ds[0].IdempotencyKey != "later" {
+		t.Fatalf("deliveries recorded: got %+v, %v; want only the later event", ds, err)
 	}
 }
 
