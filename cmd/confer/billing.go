@@ -32,7 +32,8 @@ func billingCmd() *cobra.Command {
 		}}
 	usageCmd.Flags().String("month", time.Now().UTC().Format("2006-01"), "month, YYYY-MM")
 
-	plan := &cobra.Command{Use: "plan [set PLAN]", Short: "Show a tenant's plan and projected bill, or move it to another plan", Args: cobra.MaximumNArgs(2),
+	plan := &cobra.Command{Use: "plan [set PLAN | cancel | keep]", Short: "Show a tenant's plan and projected bill, switch plan (now or on the 1st, as the plan says), cancel at month end, or keep the plan (drop a scheduled change)",
+		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var st usage.PlanStatus
 			err := tenantCall(cmd, func(c clientT, tenant string) error {
@@ -42,16 +43,53 @@ func billingCmd() *cobra.Command {
 					return c.Call(cmd.Context(), "GET", path, nil, &st)
 				case len(args) == 2 && args[0] == "set":
 					return c.Call(cmd.Context(), "PUT", path, map[string]string{"plan": args[1]}, &st)
+				case len(args) == 1 && args[0] == "cancel":
+					return c.Call(cmd.Context(), "POST", path+"/cancel", nil, &st)
+				case len(args) == 1 && args[0] == "keep":
+					return c.Call(cmd.Context(), "DELETE", path+"/scheduled", nil, &st)
 				}
-				return fmt.Errorf("usage: confer billing plan [set PLAN] --tenant T")
+				return fmt.Errorf("usage: confer billing plan [set PLAN | cancel | keep] --tenant T")
 			})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "plan       %s (%s): %s a month, %d MAU included, %s per MAU beyond%s\nmonth      %s: %d MAU, %d beyond the plan\nprojected  %d MAU, %s\n",
+			fmt.Fprintf(cmd.OutOrStdout(), "plan       %s (%s): %s a month, %d MAU included, %s per MAU beyond%s\nmonth      %s: %d MAU of %d included, %d beyond\nprojected  %d MAU, %s\n",
 				st.Plan.Name, st.Plan.ID, billing.Money(st.Plan.PriceCents), st.Plan.IncludedMAU, billing.Money(st.Plan.OverageCents), map[bool]string{true: ", hard cap"}[st.Plan.HardCap],
-				st.Month, st.MAU, st.OverageMAU, st.ProjectedMAU, billing.Money(st.ProjectedTotalCents))
+				st.Month, st.MAU, st.IncludedMAU, st.OverageMAU, st.ProjectedMAU, billing.Money(st.ProjectedTotalCents))
+			if sc := st.Scheduled; sc != nil {
+				verb := "changes to"
+				if sc.Kind == usage.ChangeCancel {
+					verb = "cancelled: moves to"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "scheduled  %s %s (%s) on %s\n", verb, sc.Plan.Name, sc.Plan.ID, sc.EffectiveAt.Format("2006-01-02"))
+			}
 			return nil
+		}}
+
+	addons := &cobra.Command{Use: "addons [buy|remove ADDON]", Short: "List add-ons with the tenant's MAU packs, buy one more pack or stop one renewing", Args: cobra.MaximumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var out struct{ Addons []usage.TenantAddon }
+			err := tenantCall(cmd, func(c clientT, tenant string) error {
+				path := "/api/v1/tenants/" + tenant + "/addons"
+				switch {
+				case len(args) == 0:
+					return c.Call(cmd.Context(), "GET", path, nil, &out)
+				case len(args) == 2 && args[0] == "buy":
+					return c.Call(cmd.Context(), "POST", path+"/"+url.PathEscape(args[1]), nil, &out)
+				case len(args) == 2 && args[0] == "remove":
+					return c.Call(cmd.Context(), "DELETE", path+"/"+url.PathEscape(args[1]), nil, &out)
+				}
+				return fmt.Errorf("usage: confer billing addons [buy|remove ADDON] --tenant T")
+			})
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tNAME\tKIND\tPRICE\tPER\tPACKS\tENDING")
+			for _, a := range out.Addons {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\n", a.ID, a.Name, a.Kind, billing.Money(a.PriceCents), a.Quantity, a.Packs, a.Ending)
+			}
+			return w.Flush()
 		}}
 
 	invoices := &cobra.Command{Use: "invoices", Short: "List a tenant's invoices", Args: cobra.NoArgs,
@@ -99,7 +137,7 @@ func billingCmd() *cobra.Command {
 				return nil
 			}}
 	}
-	cmd.AddCommand(usageCmd, plan, invoices, closeMonth,
+	cmd.AddCommand(usageCmd, plan, addons, invoices, closeMonth,
 		status("mark-paid", "Record an invoice as paid (operator)", billing.StatusPaid),
 		status("void", "Cancel an invoice (operator)", billing.StatusVoid))
 	return cmd

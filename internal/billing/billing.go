@@ -1,7 +1,9 @@
-// Package billing closes each month into one invoice per tenant: the plan's
-// fee plus overage MAU at the plan's price. A periodic River job closes the
-// month that just ended; closing is idempotent (one invoice per tenant and
-// month), so a job run twice, or on two nodes, still makes one invoice.
+// Package billing closes each month into one invoice per tenant: a line per
+// plan the tenant was on (fees prorated by days), overage MAU at the price of
+// the plan held at month end, MAU packs and metered add-ons. A periodic River
+// job first applies scheduled plan changes whose day has come, then closes
+// the month that just ended; closing is idempotent (one invoice per tenant
+// and month), so a job run twice, or on two nodes, still makes one invoice.
 // Collecting payment is not built in: the operator marks invoices paid.
 package billing
 
@@ -149,6 +151,9 @@ func (s *Service) CloseMonth(ctx context.Context, month string) (int, error) {
 	if now.Before(end) {
 		return 0, fmt.Errorf("%w: %s ends %s", ErrMonthOpen, month, end.Format(time.RFC3339))
 	}
+	if _, err := s.ApplyDueChanges(ctx); err != nil {
+		return 0, err
+	}
 	issued := 0
 	for after := ""; ; {
 		page, err := s.cfg.Store.ListTenants(ctx, after, 200)
@@ -159,7 +164,7 @@ func (s *Service) CloseMonth(ctx context.Context, month string) (int, error) {
 			if !t.CreatedAt.Before(end) {
 				continue
 			}
-			ok, err := s.issue(ctx, t.ID, month, now)
+			ok, err := s.issue(ctx, t, month, start, end, now)
 			if err != nil {
 				return issued, fmt.Errorf("billing: invoice %s for %s: %w", month, t.ID, err)
 			}
@@ -174,12 +179,13 @@ func (s *Service) CloseMonth(ctx context.Context, month string) (int, error) {
 	}
 }
 
-func (s *Service) issue(ctx context.Context, tenantID, month string, now time.Time) (bool, error) {
-	plan, err := s.cfg.Store.TenantPlan(ctx, tenantID)
+func (s *Service) issue(ctx context.Context, t store.Tenant, month string, start, end, now time.Time) (bool, error) {
+	tenantID := t.ID
+	mau, err := s.cfg.Store.MonthMAU(ctx, tenantID, month)
 	if err != nil {
 		return false, err
 	}
-	mau, err := s.cfg.Store.MonthMAU(ctx, tenantID, month)
+	b, err := s.bill(ctx, t, month, start, end, mau)
 	if err != nil {
 		return false, err
 	}
@@ -187,11 +193,12 @@ func (s *Service) issue(ctx context.Context, tenantID, month string, now time.Ti
 	if err != nil {
 		return false, err
 	}
-	b := make([]byte, 12)
-	rand.Read(b)
-	v := store.Invoice{ID: "inv_" + hex.EncodeToString(b), TenantID: tenantID, Month: month, PlanID: plan.ID, PlanName: plan.Name,
-		PriceCents: plan.PriceCents, IncludedMAU: plan.IncludedMAU, OverageCents: plan.OverageCents, MAU: mau,
-		Status: StatusOpen, BillingEmail: email, IssuedAt: now, DueAt: now.AddDate(0, 0, s.cfg.DueDays)}
+	id := make([]byte, 12)
+	rand.Read(id)
+	plan := b.planAtEnd
+	v := store.Invoice{ID: "inv_" + hex.EncodeToString(id), TenantID: tenantID, Month: month, PlanID: plan.ID, PlanName: plan.Name,
+		PriceCents: plan.PriceCents, IncludedMAU: b.includedMAU, OverageCents: plan.OverageCents, MAU: mau,
+		Status: StatusOpen, BillingEmail: email, IssuedAt: now, DueAt: now.AddDate(0, 0, s.cfg.DueDays), Lines: b.lines}
 	v.TotalCents = fromRow(v).TotalCents
 	return s.cfg.Store.InsertInvoice(ctx, v)
 }
@@ -274,15 +281,27 @@ func (s *Service) SetBillingEmail(ctx context.Context, tenantID, email string) e
 func fromRow(r store.Invoice) Invoice {
 	v := Invoice{ID: r.ID, Number: number(r), Tenant: r.TenantID, Month: r.Month, Plan: r.PlanName, MAU: r.MAU, IncludedMAU: r.IncludedMAU,
 		Currency: "USD", Status: r.Status, BillingEmail: r.BillingEmail, IssuedAt: r.IssuedAt, DueAt: r.DueAt, PaidAt: r.PaidAt}
-	v.Lines = append(v.Lines, Line{Description: r.PlanName + " plan, " + r.Month, Quantity: 1, UnitCents: r.PriceCents, AmountCents: r.PriceCents})
-	if over := r.MAU - r.IncludedMAU; over > 0 {
-		v.Lines = append(v.Lines, Line{Description: fmt.Sprintf("Monthly active users beyond the %d included", r.IncludedMAU),
-			Quantity: over, UnitCents: r.OverageCents, AmountCents: int64(over) * r.OverageCents})
+	for _, l := range r.Lines {
+		v.Lines = append(v.Lines, Line(l))
+	}
+	if r.Lines == nil {
+		v.Lines = legacyLines(r)
 	}
 	for _, l := range v.Lines {
 		v.TotalCents += l.AmountCents
 	}
 	return v
+}
+
+// legacyLines rebuilds the lines of an invoice issued before lines were
+// stored: the plan's fee and overage MAU.
+func legacyLines(r store.Invoice) []Line {
+	lines := []Line{{Description: r.PlanName + " plan, " + r.Month, Quantity: 1, UnitCents: r.PriceCents, AmountCents: r.PriceCents}}
+	if over := r.MAU - r.IncludedMAU; over > 0 {
+		lines = append(lines, Line{Description: fmt.Sprintf("Monthly active users beyond the %d included", r.IncludedMAU),
+			Quantity: over, UnitCents: r.OverageCents, AmountCents: int64(over) * r.OverageCents})
+	}
+	return lines
 }
 
 // number is the invoice's human reference: the month and the start of the

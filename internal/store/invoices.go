@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -24,19 +25,38 @@ type Invoice struct {
 	IssuedAt     time.Time
 	DueAt        time.Time
 	PaidAt       *time.Time
+	// Lines are the lines as issued; nil for invoices issued before lines
+	// were stored (rebuild them from the columns above).
+	Lines []InvoiceLine
+}
+
+// InvoiceLine is one line of an invoice as issued.
+type InvoiceLine struct {
+	Description string `json:"description"`
+	Quantity    int    `json:"quantity"`
+	UnitCents   int64  `json:"unit_cents"`
+	AmountCents int64  `json:"amount_cents"`
 }
 
 const invoiceColumns = `id, tenant_id, month, plan_id, plan_name, price_cents, included_mau, overage_cents, mau, total_cents,
-	status, billing_email, issued_at, due_at, paid_at`
+	status, billing_email, issued_at, due_at, paid_at, lines`
 
 // InsertInvoice writes a month's invoice unless the tenant has one for that
 // month already; it reports whether it wrote one.
 func (q queries) InsertInvoice(ctx context.Context, v Invoice) (bool, error) {
+	lines := ""
+	if v.Lines != nil {
+		b, err := json.Marshal(v.Lines)
+		if err != nil {
+			return false, fmt.Errorf("store: invoice lines: %w", err)
+		}
+		lines = string(b)
+	}
 	res, err := q.db.ExecContext(ctx, `INSERT INTO invoices (`+invoiceColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (tenant_id, month) DO NOTHING`,
 		v.ID, v.TenantID, v.Month, v.PlanID, v.PlanName, v.PriceCents, v.IncludedMAU, v.OverageCents, v.MAU, v.TotalCents,
-		v.Status, v.BillingEmail, millis(v.IssuedAt), millis(v.DueAt), nullMillis(v.PaidAt))
+		v.Status, v.BillingEmail, millis(v.IssuedAt), millis(v.DueAt), nullMillis(v.PaidAt), lines)
 	if err != nil {
 		return false, fmt.Errorf("store: insert invoice: %w", classify(err))
 	}
@@ -108,9 +128,15 @@ func scanInvoice(r scanner) (Invoice, error) {
 	var v Invoice
 	var issued, due int64
 	var paid sql.NullInt64
+	var lines string
 	if err := r.Scan(&v.ID, &v.TenantID, &v.Month, &v.PlanID, &v.PlanName, &v.PriceCents, &v.IncludedMAU, &v.OverageCents, &v.MAU,
-		&v.TotalCents, &v.Status, &v.BillingEmail, &issued, &due, &paid); err != nil {
+		&v.TotalCents, &v.Status, &v.BillingEmail, &issued, &due, &paid, &lines); err != nil {
 		return Invoice{}, err
+	}
+	if lines != "" {
+		if err := json.Unmarshal([]byte(lines), &v.Lines); err != nil {
+			return Invoice{}, fmt.Errorf("store: invoice %s lines: %w", v.ID, err)
+		}
 	}
 	v.IssuedAt, v.DueAt, v.PaidAt = fromMillis(issued), fromMillis(due), fromNullMillis(paid)
 	return v, nil

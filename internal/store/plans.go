@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -15,16 +17,22 @@ type Plan struct {
 	OverageCents int64
 	HardCap      bool
 	CreatedAt    time.Time
+	// Visibility is public or private (offered through plan_offers only).
+	Visibility string
+	// ChangePolicy is when moving onto the plan takes effect: now or month_end.
+	ChangePolicy string
 }
 
-const planColumns = `id, name, price_cents, included_mau, overage_cents, hard_cap, created_at`
+const planColumns = `id, name, price_cents, included_mau, overage_cents, hard_cap, created_at, visibility, change_policy`
 
 // UpsertPlan creates or replaces a plan.
 func (q queries) UpsertPlan(ctx context.Context, p Plan) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO plans (`+planColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+	_, err := q.db.ExecContext(ctx, `INSERT INTO plans (`+planColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, price_cents = excluded.price_cents, included_mau = excluded.included_mau,
-		overage_cents = excluded.overage_cents, hard_cap = excluded.hard_cap`,
-		p.ID, p.Name, p.PriceCents, p.IncludedMAU, p.OverageCents, boolInt(p.HardCap), millis(p.CreatedAt))
+		overage_cents = excluded.overage_cents, hard_cap = excluded.hard_cap, visibility = excluded.visibility,
+		change_policy = excluded.change_policy`,
+		p.ID, p.Name, p.PriceCents, p.IncludedMAU, p.OverageCents, boolInt(p.HardCap), millis(p.CreatedAt),
+		cmp.Or(p.Visibility, "public"), cmp.Or(p.ChangePolicy, "now"))
 	if err != nil {
 		return fmt.Errorf("store: upsert plan: %w", classify(err))
 	}
@@ -51,7 +59,7 @@ func (q queries) Plans(ctx context.Context) ([]Plan, error) {
 
 // TenantPlan returns the plan a tenant is on.
 func (q queries) TenantPlan(ctx context.Context, tenantID string) (Plan, error) {
-	p, err := scanPlan(q.db.QueryRowContext(ctx, `SELECT p.id, p.name, p.price_cents, p.included_mau, p.overage_cents, p.hard_cap, p.created_at
+	p, err := scanPlan(q.db.QueryRowContext(ctx, `SELECT `+prefixed("p.", planColumns)+`
 		FROM tenants t JOIN plans p ON p.id = t.plan_id WHERE t.id = $1`, tenantID))
 	if err != nil {
 		return Plan{}, fmt.Errorf("store: plan of %s: %w", tenantID, classify(err))
@@ -89,9 +97,18 @@ func scanPlan(r scanner) (Plan, error) {
 	var p Plan
 	var hard int
 	var created int64
-	if err := r.Scan(&p.ID, &p.Name, &p.PriceCents, &p.IncludedMAU, &p.OverageCents, &hard, &created); err != nil {
+	if err := r.Scan(&p.ID, &p.Name, &p.PriceCents, &p.IncludedMAU, &p.OverageCents, &hard, &created, &p.Visibility, &p.ChangePolicy); err != nil {
 		return Plan{}, err
 	}
 	p.HardCap, p.CreatedAt = hard != 0, fromMillis(created)
 	return p, nil
+}
+
+// prefixed qualifies each column of a column list with a table alias.
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
 }

@@ -95,8 +95,16 @@ func (s *Service) checkCap(ctx context.Context, tenant, month, key string) error
 		return nil
 	}
 	mau, err := s.cfg.Store.MonthMAU(ctx, tenant, month)
-	if err != nil || mau < row.IncludedMAU {
+	if err != nil {
 		return nil
 	}
-	return fmt.Errorf("%w: this organisation's plan (%s) includes %d monthly active users and all are used this month", ErrMAULimit, row.Name, row.IncludedMAU)
+	packs, err := s.packMAU(ctx, tenant, month)
+	if err != nil || mau < row.IncludedMAU+packs {
+		return nil
+	}
+	plan := "plan (" + row.Name + ")"
+	if packs > 0 {
+		plan += " with its MAU packs"
+	}
+	return fmt.Errorf("%w: this organisation's %s includes %d monthly active users and all are used this month", ErrMAULimit, plan, row.IncludedMAU+packs)
 }

@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,12 +22,24 @@ type Plan struct {
 	IncludedMAU  int    `json:"included_mau"`
 	OverageCents int64  `json:"overage_cents"`
 	HardCap      bool   `json:"hard_cap"`
+	// Visibility is public (offered to every tenant) or private (offered
+	// to chosen tenants); empty keeps the plan's, else public.
+	Visibility string `json:"visibility,omitempty"`
+	// ChangePolicy is when moving onto the plan takes effect: now
+	// (prorated) or month_end; empty keeps the plan's, else now.
+	ChangePolicy string `json:"change_policy,omitempty"`
 }
 
 // PlanStatus is a tenant's plan and where the month stands against it.
 type PlanStatus struct {
-	Plan                  Plan   `json:"plan"`
-	Month                 string `json:"month"`
+	Plan  Plan   `json:"plan"`
+	Month string `json:"month"`
+	// IncludedMAU is the plan's included MAU plus this month's MAU packs.
+	IncludedMAU int `json:"included_mau"`
+	// Scheduled is the change that takes effect next month, if any.
+	Scheduled *Change `json:"scheduled,omitempty"`
+	// DefaultPlan is the plan a cancelled subscription falls back to.
+	DefaultPlan           string `json:"default_plan"`
 	MAU                   int    `json:"mau"`
 	OverageMAU            int    `json:"overage_mau"`
 	ProjectedMAU          int    `json:"projected_mau"`
@@ -56,9 +69,19 @@ func (s *Service) SavePlan(ctx context.Context, p Plan) (Plan, error) {
 		return Plan{}, fmt.Errorf("%w: name must have 1 to 100 characters", ErrInvalidPlan)
 	case p.PriceCents < 0 || p.OverageCents < 0 || p.IncludedMAU < 0:
 		return Plan{}, fmt.Errorf("%w: prices and included_mau cannot be negative", ErrInvalidPlan)
+	case p.Visibility != "" && p.Visibility != VisibilityPublic && p.Visibility != VisibilityPrivate:
+		return Plan{}, fmt.Errorf("%w: visibility %q is not public or private", ErrInvalidPlan, p.Visibility)
+	case p.ChangePolicy != "" && p.ChangePolicy != PolicyNow && p.ChangePolicy != PolicyMonthEnd:
+		return Plan{}, fmt.Errorf("%w: change_policy %q is not now or month_end", ErrInvalidPlan, p.ChangePolicy)
 	}
-	err := s.cfg.Store.UpsertPlan(ctx, store.Plan{ID: p.ID, Name: p.Name, PriceCents: p.PriceCents, IncludedMAU: p.IncludedMAU,
-		OverageCents: p.OverageCents, HardCap: p.HardCap, CreatedAt: s.cfg.Now().UTC()})
+	old, err := s.cfg.Store.PlanByID(ctx, p.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Plan{}, err
+	}
+	p.Visibility = cmp.Or(p.Visibility, old.Visibility, VisibilityPublic)
+	p.ChangePolicy = cmp.Or(p.ChangePolicy, old.ChangePolicy, PolicyNow)
+	err = s.cfg.Store.UpsertPlan(ctx, store.Plan{ID: p.ID, Name: p.Name, PriceCents: p.PriceCents, IncludedMAU: p.IncludedMAU,
+		OverageCents: p.OverageCents, HardCap: p.HardCap, CreatedAt: s.cfg.Now().UTC(), Visibility: p.Visibility, ChangePolicy: p.ChangePolicy})
 	return p, err
 }
 
@@ -73,15 +96,6 @@ func (s *Service) Plans(ctx context.Context) ([]Plan, error) {
 		out = append(out, fromPlanRow(r))
 	}
 	return out, nil
-}
-
-// SetTenantPlan moves a tenant to another plan (upgrade or downgrade).
-func (s *Service) SetTenantPlan(ctx context.Context, tenantID, planID string) error {
-	err := s.cfg.Store.SetTenantPlan(ctx, tenantID, planID)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%q: %w", planID, ErrPlanNotFound)
-	}
-	return err
 }
 
 // TenantPlan reports a tenant's plan and this month's standing: MAU so far,
@@ -101,9 +115,19 @@ func (s *Service) TenantPlan(ctx context.Context, tenantID string) (PlanStatus, 
 		return PlanStatus{}, err
 	}
 	p := fromPlanRow(row)
+	packs, err := s.packMAU(ctx, tenantID, month)
+	if err != nil {
+		return PlanStatus{}, err
+	}
+	sched, err := s.scheduled(ctx, tenantID)
+	if err != nil {
+		return PlanStatus{}, err
+	}
+	included := p.IncludedMAU + packs
 	projected := projectMAU(mau, now)
-	st := PlanStatus{Plan: p, Month: month, MAU: mau, OverageMAU: max(0, mau-p.IncludedMAU), ProjectedMAU: projected}
-	st.ProjectedOverageCents = int64(max(0, projected-p.IncludedMAU)) * p.OverageCents
+	st := PlanStatus{Plan: p, Month: month, IncludedMAU: included, Scheduled: sched, DefaultPlan: s.cfg.DefaultPlan,
+		MAU: mau, OverageMAU: max(0, mau-included), ProjectedMAU: projected}
+	st.ProjectedOverageCents = int64(max(0, projected-included)) * p.OverageCents
 	st.ProjectedTotalCents = p.PriceCents + st.ProjectedOverageCents
 	return st, nil
 }
@@ -121,5 +145,6 @@ func projectMAU(mau int, now time.Time) int {
 }
 
 func fromPlanRow(r store.Plan) Plan {
-	return Plan{ID: r.ID, Name: r.Name, PriceCents: r.PriceCents, IncludedMAU: r.IncludedMAU, OverageCents: r.OverageCents, HardCap: r.HardCap}
+	return Plan{ID: r.ID, Name: r.Name, PriceCents: r.PriceCents, IncludedMAU: r.IncludedMAU, OverageCents: r.OverageCents, HardCap: r.HardCap,
+		Visibility: r.Visibility, ChangePolicy: r.ChangePolicy}
 }

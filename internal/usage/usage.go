@@ -28,6 +28,9 @@ type Config struct {
 	// IncludedMAU is reported for a tenant whose plan cannot be read
 	// (default 25, JaaS's free tier).
 	IncludedMAU int
+	// DefaultPlan is the plan a cancelled subscription falls back to on
+	// the 1st of next month; default "free" (the plan new tenants start on).
+	DefaultPlan string
 	// Retention is how long session records and join failures are kept;
 	// default 90 days. Aggregates (meetings, MAU) are kept for ever.
 	Retention time.Duration
@@ -110,6 +113,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("usage: Config.Store is required")
 	}
 	cfg.IncludedMAU = cmp.Or(cfg.IncludedMAU, 25)
+	cfg.DefaultPlan = cmp.Or(cfg.DefaultPlan, "free")
 	cfg.Retention = cmp.Or(cfg.Retention, 90*24*time.Hour)
 	cfg.FailureRowsPerHour = cmp.Or(cfg.FailureRowsPerHour, 120)
 	cfg.DevicesPerToken = cmp.Or(cfg.DevicesPerToken, 3)

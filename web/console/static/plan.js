@@ -4,33 +4,82 @@ const $ = (id) => document.getElementById(id);
 const num = new Intl.NumberFormat();
 const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' });
 const money = (cents) => usd.format(cents / 100);
+const longDate = (iso) => new Date(iso).toLocaleDateString(undefined, { timeZone: 'UTC', dateStyle: 'long' });
 
-const capNote = (p) => (p.hard_cap
-  ? `Hard cap: once ${num.format(p.included_mau)} devices are active in a month, new devices cannot join (“MAU limit reached”) until the next month; devices already counted still can.`
-  : `No cap: meetings never stop; each active user beyond the ${num.format(p.included_mau)} included costs ${money(p.overage_cents)}.`);
+const capNote = (p, included) => (p.hard_cap
+  ? `Hard cap: once ${num.format(included)} devices are active in a month, new devices cannot join (“MAU limit reached”) until the next month; devices already counted still can.`
+  : `No cap: meetings never stop; each active user beyond the ${num.format(included)} included costs ${money(p.overage_cents)}.`);
 
 const fact = (dt, dd) => [h('dt', {}, dt), h('dd', {}, dd)];
 
+const kindNames = {
+  mau_pack: 'Extra monthly active users',
+  recording_minutes: 'Recorded minutes',
+  streaming_minutes: 'Live-streaming minutes',
+  transcription_minutes: 'Transcription minutes',
+};
+
 let status = null; // the tenant's plan status, as last read
 
-async function load() {
-  const [st, { plans }] = await Promise.all([api('GET', tpath('/plan')), api('GET', '/plans')]);
-  status = st;
+// nextMonth is the 1st of the month after the status's month, as an ISO date.
+function nextMonth(st) {
+  const [y, m] = st.month.split('-').map(Number);
+  return new Date(Date.UTC(y, m, 1)).toISOString();
+}
+
+// act runs a money action, tells how it went and reloads the page's data.
+async function act(what, fn) {
+  try {
+    await fn();
+    toast(what);
+  } catch (e) {
+    toast(e.message, 'error');
+  }
+  await load().catch((e) => toast(e.message, 'error'));
+}
+
+function renderCurrent(st) {
   const p = st.plan;
   fill($('current'),
     h('div', { class: 'row' }, h('b', { class: 'plan-name' }, p.name), h('code', {}, p.id), p.hard_cap ? h('span', { class: 'badge warn' }, 'hard cap') : null),
     h('dl', { class: 'facts' },
       fact('Price', money(p.price_cents) + ' a month'),
-      fact('Included', num.format(p.included_mau) + ' monthly active users'),
+      fact('Included', num.format(st.included_mau) + ' monthly active users' + (st.included_mau > p.included_mau ? ` (${num.format(p.included_mau)} with the plan, the rest from add-ons)` : '')),
       fact('Beyond that', p.overage_cents ? money(p.overage_cents) + ' per active user' : (p.hard_cap ? 'not possible (capped)' : 'free'))),
-    h('p', { class: p.hard_cap ? 'notice' : 'hint' }, capNote(p)));
+    h('p', { class: p.hard_cap ? 'notice' : 'hint' }, capNote(p, st.included_mau)));
 
-  const pct = p.included_mau ? Math.min(100, Math.round((st.mau / p.included_mau) * 100)) : 100;
+  const owner = can.manageBilling();
+  const s = st.scheduled;
+  if (s) {
+    const text = s.kind === 'cancel'
+      ? `Subscription cancelled: ${p.name} stays until the end of the month; on ${longDate(s.effective_at)} this tenant moves to ${s.plan.name}.`
+      : `Changes to ${s.plan.name} on ${longDate(s.effective_at)}.`;
+    fill($('scheduled'), h('p', { class: 'notice', id: 'scheduled-text' }, text, ' ',
+      owner ? h('button', { class: 'btn small', type: 'button', id: 'keep-plan',
+        onclick: () => act(`${p.name} kept; nothing changes on ${longDate(s.effective_at)}`, () => api('DELETE', tpath('/plan/scheduled'))) },
+      s.kind === 'cancel' ? 'Keep my subscription' : `Stay on ${p.name}`) : null));
+  } else if (owner && p.id !== st.default_plan) {
+    fill($('scheduled'), h('p', { class: 'hint' }, h('button', { class: 'btn small danger', type: 'button', id: 'cancel-subscription', onclick: cancelSubscription },
+      'Cancel subscription'), ` ${p.name} stays until the end of ${st.month}; then this tenant moves to the default plan.`));
+  } else {
+    fill($('scheduled'));
+  }
+}
+
+async function cancelSubscription() {
+  const when = longDate(nextMonth(status));
+  if (!(await confirmAction(`Cancel the ${status.plan.name} subscription? It stays until the end of the month; on ${when} this tenant moves to the default plan.`, 'Cancel subscription'))) return;
+  await act(`Cancelled: the tenant moves to the default plan on ${when}`, () => api('POST', tpath('/plan/cancel')));
+}
+
+function renderMonth(st) {
+  const p = st.plan;
+  const pct = st.included_mau ? Math.min(100, Math.round((st.mau / st.included_mau) * 100)) : 100;
   const over = st.overage_mau > 0;
   fill($('month'),
     h('div', { class: 'stats' },
       h('div', { class: 'stat' }, h('span', { class: 'hint' }, `Active users in ${st.month} (UTC)`), h('b', {}, num.format(st.mau)),
-        h('span', { class: 'hint' }, `of ${num.format(p.included_mau)} included`)),
+        h('span', { class: 'hint' }, `of ${num.format(st.included_mau)} included`)),
       h('div', { class: 'stat' }, h('span', { class: 'hint' }, 'Beyond the plan so far'), h('b', {}, num.format(st.overage_mau)),
         h('span', { class: 'hint' }, over ? money(st.overage_mau * p.overage_cents) + ' of overage' : 'nothing extra')),
       h('div', { class: 'stat' }, h('span', { class: 'hint' }, 'Projected by month end'), h('b', {}, num.format(st.projected_mau)),
@@ -40,40 +89,83 @@ async function load() {
     h('label', {}, `${pct}% of the included active users used`,
       h('progress', { max: 100, value: pct, class: over ? 'over' : '' }, `${pct}%`)),
     h('p', { class: 'hint' }, 'Details day by day are on the ', h('a', { href: 'activity' }, 'Activity'), ' page.'));
+}
 
+function renderPlans(st, plans) {
+  const p = st.plan;
+  const on = longDate(nextMonth(st));
   $('plans-note').textContent = can.manageBilling()
-    ? 'Switching takes effect at once; the month is invoiced at the plan the tenant has when it closes.'
-    : 'Only an owner of this tenant can change its plan.';
+    ? `“Switch now” takes effect at once and this month's invoice charges each plan for its days; “Switch on ${on}” waits for the 1st.`
+    : 'Only an owner of this tenant can change its plan or add-ons.';
   if (!plans.length) {
     fill($('plans'), empty('The operator has not published any plan.'));
     return;
   }
+  const label = (x) => (x.change_policy === 'month_end' ? `Switch on ${on}` : 'Switch now');
   fill($('plans'), table([
-    { label: 'Plan', cell: (x) => h('span', {}, h('b', {}, x.name), x.id === p.id ? [' ', h('span', { class: 'badge ok' }, 'current')] : null) },
+    { label: 'Plan', cell: (x) => h('span', {}, h('b', {}, x.name),
+      x.id === p.id ? [' ', h('span', { class: 'badge ok' }, 'current')] : null,
+      st.scheduled?.plan.id === x.id ? [' ', h('span', { class: 'badge warn' }, 'from ' + longDate(st.scheduled.effective_at))] : null,
+      x.visibility === 'private' ? [' ', h('span', { class: 'badge' }, 'offered to you')] : null) },
     { label: 'Price', class: 'num', cell: (x) => money(x.price_cents) + ' / month' },
     { label: 'Included MAU', class: 'num', cell: (x) => num.format(x.included_mau) },
     { label: 'Per extra MAU', class: 'num', cell: (x) => (x.hard_cap ? '—' : money(x.overage_cents)) },
     { label: 'Cap', cell: (x) => (x.hard_cap ? h('span', { class: 'badge warn' }, 'hard cap') : 'none') },
     { label: '', cell: (x) => (x.id === p.id || !can.manageBilling() ? ''
-      : h('button', { class: 'btn small', type: 'button', dataset: { plan: x.id }, onclick: () => switchTo(x, p) }, 'Switch to this plan')) },
+      : h('button', { class: 'btn small', type: 'button', dataset: { plan: x.id }, onclick: () => switchTo(x, p) }, label(x))) },
   ], plans, 'Plans'));
 }
 
 async function switchTo(x, from) {
   const change = x.price_cents >= from.price_cents ? 'Upgrade' : 'Downgrade';
-  const warn = x.hard_cap && status && status.mau >= x.included_mau ? ` This month already has ${num.format(status.mau)} active users and ${x.name} is capped at ${num.format(x.included_mau)}: new devices will be refused until next month.` : '';
-  if (!(await confirmAction(`${change} from ${from.name} to ${x.name} (${money(x.price_cents)} a month, ${num.format(x.included_mau)} MAU included)?${warn}`, 'Switch plan'))) return;
-  try {
-    await api('PUT', tpath('/plan'), { plan: x.id });
-    toast(`The tenant is now on ${x.name}`);
-  } catch (e) {
-    toast(e.message, 'error');
+  const later = x.change_policy === 'month_end';
+  const when = later ? ` on ${longDate(nextMonth(status))}` : ' now; this month is charged by the days on each plan';
+  const warn = !later && x.hard_cap && status && status.mau >= x.included_mau ? ` This month already has ${num.format(status.mau)} active users and ${x.name} is capped at ${num.format(x.included_mau)}: new devices will be refused until next month.` : '';
+  if (!(await confirmAction(`${change} from ${from.name} to ${x.name} (${money(x.price_cents)} a month, ${num.format(x.included_mau)} MAU included)${when}?${warn}`, 'Switch plan'))) return;
+  await act(later ? `${x.name} starts on ${longDate(nextMonth(status))}` : `The tenant is now on ${x.name}`, () => api('PUT', tpath('/plan'), { plan: x.id }));
+}
+
+function addonPrice(a) {
+  if (a.kind === 'mau_pack') return `${money(a.price_cents)} a month for ${num.format(a.quantity)} MAU`;
+  return a.quantity === 1 ? `${money(a.price_cents)} per minute` : `${money(a.price_cents)} per ${num.format(a.quantity)} minutes`;
+}
+
+function renderAddons(addons) {
+  const owner = can.manageBilling();
+  $('addons-note').textContent = 'MAU packs raise this month’s included active users at once and renew monthly until removed (a removed pack still counts, and is billed, to the end of the month). Minutes are billed from measured use; none is measured yet.';
+  if (!addons.length) {
+    fill($('addons'), empty('The operator sells no add-ons.'));
+    return;
   }
-  await load().catch((e) => toast(e.message, 'error'));
+  fill($('addons'), table([
+    { label: 'Add-on', cell: (a) => h('span', {}, h('b', {}, a.name), h('br'), h('span', { class: 'hint' }, kindNames[a.kind] || a.kind)) },
+    { label: 'Price', cell: addonPrice },
+    { label: 'This month', cell: (a) => (a.kind !== 'mau_pack' ? 'billed by use'
+      : a.packs ? `${a.packs} pack${a.packs > 1 ? 's' : ''}${a.ending ? `, ${a.ending} ending this month` : ''}` : 'none') },
+    { label: '', cell: (a) => (a.kind !== 'mau_pack' || !owner ? '' : h('span', { class: 'row' },
+      h('button', { class: 'btn small', type: 'button', dataset: { buy: a.id }, onclick: () => buy(a) }, 'Buy a pack'),
+      a.packs - a.ending > 0 ? h('button', { class: 'btn small', type: 'button', dataset: { remove: a.id },
+        onclick: () => act(`One ${a.name} ends with this month`, () => api('DELETE', tpath('/addons/' + encodeURIComponent(a.id)))) }, 'Remove one') : null)) },
+  ], addons, 'Add-ons'));
+}
+
+async function buy(a) {
+  if (!(await confirmAction(`Buy ${a.name}: ${num.format(a.quantity)} more monthly active users from now on, ${money(a.price_cents)} a month (this month included) until removed?`, 'Buy'))) return;
+  await act(`${a.name} added: ${num.format(a.quantity)} more active users this month`, () => api('POST', tpath('/addons/' + encodeURIComponent(a.id))));
+}
+
+async function load() {
+  const [st, { plans }, { addons }] = await Promise.all([api('GET', tpath('/plan')), api('GET', tpath('/plans')), api('GET', tpath('/addons'))]);
+  status = st;
+  renderCurrent(st);
+  renderMonth(st);
+  renderPlans(st, plans);
+  renderAddons(addons);
 }
 
 load().catch((e) => {
   fill($('current'), h('p', { class: 'error' }, e.message));
   fill($('month'));
   fill($('plans'));
+  fill($('addons'));
 });
