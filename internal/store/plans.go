@@ -41,7 +41,12 @@ func (q queries) UpsertPlan(ctx context.Context, p Plan) error {
 
 // Plans lists the plans.
 func (q queries) Plans(ctx context.Context) ([]Plan, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+planColumns+` FROM plans ORDER BY price_cents, id`)
+	return q.queryPlans(ctx, `SELECT `+planColumns+` FROM plans ORDER BY price_cents, id`)
+}
+
+// queryPlans runs a query of planColumns.
+func (q queries) queryPlans(ctx context.Context, query string, args ...any) ([]Plan, error) {
+	rows, err := q.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: plans: %w", err)
 	}

@@ -72,23 +72,10 @@ func (q queries) PlanOffers(ctx context.Context, planID string) ([]string, error
 // TenantPlans lists the plans a tenant may see: public ones, those offered
 // to it, and the one it is on; cheapest first.
 func (q queries) TenantPlans(ctx context.Context, tenantID string) ([]Plan, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+planColumns+` FROM plans WHERE visibility = 'public'
+	return q.queryPlans(ctx, `SELECT `+planColumns+` FROM plans WHERE visibility = 'public'
 		OR id IN (SELECT plan_id FROM plan_offers WHERE tenant_id = $1)
 		OR id IN (SELECT plan_id FROM tenants WHERE id = $1)
 		ORDER BY price_cents, id`, tenantID)
-	if err != nil {
-		return nil, fmt.Errorf("store: tenant plans: %w", err)
-	}
-	defer rows.Close()
-	var out []Plan
-	for rows.Next() {
-		p, err := scanPlan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // PlanChange is a row of plan_changes: applied (AppliedAt set) or scheduled.
