@@ -52,6 +52,9 @@ type Config struct {
 	// Plans are created or updated at start (the admin API can add more);
 	// redefining "free" changes the plan new tenants start on.
 	Plans []Plan `yaml:"plans"`
+	// DefaultPlan is the plan a cancelled subscription moves to at the end
+	// of its month (default "free").
+	DefaultPlan string `yaml:"default_plan"`
 	// Demo creates a demo tenant with a key pair on the first start.
 	Demo bool `yaml:"demo"`
 	// HTTP bounds what clients may hold of the web server and says which

@@ -170,7 +170,7 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	lost := &usage.LostConfig{Nodes: incarnations{s}, Emit: func(ctx context.Context, e room.Event) { s.events.Emit(ctx, e) }}
-	if s.usage, err = usage.New(usage.Config{Store: s.store, Jobs: s.jobs, Retention: s.cfg.Analytics.Retention, DevicesPerToken: s.cfg.Analytics.DevicesPerToken, NodeID: s.nodeID, Lost: lost,
+	if s.usage, err = usage.New(usage.Config{Store: s.store, Jobs: s.jobs, Retention: s.cfg.Analytics.Retention, DevicesPerToken: s.cfg.Analytics.DevicesPerToken, DefaultPlan: s.cfg.DefaultPlan, NodeID: s.nodeID, Lost: lost,
 		Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
 		return err
 	}
