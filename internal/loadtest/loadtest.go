@@ -122,6 +122,13 @@ type Result struct {
 	ReceivedPacketsPerSec      float64   `json:"received_packets_per_sec"`
 	LayerSwitches              float64   `json:"layer_switches"`
 	KeyframeRequests           float64   `json:"keyframe_requests"`
+	// SwitchesPerStreamSecond is LayerSwitches per forwarded video stream
+	// per second of the window; Steady is whether it stayed at or under
+	// maxSteadySwitchRate (settling before the window is not enough).
+	SwitchesPerStreamSecond float64 `json:"switches_per_stream_second"`
+	Steady                  bool    `json:"steady"`
+	// Layers is what the subscribers received at the end of the window.
+	Layers LayerMix `json:"layers"`
 
 	// Server CPU and memory; CPUSource is "proc" (/proc/<pid>, in ticks of
 	// ClockTicks per second) or "metrics" (process_* of /metrics).
@@ -271,6 +278,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	if err := r.measure(before, after, pids); err != nil {
 		return nil, err
 	}
+	r.steady(videoStreams(ps))
+	r.Layers = layerMix(ps)
 	times := joinTimes(ps)
 	r.JoinSamples = len(times)
 	r.JoinP50Ms = ms(percentile(times, 50))

@@ -45,7 +45,14 @@ func (r *Result) WriteText(w io.Writer) error {
 	} else {
 		fmt.Fprintf(tw, "server memory\t%.1f MB RSS\n", r.ServerRSSMB)
 	}
-	fmt.Fprintf(tw, "simulcast\t%.0f layer switches, %.0f keyframe requests\n", r.LayerSwitches, r.KeyframeRequests)
+	held := "steady"
+	if !r.Steady {
+		held = fmt.Sprintf("OSCILLATING: above %g", maxSteadySwitchRate)
+	}
+	fmt.Fprintf(tw, "simulcast\t%.0f layer switches (%.4f per stream per second, %s), %.0f keyframe requests\n",
+		r.LayerSwitches, r.SwitchesPerStreamSecond, held, r.KeyframeRequests)
+	fmt.Fprintf(tw, "\tlayers received at the end: %d top, %d middle, %d low, %d unknown\n",
+		r.Layers.Top, r.Layers.Middle, r.Layers.Low, r.Layers.Unknown)
 	fmt.Fprintf(tw, "clients got\t%d packets, %d lost (sequence gaps): %.3f %% loss\n", r.ClientPackets, r.ClientLost, r.ClientLossPercent)
 	fmt.Fprintf(tw, "\tvideo %.0f kbit/s, audio %.1f kbit/s per stream (RTP with headers)\n", r.VideoKbpsPerStream, r.AudioKbpsPerStream)
 	fmt.Fprintf(tw, "join time\tp50 %.0f ms, p95 %.0f ms, max %.0f ms (%d samples; first of each room excluded)\n",
