@@ -16,6 +16,10 @@ import (
 // a reverse proxy on 127.0.0.1, named as trusted.
 func behindProxy(c *config.Config) { c.HTTP.TrustedProxies = []string{"127.0.0.1"} }
 
+// trustNobody makes the server believe no forwarding headers at all, not
+// even from loopback.
+func trustNobody(c *config.Config) { c.HTTP.TrustedProxies = []string{} }
+
 // clientAt is a browser whose requests the trusted proxy forwards from ip.
 func clientAt(s *testServer, ip string) *consoleUser {
 	u := newConsoleUser(s)
@@ -67,10 +71,11 @@ func TestSignInBurstIsBounded(t *testing.T) {
 
 // Behind the proxy, clients are told apart by X-Forwarded-For: a sprayer
 // locks only itself out; and a forged X-Forwarded-For from a client that
-// is not the proxy changes nothing.
+// is not the proxy changes nothing. A proxy on the same machine (loopback)
+// is trusted without configuration.
 func TestSignInLimitsPerClientBehindProxy(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, store.DialectSQLite, behindProxy)
+	s := startServer(t, store.DialectSQLite) // the default: loopback proxies are trusted
 	newConsoleUser(s).signUp(t, "ada@example.com", "")
 	sprayer := clientAt(s, "198.51.100.66")
 	for i := range 100 {
@@ -85,7 +90,7 @@ func TestSignInLimitsPerClientBehindProxy(t *testing.T) {
 		t.Errorf("another client after the spray: got %d, want 200", code)
 	}
 
-	direct := startServer(t, store.DialectSQLite) // no trusted proxy
+	direct := startServer(t, store.DialectSQLite, trustNobody)
 	newConsoleUser(direct).signUp(t, "ada@example.com", "")
 	for i := range 10 {
 		clientAt(direct, fmt.Sprintf("192.0.2.%d", i)).login(t, "ada@example.com", "guess guess guess")
@@ -153,7 +158,7 @@ func TestSessionCookieSecureBehindProxy(t *testing.T) {
 			}
 		})
 	}
-	direct := startServer(t, store.DialectSQLite)
+	direct := startServer(t, store.DialectSQLite, trustNobody)
 	newConsoleUser(direct).signUp(t, "ada@example.com", "")
 	req, _ := http.NewRequest(http.MethodPost, direct.URL+"/api/v1/auth/login", strings.NewReader(`{"email": "ada@example.com", "password": "`+testPassword+`"}`))
 	req.Header.Set("X-Forwarded-Proto", "https")

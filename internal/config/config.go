@@ -78,7 +78,8 @@ type HTTP struct {
 	// TrustedProxies are the addresses or prefixes (10.0.0.0/8) of reverse
 	// proxies in front of Confer: only from them are X-Forwarded-For (the
 	// client's address, for rate limits) and X-Forwarded-Proto (https, for
-	// Secure cookies) believed. Empty: the connection's peer is the client.
+	// Secure cookies) believed. Unset: loopback (a proxy on this machine);
+	// an empty list ([] or "none"): nobody, the peer is the client.
 	TrustedProxies []string `yaml:"trusted_proxies"`
 	// MaxInFlight is how many requests one client address may have in
 	// progress at once; default 256.
@@ -350,7 +351,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_HTTP_TRUSTED_PROXIES":     &cfg.HTTP.TrustedProxies,
 	}
 	for name, dst := range lists {
-		if v := getenv(name); v != "" {
+		if v := getenv(name); v == "none" {
+			*dst = []string{}
+		} else if v != "" {
 			*dst = strings.Split(v, ",")
 		}
 	}
@@ -432,6 +435,15 @@ func (c Config) MediaUDP() string {
 		return c.RTC.UDP
 	}
 	return net.JoinHostPort(c.hostIP(), "7882")
+}
+
+// Proxies are the trusted proxies in effect: TrustedProxies, or loopback
+// when it is unset.
+func (c Config) Proxies() []string {
+	if c.HTTP.TrustedProxies == nil {
+		return []string{"127.0.0.0/8", "::1"}
+	}
+	return c.HTTP.TrustedProxies
 }
 
 // MediaTCP is the SFU's ICE-TCP address; "" when off.

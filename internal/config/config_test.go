@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,34 @@ func TestValidate(t *testing.T) {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: Validate passed, want an error", name)
 		}
+	}
+}
+
+// Unset trusted proxies mean a proxy on this machine; "none" or [] mean
+// nobody.
+func TestProxies(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  string
+		want []string
+	}{
+		{"unset", "", []string{"127.0.0.0/8", "::1"}},
+		{"none", "none", []string{}},
+		{"listed", "10.0.0.10,10.0.0.11", []string{"10.0.0.10", "10.0.0.11"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Load("", func(k string) string {
+				if k == "CONFER_HTTP_TRUSTED_PROXIES" {
+					return tc.env
+				}
+				return ""
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Proxies(); !slices.Equal(got, tc.want) {
+				t.Errorf("Proxies() = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

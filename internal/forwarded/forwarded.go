@@ -114,6 +114,14 @@ func forwardedFor(r *http.Request) []string {
 	return hops
 }
 
+// Untrusted reports whether r carries forwarding headers from a peer that
+// is not a trusted proxy (they are ignored): a proxy the operator forgot to
+// name, whose clients then all share its address.
+func (t Trust) Untrusted(r *http.Request) (peer netip.Addr, ok bool) {
+	peer = remoteAddr(r)
+	return peer, r.Header.Get("X-Forwarded-For") != "" && !t.Trusted(peer)
+}
+
 // remoteAddr is the connection's peer address; the zero Addr if unknown.
 func remoteAddr(r *http.Request) netip.Addr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +26,7 @@ type guardConfig struct {
 	// client cannot hold a handler by sending its body byte by byte.
 	BodyTimeout time.Duration
 	Registerer  prometheus.Registerer
+	Logger      *slog.Logger
 }
 
 // guard applies guardConfig's limits in front of next.
@@ -32,7 +36,11 @@ func guard(next http.Handler, cfg guardConfig) http.Handler {
 	}, []string{"reason"})
 	cfg.Registerer.MustRegister(refused)
 	g := &inFlight{max: cfg.MaxInFlight, n: map[string]int{}}
+	var lastHint atomic.Int64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if peer, ok := cfg.Trust.Untrusted(r); ok {
+			hintUntrustedProxy(cfg.Logger, &lastHint, peer)
+		}
 		if isUpgrade(r) {
 			next.ServeHTTP(w, r)
 			return
@@ -52,6 +60,17 @@ func guard(next http.Handler, cfg guardConfig) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// hintUntrustedProxy tells the operator, at most every 10 minutes, that a
+// proxy sends X-Forwarded-For but is not trusted.
+func hintUntrustedProxy(log *slog.Logger, last *atomic.Int64, peer netip.Addr) {
+	now := time.Now().Unix()
+	if prev := last.Load(); now-prev < 600 || !last.CompareAndSwap(prev, now) {
+		return
+	}
+	log.Warn("requests from this address carry X-Forwarded-For, which is ignored: if it is your reverse proxy, add it to http.trusted_proxies, "+
+		"or all its clients share one address's limits (e.g. 50 signaling connections)", "peer", peer.String())
 }
 
 func isUpgrade(r *http.Request) bool {

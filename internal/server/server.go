@@ -193,7 +193,7 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildAccounts(); err != nil {
 		return err
 	}
-	if s.trust, err = forwarded.New(s.cfg.HTTP.TrustedProxies); err != nil {
+	if s.trust, err = forwarded.New(s.cfg.Proxies()); err != nil {
 		return err
 	}
 	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing,
@@ -222,7 +222,7 @@ func (s *Server) build(ctx context.Context) error {
 	s.http = &http.Server{
 		ConnContext: connContext,
 		Handler: withTLSState(instrument(guard(mux, guardConfig{Trust: s.trust, MaxInFlight: cmp.Or(s.cfg.HTTP.MaxInFlight, 256),
-			BodyTimeout: cmp.Or(s.cfg.HTTP.BodyTimeout, time.Minute), Registerer: reg}), reg, log)),
+			BodyTimeout: cmp.Or(s.cfg.HTTP.BodyTimeout, time.Minute), Registerer: reg, Logger: log}), reg, log)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
