@@ -4,7 +4,9 @@
 // job first applies scheduled plan changes whose day has come, then closes
 // the month that just ended; closing is idempotent (one invoice per tenant
 // and month), so a job run twice, or on two nodes, still makes one invoice.
-// Collecting payment is not built in: the operator marks invoices paid.
+// With a payment provider (Config.Payments) invoices of tenants with a card
+// on file are charged by a River job and the provider's webhook events mark
+// them paid or failed (payments.go); otherwise the operator marks them paid.
 package billing
 
 import (
@@ -22,6 +24,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/confer-video/confer/internal/jobs"
+	"github.com/confer-video/confer/internal/payment"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -35,8 +38,19 @@ type Config struct {
 	CloseEvery time.Duration
 	// DueDays is how long after issue an invoice is due; default 14.
 	DueDays int
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// Payments, if set, collects invoices from tenants with a card on file
+	// (needs Jobs); without it the operator marks invoices paid by hand.
+	Payments payment.Provider
+	// Mailer, if set, tells owners and the billing contact about failed
+	// payments.
+	Mailer Mailer
+	// RetryAfter is when a failed payment is tried again, counted from each
+	// failure; default 1, 3 and 7 days (then the operator or owner retries).
+	RetryAfter []time.Duration
+	// PublicURL returns the console's address, for links in e-mails.
+	PublicURL func() string
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
 // Invoice statuses.
@@ -44,6 +58,8 @@ const (
 	StatusOpen = "open"
 	StatusPaid = "paid"
 	StatusVoid = "void"
+	// StatusFailed: automatic collection failed (it is retried).
+	StatusFailed = "failed"
 )
 
 // Errors callers branch on.
@@ -81,6 +97,12 @@ type Invoice struct {
 	IssuedAt     time.Time  `json:"issued_at"`
 	DueAt        time.Time  `json:"due_at"`
 	PaidAt       *time.Time `json:"paid_at,omitempty"`
+	// PaymentAttempts counts failed automatic charges; PaymentError is the
+	// last one's reason.
+	PaymentAttempts int    `json:"payment_attempts,omitempty"`
+	PaymentError    string `json:"payment_error,omitempty"`
+	// PaymentRetryAt is when the next automatic attempt runs.
+	PaymentRetryAt *time.Time `json:"payment_retry_at,omitempty"`
 }
 
 // Service issues and lists invoices.
@@ -100,8 +122,18 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.PublicURL == nil {
+		cfg.PublicURL = func() string { return "" }
+	}
+	if cfg.RetryAfter == nil {
+		cfg.RetryAfter = []time.Duration{24 * time.Hour, 3 * 24 * time.Hour, 7 * 24 * time.Hour}
+	}
+	if cfg.Payments != nil && cfg.Jobs == nil {
+		return nil, errors.New("billing: Config.Payments needs Config.Jobs")
+	}
 	s := &Service{cfg: cfg}
 	if cfg.Jobs != nil {
+		s.registerPaymentWorkers(cfg.Jobs)
 		river.AddWorker(cfg.Jobs.Workers(), &closeWorker{s: s})
 		cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(cfg.CloseEvery), func() (river.JobArgs, *river.InsertOpts) {
 			return CloseMonthArgs{Month: previousMonth(s.cfg.Now())}, nil
@@ -200,7 +232,10 @@ func (s *Service) issue(ctx context.Context, t store.Tenant, month string, start
 		PriceCents: plan.PriceCents, IncludedMAU: b.includedMAU, OverageCents: plan.OverageCents, MAU: mau,
 		Status: StatusOpen, BillingEmail: email, IssuedAt: now, DueAt: now.AddDate(0, 0, s.cfg.DueDays), Lines: b.lines}
 	v.TotalCents = fromRow(v).TotalCents
-	return s.cfg.Store.InsertInvoice(ctx, v)
+	if s.cfg.Payments == nil {
+		return s.cfg.Store.InsertInvoice(ctx, v)
+	}
+	return s.insertAndCharge(ctx, v)
 }
 
 // Invoices lists a tenant's invoices, newest first.
@@ -280,7 +315,8 @@ func (s *Service) SetBillingEmail(ctx context.Context, tenantID, email string) e
 
 func fromRow(r store.Invoice) Invoice {
 	v := Invoice{ID: r.ID, Number: number(r), Tenant: r.TenantID, Month: r.Month, Plan: r.PlanName, MAU: r.MAU, IncludedMAU: r.IncludedMAU,
-		Currency: "USD", Status: r.Status, BillingEmail: r.BillingEmail, IssuedAt: r.IssuedAt, DueAt: r.DueAt, PaidAt: r.PaidAt}
+		Currency: "USD", Status: r.Status, BillingEmail: r.BillingEmail, IssuedAt: r.IssuedAt, DueAt: r.DueAt, PaidAt: r.PaidAt,
+		PaymentAttempts: r.PaymentAttempts, PaymentError: r.PaymentError, PaymentRetryAt: r.PaymentRetryAt}
 	for _, l := range r.Lines {
 		v.Lines = append(v.Lines, Line(l))
 	}

@@ -64,6 +64,8 @@ type Config struct {
 	Metrics Metrics `yaml:"metrics"`
 	// Support configures the console's support requests.
 	Support Support `yaml:"support"`
+	// Payments, when a provider is set, charges invoices automatically.
+	Payments Payments `yaml:"payments"`
 }
 
 // Support configures support requests.
@@ -337,6 +339,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_SUPPORT_EMAIL":         &cfg.Support.Email,
 		"CONFER_METRICS_LISTEN":        &cfg.Metrics.Listen,
 		"CONFER_METRICS_TOKEN":         &cfg.Metrics.Token,
+		"CONFER_STRIPE_SECRET_KEY":     &cfg.Payments.Stripe.SecretKey,
+		"CONFER_STRIPE_WEBHOOK_SECRET": &cfg.Payments.Stripe.WebhookSecret,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {
@@ -598,4 +602,21 @@ func (c Config) Validate() error {
 		return errors.New("config: token.app_secret is shorter than 16 characters")
 	}
 	return nil
+}
+
+// Payments configures automatic collection of invoices. With no provider
+// set the operator marks invoices paid by hand.
+type Payments struct {
+	Stripe Stripe `yaml:"stripe"`
+}
+
+// Stripe is the Stripe account that collects invoices: both keys or none.
+type Stripe struct {
+	// SecretKey is the API key (CONFER_STRIPE_SECRET_KEY).
+	SecretKey string `yaml:"secret_key"`
+	// WebhookSecret signs the events Stripe posts to /_confer/stripe
+	// (CONFER_STRIPE_WEBHOOK_SECRET).
+	WebhookSecret string `yaml:"webhook_secret"`
+	// APIBase replaces https://api.stripe.com (tests run stripe-mock).
+	APIBase string `yaml:"api_base"`
 }

@@ -15,6 +15,7 @@ func (a *API) registerBilling(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/tenants/{tenant}/billing", a.guard(account.ManageBilling, a.setBilling))
 	mux.Handle("POST /api/v1/billing/close", a.guard(account.Operate, a.closeMonth))
 	mux.Handle("POST /api/v1/invoices/{id}/status", a.guard(account.Operate, a.setInvoiceStatus))
+	a.registerPayments(mux)
 }
 
 // billingError maps the billing service's sentinel errors to API errors.

@@ -180,7 +180,12 @@ func (s *Server) build(ctx context.Context) error {
 			return fmt.Errorf("config: plans: %w", err)
 		}
 	}
-	if s.billing, err = billing.New(billing.Config{Store: s.store, Jobs: s.jobs, Now: s.deps.Now, Logger: log.With("component", "billing")}); err != nil {
+	pay, payMail, err := s.payments()
+	if err != nil {
+		return err
+	}
+	if s.billing, err = billing.New(billing.Config{Store: s.store, Jobs: s.jobs, Payments: pay, Mailer: payMail, PublicURL: s.URL,
+		Now: s.deps.Now, Logger: log.With("component", "billing")}); err != nil {
 		return err
 	}
 	sup, err := s.buildSupport()

@@ -28,6 +28,12 @@ type Invoice struct {
 	// Lines are the lines as issued; nil for invoices issued before lines
 	// were stored (rebuild them from the columns above).
 	Lines []InvoiceLine
+	// PaymentAttempts counts failed collection attempts; PaymentError is
+	// the last one's reason.
+	PaymentAttempts int
+	PaymentError    string
+	// PaymentRetryAt is when the next automatic attempt runs, if any.
+	PaymentRetryAt *time.Time
 }
 
 // InvoiceLine is one line of an invoice as issued.
@@ -39,7 +45,7 @@ type InvoiceLine struct {
 }
 
 const invoiceColumns = `id, tenant_id, month, plan_id, plan_name, price_cents, included_mau, overage_cents, mau, total_cents,
-	status, billing_email, issued_at, due_at, paid_at, lines`
+	status, billing_email, issued_at, due_at, paid_at, lines, payment_attempts, payment_error, payment_retry_at`
 
 // InsertInvoice writes a month's invoice unless the tenant has one for that
 // month already; it reports whether it wrote one.
@@ -53,10 +59,10 @@ func (q queries) InsertInvoice(ctx context.Context, v Invoice) (bool, error) {
 		lines = string(b)
 	}
 	res, err := q.db.ExecContext(ctx, `INSERT INTO invoices (`+invoiceColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		ON CONFLICT (tenant_id, month) DO NOTHING`,
 		v.ID, v.TenantID, v.Month, v.PlanID, v.PlanName, v.PriceCents, v.IncludedMAU, v.OverageCents, v.MAU, v.TotalCents,
-		v.Status, v.BillingEmail, millis(v.IssuedAt), millis(v.DueAt), nullMillis(v.PaidAt), lines)
+		v.Status, v.BillingEmail, millis(v.IssuedAt), millis(v.DueAt), nullMillis(v.PaidAt), lines, v.PaymentAttempts, v.PaymentError, nullMillis(v.PaymentRetryAt))
 	if err != nil {
 		return false, fmt.Errorf("store: insert invoice: %w", classify(err))
 	}
@@ -127,10 +133,10 @@ func (q queries) SetBillingEmail(ctx context.Context, tenantID, email string) er
 func scanInvoice(r scanner) (Invoice, error) {
 	var v Invoice
 	var issued, due int64
-	var paid sql.NullInt64
+	var paid, retry sql.NullInt64
 	var lines string
 	if err := r.Scan(&v.ID, &v.TenantID, &v.Month, &v.PlanID, &v.PlanName, &v.PriceCents, &v.IncludedMAU, &v.OverageCents, &v.MAU,
-		&v.TotalCents, &v.Status, &v.BillingEmail, &issued, &due, &paid, &lines); err != nil {
+		&v.TotalCents, &v.Status, &v.BillingEmail, &issued, &due, &paid, &lines, &v.PaymentAttempts, &v.PaymentError, &retry); err != nil {
 		return Invoice{}, err
 	}
 	if lines != "" {
@@ -139,5 +145,6 @@ func scanInvoice(r scanner) (Invoice, error) {
 		}
 	}
 	v.IssuedAt, v.DueAt, v.PaidAt = fromMillis(issued), fromMillis(due), fromNullMillis(paid)
+	v.PaymentRetryAt = fromNullMillis(retry)
 	return v, nil
 }
