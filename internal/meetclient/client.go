@@ -84,6 +84,9 @@ type Client struct {
 	firstRTP   time.Time
 	stop       chan struct{}
 	sending    sync.WaitGroup
+	// video is the camera's simulcast layers, which the server may pause
+	// (dynacast).
+	video videoLayers
 }
 
 // TrackInfo says what a subscriber mid carries.

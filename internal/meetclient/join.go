@@ -144,6 +144,15 @@ func (c *Client) handle(m Message) error {
 		}
 		c.mu.Unlock()
 		return pc.AddICECandidate(cm.Candidate)
+	case "publishLayers":
+		var pl struct {
+			Mid    string   `json:"mid"`
+			Active []string `json:"active"`
+		}
+		if err := m.Decode(&pl); err != nil {
+			return err
+		}
+		c.video.setActive(pl.Mid, pl.Active)
 	}
 	return nil
 }

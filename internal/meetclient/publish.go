@@ -84,6 +84,11 @@ func (c *Client) publish(ctx context.Context) error {
 		if videoTr, err = pub.AddTransceiverFromTrack(video[0], sendonly); err != nil {
 			return err
 		}
+		var rids []string
+		for _, t := range video {
+			rids = append(rids, t.RID())
+		}
+		c.video.init(rids)
 		for _, t := range video[1:] {
 			if err := videoTr.Sender().AddEncoding(t); err != nil {
 				return err
@@ -96,6 +101,9 @@ func (c *Client) publish(ctx context.Context) error {
 	}
 	if err := pub.SetLocalDescription(offer); err != nil {
 		return err
+	}
+	if videoTr != nil {
+		c.video.setMid(videoTr.Mid())
 	}
 	var specs []publishSpec
 	if audioTr != nil {
@@ -180,6 +188,9 @@ func (c *Client) sendVideo(tracks []*webrtc.TrackLocalStaticRTP, layers []int, t
 		case <-tick.C:
 		}
 		for i, t := range tracks {
+			if !c.video.sending(t.RID()) {
+				continue // paused by the server: nobody watches this layer
+			}
 			frames := clip.Video[layers[i]]
 			for _, pkt := range packetizers[i].Packetize(frames[n%len(frames)].Data, 90000/media.FPS) {
 				if midID != 0 {

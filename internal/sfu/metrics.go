@@ -10,6 +10,7 @@ type metrics struct {
 	tracks           prometheus.Gauge
 	layerSwitches    prometheus.Counter
 	keyframeRequests prometheus.Counter
+	dynacastChanges  prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -21,9 +22,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		tracks:           prometheus.NewGauge(prometheus.GaugeOpts{Name: "confer_sfu_published_tracks", Help: "Published tracks."}),
 		layerSwitches:    prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_layer_switches_total", Help: "Simulcast layer switches."}),
 		keyframeRequests: prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_keyframe_requests_total", Help: "PLIs sent to publishers."}),
+		dynacastChanges:  prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_dynacast_changes_total", Help: "Changes of the simulcast layers publishers are told to send."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.forwardedPackets, m.forwardedBytes, m.receivedPackets, m.peers, m.tracks, m.layerSwitches, m.keyframeRequests)
+		reg.MustRegister(m.forwardedPackets, m.forwardedBytes, m.receivedPackets, m.peers, m.tracks, m.layerSwitches, m.keyframeRequests, m.dynacastChanges)
 	}
 	return m
 }

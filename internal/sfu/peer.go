@@ -45,6 +45,9 @@ type Signaler interface {
 	Candidate(pc PCKind, c webrtc.ICECandidateInit)
 	// ConnectionState reports a connection's state changes.
 	ConnectionState(pc PCKind, s webrtc.PeerConnectionState)
+	// PublishLayers tells the publisher which simulcast layers (RIDs) of
+	// its track on mid to send (dynacast); it must not block.
+	PublishLayers(mid, trackID string, active []string)
 }
 
 // Peer is one participant's media.
@@ -433,6 +436,7 @@ func (p *Peer) subscribe(t *publishedTrack) {
 	p.downs[t.id] = d
 	p.mu.Unlock()
 	t.addSub(d)
+	t.checkDynacast(time.Now())
 	go d.readRTCP()
 	p.scheduleNegotiation()
 }
@@ -481,7 +485,9 @@ func (p *Peer) SetVideoConstraint(trackID string, maxHeight int) {
 	d.mu.Lock()
 	d.maxHeight, d.hidden = maxHeight, maxHeight <= 0
 	d.mu.Unlock()
-	p.allocate(time.Now())
+	now := time.Now()
+	d.track.checkDynacast(now)
+	p.allocate(now)
 }
 
 // Close ends the participant's media and withdraws its tracks.

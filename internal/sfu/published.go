@@ -42,6 +42,7 @@ func layerIndex(rid string) int {
 // one layer or up to three simulcast layers.
 type publishedTrack struct {
 	id        string
+	mid       string // the publisher's media section
 	owner     *Peer
 	source    Source
 	kind      webrtc.RTPCodecType
@@ -54,6 +55,9 @@ type publishedTrack struct {
 	subsMu sync.Mutex
 	muted  atomic.Bool // stopped by a moderator
 	closed atomic.Bool
+	// dynacast decides which layers the publisher sends; nil unless
+	// simulcast video.
+	dynacast *dynacast
 }
 
 type layerState struct {
@@ -66,10 +70,13 @@ type layerState struct {
 
 func newPublishedTrack(id string, owner *Peer, spec PublishSpec, remote *webrtc.TrackRemote) *publishedTrack {
 	t := &publishedTrack{
-		id: id, owner: owner, source: spec.Source, kind: remote.Kind(), codec: remote.Codec().RTPCodecCapability,
+		id: id, mid: spec.Mid, owner: owner, source: spec.Source, kind: remote.Kind(), codec: remote.Codec().RTPCodecCapability,
 		simulcast: remote.RID() != "", height: spec.Height,
 	}
 	t.codec.RTCPFeedback = nil
+	if t.simulcast && t.kind == webrtc.RTPCodecTypeVideo {
+		t.dynacast = newDynacast()
+	}
 	t.subs.Store(&[]*downTrack{})
 	return t
 }

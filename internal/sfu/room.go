@@ -31,7 +31,7 @@ func (s *SFU) NewRoom(id string, onDominantSpeaker func(peerID string)) *Room {
 	return r
 }
 
-// run updates layer bitrates, re-elects the dominant speaker and re-runs
+// run updates layer bitrates, turns unwatched layers off (dynacast), re-elects the dominant speaker and re-runs
 // each subscriber's bandwidth allocation, until the room closes.
 func (r *Room) run() {
 	const window = 500 * time.Millisecond
@@ -54,6 +54,7 @@ func (r *Room) run() {
 			r.mu.Unlock()
 			for _, t := range tracks {
 				t.updateRates(window)
+				t.checkDynacast(now)
 			}
 			r.speaker.tick(now)
 			for _, p := range peers {

@@ -17,6 +17,7 @@ type nopSignaler struct{}
 func (nopSignaler) SubscriberOffer(string, []TrackInfo)                {}
 func (nopSignaler) Candidate(PCKind, webrtc.ICECandidateInit)          {}
 func (nopSignaler) ConnectionState(PCKind, webrtc.PeerConnectionState) {}
+func (nopSignaler) PublishLayers(string, string, []string)             {}
 
 // setupPeer starts a real SFU on loopback with one room and one peer, and a
 // pion client with one audio transceiver to publish from.

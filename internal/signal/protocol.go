@@ -133,6 +133,14 @@ type (
 		PC        sfu.PCKind              `json:"pc"`
 		Candidate webrtc.ICECandidateInit `json:"candidate"`
 	}
+	// publishLayersMsg tells a publisher which simulcast layers of its
+	// track on Mid to send (dynacast): the others nobody watches.
+	publishLayersMsg struct {
+		Type    string   `json:"type"`
+		Mid     string   `json:"mid"`
+		TrackID string   `json:"trackId"`
+		Active  []string `json:"active"`
+	}
 	speakerMsg struct {
 		Type string `json:"type"`
 		ID   string `json:"id"`

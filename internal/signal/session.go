@@ -289,6 +289,11 @@ func (s *session) Candidate(pc sfu.PCKind, c webrtc.ICECandidateInit) {
 	s.send(candidateMsg{Type: "candidate", PC: pc, Candidate: c})
 }
 
+// PublishLayers implements sfu.Signaler.
+func (s *session) PublishLayers(mid, trackID string, active []string) {
+	s.send(publishLayersMsg{Type: "publishLayers", Mid: mid, TrackID: trackID, Active: active})
+}
+
 // ConnectionState implements sfu.Signaler.
 // A PeerConnection that fails before any has connected is a participant
 // unable to join: media cannot reach the server (UDP blocked and no TURN

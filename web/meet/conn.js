@@ -22,6 +22,7 @@ export class Connection {
     this.activeTracks = new Set();
     this.senders = {}; // source → RTCRtpTransceiver
     this.pubChain = Promise.resolve();
+    this.layerChain = Promise.resolve();
     this.pendingAnswer = null;
     this.pendingCandidates = { pub: [], sub: [] };
     this.closedByUs = false;
@@ -77,6 +78,9 @@ export class Connection {
         return;
       case 'answer':
         if (this.pendingAnswer) this.pendingAnswer(msg.sdp);
+        return;
+      case 'publishLayers':
+        this.layerChain = this.layerChain.then(() => this.setLayers(msg)).catch((e) => console.error('confer: publishLayers', e));
         return;
       case 'candidate': {
         const pc = msg.pc === 'pub' ? this.pub : this.sub;
@@ -151,6 +155,23 @@ export class Connection {
       this.senders.camera = this.pub.addTransceiver(video, init);
     }
     await this.negotiate();
+  }
+
+  // setLayers applies the server's dynacast: the camera encodes and sends
+  // only the simulcast layers someone watches. A message for another mid,
+  // a malformed one or one that would stop every layer is ignored.
+  async setLayers({ mid, active }) {
+    const tr = this.senders.camera;
+    if (!tr || !mid || tr.mid !== mid || !Array.isArray(active)) return;
+    const params = tr.sender.getParameters();
+    const encs = params.encodings || [];
+    if (encs.length < 2 || !encs.some((e) => active.includes(e.rid))) return;
+    let changed = false;
+    for (const e of encs) {
+      const on = active.includes(e.rid);
+      if (e.active !== on) { e.active = on; changed = true; }
+    }
+    if (changed) await tr.sender.setParameters(params);
   }
 
   async startScreen(track) {
