@@ -1,8 +1,8 @@
 // The operator's support inbox: every tenant's requests, answered with the
 // admin token (kept in this tab's sessionStorage, sent as a bearer token;
 // the operator has no console session).
-import { h, fill, empty, table, fmtTime, toast, onSubmit, APIError } from './console.js';
-import { statusBadge, severityBadge, messageItem, facts } from './support-view.js';
+import { fill, empty, toast, onSubmit, APIError } from './console.js';
+import { requestTable, showThread } from './support-view.js';
 
 const $ = (id) => document.getElementById(id);
 const KEY = 'confer-admin-token';
@@ -57,16 +57,7 @@ async function load() {
   if (!requests.length) {
     fill(box, empty(status === 'active' ? 'Nothing waiting: every request is closed.' : 'No request here.'));
   } else {
-    fill(box, table([
-      { label: 'Subject', cell: (r) => h('button', { class: 'linkish', type: 'button', 'aria-controls': 'thread', dataset: { request: r.id },
-        onclick: () => open(r.id) }, r.subject) },
-      { label: 'Tenant', cell: (r) => r.tenant_name },
-      { label: 'Status', cell: (r) => statusBadge(r.status) },
-      { label: 'Severity', cell: (r) => severityBadge(r.severity) },
-      { label: 'From', cell: (r) => r.opened_by.email },
-      { label: 'Updated', cell: (r) => fmtTime(r.updated_at) },
-      { label: 'Replies', class: 'num', cell: (r) => String(r.replies) },
-    ], requests, 'Support requests'));
+    fill(box, requestTable(requests, open, true));
   }
   if (opened) await open(opened, false);
 }
@@ -83,9 +74,7 @@ async function open(id, focus = true) {
     toast(e.message, 'error');
     return;
   }
-  $('thread-title').textContent = r.subject;
-  fill($('thread-facts'), facts(r, true));
-  fill($('messages'), r.messages.map(messageItem));
+  showThread(r, true);
   for (const b of document.querySelectorAll('#reply [data-status]')) b.hidden = b.dataset.status === r.status;
   $('thread').hidden = false;
   if (focus) $('thread-title').focus();

@@ -1,8 +1,8 @@
 // The tenant's Support page: its requests to the operator and, for the one
 // opened, the thread, a reply form and close/reopen.
-import { api, tpath, tenant, fill, h, empty, table, onSubmit, fmtTime, toast, can } from './console.js';
+import { api, tpath, tenant, fill, h, empty, onSubmit, toast, can } from './console.js';
 import { openSupport } from './support-form.js';
-import { statusBadge, severityBadge, messageItem, facts } from './support-view.js';
+import { requestTable, showThread } from './support-view.js';
 
 const $ = (id) => document.getElementById(id);
 let opened = decodeURIComponent(location.hash.slice(1)) || null; // the request shown in the thread panel
@@ -14,15 +14,7 @@ async function load() {
   if (!requests.length) {
     fill(box, empty(status === 'active' ? 'No open request. Use “New request” or ✉ Support on any page.' : 'No request here.'));
   } else {
-    fill(box, table([
-      { label: 'Subject', cell: (r) => h('button', { class: 'linkish', type: 'button', 'aria-controls': 'thread', dataset: { request: r.id },
-        onclick: () => open(r.id) }, r.subject) },
-      { label: 'Status', cell: (r) => statusBadge(r.status) },
-      { label: 'Severity', cell: (r) => severityBadge(r.severity) },
-      { label: 'From', cell: (r) => r.opened_by.name },
-      { label: 'Updated', cell: (r) => fmtTime(r.updated_at) },
-      { label: 'Replies', class: 'num', cell: (r) => String(r.replies) },
-    ], requests, 'Support requests'));
+    fill(box, requestTable(requests, open));
   }
   if (opened) await open(opened, false);
 }
@@ -40,9 +32,7 @@ async function open(id, focus = true) {
     panel.hidden = true;
     return;
   }
-  $('thread-title').textContent = r.subject;
-  fill($('thread-facts'), facts(r));
-  fill($('messages'), r.messages.map(messageItem));
+  showThread(r);
   const reply = $('reply');
   reply.hidden = !can.configure();
   const closed = r.status === 'closed';
