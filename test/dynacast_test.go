@@ -84,13 +84,19 @@ func ingestRate(t *testing.T, s *testServer) float64 {
 // receivedPackets reads confer_sfu_received_packets_total.
 func receivedPackets(t *testing.T, s *testServer) float64 {
 	t.Helper()
+	return metricValue(t, s, "confer_sfu_received_packets_total")
+}
+
+// metricValue reads an unlabelled metric of the server's /metrics.
+func metricValue(t *testing.T, s *testServer, name string) float64 {
+	t.Helper()
 	code, body := s.call(t, http.MethodGet, "/metrics", "")
 	if code != http.StatusOK {
 		t.Fatalf("GET /metrics: %d", code)
 	}
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "confer_sfu_received_packets_total "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			n, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				t.Fatal(err)
@@ -98,6 +104,6 @@ func receivedPackets(t *testing.T, s *testServer) float64 {
 			return n
 		}
 	}
-	t.Fatal("no confer_sfu_received_packets_total in /metrics")
+	t.Fatalf("/metrics has no %s", name)
 	return 0
 }

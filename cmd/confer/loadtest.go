@@ -61,6 +61,7 @@ be tested. The media clip needs ffmpeg (libvpx, libopus) the first time.`,
 				cfg.Peers = append(cfg.Peers, loadtest.Peer{URL: u, PID: pid})
 			}
 			cfg.MediaDir, _ = f.GetString("media")
+			cfg.CPUProfile, _ = f.GetString("cpu-profile")
 			tr, _ := f.GetString("transport")
 			transport, err := meetclient.ParseTransport(tr)
 			if err != nil {
@@ -98,6 +99,7 @@ be tested. The media clip needs ffmpeg (libvpx, libopus) the first time.`,
 	f.Int("rooms", 1, "number of rooms")
 	f.Int("participants", 2, "participants per room (each publishes and receives all the others)")
 	f.Duration("duration", 30*time.Second, "measurement window")
+	f.String("cpu-profile", "", "write the started server's CPU profile over the measurement window to this file (go tool pprof reads it)")
 	f.Duration("warmup", 5*time.Second, "wait between everyone receiving media and the measurement")
 	f.Duration("stagger", 50*time.Millisecond, "time between two participants starting to join")
 	f.Duration("join-timeout", 60*time.Second, "limit on one join, and on the wait for everyone to receive everyone")

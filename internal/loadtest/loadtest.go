@@ -12,6 +12,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,6 +74,10 @@ type Config struct {
 	// Executable is the confer binary the child server runs; default
 	// os.Executable().
 	Executable string
+
+	// CPUProfile, if set, is where the child server's CPU profile over the
+	// measurement window is written (pprof format; not with ServerURL).
+	CPUProfile string
 
 	// MediaDir holds the generated clip; default <os.TempDir()>/confer-media.
 	MediaDir string
@@ -177,14 +182,17 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 
 	base, adminToken, pid := cfg.ServerURL, cfg.AdminToken, cfg.ServerPID
+	metricsBase := base
 	if base == "" {
 		fmt.Fprintln(progress, "loadtest: starting the server")
-		srv, err := startServer(ctx, cfg.Executable, progress, cfg.Transport == meetclient.TransportTURNTLS)
+		opts := childOptions{TLS: cfg.Transport == meetclient.TransportTURNTLS, Profiling: cfg.CPUProfile != ""}
+		srv, err := startServer(ctx, cfg.Executable, progress, opts)
 		if err != nil {
 			return nil, err
 		}
 		defer srv.Stop()
 		base, adminToken, pid = srv.URL, srv.AdminToken, srv.PID
+		metricsBase = cmp.Or(srv.MetricsURL, base)
 		fmt.Fprintf(progress, "loadtest: server pid %d at %s\n", pid, base)
 	}
 
@@ -236,7 +244,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		fmt.Fprintf(progress, "loadtest: %d participants do not receive everyone after %v; measuring anyway\n", notReceiving, cfg.JoinTimeout)
 	}
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: bearer{token: adminToken}}
-	bases, pids := []string{base}, []int{pid}
+	bases, pids := []string{metricsBase}, []int{pid}
 	for _, p := range cfg.Peers {
 		bases, pids = append(bases, p.URL), append(pids, p.PID)
 	}
@@ -261,8 +269,18 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	profiled := make(chan error, 1)
+	if cfg.CPUProfile != "" {
+		go func() { profiled <- cpuProfile(ctx, metricsBase, cfg.Duration, cfg.CPUProfile) }()
+	}
 	if err := sleep(ctx, cfg.Duration); err != nil {
 		return nil, err
+	}
+	if cfg.CPUProfile != "" {
+		if err := <-profiled; err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(progress, "loadtest: the server's CPU profile is in %s\n", cfg.CPUProfile)
 	}
 	after, err := takeSnapshot(ctx, hc, bases, pids, ps)
 	if err != nil {
@@ -312,6 +330,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		return cfg, errors.New("loadtest: the measurement duration must be positive")
 	}
 	if cfg.ServerURL != "" {
+		if cfg.CPUProfile != "" {
+			return cfg, errors.New("loadtest: a CPU profile needs the server the load test starts (no --server)")
+		}
 		if err := checkLoopback(cfg.ServerURL); err != nil {
 			return cfg, err
 		}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The server's counters the load test reads from GET /metrics.
@@ -127,4 +129,31 @@ func scrapeAll(ctx context.Context, hc *http.Client, bases []string) (samples, [
 		}
 	}
 	return total, each, nil
+}
+
+// cpuProfile records the server's CPU profile for d (GET
+// /debug/pprof/profile on its metrics listener) into file.
+func cpuProfile(ctx context.Context, metricsBase string, d time.Duration, file string) error {
+	u := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", metricsBase, int(d.Round(time.Second)/time.Second))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Timeout: d + 30*time.Second}).Do(req)
+	if err != nil {
+		return fmt.Errorf("loadtest: CPU profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("loadtest: CPU profile: HTTP %d", resp.StatusCode)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return fmt.Errorf("loadtest: CPU profile: %w", err)
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("loadtest: CPU profile: %w", err)
+	}
+	return f.Close()
 }

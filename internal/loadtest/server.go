@@ -24,6 +24,9 @@ type childServer struct {
 	URL        string
 	AdminToken string
 	PID        int
+	// MetricsURL serves /metrics and /debug/pprof/ when the child was
+	// started with a metrics listener; else "" (/metrics is on URL).
+	MetricsURL string
 
 	cmd    *exec.Cmd
 	data   string
@@ -35,11 +38,12 @@ type childServer struct {
 // directory, its media and TURN on ephemeral 127.0.0.1 UDP ports, and waits
 // until GET /healthz answers. stderr receives the server's log (level warn).
 //
-// With withTLS it serves HTTPS with a self-signed certificate (so that TURN
+// With opts.TLS it serves HTTPS with a self-signed certificate (so that TURN
 // over TLS can be measured), which this process then trusts: SSL_CERT_FILE
 // is pointed at the certificate before anything here verifies one (Go reads
-// the system roots once, at the first verification).
-func startServer(ctx context.Context, exe string, stderr io.Writer, withTLS bool) (*childServer, error) {
+// the system roots once, at the first verification). With opts.Profiling
+// its metrics and profiles are served on a listener of their own.
+func startServer(ctx context.Context, exe string, stderr io.Writer, opts childOptions) (*childServer, error) {
 	if exe == "" {
 		var err error
 		if exe, err = os.Executable(); err != nil {
@@ -68,9 +72,18 @@ func startServer(ctx context.Context, exe string, stderr io.Writer, withTLS bool
 		"CONFER_LOG_LEVEL=warn",
 		"CONFER_HTTP_MAX_WEBSOCKETS=100000", // every simulated participant comes from 127.0.0.1
 	)
-	if withTLS {
+	if opts.TLS {
 		s.URL = "https://" + addr
 		cmd.Env = append(cmd.Env, "CONFER_TLS_SELF_SIGNED=true")
+	}
+	if opts.Profiling {
+		maddr, err := freeLoopbackPort()
+		if err != nil {
+			os.RemoveAll(data)
+			return nil, err
+		}
+		s.MetricsURL = "http://" + maddr
+		cmd.Env = append(cmd.Env, "CONFER_METRICS_LISTEN="+maddr)
 	}
 	cmd.Stdout = io.Discard // the first-start guide
 	cmd.Stderr = &prefixWriter{w: stderr, prefix: "server: "}
@@ -84,7 +97,7 @@ func startServer(ctx context.Context, exe string, stderr io.Writer, withTLS bool
 		s.err = cmd.Wait()
 		close(s.exited)
 	}()
-	if withTLS {
+	if opts.TLS {
 		if err := s.trustCertificate(ctx); err != nil {
 			s.Stop()
 			return nil, err
@@ -95,6 +108,12 @@ func startServer(ctx context.Context, exe string, stderr io.Writer, withTLS bool
 		return nil, err
 	}
 	return s, nil
+}
+
+// childOptions says how to start the child server.
+type childOptions struct {
+	TLS       bool // serve HTTPS with a self-signed certificate
+	Profiling bool // serve /metrics and /debug/pprof/ on their own listener
 }
 
 // selfSignedCert is the file the server writes its self-signed certificate

@@ -43,6 +43,11 @@ type Config struct {
 	// HTTPClient dials the signaling WebSocket (e.g. one that trusts a
 	// private CA); default http.DefaultClient.
 	HTTPClient *http.Client
+	// Downlink, if positive, limits what the client receives to that many
+	// bits/s: a bottleneck with a 300 ms drop-tail queue (a constrained
+	// access link; see Client.SetDownlink). Its media then uses one UDP socket on
+	// 127.0.0.1: with the UDP transports only.
+	Downlink int64
 }
 
 // Message is a server message: its type and raw JSON.
@@ -69,6 +74,8 @@ type Client struct {
 	conn  *websocket.Conn
 	api   *webrtc.API
 	start time.Time
+	// downlink is the shaped media socket (Config.Downlink); nil without.
+	downlink *shapedConn
 
 	msgs    chan Message
 	readErr chan error
@@ -100,8 +107,21 @@ type TrackInfo struct {
 // Dial connects, sends hello and waits for ready. A refused token returns
 // a *RefusedError with the token's reason code.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
-	api, err := newAPI(cfg.Unreachable, cfg.Transport)
+	var downlink *shapedConn
+	var mediaConn net.PacketConn // nil: pion's own sockets
+	if cfg.Downlink > 0 {
+		conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("meetclient: media socket: %w", err)
+		}
+		downlink = newShapedConn(conn, cfg.Downlink)
+		mediaConn = downlink
+	}
+	api, err := newAPI(cfg.Unreachable, cfg.Transport, mediaConn)
 	if err != nil {
+		if downlink != nil {
+			downlink.Close()
+		}
 		return nil, err
 	}
 	start := time.Now()
@@ -110,11 +130,27 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	for range maxRedirects + 1 {
 		c, redirect, err := dialOnce(ctx, cfg, api, start)
 		if err != nil || redirect == "" {
+			if c != nil {
+				c.downlink = downlink
+			} else if downlink != nil {
+				downlink.Close()
+			}
 			return c, err
 		}
 		cfg.URL = redirect
 	}
+	if downlink != nil {
+		downlink.Close()
+	}
 	return nil, fmt.Errorf("meetclient: more than %d redirects", maxRedirects)
+}
+
+// SetDownlink changes the limit Config.Downlink set (0 lifts it); without
+// one it does nothing.
+func (c *Client) SetDownlink(rate int64) {
+	if c.downlink != nil {
+		c.downlink.setRate(rate)
+	}
 }
 
 // URL is the signaling URL the client ended up on (after redirects).
@@ -154,7 +190,7 @@ func dialOnce(ctx context.Context, cfg Config, api *webrtc.API, start time.Time)
 	return c, "", nil
 }
 
-func newAPI(unreachable bool, transport Transport) (*webrtc.API, error) {
+func newAPI(unreachable bool, transport Transport, conn net.PacketConn) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -170,6 +206,9 @@ func newAPI(unreachable bool, transport Transport) (*webrtc.API, error) {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes(transport.networkTypes())
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() && !unreachable })
+	if conn != nil {
+		se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, conn))
+	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 
@@ -308,6 +347,9 @@ func (c *Client) shutdown(graceful bool) {
 	}
 	if sub != nil {
 		sub.Close()
+	}
+	if c.downlink != nil {
+		c.downlink.Close()
 	}
 	if graceful {
 		c.conn.Close(websocket.StatusNormalClosure, "bye")

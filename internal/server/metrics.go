@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -23,6 +24,10 @@ func (s *Server) serveMetrics(mux *http.ServeMux, reg *prometheus.Registry, admi
 	if s.cfg.Metrics.Listen != "" {
 		m := http.NewServeMux()
 		m.Handle("GET /metrics", h)
+		// CPU, heap and goroutine profiles, only on this private listener.
+		m.HandleFunc("GET /debug/pprof/", pprof.Index)
+		m.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		m.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 		s.metricsHTTP = &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
 		return
 	}

@@ -18,6 +18,7 @@ type downTrack struct {
 	track  *publishedTrack
 	sub    *Peer
 	sender *webrtc.RTPSender
+	seq    int // this subscription's number in its subscriber's order
 
 	mu       sync.Mutex
 	writer   webrtc.TrackLocalWriter
@@ -34,7 +35,11 @@ type downTrack struct {
 	lastSeq  uint16
 	lastTS   uint32
 	lastSent time.Time
-	hdr      rtp.Header
+	// sent maps what was sent, for retransmissions (video only).
+	sent *sentRing
+	// lastMarker: the last packet sent ended a frame (padding may follow).
+	lastMarker bool
+	hdr        rtp.Header
 	// lastKeyReq is when this track last asked for a keyframe it waits for.
 	lastKeyReq time.Time
 	// lastDown is when the allocator last lowered the target layer;
@@ -145,13 +150,15 @@ func (d *downTrack) forward(layer int, pkt *rtp.Packet, keyframe bool, now time.
 	seq := pkt.SequenceNumber - d.seqOff
 	ts := pkt.Timestamp - d.tsOff
 	if !seqBefore(seq, d.lastSeq) {
-		d.lastSeq, d.lastTS, d.lastSent = seq, ts, now
+		d.lastSeq, d.lastTS, d.lastSent, d.lastMarker = seq, ts, now, pkt.Marker
 	}
 	h := &d.hdr
 	*h = rtp.Header{Version: 2, Marker: pkt.Marker, PayloadType: d.pt, SequenceNumber: seq, Timestamp: ts,
 		SSRC: d.ssrc, Extensions: h.Extensions[:0]}
-	writer := d.writer
-	_, err := writer.WriteRTP(h, pkt.Payload)
+	if d.track.kind == webrtc.RTPCodecTypeVideo {
+		d.remember(seq, pkt.SequenceNumber, layer, pkt.Marker, ts)
+	}
+	_, err := d.writer.WriteRTP(h, pkt.Payload)
 	d.mu.Unlock()
 	if err == nil {
 		m := d.sub.sfu.metrics
@@ -185,16 +192,18 @@ const keyframeRetry = 500 * time.Millisecond
 func seqBefore(a, b uint16) bool { return a != b && b-a < 0x8000 }
 
 // readRTCP handles the subscriber's feedback on this track: keyframe
-// requests go to the publisher for the layer being forwarded. (NACKs are
-// answered by pion's responder, TWCC feeds the bandwidth estimator.)
+// requests go to the publisher for the layer being forwarded; estimates and
+// receiver reports feed the subscriber's capacity; lost packets are resent.
 func (d *downTrack) readRTCP() {
+	var rt reportTracker
+	var buf []byte
 	for {
 		pkts, _, err := d.sender.ReadRTCP()
 		if err != nil {
 			return
 		}
 		for _, p := range pkts {
-			switch p.(type) {
+			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				d.mu.Lock()
 				layer := d.current
@@ -202,7 +211,36 @@ func (d *downTrack) readRTCP() {
 				if layer >= 0 {
 					d.track.requestKeyframe(layer)
 				}
+			case *rtcp.TransportLayerNack:
+				if buf == nil {
+					buf = make([]byte, 1500)
+				}
+				now := time.Now()
+				for _, pair := range p.Nacks {
+					pair.Range(func(seq uint16) bool {
+						d.retransmit(seq, now, buf)
+						return true
+					})
+				}
+			case *rtcp.ReceiverEstimatedMaximumBitrate:
+				d.sub.fb.onREMB(p.Bitrate, time.Now())
+			case *rtcp.ReceiverReport:
+				d.onReports(&rt, p.Reports)
+			case *rtcp.SenderReport:
+				d.onReports(&rt, p.Reports)
 			}
+		}
+	}
+}
+
+// onReports takes the reception reports about this track's stream.
+func (d *downTrack) onReports(rt *reportTracker, reports []rtcp.ReceptionReport) {
+	d.mu.Lock()
+	ssrc := d.ssrc
+	d.mu.Unlock()
+	for _, r := range reports {
+		if r.SSRC == ssrc {
+			d.sub.fb.onReport(rt.delta(r))
 		}
 	}
 }

@@ -11,6 +11,8 @@ type metrics struct {
 	layerSwitches    prometheus.Counter
 	keyframeRequests prometheus.Counter
 	dynacastChanges  prometheus.Counter
+	paddingPackets   prometheus.Counter
+	retransmitted    prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -23,9 +25,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		layerSwitches:    prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_layer_switches_total", Help: "Simulcast layer switches."}),
 		keyframeRequests: prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_keyframe_requests_total", Help: "PLIs sent to publishers."}),
 		dynacastChanges:  prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_dynacast_changes_total", Help: "Changes of the simulcast layers publishers are told to send."}),
+		paddingPackets:   prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_padding_packets_total", Help: "Padding-only RTP packets sent to probe a subscriber's bandwidth."}),
+		retransmitted:    prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_retransmitted_packets_total", Help: "RTP packets resent to subscribers that reported them lost."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.forwardedPackets, m.forwardedBytes, m.receivedPackets, m.peers, m.tracks, m.layerSwitches, m.keyframeRequests, m.dynacastChanges)
+		reg.MustRegister(m.forwardedPackets, m.forwardedBytes, m.receivedPackets, m.peers, m.tracks, m.layerSwitches, m.keyframeRequests, m.dynacastChanges, m.paddingPackets, m.retransmitted)
 	}
 	return m
 }

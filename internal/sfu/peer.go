@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -58,7 +57,13 @@ type Peer struct {
 	sig  Signaler
 	log  *slog.Logger
 	sub  *webrtc.PeerConnection
-	bwe  cc.BandwidthEstimator
+	// fb is what the subscriber reports about its downlink.
+	fb feedback
+
+	// allocMu serialises allocation rounds; capacity is theirs.
+	allocMu  sync.Mutex
+	capacity *capacity
+	pad      padder
 
 	mu          sync.Mutex
 	pub         *webrtc.PeerConnection
@@ -74,17 +79,18 @@ type Peer struct {
 	early    map[PCKind][]webrtc.ICECandidateInit
 	closed   bool
 	trackSeq int
+	downSeq  int // numbers the subscriptions, oldest first
 }
 
 // Join adds a participant's media to the room and starts its subscriber
 // connection, which at once receives every track already published.
 func (r *Room) Join(id string, sig Signaler) (*Peer, error) {
-	sub, bwe, err := r.sfu.newSubscriberPC()
+	sub, err := r.sfu.subAPI.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
 	p := &Peer{
-		sfu: r.sfu, room: r, id: id, sig: sig, sub: sub, bwe: bwe,
+		sfu: r.sfu, room: r, id: id, sig: sig, sub: sub, capacity: newCapacity(),
 		log:   r.sfu.cfg.Logger.With("room", r.id, "peer", id),
 		specs: map[string]PublishSpec{}, published: map[string]*publishedTrack{}, downs: map[string]*downTrack{},
 	}
@@ -426,6 +432,8 @@ func (p *Peer) subscribe(t *publishedTrack) {
 		return
 	}
 	d := newDownTrack(t, p)
+	p.downSeq++
+	d.seq = p.downSeq
 	tr, err := p.sub.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
 		p.mu.Unlock()

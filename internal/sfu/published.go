@@ -66,6 +66,7 @@ type layerState struct {
 	bitrate  atomic.Int64  // bits/s over the last window
 	lastPLI  atomic.Int64  // unix nanos
 	lastSeen atomic.Int64  // unix nanos of the last packet
+	ring     packetRing    // recent packets, for retransmissions (video)
 }
 
 func newPublishedTrack(id string, owner *Peer, spec PublishSpec, remote *webrtc.TrackRemote) *publishedTrack {
@@ -145,7 +146,11 @@ func (t *publishedTrack) readLoop(remote *webrtc.TrackRemote, m *metrics, speake
 		if t.muted.Load() {
 			continue
 		}
-		keyframe := t.kind == webrtc.RTPCodecTypeVideo && isVP8KeyframeStart(pkt.Payload)
+		keyframe := false
+		if t.kind == webrtc.RTPCodecTypeVideo {
+			keyframe = isVP8KeyframeStart(pkt.Payload)
+			st.ring.put(pkt.SequenceNumber, buf[:n])
+		}
 		for _, d := range *t.subs.Load() {
 			d.forward(layer, &pkt, keyframe, now)
 		}

@@ -13,7 +13,6 @@ package sfu
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,11 +21,8 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/cc"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
-	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,8 +64,6 @@ type SFU struct {
 	tcp     net.Listener // nil without ICE-TCP
 	pubAPI  *webrtc.API
 	subAPI  *webrtc.API
-	subMu   sync.Mutex // serialises subscriber PC creation to pair it with its estimator
-	bweCh   chan cc.BandwidthEstimator
 	metrics *metrics
 
 	mu    sync.Mutex
@@ -92,7 +86,7 @@ func New(cfg Config) (*SFU, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sfu: listen on %s: %w", cfg.UDPAddr, err)
 	}
-	s := &SFU{cfg: cfg, conn: conn, bweCh: make(chan cc.BandwidthEstimator, 1), rooms: map[string]*Room{}}
+	s := &SFU{cfg: cfg, conn: conn, rooms: map[string]*Room{}}
 	if cfg.TCPAddr != "" {
 		if s.tcp, err = net.Listen("tcp4", cfg.TCPAddr); err != nil {
 			conn.Close()
@@ -214,17 +208,10 @@ func (s *SFU) buildAPI(se webrtc.SettingEngine, subscriber bool) (*webrtc.API, e
 	if err != nil {
 		return nil, err
 	}
-	// 256 packets is about 1.7 s of 720p video: enough to answer NACKs at
-	// any usable round-trip time, at a quarter of pion's default memory.
-	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(256))
-	if err != nil {
-		return nil, err
-	}
 	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack"}, webrtc.RTPCodecTypeVideo)
 	m.RegisterFeedback(webrtc.RTCPFeedback{Type: "nack", Parameter: "pli"}, webrtc.RTPCodecTypeVideo)
-	if subscriber {
-		reg.Add(resp)
-	} else {
+	// Subscribers' NACKs are answered by the downtracks (retransmit.go).
+	if !subscriber {
 		reg.Add(gen)
 	}
 	recvReports, err := report.NewReceiverInterceptor()
@@ -237,11 +224,7 @@ func (s *SFU) buildAPI(se webrtc.SettingEngine, subscriber bool) (*webrtc.API, e
 	}
 	reg.Add(recvReports)
 	reg.Add(sendReports)
-	if subscriber {
-		if err := s.addCongestionControl(m, reg); err != nil {
-			return nil, err
-		}
-	} else {
+	if !subscriber {
 		if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
 			return nil, err
 		}
@@ -253,53 +236,4 @@ func (s *SFU) buildAPI(se webrtc.SettingEngine, subscriber bool) (*webrtc.API, e
 		}
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
-}
-
-// addCongestionControl adds TWCC sequence numbers to outgoing packets and a
-// GCC send-side estimator per subscriber connection (no pacer: the SFU
-// forwards as packets arrive and adapts by choosing layers).
-func (s *SFU) addCongestionControl(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
-	m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeVideo)
-	m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeAudio)
-	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
-		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
-			return err
-		}
-	}
-	hdr, err := twcc.NewHeaderExtensionInterceptor()
-	if err != nil {
-		return err
-	}
-	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(8_000_000),
-			gcc.SendSideBWEMinBitrate(100_000),
-			gcc.SendSideBWEMaxBitrate(20_000_000),
-			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
-		)
-	})
-	if err != nil {
-		return err
-	}
-	ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) { s.bweCh <- e })
-	reg.Add(ccf)
-	reg.Add(hdr)
-	return nil
-}
-
-// newSubscriberPC creates a subscriber connection and its bandwidth estimator.
-func (s *SFU) newSubscriberPC() (*webrtc.PeerConnection, cc.BandwidthEstimator, error) {
-	s.subMu.Lock()
-	defer s.subMu.Unlock()
-	pc, err := s.subAPI.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return nil, nil, err
-	}
-	select {
-	case e := <-s.bweCh:
-		return pc, e, nil
-	case <-time.After(5 * time.Second):
-		pc.Close()
-		return nil, nil, errors.New("sfu: no bandwidth estimator for the subscriber connection")
-	}
 }
