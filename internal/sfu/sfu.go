@@ -4,11 +4,13 @@
 // offers its microphone, camera simulcast and screen share) and a subscriber
 // one (the server offers every other participant's tracks). For each
 // subscriber and each published track the SFU keeps a downTrack that picks
-// the simulcast layer fitting the subscriber's bandwidth estimate (GCC over
-// TWCC) and the size the subscriber shows the video at, switching layers only
-// on VP8 keyframes and rewriting sequence numbers and timestamps so the
-// stream stays continuous. NACK/RTX, RTCP reports and keyframe requests
-// (PLI) are handled per hop. The SFU never decodes media.
+// the simulcast layer fitting the subscriber's committed capacity (capacity.go:
+// its receiver's estimate and reported loss, proven by padding probes) and
+// the size the subscriber shows the video at, switching layers only on VP8
+// keyframes and rewriting sequence numbers and timestamps so the stream stays
+// continuous. NACKs are answered from one copy of each published packet
+// (retransmit.go); RTCP reports and keyframe requests (PLI) are handled per
+// hop. The SFU never decodes media.
 package sfu
 
 import (
