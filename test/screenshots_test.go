@@ -9,6 +9,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/confer-video/confer/internal/billing"
+	"github.com/confer-video/confer/internal/payment/stripemock"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/token"
 )
@@ -90,4 +92,128 @@ func TestScreenshots(t *testing.T) {
 	ref := b.open("refused", meetingURL(s.URL, f.ID+"/stand-up", expired, nil))
 	poll[bool](t, ref, "refusal page", `!document.getElementById('refused').hidden`, 15*time.Second)
 	shoot(ref, "refused")
+}
+
+// TestPaymentScreenshots writes the pages of subscriptions and payments
+// into $CONFER_SCREENSHOTS (./scripts/screenshots): My plan mid-March with
+// a prorated upgrade, a MAU pack and a downgrade scheduled for the 1st;
+// Billing in April with a card on file, March's failed invoice and
+// February's paid one (Stripe is stripe-mock); the operator's Plans and
+// offers page. Without the variable it is skipped.
+func TestPaymentScreenshots(t *testing.T) {
+	dir := os.Getenv("CONFER_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set CONFER_SCREENSHOTS=DIR (./scripts/screenshots) to write screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ps := startPayServer(t, store.DialectSQLite, stripemock.Start(t), time.Date(2027, 2, 1, 9, 0, 0, 0, time.UTC))
+	for _, c := range []struct{ path, body string }{
+		{"/api/v1/plans", `{"id":"team","name":"Team","price_cents":2900,"included_mau":25,"overage_cents":100}`},
+		{"/api/v1/plans", `{"id":"business","name":"Business","price_cents":9900,"included_mau":150,"overage_cents":70}`},
+		{"/api/v1/plans", `{"id":"starter","name":"Starter","price_cents":900,"included_mau":10,"overage_cents":150,"change_policy":"month_end"}`},
+		{"/api/v1/plans", `{"id":"clinic-network","name":"Clinic network","price_cents":49000,"included_mau":1500,"overage_cents":30,"visibility":"private","change_policy":"month_end"}`},
+		{"/api/v1/addons", `{"id":"mau-25","name":"25 more active users","kind":"mau_pack","quantity":25,"price_cents":1500}`},
+		{"/api/v1/addons", `{"id":"recording","name":"Recording","kind":"recording_minutes","quantity":100,"price_cents":150}`},
+		{"/api/v1/addons", `{"id":"streaming","name":"Live streaming","kind":"streaming_minutes","quantity":100,"price_cents":200}`},
+		{"/api/v1/addons", `{"id":"transcription","name":"Transcription","kind":"transcription_minutes","quantity":60,"price_cents":120}`},
+	} {
+		if code, out := ps.call(t, "POST", c.path, c.body); code != 201 {
+			t.Fatalf("POST %s: %d %s", c.path, code, out)
+		}
+	}
+	owner := newConsoleUser(ps.testServer)
+	owner.signUpNamed(t, "ada@acme-health.example", "Ada Lovelace", "")
+	tn := owner.createTenant(t, "Acme Health")
+	other := newConsoleUser(ps.testServer)
+	other.signUpNamed(t, "linus@bolt.example", "Linus Pauling", "")
+	bolt := other.createTenant(t, "Bolt Clinics")
+	ps.call(t, "PUT", "/api/v1/plans/clinic-network/offers/"+bolt, "")
+	base := "/api/v1/tenants/" + tn
+	for _, c := range []struct{ method, path, body string }{
+		{"PUT", base + "/plan", `{"plan":"team"}`},
+		{"PUT", base + "/billing", `{"email":"billing@acme-health.example"}`},
+		{"POST", base + "/billing/payment-method", ""},
+	} {
+		if code, out := owner.do(t, c.method, c.path, c.body); code/100 != 2 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, code, out)
+		}
+	}
+	ps.event(t, "evt_shot_card", "payment_method.attached", map[string]any{"id": "pm_shot", "object": "payment_method",
+		"customer": payInfo(t, ps.testServer, base).Customer, "type": "card", "card": map[string]any{"brand": "visa", "last4": "4242"}})
+
+	// February closes on 1 March: charged, declined by stripe-mock, then paid.
+	ps.restart(t, time.Date(2027, 3, 1, 1, 0, 0, 0, time.UTC))
+	feb := ps.waitInvoice(t, base, "February's charge", func(v billing.Invoice) bool { return v.Status == billing.StatusFailed })
+	ps.event(t, "evt_shot_paid", "payment_intent.succeeded", map[string]any{"id": "pi_shot", "object": "payment_intent",
+		"status": "succeeded", "metadata": map[string]any{"confer_invoice": feb.ID, "confer_attempt": "1"}})
+
+	// Mid-March the owner upgrades now, buys a pack and schedules a downgrade.
+	ps.clk.Set(time.Date(2027, 3, 12, 10, 0, 0, 0, time.UTC))
+	b := newBrowser(t)
+	p := b.open("console", ps.URL+"/console/login")
+	pagesSignIn(t, p, ps.testServer, "ada@acme-health.example", "/console/t/"+tn+"/plan")
+	for _, c := range []struct{ method, path, body string }{
+		{"PUT", base + "/plan", `{"plan":"business"}`},
+		{"POST", base + "/addons/mau-25", ""},
+		{"PUT", base + "/plan", `{"plan":"starter"}`},
+	} {
+		if code, out := ps.callAs(t, adminToken, c.method, c.path, c.body); code/100 != 2 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, code, out)
+		}
+	}
+	pagesNavigate(t, p, ps.URL+"/console/t/"+tn+"/plan")
+	pagesLoaded(t, p, "plan")
+	pollText(t, p, "#scheduled", "Changes to Starter")
+	shootPage(t, p, dir, "console-plan-subscription", false)
+
+	// March closes on 1 April: the charge is declined and waits to be retried.
+	ps.restart(t, time.Date(2027, 4, 1, 1, 0, 0, 0, time.UTC))
+	ps.waitMonth(t, base, "2027-03", "March's charge to fail", func(v billing.Invoice) bool { return v.Status == billing.StatusFailed })
+	pagesSignIn(t, p, ps.testServer, "ada@acme-health.example", "/console/t/"+tn+"/billing")
+	pagesLoaded(t, p, "billing")
+	pollText(t, p, "#invoices", "payment failed")
+	shootPage(t, p, dir, "console-billing-payments", true)
+
+	pagesNavigate(t, p, ps.URL+"/console/operator/plans")
+	pagesType(t, p, "#token-form input[name=token]", adminToken)
+	p.click(t, "#token-form button[type=submit]")
+	pollText(t, p, "#plans tbody", "Bolt Clinics")
+	shootPage(t, p, dir, "console-operator-plans", false)
+}
+
+// shootPage writes the whole page at desktop size (and phone size) as
+// name-desktop.png (name-phone.png) once its data has loaded.
+func shootPage(t *testing.T, p *page, dir, name string, phone bool) {
+	t.Helper()
+	poll[bool](t, p, name+" loaded", `document.readyState === 'complete' && !document.querySelector('[aria-busy="true"]')`, 15*time.Second)
+	views := []struct {
+		suffix string
+		view   chromedp.Action[chromedp.Void]
+	}{{"desktop", chromedp.EmulateViewport(1280, 900)}}
+	if phone {
+		views = append(views, struct {
+			suffix string
+			view   chromedp.Action[chromedp.Void]
+		}{"phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)})
+	}
+	for _, v := range views {
+		ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+		if err := chromedp.Do(ctx, v.view, chromedp.Sleep(700*time.Millisecond)); err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"-"+v.suffix+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
 }

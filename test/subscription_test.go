@@ -214,21 +214,25 @@ func lineAmounts(v billing.Invoice) []int64 {
 	return out
 }
 
-// TestConsolePlanPage drives My plan in Chromium as an owner: it offers the
-// plans shared with the tenant (a private one offered to it included) with
-// "Switch now" or "Switch on <date>", switches now, schedules a change and
-// withdraws it, cancels the subscription, buys and removes a MAU pack, and
-// shows add-on prices; an admin sees the page without any money action. Any
-// JS error or CSP violation fails the test.
+// TestConsolePlanPage drives My plan in Chromium as an owner on 10 March: it
+// offers the plans shared with the tenant (a private one offered to it
+// included) with "Switch now" or "Switch on <date>"; upgrades now, the
+// confirmation and then "This month's invoice so far" showing each plan's
+// prorated days; schedules a downgrade at month end and withdraws it,
+// cancels the subscription, buys and removes a MAU pack, and shows add-on
+// prices; an admin sees the page without any money action. Any JS error or
+// CSP violation fails the test.
 func TestConsolePlanPage(t *testing.T) {
-	clk := &fixedClock{t: time.Date(2027, 3, 10, 9, 0, 0, 0, time.UTC)}
+	clk := &fixedClock{t: time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)}
 	s := startServerAt(t, store.DialectSQLite, clk)
-	tm := newTeam(t, s, "planpage")
+	tm := newTeam(t, s, "planpage") // created on 1 March
+	clk.Set(time.Date(2027, 3, 10, 9, 0, 0, 0, time.UTC))
 	for _, c := range []struct{ path, body string }{
 		{"/api/v1/plans", `{"id":"team","name":"Team","price_cents":2900,"included_mau":25,"overage_cents":100}`},
 		{"/api/v1/plans", `{"id":"scale","name":"Scale","price_cents":9900,"included_mau":100,"overage_cents":50,"change_policy":"month_end"}`},
 		{"/api/v1/plans", `{"id":"vip","name":"VIP","price_cents":50000,"included_mau":1000,"overage_cents":10,"visibility":"private"}`},
 		{"/api/v1/plans", `{"id":"hidden","name":"Hidden","price_cents":1,"included_mau":1,"overage_cents":1,"visibility":"private"}`},
+		{"/api/v1/plans", `{"id":"lite","name":"Lite","price_cents":900,"included_mau":5,"overage_cents":150,"change_policy":"month_end"}`},
 		{"/api/v1/addons", `{"id":"mau-5","name":"Extra MAU pack","kind":"mau_pack","quantity":5,"price_cents":300}`},
 		{"/api/v1/addons", `{"id":"rec","name":"Recorded minutes","kind":"recording_minutes","quantity":100,"price_cents":150}`},
 	} {
@@ -262,11 +266,16 @@ func TestConsolePlanPage(t *testing.T) {
 	}
 
 	p.click(t, `[data-plan="team"]`)
+	pollText(t, p, "#confirm-text", "Upgrade from Free to Team")
+	pollText(t, p, "#confirm-text", "Team plan ($29.00 a month), 10 Mar to 31 Mar 2027: 22 of 31 days: $20.58")
 	p.click(t, "#confirm-ok")
 	pollText(t, p, "#current", "Team")
-	p.click(t, `[data-plan="scale"]`)
+	pollText(t, p, "#upcoming", "Free plan ($0.00 a month), 1 Mar to 9 Mar 2027: 9 of 31 days")
+	pollText(t, p, "#upcoming", "Team plan ($29.00 a month), 10 Mar to 31 Mar 2027: 22 of 31 days")
+	p.click(t, `[data-plan="lite"]`)
+	pollText(t, p, "#confirm-text", "Downgrade from Team to Lite")
 	p.click(t, "#confirm-ok")
-	pollText(t, p, "#scheduled", "Changes to Scale on")
+	pollText(t, p, "#scheduled", "Changes to Lite on")
 	pollText(t, p, "#plans", "from ")
 	p.click(t, "#keep-plan")
 	poll[bool](t, p, "the scheduled change withdrawn", `!!document.getElementById('cancel-subscription')`, 10*time.Second)
@@ -284,7 +293,7 @@ func TestConsolePlanPage(t *testing.T) {
 	p.click(t, `[data-remove="mau-5"]`)
 	pollText(t, p, "#addons", "1 ending this month")
 
-	_, out := tm.by["owner"].do(t, "GET", "/api/v1/tenants/"+tm.tenant+"/plan", "")
+	_, out := s.call(t, "GET", "/api/v1/tenants/"+tm.tenant+"/plan", "") // the owner's API session ended with the clock's move
 	if st := planOf(t, out); st.Plan.ID != "team" || st.Scheduled == nil || st.Scheduled.Kind != "cancel" || st.IncludedMAU != 30 {
 		t.Errorf("plan after the page's actions: %s", out)
 	}

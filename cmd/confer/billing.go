@@ -103,7 +103,7 @@ func billingCmd() *cobra.Command {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tNUMBER\tMONTH\tPLAN\tMAU\tTOTAL\tSTATUS\tDUE")
 			for _, v := range out.Invoices {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", v.ID, v.Number, v.Month, v.Plan, v.MAU, billing.Money(v.TotalCents), v.Status, v.DueAt.Format("2006-01-02"))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", v.ID, v.Number, v.Month, v.Plan, v.MAU, billing.Money(v.TotalCents), paymentState(v), v.DueAt.Format("2006-01-02"))
 			}
 			return w.Flush()
 		}}
@@ -137,6 +137,7 @@ func billingCmd() *cobra.Command {
 				return nil
 			}}
 	}
+	cmd.AddCommand(paymentCmds()...)
 	cmd.AddCommand(usageCmd, plan, addons, invoices, closeMonth,
 		status("mark-paid", "Record an invoice as paid (operator)", billing.StatusPaid),
 		status("void", "Cancel an invoice (operator)", billing.StatusVoid))

@@ -78,11 +78,53 @@ func plansCmd() *cobra.Command {
 			return w.Flush()
 		}}
 
+	addons.AddCommand(addonSetCmd())
 	cmd.AddCommand(list, visibility, addons,
 		offers("offer PLAN TENANT", "Offer a plan to a tenant (operator)", "PUT"),
 		offers("withdraw PLAN TENANT", "Withdraw a plan's offer to a tenant (operator)", "DELETE"),
 		offers("offers PLAN", "List the tenants a plan is offered to (operator)", "GET"))
 	return cmd
+}
+
+// addonSetCmd creates an add-on or changes one (its price, usually): flags
+// left out keep the add-on's current values.
+func addonSetCmd() *cobra.Command {
+	set := &cobra.Command{Use: "set ADDON", Short: "Create an add-on or change its name, kind, quantity or price (operator)", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var list struct{ Addons []usage.Addon }
+			if err := call(cmd, "GET", "/api/v1/addons", nil, &list); err != nil {
+				return err
+			}
+			a := usage.Addon{ID: args[0]}
+			for _, x := range list.Addons {
+				if x.ID == a.ID {
+					a = x
+				}
+			}
+			f := cmd.Flags()
+			if f.Changed("name") {
+				a.Name, _ = f.GetString("name")
+			}
+			if f.Changed("kind") {
+				a.Kind, _ = f.GetString("kind")
+			}
+			if f.Changed("quantity") {
+				a.Quantity, _ = f.GetInt("quantity")
+			}
+			if f.Changed("price-cents") {
+				a.PriceCents, _ = f.GetInt64("price-cents")
+			}
+			if err := call(cmd, "POST", "/api/v1/addons", a, &a); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %s, %s per %d\n", a.Name, a.ID, a.Kind, billing.Money(a.PriceCents), a.Quantity)
+			return nil
+		}}
+	set.Flags().String("name", "", "name shown to tenants")
+	set.Flags().String("kind", "", "mau_pack, recording_minutes, streaming_minutes or transcription_minutes")
+	set.Flags().Int("quantity", 0, "MAU per pack, or minutes the price is for")
+	set.Flags().Int64("price-cents", 0, "price in cents (a month for a MAU pack)")
+	return set
 }
 
 // call makes one REST call with the command's client.

@@ -6,7 +6,9 @@
 // and month), so a job run twice, or on two nodes, still makes one invoice.
 // With a payment provider (Config.Payments) invoices of tenants with a card
 // on file are charged by a River job and the provider's webhook events mark
-// them paid or failed (payments.go); otherwise the operator marks them paid.
+// them paid or failed (payments.go, payevents.go); a periodic job retries
+// failed ones when their time comes by the service's clock. Otherwise the
+// operator marks invoices paid. An invoice of nothing is issued paid.
 package billing
 
 import (
@@ -47,6 +49,9 @@ type Config struct {
 	// RetryAfter is when a failed payment is tried again, counted from each
 	// failure; default 1, 3 and 7 days (then the operator or owner retries).
 	RetryAfter []time.Duration
+	// RetryEvery is how often the retry job looks for failed payments whose
+	// time has come; default 15 min.
+	RetryEvery time.Duration
 	// PublicURL returns the console's address, for links in e-mails.
 	PublicURL func() string
 	Now       func() time.Time
@@ -58,6 +63,8 @@ const (
 	StatusOpen = "open"
 	StatusPaid = "paid"
 	StatusVoid = "void"
+	// StatusCharging: the card on file is being charged.
+	StatusCharging = "charging"
 	// StatusFailed: automatic collection failed (it is retried).
 	StatusFailed = "failed"
 )
@@ -117,6 +124,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("billing: Config.Store is required")
 	}
 	cfg.CloseEvery = cmp.Or(cfg.CloseEvery, time.Hour)
+	cfg.RetryEvery = cmp.Or(cfg.RetryEvery, 15*time.Minute)
 	cfg.DueDays = cmp.Or(cfg.DueDays, 14)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.Now == nil {
@@ -217,7 +225,7 @@ func (s *Service) issue(ctx context.Context, t store.Tenant, month string, start
 	if err != nil {
 		return false, err
 	}
-	b, err := s.bill(ctx, t, month, start, end, mau)
+	b, err := s.bill(ctx, t, month, start, end, mau, nil)
 	if err != nil {
 		return false, err
 	}
@@ -232,6 +240,9 @@ func (s *Service) issue(ctx context.Context, t store.Tenant, month string, start
 		PriceCents: plan.PriceCents, IncludedMAU: b.includedMAU, OverageCents: plan.OverageCents, MAU: mau,
 		Status: StatusOpen, BillingEmail: email, IssuedAt: now, DueAt: now.AddDate(0, 0, s.cfg.DueDays), Lines: b.lines}
 	v.TotalCents = fromRow(v).TotalCents
+	if v.TotalCents <= 0 {
+		v.Status, v.PaidAt = StatusPaid, &now
+	}
 	if s.cfg.Payments == nil {
 		return s.cfg.Store.InsertInvoice(ctx, v)
 	}
@@ -264,7 +275,8 @@ func (s *Service) Invoice(ctx context.Context, tenantID, id string) (Invoice, er
 }
 
 // SetStatus records payment (paid), cancels (void) or reopens (open) an
-// invoice; a void invoice stays void.
+// invoice; a void invoice stays void. (A charge under way that succeeds
+// later finds the invoice settled and changes nothing.)
 func (s *Service) SetStatus(ctx context.Context, id, status string) (Invoice, error) {
 	v, err := s.Invoice(ctx, "", id)
 	if err != nil {

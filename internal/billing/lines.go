@@ -31,8 +31,9 @@ type monthBill struct {
 // bill works out a tenant's month: one line per plan period (fees prorated
 // by days), overage MAU at the price of the plan held at month end beyond
 // its included MAU plus any MAU packs, a line per MAU pack add-on held and
-// a line per metered add-on with usage.
-func (s *Service) bill(ctx context.Context, t store.Tenant, month string, start, end time.Time, mau int) (monthBill, error) {
+// a line per metered add-on with usage. With whatIf, the month is billed
+// as if that change had been applied too (a preview).
+func (s *Service) bill(ctx context.Context, t store.Tenant, month string, start, end time.Time, mau int, whatIf *store.PlanChange) (monthBill, error) {
 	current, err := s.cfg.Store.TenantPlan(ctx, t.ID)
 	if err != nil {
 		return monthBill{}, err
@@ -40,6 +41,12 @@ func (s *Service) bill(ctx context.Context, t store.Tenant, month string, start,
 	changes, err := s.cfg.Store.AppliedPlanChanges(ctx, t.ID, start)
 	if err != nil {
 		return monthBill{}, err
+	}
+	if whatIf != nil {
+		if current, err = s.cfg.Store.PlanByID(ctx, whatIf.ToPlan); err != nil {
+			return monthBill{}, err
+		}
+		changes = append(changes, *whatIf)
 	}
 	periods := PlanPeriods(start, end, t.CreatedAt, current.ID, changes)
 	var b monthBill

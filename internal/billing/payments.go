@@ -25,6 +25,8 @@ var (
 	ErrNoProvider = errors.New("automatic payments are not configured on this deployment")
 	// ErrNoCard means the tenant has no card on file.
 	ErrNoCard = errors.New("no card on file")
+	// ErrCharging means the invoice is being charged right now.
+	ErrCharging = errors.New("the invoice is being charged")
 )
 
 // Card is the card on file: never more than its brand and last digits.
@@ -41,6 +43,9 @@ type PaymentInfo struct {
 	// dashboard).
 	Customer string `json:"customer,omitempty"`
 	Card     *Card  `json:"card,omitempty"`
+	// RetryAfterDays is when a failed payment is tried again, in days
+	// after each failure.
+	RetryAfterDays []int `json:"retry_after_days,omitempty"`
 }
 
 // ChargeArgs is the River job that charges one invoice once.
@@ -52,15 +57,12 @@ type ChargeArgs struct {
 // Kind implements river.JobArgs.
 func (ChargeArgs) Kind() string { return "billing_charge_invoice" }
 
-// PaymentMailArgs is the River job that sends a failed-payment e-mail.
-type PaymentMailArgs struct {
-	To      string `json:"to"`
-	Subject string `json:"subject"`
-	Body    string `json:"body"`
-}
+// RetryDueArgs is the periodic River job that starts the automatic
+// retries whose time has come (by the service's clock).
+type RetryDueArgs struct{}
 
 // Kind implements river.JobArgs.
-func (PaymentMailArgs) Kind() string { return "billing_payment_mail" }
+func (RetryDueArgs) Kind() string { return "billing_retry_due" }
 
 type chargeWorker struct {
 	river.WorkerDefaults[ChargeArgs]
@@ -73,22 +75,30 @@ func (w *chargeWorker) Work(ctx context.Context, job *river.Job[ChargeArgs]) err
 	return w.s.charge(ctx, job.Args.InvoiceID, job.Args.Attempt)
 }
 
-type paymentMailWorker struct {
-	river.WorkerDefaults[PaymentMailArgs]
+type retryDueWorker struct {
+	river.WorkerDefaults[RetryDueArgs]
 	s *Service
 }
 
-// Work sends the e-mail.
-func (w *paymentMailWorker) Work(ctx context.Context, job *river.Job[PaymentMailArgs]) error {
-	if w.s.cfg.Mailer == nil {
-		return nil
+// Work starts the due retries.
+func (w *retryDueWorker) Work(ctx context.Context, _ *river.Job[RetryDueArgs]) error {
+	n, err := w.s.RetryDue(ctx)
+	if n > 0 {
+		w.s.cfg.Logger.InfoContext(ctx, "failed payments retried", "invoices", n)
 	}
-	return w.s.cfg.Mailer.Send(ctx, job.Args.To, job.Args.Subject, job.Args.Body)
+	return err
 }
 
 func (s *Service) registerPaymentWorkers(r *jobs.Runner) {
 	river.AddWorker(r.Workers(), &chargeWorker{s: s})
 	river.AddWorker(r.Workers(), &paymentMailWorker{s: s})
+	if s.cfg.Payments == nil {
+		return
+	}
+	river.AddWorker(r.Workers(), &retryDueWorker{s: s})
+	r.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(s.cfg.RetryEvery), func() (river.JobArgs, *river.InsertOpts) {
+		return RetryDueArgs{}, nil
+	}, &river.PeriodicJobOpts{RunOnStart: true}))
 }
 
 // idempotencyKey names one attempt at one invoice: the provider charges a
@@ -98,31 +108,37 @@ func idempotencyKey(invoiceID string, attempt int) string {
 }
 
 // insertAndCharge writes a new invoice and, when the tenant has a card on
-// file and there is something to pay, the job that charges it, in one
-// transaction.
+// file and there is something to pay, marks it charging with the job that
+// charges it, in one transaction. A tenant that has a provider customer
+// but no card (removed) is e-mailed that this invoice is not charged.
 func (s *Service) insertAndCharge(ctx context.Context, v store.Invoice) (bool, error) {
 	var inserted bool
 	err := s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		ok, err := tx.InsertInvoice(ctx, v)
-		if err != nil || !ok || v.TotalCents <= 0 {
-			inserted = ok
+		c, err := tx.PaymentCustomer(ctx, v.TenantID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		inserted = true
-		c, err := tx.PaymentCustomer(ctx, v.TenantID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && c.PaymentMethod == "") {
+		card := err == nil && c.PaymentMethod != ""
+		if card && v.Status == StatusOpen {
+			v.Status = StatusCharging
+		}
+		if inserted, err = tx.InsertInvoice(ctx, v); err != nil || !inserted || v.Status == StatusPaid {
+			return err
+		}
+		if card {
+			return s.cfg.Jobs.InsertManyTx(ctx, tx.SQL(), []river.InsertManyParams{{Args: ChargeArgs{InvoiceID: v.ID, Attempt: 1}}})
+		}
+		if c.CustomerID == "" {
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		return s.cfg.Jobs.InsertManyTx(ctx, tx.SQL(), []river.InsertManyParams{{Args: ChargeArgs{InvoiceID: v.ID, Attempt: 1}}})
+		subject, body := s.noCardMail(fromRow(v))
+		return s.mailTx(ctx, tx, v.TenantID, v.BillingEmail, subject, body)
 	})
 	return inserted, err
 }
 
 // charge makes one attempt at an invoice unless it is settled or the
-// attempt has already failed.
+// attempt has already been made.
 func (s *Service) charge(ctx context.Context, invoiceID string, attempt int) error {
 	r, err := s.cfg.Store.Invoice(ctx, "", invoiceID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -131,13 +147,15 @@ func (s *Service) charge(ctx context.Context, invoiceID string, attempt int) err
 	if err != nil {
 		return err
 	}
-	if (r.Status != StatusOpen && r.Status != StatusFailed) || r.PaymentAttempts >= attempt {
+	if !unpaid(r.Status) || r.PaymentAttempts >= attempt {
 		return nil
 	}
 	c, err := s.cfg.Store.PaymentCustomer(ctx, r.TenantID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && c.PaymentMethod == "") {
 		s.cfg.Logger.InfoContext(ctx, "invoice not charged: no card on file", "invoice", invoiceID, "tenant", r.TenantID)
-		return nil
+		return s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+			return s.failedTx(ctx, tx, invoiceID, attempt, ErrNoCard.Error()+": add a card on Billing, then retry", false)
+		})
 	}
 	if err != nil {
 		return err
@@ -154,17 +172,22 @@ func (s *Service) charge(ctx context.Context, invoiceID string, attempt int) err
 		_, err := s.cfg.Store.MarkInvoicePaid(ctx, v.ID, s.cfg.Now().UTC())
 		return err
 	case payment.Failed:
-		return s.cfg.Store.InTx(ctx, func(tx *store.Tx) error { return s.failedTx(ctx, tx, v.ID, attempt, res.Reason) })
+		return s.cfg.Store.InTx(ctx, func(tx *store.Tx) error { return s.failedTx(ctx, tx, v.ID, attempt, res.Reason, true) })
 	}
 	return nil // pending: the provider's webhook event settles it
 }
 
+func unpaid(status string) bool {
+	return status == StatusOpen || status == StatusCharging || status == StatusFailed
+}
+
 // failedTx records a failed attempt and, the first time it is told of it,
-// schedules the next attempt and e-mails the owners and billing contact.
-func (s *Service) failedTx(ctx context.Context, tx *store.Tx, invoiceID string, attempt int, reason string) error {
+// sets when the next attempt is due (if retry and attempts are left) and
+// e-mails the owners and billing contact.
+func (s *Service) failedTx(ctx context.Context, tx *store.Tx, invoiceID string, attempt int, reason string, retry bool) error {
 	var next time.Time
 	var retryAt *time.Time
-	if attempt >= 1 && attempt <= len(s.cfg.RetryAfter) {
+	if retry && attempt >= 1 && attempt <= len(s.cfg.RetryAfter) {
 		next = s.cfg.Now().UTC().Add(s.cfg.RetryAfter[attempt-1])
 		retryAt = &next
 	}
@@ -176,112 +199,49 @@ func (s *Service) failedTx(ctx context.Context, tx *store.Tx, invoiceID string, 
 	if err != nil {
 		return err
 	}
-	var params []river.InsertManyParams
-	if retryAt != nil {
-		params = append(params, river.InsertManyParams{Args: ChargeArgs{InvoiceID: invoiceID, Attempt: attempt + 1},
-			InsertOpts: &river.InsertOpts{ScheduledAt: next}})
-	}
-	if s.cfg.Mailer != nil {
-		to, err := s.recipients(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		subject, body := s.failureMail(fromRow(r), reason, next)
-		for _, addr := range to {
-			params = append(params, river.InsertManyParams{Args: PaymentMailArgs{To: addr, Subject: subject, Body: body}})
-		}
-	}
-	if len(params) == 0 {
-		return nil
-	}
-	if err := s.cfg.Jobs.InsertManyTx(ctx, tx.SQL(), params); err != nil {
-		return fmt.Errorf("billing: schedule retry: %w", err)
-	}
-	return nil
+	subject, body := s.failureMail(fromRow(r), reason, next)
+	return s.mailTx(ctx, tx, r.TenantID, r.BillingEmail, subject, body)
 }
 
-// recipients are the billing contact and the tenant's owners.
-func (s *Service) recipients(ctx context.Context, tx *store.Tx, r store.Invoice) ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
-	add := func(a string) {
-		if a != "" && !seen[strings.ToLower(a)] {
-			seen[strings.ToLower(a)] = true
-			out = append(out, a)
-		}
-	}
-	add(r.BillingEmail)
-	ms, err := tx.TenantMembers(ctx, r.TenantID)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range ms {
-		if m.Role == "owner" {
-			add(m.Email)
-		}
-	}
-	return out, nil
-}
-
-func (s *Service) failureMail(v Invoice, reason string, next time.Time) (string, string) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "We could not charge your card for invoice %s (%s, %d.%02d %s).\n\nReason: %s\n\n",
-		v.Number, v.Month, v.TotalCents/100, v.TotalCents%100, v.Currency, reason)
-	if !next.IsZero() {
-		fmt.Fprintf(&b, "We will try again on %s.\n", next.UTC().Format("2 January 2006"))
-	} else {
-		b.WriteString("We will not try again automatically.\n")
-	}
-	fmt.Fprintf(&b, "To use another card or retry now, open Billing in the console: %s/console/t/%s/billing\n", strings.TrimRight(s.cfg.PublicURL(), "/"), v.Tenant)
-	return "Payment failed for invoice " + v.Number, b.String()
-}
-
-// HandleEvent verifies and applies a provider webhook event, once per event
-// id: a card attached becomes the customer's card on file, a charge that
-// succeeded marks its invoice paid, one that failed marks it failed. It
-// returns an error wrapping payment.ErrSignature, with nothing written, when
-// the signature does not verify.
-func (s *Service) HandleEvent(ctx context.Context, payload []byte, signature string) error {
+// RetryDue starts the automatic retries whose time has come: each due
+// failed invoice is claimed (status charging) with the job that makes its
+// next attempt, in one transaction, so a sweep run twice starts one.
+func (s *Service) RetryDue(ctx context.Context) (int, error) {
 	if s.cfg.Payments == nil {
-		return ErrNoProvider
+		return 0, nil
 	}
-	ev, err := s.cfg.Payments.ParseEvent(payload, signature)
+	due, err := s.cfg.Store.DueInvoiceRetries(ctx, s.cfg.Now().UTC())
 	if err != nil {
-		return err
+		return 0, err
 	}
-	now := s.cfg.Now().UTC()
-	return s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		fresh, err := tx.RecordPaymentEvent(ctx, ev.ID, now)
-		if err != nil || !fresh {
+	n := 0
+	for _, r := range due {
+		ok, err := s.claimAndCharge(ctx, r.ID, r.PaymentAttempts)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// claimAndCharge marks an invoice charging and inserts the job for its
+// next attempt; false when someone else claimed it first.
+func (s *Service) claimAndCharge(ctx context.Context, invoiceID string, attempts int) (bool, error) {
+	var ok bool
+	err := s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if ok, err = tx.ClaimInvoiceCharge(ctx, invoiceID, attempts); err != nil || !ok {
 			return err
 		}
-		switch ev.Kind {
-		case payment.EventCard:
-			err := tx.SetPaymentMethod(ctx, ev.CustomerID, ev.PaymentMethod, ev.Brand, ev.Last4, now)
-			if errors.Is(err, store.ErrNotFound) {
-				s.cfg.Logger.WarnContext(ctx, "payment event for an unknown customer", "event", ev.ID, "customer", ev.CustomerID)
-				return nil
-			}
-			return err
-		case payment.EventPaid:
-			_, err := tx.MarkInvoicePaid(ctx, ev.InvoiceID, now)
-			return err
-		case payment.EventFailed:
-			attempt := ev.Attempt
-			if attempt == 0 {
-				r, err := tx.Invoice(ctx, "", ev.InvoiceID)
-				if errors.Is(err, store.ErrNotFound) {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				attempt = r.PaymentAttempts + 1
-			}
-			return s.failedTx(ctx, tx, ev.InvoiceID, attempt, ev.Reason)
-		}
-		return nil
+		return s.cfg.Jobs.InsertManyTx(ctx, tx.SQL(), []river.InsertManyParams{{Args: ChargeArgs{InvoiceID: invoiceID, Attempt: attempts + 1}}})
 	})
+	if err != nil {
+		return false, fmt.Errorf("billing: charge invoice %s: %w", invoiceID, err)
+	}
+	return ok, nil
 }
 
 // Payment says how a tenant pays.
@@ -290,6 +250,9 @@ func (s *Service) Payment(ctx context.Context, tenantID string) (PaymentInfo, er
 		return PaymentInfo{}, nil
 	}
 	info := PaymentInfo{Provider: s.cfg.Payments.Name()}
+	for _, d := range s.cfg.RetryAfter {
+		info.RetryAfterDays = append(info.RetryAfterDays, int(d.Round(time.Hour).Hours()/24))
+	}
 	c, err := s.cfg.Store.PaymentCustomer(ctx, tenantID)
 	if errors.Is(err, store.ErrNotFound) {
 		return info, nil
@@ -321,7 +284,8 @@ func (s *Service) PaymentMethodURL(ctx context.Context, tenantID, tenantName, re
 	return s.cfg.Payments.SetupURL(ctx, c.CustomerID, returnURL)
 }
 
-// RetryPayment charges a failed (or open) invoice again now.
+// RetryPayment charges a failed (or open) invoice again now; the invoice
+// is charging when it returns.
 func (s *Service) RetryPayment(ctx context.Context, tenantID, invoiceID string) (Invoice, error) {
 	if s.cfg.Payments == nil {
 		return Invoice{}, ErrNoProvider
@@ -330,7 +294,11 @@ func (s *Service) RetryPayment(ctx context.Context, tenantID, invoiceID string) 
 	if err != nil {
 		return Invoice{}, err
 	}
-	if v.Status != StatusFailed && v.Status != StatusOpen {
+	switch v.Status {
+	case StatusCharging:
+		return Invoice{}, fmt.Errorf("%w: invoice %s: wait for the answer of the card's bank", ErrCharging, v.Number)
+	case StatusFailed, StatusOpen:
+	default:
 		return Invoice{}, fmt.Errorf("%w: invoice %s is %s", ErrInvalid, v.Number, v.Status)
 	}
 	if info, err := s.Payment(ctx, v.Tenant); err != nil {
@@ -338,10 +306,14 @@ func (s *Service) RetryPayment(ctx context.Context, tenantID, invoiceID string) 
 	} else if info.Card == nil {
 		return Invoice{}, fmt.Errorf("%w: add a card first", ErrNoCard)
 	}
-	if err := s.cfg.Jobs.Insert(ctx, ChargeArgs{InvoiceID: v.ID, Attempt: v.PaymentAttempts + 1}, nil); err != nil {
-		return Invoice{}, fmt.Errorf("billing: retry payment: %w", err)
+	ok, err := s.claimAndCharge(ctx, v.ID, v.PaymentAttempts)
+	if err != nil {
+		return Invoice{}, err
 	}
-	return v, nil
+	if !ok {
+		return Invoice{}, fmt.Errorf("%w: invoice %s changed meanwhile; reload it", ErrCharging, v.Number)
+	}
+	return s.Invoice(ctx, tenantID, invoiceID)
 }
 
 // createCustomer makes the tenant's customer at the provider and records

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/confer-video/confer/internal/account"
@@ -65,7 +66,13 @@ var otherPages = []page{
 	{Name: "invitation", Title: "Invitation"},
 	{Name: "tenants", Title: "Your tenants"},
 	{Name: "account", Title: "Your account"},
+}
+
+// operatorPages are under /console/operator/: the operator has no console
+// account, so they take the admin token (operator.html).
+var operatorPages = []page{
 	{Name: "inbox", Title: "Support inbox"},
+	{Name: "offers", Title: "Plans and offers"},
 }
 
 // New parses the templates.
@@ -86,7 +93,7 @@ func New(cfg Config) (*Console, error) {
 	for _, p := range allPages() {
 		layout := "layout.html"
 		switch {
-		case p.Name == "inbox":
+		case slices.Contains(operatorPages, p):
 			layout = "operator.html"
 		case !p.Tenant && p.Name != "tenants" && p.Name != "account":
 			layout = "bare.html"
@@ -121,9 +128,10 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/invitations/{token}", c.public("invitation"))
 	mux.HandleFunc("GET /console/tenants", c.signedIn("tenants"))
 	mux.HandleFunc("GET /console/account", c.signedIn("account"))
-	// The operator has no console account: the inbox page asks for the
-	// admin token and calls the REST API with it.
+	// The operator has no console account: the operator's pages ask for
+	// the admin token and call the REST API with it.
 	mux.HandleFunc("GET /console/operator/support", c.public("inbox"))
+	mux.HandleFunc("GET /console/operator/plans", c.public("offers"))
 	mux.HandleFunc("GET /console/t/{tenant}/{page}", c.tenantPage)
 	mux.HandleFunc("GET /console/t/{tenant}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/t/"+url.PathEscape(r.PathValue("tenant"))+"/start", http.StatusSeeOther)
@@ -264,7 +272,7 @@ func pageNamed(name string) (page, bool) {
 	return page{Name: name}, false
 }
 
-func allPages() []page { return append(append([]page{}, tenantPages...), otherPages...) }
+func allPages() []page { return slices.Concat(tenantPages, otherPages, operatorPages) }
 
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 	c.cfg.Logger.ErrorContext(r.Context(), "console", "path", r.URL.Path, "err", err)

@@ -10,6 +10,7 @@ import (
 
 func (a *API) registerBilling(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/tenants/{tenant}/invoices", a.guard(account.Read, a.listInvoices))
+	mux.Handle("GET /api/v1/tenants/{tenant}/invoices/upcoming", a.guard(account.Read, a.previewInvoice))
 	mux.Handle("GET /api/v1/tenants/{tenant}/invoices/{id}", a.guard(account.Read, a.getInvoice))
 	mux.Handle("GET /api/v1/tenants/{tenant}/billing", a.guard(account.Read, a.getBilling))
 	mux.Handle("PUT /api/v1/tenants/{tenant}/billing", a.guard(account.ManageBilling, a.setBilling))
@@ -27,6 +28,10 @@ func billingError(err error) error {
 		return errorf(http.StatusConflict, "month_not_over", err.Error())
 	case errors.Is(err, billing.ErrNotFound):
 		return errorf(http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, billing.ErrPlanNotFound):
+		return errorf(http.StatusNotFound, "plan_not_found", err.Error())
+	case errors.Is(err, billing.ErrCharging):
+		return errorf(http.StatusConflict, "charging", err.Error())
 	}
 	return err
 }
@@ -41,6 +46,20 @@ func (a *API) listInvoices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"invoices": vs})
+}
+
+// previewInvoice answers this month's invoice as it would be issued now;
+// ?plan=ID previews a switch to that plan now (prorated by days).
+func (a *API) previewInvoice(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	p, err := a.cfg.Billing.Preview(r.Context(), string(t.ID), r.URL.Query().Get("plan"), principalOf(r).operator)
+	if err != nil {
+		return billingError(err)
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 // getInvoice answers JSON, or with ?format=html the printable invoice

@@ -22,8 +22,18 @@ type Provider interface {
 	// Charge charges an invoice's total to the customer's card off-session.
 	// Calls with the same Charge.IdempotencyKey charge at most once.
 	Charge(ctx context.Context, c Charge) (Result, error)
+	// SetupCard reads the card a completed setup (EventSetup's
+	// SetupIntent) saved.
+	SetupCard(ctx context.Context, setupID string) (Card, error)
 	// ParseEvent verifies a webhook request's signature and decodes it.
 	ParseEvent(payload []byte, signature string) (Event, error)
+}
+
+// Card is a saved card as the provider names it: never its number.
+type Card struct {
+	PaymentMethod string
+	Brand         string
+	Last4         string
 }
 
 // Customer is who a provider's customer stands for.
@@ -67,6 +77,12 @@ type Result struct {
 const (
 	// EventCard: a card was attached to a customer (it becomes the default).
 	EventCard = "card"
+	// EventSetup: the customer finished the hosted card page; the card is
+	// read with SetupCard(SetupIntent).
+	EventSetup = "setup"
+	// EventCardRemoved: a card was detached from its customer (removed in
+	// the provider's portal or dashboard).
+	EventCardRemoved = "card_removed"
 	// EventPaid: an invoice's charge succeeded.
 	EventPaid = "paid"
 	// EventFailed: an invoice's charge failed.
@@ -80,11 +96,14 @@ type Event struct {
 	ID   string
 	Type string // the provider's type, e.g. payment_intent.succeeded
 	Kind string // EventCard, EventPaid, EventFailed or EventOther
-	// CustomerID, PaymentMethod, Brand and Last4 describe the card (EventCard).
+	// CustomerID, PaymentMethod, Brand and Last4 describe the card
+	// (EventCard; EventCardRemoved has only PaymentMethod, EventSetup only
+	// CustomerID and SetupIntent).
 	CustomerID    string
 	PaymentMethod string
 	Brand         string
 	Last4         string
+	SetupIntent   string
 	// InvoiceID and Attempt name the Confer invoice and attempt a charge was
 	// for (EventPaid, EventFailed); Reason says why it failed.
 	InvoiceID string

@@ -105,7 +105,10 @@ func (s *Stripe) Charge(ctx context.Context, c Charge) (Result, error) {
 	p.SetIdempotencyKey(c.IdempotencyKey)
 	pi, err := s.client.V1PaymentIntents.Create(ctx, p)
 	var se *stripe.Error
-	if errors.As(err, &se) && se.Type == stripe.ErrorTypeCard {
+	// A declined card, or a request Stripe refuses as such (a detached or
+	// deleted card or customer), fails the same way every time: an
+	// outcome, not an error to retry.
+	if errors.As(err, &se) && (se.Type == stripe.ErrorTypeCard || se.Type == stripe.ErrorTypeInvalidRequest) {
 		r := Result{Outcome: Failed, Reason: cardReason(se)}
 		if se.PaymentIntent != nil {
 			r.ID = se.PaymentIntent.ID
@@ -125,6 +128,24 @@ func (s *Stripe) Charge(ctx context.Context, c Charge) (Result, error) {
 	default:
 		return Result{ID: pi.ID, Outcome: Pending}, nil
 	}
+}
+
+// SetupCard implements Provider: the SetupIntent's payment method.
+func (s *Stripe) SetupCard(ctx context.Context, setupID string) (Card, error) {
+	p := &stripe.SetupIntentRetrieveParams{}
+	p.AddExpand("payment_method")
+	si, err := s.client.V1SetupIntents.Retrieve(ctx, setupID, p)
+	if err != nil {
+		return Card{}, fmt.Errorf("stripe: setup intent %s: %w", setupID, err)
+	}
+	if si.PaymentMethod == nil || si.PaymentMethod.ID == "" {
+		return Card{}, fmt.Errorf("stripe: setup intent %s saved no payment method", setupID)
+	}
+	c := Card{PaymentMethod: si.PaymentMethod.ID}
+	if si.PaymentMethod.Card != nil {
+		c.Brand, c.Last4 = string(si.PaymentMethod.Card.Brand), si.PaymentMethod.Card.Last4
+	}
+	return c, nil
 }
 
 func cardReason(se *stripe.Error) string {
@@ -148,35 +169,73 @@ func (s *Stripe) ParseEvent(payload []byte, signature string) (Event, error) {
 		return out, nil
 	}
 	switch ev.Type {
-	case "payment_method.attached":
-		var pm stripe.PaymentMethod
-		if err := json.Unmarshal(ev.Data.Raw, &pm); err != nil {
-			return Event{}, fmt.Errorf("stripe: event %s: %w", ev.ID, err)
-		}
-		out.Kind, out.PaymentMethod = EventCard, pm.ID
-		if pm.Customer != nil {
-			out.CustomerID = pm.Customer.ID
-		}
-		if pm.Card != nil {
-			out.Brand, out.Last4 = string(pm.Card.Brand), pm.Card.Last4
-		}
+	case "payment_method.attached", "payment_method.detached":
+		err = cardEvent(ev, &out)
+	case "checkout.session.completed":
+		err = setupEvent(ev, &out)
 	case "payment_intent.succeeded", "payment_intent.payment_failed":
-		var pi stripe.PaymentIntent
-		if err := json.Unmarshal(ev.Data.Raw, &pi); err != nil {
-			return Event{}, fmt.Errorf("stripe: event %s: %w", ev.ID, err)
-		}
-		out.InvoiceID = pi.Metadata["confer_invoice"]
-		out.Attempt, _ = strconv.Atoi(pi.Metadata["confer_attempt"])
-		out.Kind = EventPaid
-		if ev.Type == "payment_intent.payment_failed" {
-			out.Kind, out.Reason = EventFailed, "the card was declined"
-			if pi.LastPaymentError != nil && pi.LastPaymentError.Msg != "" {
-				out.Reason = pi.LastPaymentError.Msg
-			}
-		}
-		if out.InvoiceID == "" {
-			out.Kind = EventOther
-		}
+		err = chargeEvent(ev, &out)
+	}
+	if err != nil {
+		return Event{}, fmt.Errorf("stripe: event %s: %w", ev.ID, err)
 	}
 	return out, nil
+}
+
+// cardEvent decodes a payment method attached to, or detached from, a
+// customer.
+func cardEvent(ev stripe.Event, out *Event) error {
+	var pm stripe.PaymentMethod
+	if err := json.Unmarshal(ev.Data.Raw, &pm); err != nil {
+		return err
+	}
+	out.PaymentMethod = pm.ID
+	if ev.Type == "payment_method.detached" {
+		out.Kind = EventCardRemoved
+		return nil
+	}
+	out.Kind = EventCard
+	if pm.Customer != nil {
+		out.CustomerID = pm.Customer.ID
+	}
+	if pm.Card != nil {
+		out.Brand, out.Last4 = string(pm.Card.Brand), pm.Card.Last4
+	}
+	return nil
+}
+
+// setupEvent decodes a Checkout session completed in setup mode (the
+// hosted card page); sessions of other modes are not Confer's.
+func setupEvent(ev stripe.Event, out *Event) error {
+	var cs stripe.CheckoutSession
+	if err := json.Unmarshal(ev.Data.Raw, &cs); err != nil {
+		return err
+	}
+	if cs.Mode != stripe.CheckoutSessionModeSetup || cs.SetupIntent == nil || cs.Customer == nil {
+		return nil
+	}
+	out.Kind, out.CustomerID, out.SetupIntent = EventSetup, cs.Customer.ID, cs.SetupIntent.ID
+	return nil
+}
+
+// chargeEvent decodes a PaymentIntent that succeeded or failed; one without
+// Confer's invoice metadata is not Confer's.
+func chargeEvent(ev stripe.Event, out *Event) error {
+	var pi stripe.PaymentIntent
+	if err := json.Unmarshal(ev.Data.Raw, &pi); err != nil {
+		return err
+	}
+	out.InvoiceID = pi.Metadata["confer_invoice"]
+	out.Attempt, _ = strconv.Atoi(pi.Metadata["confer_attempt"])
+	out.Kind = EventPaid
+	if ev.Type == "payment_intent.payment_failed" {
+		out.Kind, out.Reason = EventFailed, "the card was declined"
+		if pi.LastPaymentError != nil && pi.LastPaymentError.Msg != "" {
+			out.Reason = pi.LastPaymentError.Msg
+		}
+	}
+	if out.InvoiceID == "" {
+		out.Kind = EventOther
+	}
+	return nil
 }

@@ -41,6 +41,10 @@ func TestStripeAPI(t *testing.T) {
 	if err != nil || !strings.HasPrefix(res.ID, "pi_") || res.Outcome == "" {
 		t.Fatalf("Charge: got %+v, %v; want a payment intent with an outcome", res, err)
 	}
+	card, err := p.SetupCard(ctx, "seti_123")
+	if err != nil || !strings.HasPrefix(card.PaymentMethod, "pm_") || card.Brand == "" || len(card.Last4) != 4 {
+		t.Fatalf("SetupCard: got %+v, %v; want a card with brand and last 4 digits", card, err)
+	}
 }
 
 func TestStripeNeedsBothKeys(t *testing.T) {
@@ -62,6 +66,16 @@ func TestStripeEvents(t *testing.T) {
 		"status": "succeeded", "metadata": map[string]any{"confer_invoice": "inv_1", "confer_attempt": "2"}})
 	failed := stripemock.Event("evt_failed", "payment_intent.payment_failed", map[string]any{"id": "pi_2", "object": "payment_intent",
 		"metadata": map[string]any{"confer_invoice": "inv_1", "confer_attempt": "1"}, "last_payment_error": map[string]any{"message": "Your card was declined."}})
+	detached := stripemock.Event("evt_gone", "payment_method.detached", map[string]any{"id": "pm_1", "object": "payment_method",
+		"customer": nil, "type": "card", "card": map[string]any{"brand": "visa", "last4": "4242"}})
+	setup := stripemock.Event("evt_setup", "checkout.session.completed", map[string]any{"id": "cs_1", "object": "checkout.session",
+		"mode": "setup", "customer": "cus_1", "setup_intent": "seti_1", "status": "complete"})
+	bought := stripemock.Event("evt_bought", "checkout.session.completed", map[string]any{"id": "cs_2", "object": "checkout.session",
+		"mode": "payment", "customer": "cus_1", "payment_intent": "pi_9", "status": "complete"})
+	// Subscriptions live in Confer; Stripe only charges invoices, so a
+	// Stripe subscription's events are acknowledged and ignored.
+	subGone := stripemock.Event("evt_sub", "customer.subscription.deleted", map[string]any{"id": "sub_1", "object": "subscription",
+		"customer": "cus_1", "status": "canceled"})
 	now := time.Now()
 	for _, c := range []struct {
 		name    string
@@ -76,6 +90,14 @@ func TestStripeEvents(t *testing.T) {
 			InvoiceID: "inv_1", Attempt: 2}, nil},
 		{"failed", failed, stripemock.Sign(failed, secret, now), payment.Event{ID: "evt_failed", Type: "payment_intent.payment_failed",
 			Kind: payment.EventFailed, InvoiceID: "inv_1", Attempt: 1, Reason: "Your card was declined."}, nil},
+		{"card removed", detached, stripemock.Sign(detached, secret, now), payment.Event{ID: "evt_gone", Type: "payment_method.detached",
+			Kind: payment.EventCardRemoved, PaymentMethod: "pm_1"}, nil},
+		{"setup completed", setup, stripemock.Sign(setup, secret, now), payment.Event{ID: "evt_setup", Type: "checkout.session.completed",
+			Kind: payment.EventSetup, CustomerID: "cus_1", SetupIntent: "seti_1"}, nil},
+		{"someone else's checkout", bought, stripemock.Sign(bought, secret, now), payment.Event{ID: "evt_bought", Type: "checkout.session.completed",
+			Kind: payment.EventOther}, nil},
+		{"a Stripe subscription", subGone, stripemock.Sign(subGone, secret, now), payment.Event{ID: "evt_sub", Type: "customer.subscription.deleted",
+			Kind: payment.EventOther}, nil},
 		{"unsigned", paid, "", payment.Event{}, payment.ErrSignature},
 		{"wrong secret", paid, stripemock.Sign(paid, "whsec_other", now), payment.Event{}, payment.ErrSignature},
 		{"tampered", []byte(strings.Replace(string(paid), "inv_1", "inv_2", 1)), stripemock.Sign(paid, secret, now), payment.Event{}, payment.ErrSignature},

@@ -88,6 +88,26 @@ func (q queries) Invoices(ctx context.Context, tenantID string) ([]Invoice, erro
 	return out, rows.Err()
 }
 
+// DueInvoiceRetries lists the failed invoices whose next automatic
+// collection attempt is due at now.
+func (q queries) DueInvoiceRetries(ctx context.Context, now time.Time) ([]Invoice, error) {
+	rows, err := q.db.QueryContext(ctx, `SELECT `+invoiceColumns+` FROM invoices
+		WHERE status = 'failed' AND payment_retry_at IS NOT NULL AND payment_retry_at <= $1 ORDER BY payment_retry_at`, millis(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: due invoice retries: %w", err)
+	}
+	defer rows.Close()
+	var out []Invoice
+	for rows.Next() {
+		v, err := scanInvoice(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Invoice returns one invoice by id; with tenantID set, only that tenant's.
 func (q queries) Invoice(ctx context.Context, tenantID, id string) (Invoice, error) {
 	v, err := scanInvoice(q.db.QueryRowContext(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE id = $1 AND ($2 = '' OR tenant_id = $2)`, id, tenantID))

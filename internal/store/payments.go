@@ -32,6 +32,15 @@ func (q queries) PaymentCustomerByID(ctx context.Context, customerID string) (Pa
 	return q.paymentCustomer(ctx, `SELECT `+paymentCustomerColumns+` FROM payment_customers WHERE customer_id = $1`, customerID)
 }
 
+// PaymentCustomerByMethod returns the tenant whose card on file is the
+// provider's payment method id.
+func (q queries) PaymentCustomerByMethod(ctx context.Context, method string) (PaymentCustomer, error) {
+	if method == "" {
+		return PaymentCustomer{}, fmt.Errorf("store: payment customer without a method: %w", ErrNotFound)
+	}
+	return q.paymentCustomer(ctx, `SELECT `+paymentCustomerColumns+` FROM payment_customers WHERE payment_method = $1`, method)
+}
+
 func (q queries) paymentCustomer(ctx context.Context, query, arg string) (PaymentCustomer, error) {
 	var c PaymentCustomer
 	var updated int64
@@ -83,11 +92,11 @@ func (q queries) RecordPaymentEvent(ctx context.Context, id string, at time.Time
 	return n == 1, nil
 }
 
-// MarkInvoicePaid sets an open or failed invoice paid; false when it is not
-// open or failed (paid already, or void).
+// MarkInvoicePaid sets an unpaid (open, charging or failed) invoice paid;
+// false when it is not unpaid (paid already, or void).
 func (q queries) MarkInvoicePaid(ctx context.Context, id string, at time.Time) (bool, error) {
 	res, err := q.db.ExecContext(ctx, `UPDATE invoices SET status = 'paid', paid_at = $2, payment_error = '', payment_retry_at = NULL
-		WHERE id = $1 AND status IN ('open', 'failed')`, id, millis(at))
+		WHERE id = $1 AND status IN ('open', 'charging', 'failed')`, id, millis(at))
 	if err != nil {
 		return false, fmt.Errorf("store: mark invoice paid: %w", err)
 	}
@@ -95,15 +104,29 @@ func (q queries) MarkInvoicePaid(ctx context.Context, id string, at time.Time) (
 	return n == 1, nil
 }
 
-// MarkInvoiceFailed records a failed collection attempt on an open or
-// failed invoice; false when the invoice is settled or the attempt is not
-// newer than the last one recorded (a replay). retryAt is when the next
-// attempt runs (nil: none).
+// MarkInvoiceFailed records a failed collection attempt on an unpaid
+// invoice; false when the invoice is settled or the attempt is not newer
+// than the last one recorded (a replay). retryAt is when the next attempt
+// runs (nil: none).
 func (q queries) MarkInvoiceFailed(ctx context.Context, id string, attempt int, reason string, retryAt *time.Time) (bool, error) {
 	res, err := q.db.ExecContext(ctx, `UPDATE invoices SET status = 'failed', payment_attempts = $2, payment_error = $3, payment_retry_at = $4
-		WHERE id = $1 AND status IN ('open', 'failed') AND payment_attempts < $2`, id, attempt, reason, nullMillis(retryAt))
+		WHERE id = $1 AND status IN ('open', 'charging', 'failed') AND payment_attempts < $2`, id, attempt, reason, nullMillis(retryAt))
 	if err != nil {
 		return false, fmt.Errorf("store: mark invoice failed: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ClaimInvoiceCharge marks an open or failed invoice with attempts failed
+// attempts as being charged (status charging, no retry pending), so that
+// one job, inserted in the same transaction, makes the next attempt; false
+// when it is settled, being charged already, or has had another attempt.
+func (q queries) ClaimInvoiceCharge(ctx context.Context, id string, attempts int) (bool, error) {
+	res, err := q.db.ExecContext(ctx, `UPDATE invoices SET status = 'charging', payment_retry_at = NULL
+		WHERE id = $1 AND status IN ('open', 'failed') AND payment_attempts = $2`, id, attempts)
+	if err != nil {
+		return false, fmt.Errorf("store: claim invoice charge: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil

@@ -1,14 +1,22 @@
 // Package stripemock runs stripe-mock (github.com/stripe/stripe-mock), the
-// Stripe API implementation Stripe publishes for tests, on a free port.
+// Stripe API implementation Stripe publishes for tests, on a free port, and
+// builds and signs webhook events as Stripe does.
 package stripemock
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,4 +98,58 @@ func Event(id, typ string, object map[string]any) []byte {
 // signed with secret at the given time (the v1 HMAC-SHA256 scheme).
 func Sign(payload []byte, secret string, at time.Time) string {
 	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: at}).Header
+}
+
+// Request is one API call a Recorder passed on.
+type Request struct {
+	Method, Path   string
+	IdempotencyKey string
+	Form           url.Values
+}
+
+// Recorder is a reverse proxy in front of stripe-mock that keeps every
+// request, so a test can count the charges Confer made (stripe-mock keeps
+// nothing).
+type Recorder struct {
+	// URL is the proxy's base URL, to give Confer as the API base.
+	URL  string
+	mu   sync.Mutex
+	reqs []Request
+}
+
+// Record starts a Recorder in front of the stripe-mock at base; it stops
+// when the test ends.
+func Record(t testing.TB, base string) *Recorder {
+	t.Helper()
+	target, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Recorder{}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		form, _ := url.ParseQuery(string(body))
+		r.mu.Lock()
+		r.reqs = append(r.reqs, Request{Method: req.Method, Path: req.URL.Path, IdempotencyKey: req.Header.Get("Idempotency-Key"), Form: form})
+		r.mu.Unlock()
+		proxy.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	r.URL = srv.URL
+	return r
+}
+
+// Requests returns the requests made with method to path, oldest first.
+func (r *Recorder) Requests(method, path string) []Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Request
+	for _, q := range r.reqs {
+		if q.Method == method && q.Path == path {
+			out = append(out, q)
+		}
+	}
+	return out
 }

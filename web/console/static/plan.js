@@ -1,10 +1,8 @@
-import { api, tpath, fill, h, empty, table, toast, confirmAction, can } from './console.js';
+import { api, tpath, fill, h, empty, table, confirmAction, can } from './console.js';
+import { money, longDate, nextMonth, act as actThen, renderScheduled } from './subscription.js';
 
 const $ = (id) => document.getElementById(id);
 const num = new Intl.NumberFormat();
-const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD' });
-const money = (cents) => usd.format(cents / 100);
-const longDate = (iso) => new Date(iso).toLocaleDateString(undefined, { timeZone: 'UTC', dateStyle: 'long' });
 
 const capNote = (p, included) => (p.hard_cap
   ? `Hard cap: once ${num.format(included)} devices are active in a month, new devices cannot join (“MAU limit reached”) until the next month; devices already counted still can.`
@@ -21,22 +19,8 @@ const kindNames = {
 
 let status = null; // the tenant's plan status, as last read
 
-// nextMonth is the 1st of the month after the status's month, as an ISO date.
-function nextMonth(st) {
-  const [y, m] = st.month.split('-').map(Number);
-  return new Date(Date.UTC(y, m, 1)).toISOString();
-}
-
 // act runs a money action, tells how it went and reloads the page's data.
-async function act(what, fn) {
-  try {
-    await fn();
-    toast(what);
-  } catch (e) {
-    toast(e.message, 'error');
-  }
-  await load().catch((e) => toast(e.message, 'error'));
-}
+const act = (what, fn) => actThen(what, fn, load);
 
 function renderCurrent(st) {
   const p = st.plan;
@@ -48,32 +32,23 @@ function renderCurrent(st) {
       fact('Beyond that', p.overage_cents ? money(p.overage_cents) + ' per active user' : (p.hard_cap ? 'not possible (capped)' : 'free'))),
     h('p', { class: p.hard_cap ? 'notice' : 'hint' }, capNote(p, st.included_mau)));
 
-  const owner = can.manageBilling();
-  const s = st.scheduled;
-  if (s) {
-    const text = s.kind === 'cancel'
-      ? `Subscription cancelled: ${p.name} stays until the end of the month; on ${longDate(s.effective_at)} this tenant moves to ${s.plan.name}.`
-      : `Changes to ${s.plan.name} on ${longDate(s.effective_at)}.`;
-    fill($('scheduled'), h('p', { class: 'notice', id: 'scheduled-text' }, text, ' ',
-      owner ? h('button', { class: 'btn small', type: 'button', id: 'keep-plan',
-        onclick: () => act(`${p.name} kept; nothing changes on ${longDate(s.effective_at)}`, () => api('DELETE', tpath('/plan/scheduled'))) },
-      s.kind === 'cancel' ? 'Keep my subscription' : `Stay on ${p.name}`) : null));
-  } else if (owner && p.id !== st.default_plan) {
-    fill($('scheduled'), h('p', { class: 'hint' }, h('button', { class: 'btn small danger', type: 'button', id: 'cancel-subscription', onclick: cancelSubscription },
-      'Cancel subscription'), ` ${p.name} stays until the end of ${st.month}; then this tenant moves to the default plan.`));
-  } else {
-    fill($('scheduled'));
-  }
+  renderScheduled($('scheduled'), st, load);
 }
 
-async function cancelSubscription() {
-  const when = longDate(nextMonth(status));
-  if (!(await confirmAction(`Cancel the ${status.plan.name} subscription? It stays until the end of the month; on ${when} this tenant moves to the default plan.`, 'Cancel subscription'))) return;
-  await act(`Cancelled: the tenant moves to the default plan on ${when}`, () => api('POST', tpath('/plan/cancel')));
+// lineTable lists an invoice's lines and total.
+function lineTable(v) {
+  const t = table([
+    { label: 'Line', cell: (l) => l.description },
+    { label: 'Amount', class: 'num', cell: (l) => money(l.amount_cents) },
+  ], [...v.lines, { description: 'Total so far', amount_cents: v.total_cents }], 'This month’s invoice so far');
+  t.querySelector('tbody tr:last-child').classList.add('total');
+  return t;
 }
 
-function renderMonth(st) {
+function renderMonth(st, preview) {
   const p = st.plan;
+  // The invoice so far, with the overage so far replaced by the projection.
+  const projected = preview.total_cents - st.overage_mau * p.overage_cents + st.projected_overage_cents;
   const pct = st.included_mau ? Math.min(100, Math.round((st.mau / st.included_mau) * 100)) : 100;
   const over = st.overage_mau > 0;
   fill($('month'),
@@ -84,11 +59,14 @@ function renderMonth(st) {
         h('span', { class: 'hint' }, over ? money(st.overage_mau * p.overage_cents) + ' of overage' : 'nothing extra')),
       h('div', { class: 'stat' }, h('span', { class: 'hint' }, 'Projected by month end'), h('b', {}, num.format(st.projected_mau)),
         h('span', { class: 'hint' }, 'active users at the current pace')),
-      h('div', { class: 'stat' }, h('span', { class: 'hint' }, 'Projected invoice'), h('b', {}, money(st.projected_total_cents)),
-        h('span', { class: 'hint' }, st.projected_overage_cents ? `incl. ${money(st.projected_overage_cents)} overage` : 'the plan price'))),
+      h('div', { class: 'stat' }, h('span', { class: 'hint' }, 'Projected invoice'), h('b', {}, money(projected)),
+        h('span', { class: 'hint' }, st.projected_overage_cents ? `incl. ${money(st.projected_overage_cents)} overage` : 'plans and add-ons, no overage'))),
     h('label', {}, `${pct}% of the included active users used`,
       h('progress', { max: 100, value: pct, class: over ? 'over' : '' }, `${pct}%`)),
-    h('p', { class: 'hint' }, 'Details day by day are on the ', h('a', { href: 'activity' }, 'Activity'), ' page.'));
+    h('h3', {}, 'This month’s invoice so far'),
+    h('div', { id: 'upcoming' }, lineTable(preview)),
+    h('p', { class: 'hint' }, 'Each plan held this month is charged for its days. Details day by day are on the ',
+      h('a', { href: 'activity' }, 'Activity'), ' page.'));
 }
 
 function renderPlans(st, plans) {
@@ -116,12 +94,24 @@ function renderPlans(st, plans) {
   ], plans, 'Plans'));
 }
 
+// prorated is the text of this month's invoice after a switch now.
+async function prorated(x) {
+  try {
+    const v = await api('GET', tpath('/invoices/upcoming?plan=' + encodeURIComponent(x.id)));
+    return '\n\nThis month’s invoice would be:\n' + v.lines.map((l) => `• ${l.description}: ${money(l.amount_cents)}`).join('\n') +
+      `\nTotal so far: ${money(v.total_cents)}`;
+  } catch {
+    return ''; // the switch itself still works
+  }
+}
+
 async function switchTo(x, from) {
   const change = x.price_cents >= from.price_cents ? 'Upgrade' : 'Downgrade';
   const later = x.change_policy === 'month_end';
   const when = later ? ` on ${longDate(nextMonth(status))}` : ' now; this month is charged by the days on each plan';
   const warn = !later && x.hard_cap && status && status.mau >= x.included_mau ? ` This month already has ${num.format(status.mau)} active users and ${x.name} is capped at ${num.format(x.included_mau)}: new devices will be refused until next month.` : '';
-  if (!(await confirmAction(`${change} from ${from.name} to ${x.name} (${money(x.price_cents)} a month, ${num.format(x.included_mau)} MAU included)${when}?${warn}`, 'Switch plan'))) return;
+  const lines = later ? '' : await prorated(x);
+  if (!(await confirmAction(`${change} from ${from.name} to ${x.name} (${money(x.price_cents)} a month, ${num.format(x.included_mau)} MAU included)${when}?${warn}${lines}`, 'Switch plan'))) return;
   await act(later ? `${x.name} starts on ${longDate(nextMonth(status))}` : `The tenant is now on ${x.name}`, () => api('PUT', tpath('/plan'), { plan: x.id }));
 }
 
@@ -155,10 +145,11 @@ async function buy(a) {
 }
 
 async function load() {
-  const [st, { plans }, { addons }] = await Promise.all([api('GET', tpath('/plan')), api('GET', tpath('/plans')), api('GET', tpath('/addons'))]);
+  const [st, { plans }, { addons }, preview] = await Promise.all([api('GET', tpath('/plan')), api('GET', tpath('/plans')),
+    api('GET', tpath('/addons')), api('GET', tpath('/invoices/upcoming'))]);
   status = st;
   renderCurrent(st);
-  renderMonth(st);
+  renderMonth(st, preview);
   renderPlans(st, plans);
   renderAddons(addons);
 }
