@@ -53,9 +53,9 @@ type Config struct {
 	JoinTimeout time.Duration
 	// SettleTimeout bounds the wait, before the warm-up, for the server's
 	// bandwidth estimates to settle: simulcast layer switches below
-	// maxSettledSwitchRate over SettleQuiet (default 5 s). Subscribers
-	// start at 1.5 Mbit/s and a room of five needs about 7, so measuring
-	// at once would catch the ramp-up. Default 60 s; negative: do not wait.
+	// maxSettledSwitchRate over SettleQuiet (default 5 s), so that a
+	// ramp-up or a constrained client's step down is not measured.
+	// Default 60 s; negative: do not wait.
 	SettleTimeout time.Duration
 	SettleQuiet   time.Duration
 
@@ -400,9 +400,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // maxSettledSwitchRate is the simulcast layer switch rate, per forwarded
 // video stream per second, under which the bandwidth estimates count as
-// settled. During the ramp-up a room of five switches about 0.5 times a
-// second per stream; afterwards GCC's probing and its reactions to delay
-// spikes on a busy machine keep up about 0.05.
+// settled (the report then checks the window against the stricter
+// steadiness threshold).
 const maxSettledSwitchRate = 0.1
 
 // waitSettled polls the server's layer-switch counter every second until,

@@ -12,8 +12,8 @@ import (
 )
 
 // downTrack sends one published track to one subscriber. It implements
-// webrtc.TrackLocal, so pion's interceptors (NACK responder, TWCC, reports,
-// congestion control) see every packet it writes.
+// webrtc.TrackLocal, so pion's interceptors (sender reports) see every
+// packet it writes; it answers its subscriber's NACKs itself (retransmit.go).
 type downTrack struct {
 	track  *publishedTrack
 	sub    *Peer
