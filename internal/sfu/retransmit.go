@@ -71,7 +71,7 @@ type sentPacket struct {
 	marker   bool
 	valid    bool
 	resent   uint8
-	ts       uint32 // outgoing timestamp
+	ts       uint32    // outgoing timestamp
 	lastSent time.Time // of the last retransmission
 }
 
