@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -42,4 +43,41 @@ func TestBrowserDynacast(t *testing.T) {
 	poll[bool](t, p, "full-size layer inactive", active+` === 'q:true h:true f:false'`, 15*time.Second)
 	show(int(height))
 	poll[bool](t, p, "full-size layer active again", active+` === 'q:true h:true f:true'`, 15*time.Second)
+}
+
+// TestBrowserReceivesTopLayer: Chromium, subscribing to a Go publisher's
+// 720p simulcast, gets the layer its tile calls for and keeps it: its
+// feedback (REMB and receiver reports, no transport-cc) makes the SFU cut
+// nothing on an unconstrained path, and no layer switches for 10 s.
+func TestBrowserReceivesTopLayer(t *testing.T) {
+	t.Parallel()
+	c := clip(t)
+	s := startServer(t, store.DialectSQLite, noDemo)
+	f := newTenant(t, s)
+	room := f.ID + "/watch"
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s.join(ctx, t, room, f.token(t, "watch", "Camera", false), c)
+	b := newBrowser(t)
+	p := b.open("watcher", meetingURL(s.URL, room, f.token(t, "watch", "Watcher", false), fastMeeting()))
+	poll[bool](t, p, "joined", `window.confer.state.joined`, 20*time.Second)
+	const height = `(async () => {
+		const st = await window.confer.stats();
+		const v = st.inbound.find(s => s.kind === 'video' && s.frameHeight > 0);
+		return v ? v.frameHeight : 0;
+	})()`
+	want := 720
+	if tile := eval[float64](t, p, `Math.max(...[...document.querySelectorAll('.tile:not(.local)')].map(e => e.getBoundingClientRect().height))`); tile <= 360 {
+		want = 360
+	}
+	poll[bool](t, p, "the tile's layer", fmt.Sprintf(`%s.then(h => h === %d)`, height, want), 30*time.Second)
+	switches := metricValue(t, s, "confer_sfu_layer_switches_total")
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+		if h := eval[float64](t, p, height); int(h) != want {
+			t.Fatalf("the watcher's video went to %vp, want %dp throughout", h, want)
+		}
+	}
+	if got := metricValue(t, s, "confer_sfu_layer_switches_total"); got != switches {
+		t.Errorf("%v layer switches on an unconstrained path, want none", got-switches)
+	}
 }
