@@ -20,12 +20,14 @@ import (
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/rsakey"
 	"github.com/confer-video/confer/internal/token"
+	"github.com/confer-video/confer/internal/usage"
 	"github.com/confer-video/confer/internal/webhook"
 )
 
 // TestWebhooksSurviveKill: events of a meeting whose receiver is down are
-// not lost when Confer is killed with SIGKILL: after a restart, the
-// receiver gets every one of them.
+// not lost when Confer is killed with SIGKILL, not even those being sent at
+// that moment: after a restart, the receiver gets every one of them (at
+// least once), and the meeting is counted once in the analytics.
 func TestWebhooksSurviveKill(t *testing.T) {
 	t.Parallel()
 	bin, err := buildConfer()
@@ -112,8 +114,31 @@ func TestWebhooksSurviveKill(t *testing.T) {
 	}
 	waitDeliveries(7)
 
+	// The receiver comes up but does not answer: deliveries are being sent
+	// (claimed, leased) when Confer is killed.
+	hung := make(chan struct{}, 16)
+	release := make(chan struct{})
+	hangLn, err := net.Listen("tcp", rcvAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hang := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hung <- struct{}{}:
+		default:
+		}
+		<-release
+	})}
+	go hang.Serve(hangLn)
+	select {
+	case <-hung:
+	case <-ctx.Done():
+		t.Fatal("no delivery reached the receiver that hangs")
+	}
 	srv.Process.Signal(syscall.SIGKILL)
 	srv.Wait()
+	close(release)
+	hang.Close()
 
 	var mu sync.Mutex
 	keys := map[string]string{}
@@ -155,5 +180,30 @@ func TestWebhooksSurviveKill(t *testing.T) {
 	}
 	if count["PARTICIPANT_JOINED"] != 2 || count["PARTICIPANT_LEFT"] != 2 || count["ROOM_CREATED"] != 1 || count["ROOM_DESTROYED"] != 1 || count["USAGE"] != 1 {
 		t.Errorf("events after restart: %v", count)
+	}
+	var ms struct{ Meetings []usage.Meeting }
+	adminGet(t, "http://"+addr+"/api/v1/tenants/"+tn.ID+"/analytics/meetings", &ms)
+	if len(ms.Meetings) != 1 || ms.Meetings[0].Joins != 2 || ms.Meetings[0].Ongoing {
+		t.Errorf("meetings after restart: got %+v, want one ended meeting of 2 joins", ms.Meetings)
+	}
+	var month usage.Month
+	adminGet(t, "http://"+addr+"/api/v1/tenants/"+tn.ID+"/usage", &month)
+	if month.MAU != 2 {
+		t.Errorf("MAU after restart: got %d, want 2", month.MAU)
+	}
+}
+
+// adminGet decodes the JSON answer of an admin GET.
+func adminGet(t *testing.T, url string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
 	}
 }

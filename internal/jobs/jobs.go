@@ -1,7 +1,10 @@
-// Package jobs runs every domain's durable background jobs on one River
-// client over the deployment's own database (SQLite or PostgreSQL), so one
-// leader schedules periodic jobs and one set of tables holds the queue.
-// Domains register workers and periodic jobs, then Build makes the client.
+// Package jobs runs every domain's durable background work over the
+// deployment's own database (SQLite or PostgreSQL): River jobs on one client
+// (one leader schedules periodic jobs, one set of tables holds the queue);
+// the outbox, where room events are written once and consumers (usage,
+// webhooks) apply them in order; and the domains' long-running loops, woken
+// by signals (LISTEN/NOTIFY on PostgreSQL). Domains register workers,
+// periodic jobs, consumers and loops, then Build makes the client.
 package jobs
 
 import (
@@ -11,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -27,12 +31,24 @@ type Config struct {
 	Store *store.Store
 	// Workers is how many jobs run at once; default 20.
 	Workers int
-	// PollInterval is how often workers look for jobs; default 200 ms.
+	// PollInterval is how often workers look for jobs; default 1 s (the
+	// jobs left on River are e-mails, charges and periodic work, none of
+	// which a second delays; an idle server then costs next to nothing).
 	PollInterval time.Duration
 	// RescueAfter is how long after it started a job interrupted by a crash
 	// is run again; default 1 min.
 	RescueAfter time.Duration
-	Logger      *slog.Logger
+	// OutboxPoll is how often outbox consumers look for records they were
+	// not woken for (another node wrote them and a notification was lost);
+	// default 2 s.
+	OutboxPoll time.Duration
+	// MaxQueued bounds the records waiting to be written to the outbox;
+	// default 10,000.
+	MaxQueued int
+	// OutboxRetention is how long applied outbox records are kept (to
+	// inspect); default 10 minutes.
+	OutboxRetention time.Duration
+	Logger          *slog.Logger
 }
 
 // Runner owns the River client.
@@ -42,6 +58,18 @@ type Runner struct {
 	workers  *river.Workers
 	periodic []*river.PeriodicJob
 	client   *river.Client[*sql.Tx]
+
+	outbox    *Outbox
+	consumers []Consumer
+	loops     []func(ctx context.Context)
+	sigMu     sync.Mutex
+	signals   map[string]*Signal
+	// stop asks the outbox writer to finish; cancel stops the loops.
+	stop    chan struct{}
+	cancel  context.CancelFunc
+	running sync.WaitGroup
+	writer  chan struct{} // closed when the outbox writer ends
+	stopped sync.Once
 }
 
 // ErrNotBuilt means a job was inserted before Build.
@@ -53,10 +81,14 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		return nil, errors.New("jobs: Config.Store is required")
 	}
 	cfg.Workers = cmp.Or(cfg.Workers, 20)
-	cfg.PollInterval = cmp.Or(cfg.PollInterval, 200*time.Millisecond)
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, time.Second)
 	cfg.RescueAfter = cmp.Or(cfg.RescueAfter, time.Minute)
+	cfg.OutboxPoll = cmp.Or(cfg.OutboxPoll, 2*time.Second)
+	cfg.MaxQueued = cmp.Or(cfg.MaxQueued, 10_000)
+	cfg.OutboxRetention = cmp.Or(cfg.OutboxRetention, 10*time.Minute)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
-	r := &Runner{cfg: cfg, workers: river.NewWorkers()}
+	r := &Runner{cfg: cfg, workers: river.NewWorkers(), signals: map[string]*Signal{}, stop: make(chan struct{}), writer: make(chan struct{})}
+	r.outbox = newOutbox(cfg.Store, cfg.Logger, r.Signal("outbox"), cfg.MaxQueued)
 	if cfg.Store.Dialect() == store.DialectPostgres {
 		r.driver = riverdatabasesql.New(cfg.Store.DB())
 	} else {
@@ -116,18 +148,100 @@ func (r *Runner) Insert(ctx context.Context, args river.JobArgs, opts *river.Ins
 	return err
 }
 
-// Start runs the workers (and, on the leader, the periodic jobs).
+// Outbox is where room events are written once for the consumers.
+func (r *Runner) Outbox() *Outbox { return r.outbox }
+
+// Go registers a long-running loop of a domain (a delivery sender); Start
+// runs it, and Stop cancels its ctx and waits for it to return. Call it
+// before Start.
+func (r *Runner) Go(fn func(ctx context.Context)) { r.loops = append(r.loops, fn) }
+
+// Start runs the workers (and, on the leader, the periodic jobs), the
+// outbox writer, the consumers, the loops and, on PostgreSQL, the listener
+// that relays notifications to the signals.
 func (r *Runner) Start(ctx context.Context) error {
 	if r.client == nil {
 		return ErrNotBuilt
 	}
-	return r.client.Start(ctx)
+	if err := r.client.Start(ctx); err != nil {
+		return err
+	}
+	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	r.cancel = cancel
+	go func() { defer close(r.writer); r.outbox.run(loopCtx, r.stop) }()
+	outboxWake := r.Signal("outbox")
+	for _, c := range r.consumers {
+		wake := outboxWake.Subscribe()
+		r.spawn(loopCtx, func(ctx context.Context) { r.consume(ctx, c, wake) })
+	}
+	for _, fn := range r.loops {
+		r.spawn(loopCtx, fn)
+	}
+	r.spawn(loopCtx, r.listen)
+	r.spawn(loopCtx, r.prune)
+	return nil
 }
 
-// Stop waits for running jobs to finish (until ctx ends).
+func (r *Runner) spawn(ctx context.Context, fn func(ctx context.Context)) {
+	r.running.Add(1)
+	go func() {
+		defer r.running.Done()
+		fn(ctx)
+	}()
+}
+
+// Stop writes the outbox records still queued, stops the consumers and
+// loops, and waits for running jobs to finish (each until ctx ends). It is
+// safe to call twice and before Start.
 func (r *Runner) Stop(ctx context.Context) error {
-	if r.client == nil {
+	if r.client == nil || r.cancel == nil {
 		return nil
 	}
-	return r.client.Stop(ctx)
+	var err error
+	r.stopped.Do(func() {
+		close(r.stop)
+		select {
+		case <-r.writer:
+		case <-ctx.Done():
+		}
+		r.cancel()
+		done := make(chan struct{})
+		go func() { r.running.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+		err = r.client.Stop(ctx)
+	})
+	return err
+}
+
+// prune deletes, every minute, the outbox records every consumer of this
+// node has applied and that are older than OutboxRetention.
+func (r *Runner) prune(ctx context.Context) {
+	if len(r.consumers) == 0 {
+		return
+	}
+	names := make([]string, len(r.consumers))
+	for i, c := range r.consumers {
+		names[i] = c.Name
+	}
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	var seen uint64
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		if w := r.outbox.writtenCount(); w == seen {
+			continue // nothing new: an idle node does nothing
+		} else {
+			seen = w
+		}
+		if _, err := r.cfg.Store.PruneOutbox(ctx, names, time.Now().Add(-r.cfg.OutboxRetention)); err != nil && ctx.Err() == nil {
+			r.cfg.Logger.WarnContext(ctx, "prune outbox", "err", err)
+		}
+	}
 }

@@ -2,6 +2,8 @@ package room
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -65,3 +67,84 @@ func (f EventsFunc) Emit(ctx context.Context, e Event) { f(ctx, e) }
 
 // Discard is Events that ignores everything.
 var Discard Events = EventsFunc(func(context.Context, Event) {})
+
+// OutboxKind is the kind of an event's record in the jobs outbox, where
+// webhooks and usage read it (EncodeEvent, DecodeEvent).
+const OutboxKind = "room_event"
+
+// eventRecord is an Event with every field in JSON, including those the
+// client protocol leaves out (a room's tenant, a participant's device).
+type eventRecord struct {
+	Event
+	Tenant       string               `json:"tenant"`
+	RoomName     string               `json:"roomName"`
+	Participant  *participantRecord   `json:",omitempty"`
+	Active       []participantRecord  `json:",omitempty"`
+	SpeakerStats []speakerStatsRecord `json:",omitempty"`
+}
+
+type participantRecord struct {
+	Participant
+	// RoleCode carries the role; RoleName shadows the role's name, which
+	// would not decode (a Role has no UnmarshalText).
+	RoleCode  int    `json:"roleCode"`
+	RoleName  string `json:"role,omitempty"`
+	DeviceID  string `json:"deviceId,omitempty"`
+	UsageKey  string `json:"usageKey,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
+	KeyID     string `json:"keyId,omitempty"`
+}
+
+type speakerStatsRecord struct {
+	Participant participantRecord
+	Time        time.Duration
+}
+
+func toRecord(p Participant) participantRecord {
+	return participantRecord{Participant: p, RoleCode: int(p.Role), DeviceID: p.DeviceID, UsageKey: p.UsageKey, UserAgent: p.UserAgent, KeyID: p.KeyID}
+}
+
+func (r participantRecord) participant() Participant {
+	p := r.Participant
+	p.Role = Role(r.RoleCode)
+	p.DeviceID, p.UsageKey, p.UserAgent, p.KeyID = r.DeviceID, r.UsageKey, r.UserAgent, r.KeyID
+	return p
+}
+
+// EncodeEvent encodes e, every field, as JSON.
+func EncodeEvent(e Event) ([]byte, error) {
+	r := eventRecord{Event: e, Tenant: e.Room.Key.Tenant, RoomName: e.Room.Key.Name}
+	if e.Participant != nil {
+		p := toRecord(*e.Participant)
+		r.Participant = &p
+	}
+	for _, p := range e.Active {
+		r.Active = append(r.Active, toRecord(p))
+	}
+	for _, st := range e.SpeakerStats {
+		r.SpeakerStats = append(r.SpeakerStats, speakerStatsRecord{Participant: toRecord(st.Participant), Time: st.Time})
+	}
+	return json.Marshal(r)
+}
+
+// DecodeEvent decodes what EncodeEvent encoded.
+func DecodeEvent(b []byte) (Event, error) {
+	var r eventRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Event{}, fmt.Errorf("room: decode event: %w", err)
+	}
+	e := r.Event
+	e.Room.Key = Key{Tenant: r.Tenant, Name: r.RoomName}
+	e.Participant, e.Active, e.SpeakerStats = nil, nil, nil
+	if r.Participant != nil {
+		p := r.Participant.participant()
+		e.Participant = &p
+	}
+	for _, p := range r.Active {
+		e.Active = append(e.Active, p.participant())
+	}
+	for _, st := range r.SpeakerStats {
+		e.SpeakerStats = append(e.SpeakerStats, SpeakerStat{Participant: st.Participant.participant(), Time: st.Time})
+	}
+	return e, nil
+}

@@ -214,7 +214,7 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	con.Register(mux)
-	s.events = fanOut(logEvents(log.With("component", "events")), s.webhooks, s.usage, releaseRooms{s}, s.deps.Events)
+	s.events = fanOut(logEvents(log.With("component", "events")), outboxEvents(s.jobs.Outbox(), s.nodeID, log), releaseRooms{s}, s.deps.Events)
 	if s.tls, err = s.tlsConfig(); err != nil { // before the media: TURN over TLS uses it
 		return err
 	}
@@ -338,6 +338,21 @@ func fanOut(consumers ...room.Events) room.Events {
 				c.Emit(ctx, e)
 			}
 		}
+	})
+}
+
+// outboxEvents writes each room event once to the jobs outbox, where
+// webhooks and usage apply it later: the join path only queues it in
+// memory. node names this node (read once, at the first event).
+func outboxEvents(o *jobs.Outbox, node func() string, log *slog.Logger) room.Events {
+	name := sync.OnceValue(node)
+	return room.EventsFunc(func(ctx context.Context, e room.Event) {
+		b, err := room.EncodeEvent(e)
+		if err != nil {
+			log.ErrorContext(ctx, "encode room event", "type", e.Type, "err", err)
+			return
+		}
+		o.Add(ctx, store.OutboxRecord{Kind: room.OutboxKind, Node: name(), Payload: string(b)})
 	})
 }
 

@@ -130,28 +130,6 @@ type WebhookDelivery struct {
 const deliveryColumns = `id, endpoint_id, event_type, idempotency_key, payload, status, attempts, last_status_code, last_error,
 	last_latency_ms, response_snippet, next_attempt_at, created_at, updated_at`
 
-// CreateWebhookDelivery inserts a pending delivery.
-func (q queries) CreateWebhookDelivery(ctx context.Context, d WebhookDelivery) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		d.ID, d.EndpointID, d.EventType, d.IdempotencyKey, d.Payload, d.Status, d.Attempts, d.LastStatusCode, d.LastError,
-		d.LastLatencyMS, d.ResponseSnippet, nullMillis(d.NextAttemptAt), millis(d.CreatedAt), millis(d.UpdatedAt))
-	if err != nil {
-		return fmt.Errorf("store: create webhook delivery: %w", classify(err))
-	}
-	return nil
-}
-
-// RecordWebhookAttempt stores the outcome of one attempt.
-func (q queries) RecordWebhookAttempt(ctx context.Context, d WebhookDelivery) error {
-	_, err := q.db.ExecContext(ctx, `UPDATE webhook_deliveries SET status = $2, attempts = $3, last_status_code = $4, last_error = $5,
-		last_latency_ms = $6, response_snippet = $7, next_attempt_at = $8, updated_at = $9 WHERE id = $1`,
-		d.ID, d.Status, d.Attempts, d.LastStatusCode, d.LastError, d.LastLatencyMS, d.ResponseSnippet, nullMillis(d.NextAttemptAt), millis(d.UpdatedAt))
-	if err != nil {
-		return fmt.Errorf("store: record webhook attempt: %w", err)
-	}
-	return nil
-}
-
 // WebhookDelivery returns one delivery.
 func (q queries) WebhookDelivery(ctx context.Context, id string) (WebhookDelivery, error) {
 	d, err := scanDelivery(q.db.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))

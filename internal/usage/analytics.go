@@ -116,6 +116,7 @@ func (s *Service) window(f Filter) Filter {
 
 // Meetings lists a tenant's meetings, newest first.
 func (s *Service) Meetings(ctx context.Context, tenantID string, f Filter) ([]Meeting, error) {
+	s.caughtUp(ctx)
 	f = s.window(f)
 	rows, err := s.cfg.Store.Meetings(ctx, tenantID, strings.ToLower(f.Room), f.From, f.To, f.Limit)
 	if err != nil {
@@ -143,6 +144,7 @@ var ErrNotFound = errors.New("meeting not found")
 
 // Meeting returns one meeting with its sessions.
 func (s *Service) Meeting(ctx context.Context, tenantID, id string) (Meeting, error) {
+	s.caughtUp(ctx)
 	r, err := s.cfg.Store.Meeting(ctx, tenantID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Meeting{}, fmt.Errorf("%s: %w", id, ErrNotFound)
@@ -167,6 +169,7 @@ func (s *Service) Meeting(ctx context.Context, tenantID, id string) (Meeting, er
 
 // JoinFailures lists a tenant's refused joins, newest first.
 func (s *Service) JoinFailures(ctx context.Context, tenantID string, f Filter) ([]JoinFailure, error) {
+	s.caughtUp(ctx)
 	f = s.window(f)
 	rows, err := s.cfg.Store.JoinFailures(ctx, tenantID, f.From, f.To, f.Limit)
 	if err != nil {
@@ -220,18 +223,4 @@ func ParseUserAgent(ua string) (browser, os string) {
 		browser, os = "unknown", "unknown"
 	}
 	return browser, os
-}
-
-// SessionQuality stores a client's quality report (signal.Quality).
-func (s *Service) SessionQuality(ctx context.Context, meetingID, participantID string, rttMS, lossPct, kbps float64, candidateType string) {
-	switch candidateType {
-	case "host", "srflx", "prflx", "relay":
-	default:
-		candidateType = ""
-	}
-	clamp := func(v, hi float64) float64 { return max(0, min(v, hi)) }
-	q := store.Quality{RTTMS: clamp(rttMS, 60000), LossPct: clamp(lossPct, 100), BitrateKbps: clamp(kbps, 1e6), CandidateType: candidateType}
-	if err := s.cfg.Store.SetSessionQuality(context.WithoutCancel(ctx), meetingID, participantID, q); err != nil {
-		s.cfg.Logger.WarnContext(ctx, "record session quality", "err", err)
-	}
 }

@@ -104,5 +104,7 @@ func (s *Service) endLost(ctx context.Context, id, tenant, name string, started 
 		s.cfg.Lost.Emit(ctx, room.Event{Type: room.ParticipantLeft, Time: now, Room: info, Participant: &p, Reason: room.LeftError})
 	}
 	s.cfg.Lost.Emit(ctx, room.Event{Type: room.RoomDestroyed, Time: now, Room: info})
-	return nil
+	// The events are applied later (from the outbox): mark the meeting
+	// ended now, so that the next look does not end it again.
+	return s.cfg.Store.EndMeeting(ctx, id, now)
 }

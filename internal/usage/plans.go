@@ -101,6 +101,7 @@ func (s *Service) Plans(ctx context.Context) ([]Plan, error) {
 // TenantPlan reports a tenant's plan and this month's standing: MAU so far,
 // MAU beyond the plan, and a projection to the end of the month.
 func (s *Service) TenantPlan(ctx context.Context, tenantID string) (PlanStatus, error) {
+	s.caughtUp(ctx)
 	row, err := s.cfg.Store.TenantPlan(ctx, tenantID)
 	if errors.Is(err, store.ErrNotFound) {
 		return PlanStatus{}, fmt.Errorf("tenant %s: %w", tenantID, ErrPlanNotFound)

@@ -48,7 +48,7 @@ func (s *Service) JoinRefused(ctx context.Context, tenant, roomName, reason, mes
 // recordFailure stores a join failure, logging what goes wrong; an unknown
 // tenant has no analytics.
 func (s *Service) recordFailure(ctx context.Context, f store.JoinFailure) {
-	err := s.storeFailure(context.WithoutCancel(ctx), f)
+	err := s.storeFailure(context.WithoutCancel(ctx), s.cfg.Store, f)
 	if err != nil && !errors.Is(err, store.ErrReference) {
 		s.cfg.Logger.ErrorContext(ctx, "record join failure", "reason", f.Reason, "err", err)
 	}
@@ -59,19 +59,27 @@ func (s *Service) recordFailure(ctx context.Context, f store.JoinFailure) {
 // tenant gets at most FailureRowsPerHour rows of their own per hour, and
 // the rest — and every refusal anyone can cause — are counted in one row
 // per reason and hour.
-func (s *Service) storeFailure(ctx context.Context, f store.JoinFailure) error {
+func (s *Service) storeFailure(ctx context.Context, q failureStore, f store.JoinFailure) error {
 	if !anyoneCanCause[f.Reason] {
-		used, err := s.cfg.Store.TakeJoinFailureSlot(ctx, f.TenantID, f.At.Truncate(time.Hour))
+		used, err := q.TakeJoinFailureSlot(ctx, f.TenantID, f.At.Truncate(time.Hour))
 		if err != nil {
 			return err
 		}
 		if used <= s.cfg.FailureRowsPerHour {
 			f.ID = newID()
-			return s.cfg.Store.RecordJoinFailure(ctx, f)
+			return q.RecordJoinFailure(ctx, f)
 		}
 	}
 	f.ID = aggregateID(f.TenantID, f.Reason, f.At)
-	return s.cfg.Store.CountJoinFailure(ctx, f)
+	return q.CountJoinFailure(ctx, f)
+}
+
+// failureStore is where join failures are written: the store, or the
+// transaction of the outbox consumer.
+type failureStore interface {
+	TakeJoinFailureSlot(ctx context.Context, tenantID string, hour time.Time) (int, error)
+	RecordJoinFailure(ctx context.Context, f store.JoinFailure) error
+	CountJoinFailure(ctx context.Context, f store.JoinFailure) error
 }
 
 // aggregateID names the row that counts a tenant's refusals of one reason

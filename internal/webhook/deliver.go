@@ -1,8 +1,8 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -30,7 +30,9 @@ const (
 // testEventType is the eventType of POST …/webhooks/{id}/test.
 const testEventType = "TEST"
 
-// DeliveryArgs is the River job that sends one delivery.
+// DeliveryArgs is the River job that sent one delivery before deliveries
+// became a queue of their own. A job of an older version still queued
+// finishes at once: the senders send its delivery row.
 type DeliveryArgs struct {
 	DeliveryID string `json:"delivery_id"`
 }
@@ -38,87 +40,58 @@ type DeliveryArgs struct {
 // Kind implements river.JobArgs.
 func (DeliveryArgs) Kind() string { return "webhook_delivery" }
 
-type deliveryWorker struct {
+type legacyWorker struct {
 	river.WorkerDefaults[DeliveryArgs]
-	s *Service
 }
 
-// Work sends a delivery once; an error makes River retry it (NextRetry).
-func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
-	s := w.s
-	d, err := s.cfg.Store.WebhookDelivery(ctx, job.Args.DeliveryID)
-	if errors.Is(err, store.ErrNotFound) {
-		return river.JobCancel(fmt.Errorf("delivery %s is gone (endpoint deleted)", job.Args.DeliveryID))
-	}
-	if err != nil {
-		return err
-	}
-	ep, err := s.cfg.Store.WebhookEndpoint(ctx, "", d.EndpointID)
-	if errors.Is(err, store.ErrNotFound) {
-		return river.JobCancel(fmt.Errorf("endpoint %s is gone", d.EndpointID))
-	}
-	if err != nil {
-		return err
-	}
+// Work does nothing: the delivery's row is due, and the senders send it.
+func (*legacyWorker) Work(context.Context, *river.Job[DeliveryArgs]) error { return nil }
+
+// attempt sends a claimed delivery once and returns it with the outcome,
+// due again at NextAttemptAt when it is to be retried.
+func (s *Service) attempt(ctx context.Context, d store.WebhookDelivery, ep *store.WebhookEndpoint) store.WebhookDelivery {
 	now := s.cfg.Now().UTC()
-	d.Attempts, d.UpdatedAt, d.NextAttemptAt = job.Attempt, now, nil
-	if !ep.Enabled {
+	d.Attempts++
+	d.UpdatedAt, d.NextAttemptAt = now, nil
+	switch {
+	case ep == nil:
+		d.Status, d.LastError = statusCancelled, "endpoint deleted"
+		return d
+	case !ep.Enabled:
 		d.Status, d.LastError = statusCancelled, "endpoint disabled"
-		s.cfg.Store.RecordWebhookAttempt(ctx, d)
-		return river.JobCancel(errors.New("endpoint disabled"))
+		return d
 	}
-	code, latency, snippet, sendErr := s.post(ctx, ep, []byte(d.Payload))
+	code, latency, snippet, sendErr := s.post(ctx, *ep, []byte(d.Payload))
 	d.LastStatusCode, d.LastLatencyMS, d.ResponseSnippet, d.LastError = code, latency.Milliseconds(), snippet, ""
 	switch {
 	case sendErr == nil:
 		d.Status = statusSucceeded
 	case now.Sub(d.CreatedAt) >= s.cfg.MaxAge:
 		d.Status, d.LastError = statusDead, sendErr.Error()
+		s.cfg.Logger.WarnContext(ctx, "webhook delivery dead", "delivery", d.ID, "endpoint", ep.ID, "attempts", d.Attempts, "err", sendErr)
 	default:
-		next := now.Add(s.backoff(job.ID, job.Attempt))
+		next := now.Add(s.backoff(d.ID, d.Attempts))
 		d.Status, d.LastError, d.NextAttemptAt = statusRetrying, sendErr.Error(), &next
 	}
-	if err := s.cfg.Store.RecordWebhookAttempt(ctx, d); err != nil {
-		s.cfg.Logger.WarnContext(ctx, "record webhook attempt", "delivery", d.ID, "err", err)
-	}
-	switch d.Status {
-	case statusSucceeded:
-		return nil
-	case statusDead:
-		s.cfg.Logger.WarnContext(ctx, "webhook delivery dead", "delivery", d.ID, "endpoint", ep.ID, "attempts", d.Attempts, "err", sendErr)
-		return river.JobCancel(sendErr)
-	default:
-		return sendErr
-	}
+	return d
 }
 
-// NextRetry is the deliveries' retry policy: exponential back-off from
-// RetryBase, capped at RetryMax, with jitter.
-func (w *deliveryWorker) NextRetry(job *river.Job[DeliveryArgs]) time.Time {
-	return w.s.cfg.Now().Add(w.s.backoff(job.ID, job.Attempt))
-}
-
-// Timeout bounds an attempt: the HTTP timeout and time to record it.
-func (w *deliveryWorker) Timeout(*river.Job[DeliveryArgs]) time.Duration {
-	return w.s.cfg.Timeout + 10*time.Second
-}
-
-// backoff is deterministic for a job and attempt, so the delivery log's
-// next-attempt time matches River's schedule.
-func (s *Service) backoff(jobID int64, attempt int) time.Duration {
+// backoff is the retry policy: exponential from RetryBase, capped at
+// RetryMax, with jitter that is deterministic for a delivery and attempt.
+func (s *Service) backoff(deliveryID string, attempt int) time.Duration {
 	d := s.cfg.RetryBase << min(max(attempt-1, 0), 20)
 	if d > s.cfg.RetryMax || d <= 0 {
 		d = s.cfg.RetryMax
 	}
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%d/%d", jobID, attempt)
+	fmt.Fprintf(h, "%s/%d", deliveryID, attempt)
 	jitter := float64(h.Sum64()%1000) / 1000 // 0..1
 	return time.Duration(float64(d) * (0.5 + 0.5*jitter))
 }
 
 // post sends one signed request; any 2xx is success.
 func (s *Service) post(ctx context.Context, ep store.WebhookEndpoint, body []byte) (int, time.Duration, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, strings.NewReader(string(body)))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
 	if err != nil {
 		return 0, 0, "", err
 	}
@@ -136,6 +109,7 @@ func (s *Service) post(ctx context.Context, ep store.WebhookEndpoint, body []byt
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // read to the end: the connection is kept
 	snippet := strings.ToValidUTF8(string(b), "?")
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.StatusCode, latency, snippet, fmt.Errorf("POST %s: %s", ep.URL, resp.Status)
@@ -143,11 +117,12 @@ func (s *Service) post(ctx context.Context, ep store.WebhookEndpoint, body []byt
 	return resp.StatusCode, latency, snippet, nil
 }
 
-// newHTTPClient makes the delivery client: no redirects, and (unless
-// allowed) no connections to loopback, private, link-local or other
-// special-purpose addresses (checkAddr), checked at connect time so DNS
-// cannot be used to get around it.
-func newHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
+// newHTTPClient makes the delivery client: connections kept alive (as many
+// per host as deliveries run at once), no redirects, and (unless allowed)
+// no connections to loopback, private, link-local or other special-purpose
+// addresses (checkAddr), checked at connect time so DNS cannot be used to
+// get around it.
+func newHTTPClient(timeout time.Duration, allowPrivate bool, conns int) *http.Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	if !allowPrivate {
 		// Control sees the numeric address of every connection attempt
@@ -161,8 +136,9 @@ func newHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
 		}
 	}
 	return &http.Client{
-		Timeout:       timeout,
-		Transport:     &http.Transport{DialContext: dialer.DialContext, Proxy: nil, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute},
+		Timeout: timeout,
+		Transport: &http.Transport{DialContext: dialer.DialContext, Proxy: nil, MaxIdleConnsPerHost: conns,
+			IdleConnTimeout: time.Minute, ForceAttemptHTTP2: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }

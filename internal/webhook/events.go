@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
@@ -35,62 +34,155 @@ type usageItem struct {
 	UserID   *string `json:"userId"`
 }
 
-// Emit implements room.Events: it turns a room event into envelopes and
-// enqueues one delivery per subscribed endpoint, in one transaction.
-func (s *Service) Emit(ctx context.Context, e room.Event) {
-	if e.Room.Key.Tenant == "" {
-		return // tenant-less (self-hosted) rooms have no webhooks
-	}
-	envs := s.translate(e)
-	if len(envs) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	var before func(*store.Tx) ([]Envelope, error)
-	if e.Type == room.RoomDestroyed && len(e.ChatLog) > 0 {
-		before = func(tx *store.Tx) ([]Envelope, error) {
+// fanOut is the outbox consumer: it turns room events into envelopes and
+// queues one delivery per envelope and subscribed endpoint, in the
+// transaction that moves the consumer past the events (so each event is
+// fanned out once), and notifies the senders.
+func (s *Service) fanOut(ctx context.Context, tx *store.Tx, recs []store.OutboxRecord) error {
+	s.dropHandover() // in case the last batch did not commit
+	// The tenants' endpoints, read once per batch.
+	endpoints := map[string][]store.WebhookEndpoint{}
+	now := s.cfg.Now().UTC()
+	var rows []store.WebhookDelivery
+	for _, rec := range recs {
+		e, err := room.DecodeEvent([]byte(rec.Payload))
+		if err != nil {
+			s.cfg.Logger.ErrorContext(ctx, "webhooks: undecodable room event passed over", "record", rec.ID, "err", err)
+			continue
+		}
+		tenant := e.Room.Key.Tenant
+		if tenant == "" {
+			continue // tenant-less (self-hosted) rooms have no webhooks
+		}
+		envs := s.translate(e)
+		if len(envs) == 0 {
+			continue
+		}
+		eps, ok := endpoints[tenant]
+		if !ok {
+			if eps, err = tx.WebhookEndpoints(ctx, tenant); err != nil {
+				return err
+			}
+			endpoints[tenant] = eps
+		}
+		if len(eps) == 0 {
+			continue
+		}
+		if e.Type == room.RoomDestroyed && len(e.ChatLog) > 0 && subscribed(eps, "CHAT_UPLOADED") {
 			link, err := s.chatLogLink(ctx, tx, e)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return []Envelope{s.envelope(e, "CHAT_UPLOADED", map[string]string{"preAuthenticatedLink": link})}, nil
+			envs = append(envs, s.envelope(e, "CHAT_UPLOADED", map[string]string{"preAuthenticatedLink": link}))
+		}
+		more, err := deliveriesFor(eps, envs, now)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, more...)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return s.queueAndHandOver(ctx, tx, rows, endpoints)
+}
+
+// handover is deliveries leased to a sender in a transaction not yet
+// committed.
+type handover struct {
+	to   *sender
+	jobs []job
+}
+
+// queueAndHandOver queues rows; as many as this node's sender has room for
+// are inserted leased to it and handed to it once tx commits (fannedOut),
+// so they are sent without being claimed (a query and a write each). Those
+// it has no room for are claimed by any node's sender.
+func (s *Service) queueAndHandOver(ctx context.Context, tx *store.Tx, rows []store.WebhookDelivery, byTenant map[string][]store.WebhookEndpoint) error {
+	sd := s.sender.Load()
+	leased := 0
+	if sd != nil {
+		leased = sd.reserve(len(rows))
+	}
+	lease := s.cfg.Now().UTC().Add(RescueAfter(s.cfg.Timeout))
+	if err := s.cfg.Store.CreateWebhookDeliveries(ctx, tx, rows, leased, lease); err != nil {
+		sd.release(leased)
+		return err
+	}
+	if err := s.due.Notify(ctx, tx); err != nil {
+		sd.release(leased)
+		return err
+	}
+	if leased == 0 {
+		return nil
+	}
+	eps := map[string]*store.WebhookEndpoint{}
+	for _, list := range byTenant {
+		for i := range list {
+			eps[list[i].ID] = &list[i]
 		}
 	}
-	if err := s.enqueue(ctx, e.Room.Key.Tenant, envs, before); err != nil {
-		s.cfg.Logger.ErrorContext(ctx, "enqueue webhooks", "tenant", e.Room.Key.Tenant, "event", e.Type, "err", err)
+	h := handover{to: sd, jobs: make([]job, leased)}
+	for i, d := range rows[:leased] {
+		h.jobs[i] = job{d: d, ep: eps[d.EndpointID]}
+	}
+	s.handover = h
+	return nil
+}
+
+// fannedOut runs when a fan-out committed: it hands the leased deliveries
+// to the sender and wakes the senders for the others.
+func (s *Service) fannedOut() {
+	if h := s.handover; h.to != nil {
+		h.to.offer(h.jobs)
+		s.handover = handover{}
+	}
+	s.due.Wake()
+}
+
+// dropHandover gives back the room reserved by a fan-out that did not
+// commit.
+func (s *Service) dropHandover() {
+	if h := s.handover; h.to != nil {
+		h.to.release(len(h.jobs))
+		s.handover = handover{}
 	}
 }
 
-// enqueue stores a delivery per subscribed endpoint and envelope, with its
-// job, atomically. before, if set, runs first in the same transaction and
-// may add envelopes (a stored chat log and the event announcing it).
-func (s *Service) enqueue(ctx context.Context, tenantID string, envs []Envelope, before func(*store.Tx) ([]Envelope, error)) error {
-	endpoints, err := s.cfg.Store.WebhookEndpoints(ctx, tenantID)
-	if err != nil {
-		return err
-	}
-	if len(endpoints) == 0 {
-		return nil
-	}
-	now := s.cfg.Now().UTC()
-	rowsFor := func(envs []Envelope) ([]store.WebhookDelivery, error) {
-		var rows []store.WebhookDelivery
-		for _, env := range envs {
-			body, err := json.Marshal(env)
-			if err != nil {
-				return nil, err
-			}
-			for _, ep := range endpoints {
-				if ep.Enabled && (slices.Contains(ep.Events, env.EventType) || env.EventType == testEventType) {
-					rows = append(rows, store.WebhookDelivery{ID: newID("whd_"), EndpointID: ep.ID, EventType: env.EventType,
-						IdempotencyKey: env.IdempotencyKey, Payload: string(body), Status: statusPending, CreatedAt: now, UpdatedAt: now})
-				}
+// subscribed says whether an enabled endpoint subscribes to eventType.
+func subscribed(eps []store.WebhookEndpoint, eventType string) bool {
+	return slices.ContainsFunc(eps, func(ep store.WebhookEndpoint) bool { return ep.Enabled && slices.Contains(ep.Events, eventType) })
+}
+
+// deliveriesFor makes the pending deliveries of envelopes to the endpoints
+// subscribed to them.
+func deliveriesFor(endpoints []store.WebhookEndpoint, envs []Envelope, now time.Time) ([]store.WebhookDelivery, error) {
+	var rows []store.WebhookDelivery
+	for _, env := range envs {
+		body, err := json.Marshal(env)
+		if err != nil {
+			return nil, err
+		}
+		for _, ep := range endpoints {
+			if ep.Enabled && (slices.Contains(ep.Events, env.EventType) || env.EventType == testEventType) {
+				rows = append(rows, store.WebhookDelivery{ID: newID("whd_"), EndpointID: ep.ID, EventType: env.EventType,
+					IdempotencyKey: env.IdempotencyKey, Payload: string(body), Status: statusPending, CreatedAt: now, UpdatedAt: now})
 			}
 		}
-		return rows, nil
 	}
-	return s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
+	return rows, nil
+}
+
+// enqueue queues a delivery per subscribed endpoint and envelope, in one
+// transaction, and wakes the senders. before, if set, runs first in the
+// same transaction and may add envelopes.
+func (s *Service) enqueue(ctx context.Context, tenantID string, envs []Envelope, before func(*store.Tx) ([]Envelope, error)) error {
+	endpoints, err := s.cfg.Store.WebhookEndpoints(ctx, tenantID)
+	if err != nil || len(endpoints) == 0 {
+		return err
+	}
+	now := s.cfg.Now().UTC()
+	err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		if before != nil {
 			extra, err := before(tx)
 			if err != nil {
@@ -98,35 +190,37 @@ func (s *Service) enqueue(ctx context.Context, tenantID string, envs []Envelope,
 			}
 			envs = append(envs, extra...)
 		}
-		rows, err := rowsFor(envs)
+		rows, err := deliveriesFor(endpoints, envs, now)
 		if err != nil {
 			return err
 		}
-		return s.insertTx(ctx, tx, rows)
+		return s.queue(ctx, tx, rows)
 	})
+	if err == nil {
+		s.due.Wake()
+	}
+	return err
 }
 
+// insert queues deliveries made by hand (a test event, a replay).
 func (s *Service) insert(ctx context.Context, rows []store.WebhookDelivery) error {
-	return s.cfg.Store.InTx(ctx, func(tx *store.Tx) error { return s.insertTx(ctx, tx, rows) })
+	err := s.cfg.Store.InTx(ctx, func(tx *store.Tx) error { return s.queue(ctx, tx, rows) })
+	if err == nil {
+		s.due.Wake()
+	}
+	return err
 }
 
-func (s *Service) insertTx(ctx context.Context, tx *store.Tx, rows []store.WebhookDelivery) error {
+// queue inserts deliveries in tx and notifies every node's senders when it
+// commits; the caller wakes this node's.
+func (s *Service) queue(ctx context.Context, tx *store.Tx, rows []store.WebhookDelivery) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	{
-		params := make([]river.InsertManyParams, 0, len(rows))
-		for _, d := range rows {
-			if err := tx.CreateWebhookDelivery(ctx, d); err != nil {
-				return err
-			}
-			params = append(params, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: d.ID}, InsertOpts: &river.InsertOpts{MaxAttempts: 1000}})
-		}
-		if err := s.jobs.InsertManyTx(ctx, tx.SQL(), params); err != nil {
-			return fmt.Errorf("webhook: insert jobs: %w", err)
-		}
-		return nil
+	if err := s.cfg.Store.CreateWebhookDeliveries(ctx, tx, rows, 0, time.Time{}); err != nil {
+		return err
 	}
+	return s.due.Notify(ctx, tx)
 }
 
 func (s *Service) envelope(e room.Event, eventType string, data any) Envelope {

@@ -211,7 +211,7 @@ func TestTargetCheckedAtConnect(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	defer srv.Close()
 	hostPort := strings.TrimPrefix(srv.URL, "http://127.0.0.1")
-	refused := newHTTPClient(5*time.Second, false)
+	refused := newHTTPClient(5*time.Second, false, 4)
 	for _, host := range []string{"127.0.0.1", "[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]", "[::7f00:1]", "[fe80::1%25lo]", "localhost"} {
 		resp, err := refused.Get("http://" + host + hostPort + "/")
 		if err == nil {
@@ -221,7 +221,7 @@ func TestTargetCheckedAtConnect(t *testing.T) {
 			t.Errorf("GET via %s: got %v, want %v", host, err, ErrForbiddenTarget)
 		}
 	}
-	resp, err := newHTTPClient(5*time.Second, true).Get(srv.URL)
+	resp, err := newHTTPClient(5*time.Second, true, 4).Get(srv.URL)
 	if err != nil {
 		t.Fatalf("GET %s with private targets allowed: %v", srv.URL, err)
 	}

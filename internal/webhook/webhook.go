@@ -1,7 +1,12 @@
 // Package webhook sends JaaS-compatible webhooks (contracts §3): room events
 // become signed JSON envelopes POSTed to each tenant endpoint subscribed to
-// them. Each delivery is a row plus a River job inserted in one transaction,
-// so a crash loses none; failures are retried with exponential back-off and
+// them. Room events come from the jobs outbox (written once, off the join
+// path): a consumer turns each into delivery rows in the transaction that
+// moves its position, so none is lost or doubled. The delivery rows are a
+// queue of their own: senders claim many at once with a lease, POST them
+// concurrently over kept-alive connections and record the outcomes in
+// batches; a crashed sender's deliveries are sent again when the lease runs
+// out (at least once). Failures are retried with exponential back-off and
 // jitter until a maximum age, then the delivery is marked dead.
 package webhook
 
@@ -14,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -44,13 +50,17 @@ type Config struct {
 	RetryBase, RetryMax time.Duration
 	// ProvisionTimeout bounds a SETTINGS_PROVISIONING request; default 3 s.
 	ProvisionTimeout time.Duration
-	// Jobs runs the delivery jobs; the server shares one runner among its
-	// services and starts it. Without it the service makes its own runner
-	// (PollInterval, Workers), started and stopped by Start and Stop.
+	// Jobs runs the outbox consumer and the senders; the server shares one
+	// runner among its services and starts it. Without it the service makes
+	// its own runner, started and stopped by Start and Stop.
 	Jobs *jobs.Runner
-	// PollInterval is how often workers look for jobs; default 200 ms.
+	// PollInterval is how often senders look for deliveries they were not
+	// woken for (queued on another node whose notification was lost, or
+	// left by a crashed sender); default 2 s. Senders are woken when this
+	// node queues deliveries, when any node does (PostgreSQL), and when a
+	// retry is due.
 	PollInterval time.Duration
-	// Workers is how many deliveries run at once; default 20.
+	// Workers is how many deliveries are sent at once; default 64.
 	Workers int
 	Now     func() time.Time
 	Logger  *slog.Logger
@@ -62,11 +72,19 @@ type Service struct {
 	jobs   *jobs.Runner
 	ownJob bool // jobs was made here: Start and Stop run it
 	client *http.Client
+	// due wakes the senders when deliveries are queued; wake is theirs.
+	due  *jobs.Signal
+	wake <-chan struct{}
+	// sender is this node's running sender (nil when stopped).
+	sender atomic.Pointer[sender]
+	// handover holds the deliveries the last fan-out leased to sender, to
+	// give it when their transaction commits (used by the consumer only).
+	handover handover
 }
 
-var _ room.Events = (*Service)(nil)
-
-// New migrates River's tables and builds the service; Start runs workers.
+// New builds the service, registering its outbox consumer and senders with
+// the job runner (its own, migrated here, without Config.Jobs); Start runs
+// them.
 func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("webhook: Config.Store is required")
@@ -82,14 +100,14 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	cfg.MaxAge = cmp.Or(cfg.MaxAge, 24*time.Hour)
 	cfg.RetryBase = cmp.Or(cfg.RetryBase, 5*time.Second)
 	cfg.RetryMax = cmp.Or(cfg.RetryMax, time.Hour)
-	cfg.PollInterval = cmp.Or(cfg.PollInterval, 200*time.Millisecond)
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, 2*time.Second)
 	cfg.ProvisionTimeout = cmp.Or(cfg.ProvisionTimeout, 3*time.Second)
-	cfg.Workers = cmp.Or(cfg.Workers, 20)
+	cfg.Workers = cmp.Or(cfg.Workers, 64)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{cfg: cfg, jobs: cfg.Jobs, client: newHTTPClient(cfg.Timeout, cfg.AllowPrivate)}
+	s := &Service{cfg: cfg, jobs: cfg.Jobs, client: newHTTPClient(cfg.Timeout, cfg.AllowPrivate, cfg.Workers)}
 	if s.jobs == nil {
 		var err error
 		s.jobs, err = jobs.New(ctx, jobs.Config{Store: cfg.Store, Workers: cfg.Workers, PollInterval: cfg.PollInterval,
@@ -99,7 +117,11 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 		s.ownJob = true
 	}
-	river.AddWorker(s.jobs.Workers(), &deliveryWorker{s: s})
+	river.AddWorker(s.jobs.Workers(), &legacyWorker{})
+	s.due = s.jobs.Signal("webhooks")
+	s.wake = s.due.Subscribe()
+	s.jobs.Consume(jobs.Consumer{Name: "webhooks", Kinds: []string{room.OutboxKind}, Handle: s.fanOut, Committed: s.fannedOut})
+	s.jobs.Go(s.send)
 	if s.ownJob {
 		if err := s.jobs.Build(); err != nil {
 			return nil, fmt.Errorf("webhook: %w", err)
@@ -109,15 +131,15 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 }
 
 // RescueAfter is how long after it started a delivery interrupted by a
-// crash is retried, for an attempt timeout (0: the default 10 s): two
-// attempts' timeouts and some slack. A shared job runner needs at least it.
+// crash is retried (a sender's lease), for an attempt timeout (0: the
+// default 10 s): two attempts' timeouts and some slack.
 func RescueAfter(timeout time.Duration) time.Duration {
 	return 2*cmp.Or(timeout, defaultTimeout) + 20*time.Second
 }
 
 const defaultTimeout = 10 * time.Second
 
-// Start runs the delivery workers if the service owns its job runner.
+// Start runs the consumer and senders if the service owns its job runner.
 func (s *Service) Start(ctx context.Context) error {
 	if !s.ownJob {
 		return nil
@@ -125,7 +147,7 @@ func (s *Service) Start(ctx context.Context) error {
 	return s.jobs.Start(ctx)
 }
 
-// Stop waits for running deliveries to finish (until ctx ends) if the
+// Stop waits for deliveries being sent to finish (until ctx ends) if the
 // service owns its job runner.
 func (s *Service) Stop(ctx context.Context) error {
 	if !s.ownJob {
