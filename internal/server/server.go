@@ -41,6 +41,7 @@ import (
 	"github.com/confer-video/confer/internal/token"
 	"github.com/confer-video/confer/internal/usage"
 	"github.com/confer-video/confer/internal/webhook"
+	"github.com/confer-video/confer/internal/xmpp"
 )
 
 // Deps are what a Server takes besides its configuration.
@@ -81,6 +82,7 @@ type Server struct {
 	sfu         *sfu.SFU
 	relay       *relay.Server
 	signal      *signal.Server
+	xmpp        *xmpp.Server
 	webhooks    *webhook.Service
 	usage       *usage.Service
 	billing     *billing.Service
@@ -224,9 +226,13 @@ func (s *Server) build(ctx context.Context) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", s.ready)
 	s.serveMetrics(mux, reg, adminToken)
+	routes, err := s.buildXMPP(mux, reg)
+	if err != nil {
+		return err
+	}
 	s.http = &http.Server{
 		ConnContext: connContext,
-		Handler: withTLSState(instrument(guard(mux, guardConfig{Trust: s.trust, MaxInFlight: cmp.Or(s.cfg.HTTP.MaxInFlight, 256),
+		Handler: withTLSState(instrument(guard(routes, guardConfig{Trust: s.trust, MaxInFlight: cmp.Or(s.cfg.HTTP.MaxInFlight, 256),
 			BodyTimeout: cmp.Or(s.cfg.HTTP.BodyTimeout, time.Minute), Registerer: reg, Logger: log}), reg, log)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -405,6 +411,9 @@ func (s *Server) Stop(ctx context.Context) error {
 		}
 		if s.signal != nil {
 			s.signal.Close(ctx)
+		}
+		if s.xmpp != nil {
+			s.xmpp.Close(ctx)
 		}
 		if c := s.clusterMember(); c != nil {
 			c.Stop(ctx, s.hostedRooms())

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
+
+	"github.com/confer-video/confer/internal/admission"
 )
 
 // fuzzSeeds are valid messages of every kind and the cases of issue 15:
@@ -78,7 +80,7 @@ func FuzzSignalMessage(f *testing.F) {
 			return
 		}
 		m.validate()
-		parseRoom(m.Room)
+		admission.ParseRoom(m.Room)
 		sess := newSession(srv, nil)
 		sess.handle(ctx, m)
 		sess.leave(ctx)

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
+	"github.com/confer-video/confer/internal/admission"
 	"github.com/confer-video/confer/internal/room"
 )
 
@@ -28,32 +27,11 @@ func (s *session) join(ctx context.Context, m *inbound) bool {
 			return true
 		}
 	}
-	name := strings.TrimSpace(m.DisplayName)
-	if name == "" {
-		name = c.User.Name
-	}
-	if name == "" {
-		name = "Guest"
-	}
-	if utf8.RuneCountInString(name) > 100 {
-		name = string([]rune(name)[:100])
-	}
-	email := c.User.Email
-	if email == "" {
-		email = truncate(strings.TrimSpace(m.Email), 200)
-	}
-	role := room.RoleParticipant
-	if c.Moderator {
-		role = room.RoleModerator
-	}
 	s.mu.Lock() // held until s.ms is set: an Admitted notice waits for it
 	ms, err := s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{
 		Key: s.key,
-		Participant: room.Participant{
-			UserID: c.User.ID, Name: name, Email: email, Avatar: c.User.Avatar, Group: c.Group, DeviceID: s.deviceID, UsageKey: s.usageKey, UserAgent: s.userAgent,
-			KeyID: c.KeyID, Role: role, Features: c.Features, HiddenFromRecorder: c.User.HiddenFromRecorder,
-			AudioMuted: m.AudioMuted, VideoMuted: m.VideoMuted,
-		},
+		Participant: s.grant.Participant(admission.Profile{DisplayName: m.DisplayName, Email: m.Email, UserAgent: s.userAgent,
+			AudioMuted: m.AudioMuted, VideoMuted: m.VideoMuted}),
 		Password: m.Password, LobbyBypass: c.LobbyBypass, Conn: s,
 	})
 	if err == nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/confer-video/confer/internal/admission"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
 	"github.com/confer-video/confer/internal/tenant"
@@ -125,6 +126,7 @@ type Config struct {
 // Server accepts signaling connections.
 type Server struct {
 	cfg     Config
+	admit   *admission.Service
 	mu      sync.Mutex
 	media   map[string]*mediaRoom // by meeting id
 	all     map[*session]struct{}
@@ -154,6 +156,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("signal: Tokens, Tenants, Rooms and SFU are required")
 	}
 	cfg.setDefaults()
+	admit, err := admission.New(admission.Config{Tokens: cfg.Tokens, Tenants: cfg.Tenants, Placement: cfg.Placement,
+		Usage: cfg.Admission, Refusals: cfg.Refusals, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
 	m := &metrics{
 		sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "confer_signal_sessions", Help: "Open signaling connections."}),
 		refused:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "confer_signal_refused_total", Help: "Joins refused, by reason."}, []string{"reason"}),
@@ -164,7 +171,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(m.sessions, m.refused, m.messages, m.upgrades)
 	}
-	return &Server{cfg: cfg, media: map[string]*mediaRoom{}, all: map[*session]struct{}{}, metrics: m,
+	return &Server{cfg: cfg, admit: admit, media: map[string]*mediaRoom{}, all: map[*session]struct{}{}, metrics: m,
 		conns: newConnLimiter(cfg.MaxConnsPerClient, cfg.ConnectsPerSecond, max(100, 2*cfg.MaxConnsPerClient), cfg.Now), guesses: newGuessLimiter(cfg.PasswordGuesses, cfg.PasswordWindow, cfg.Now)}, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"golang.org/x/time/rate"
 
+	"github.com/confer-video/confer/internal/admission"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
 	"github.com/confer-video/confer/internal/token"
@@ -53,7 +54,7 @@ type session struct {
 	claims         *token.Claims
 	key            room.Key
 	deviceID       string
-	usageKey       string
+	grant          admission.Grant
 	wrongPasswords int
 	ms             *room.Membership
 

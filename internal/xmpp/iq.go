@@ -1,0 +1,89 @@
+package xmpp
+
+import "strings"
+
+// stanza handles a stanza of a bound client (RFC 6120 §8).
+func (s *session) stanza(e *Element) bool {
+	if e.Name.Space != nsClient {
+		s.fail("invalid-namespace", "stanzas are in jabber:client")
+		return true
+	}
+	switch e.Name.Local {
+	case "iq":
+		s.iq(e)
+	case "message", "presence":
+		s.bounce(e)
+	default:
+		s.fail("unsupported-stanza-type", "only iq, message and presence are stanzas")
+		return true
+	}
+	return false
+}
+
+// bounce answers a message or presence addressed to someone with
+// service-unavailable: rooms (MUC) are not served here yet. Presence to
+// the server (initial presence) and errors are dropped.
+func (s *session) bounce(e *Element) {
+	if e.Get("to") == "" || e.Get("type") == "error" {
+		return
+	}
+	s.send(stanzaError(e, "cancel", "service-unavailable", s.jid.Load().String()))
+}
+
+// iq answers an IQ: the server's own queries, or service-unavailable.
+func (s *session) iq(e *Element) {
+	j := s.jid.Load()
+	switch typ := e.Get("type"); typ {
+	case "result", "error":
+		s.answered(e.Get("id"))
+		return
+	case "get", "set":
+	default:
+		s.send(stanzaError(e, "modify", "bad-request", j.String()))
+		return
+	}
+	q := e.First()
+	if e.Get("id") == "" || q == nil || len(e.Children) != 1 {
+		s.send(stanzaError(e, "modify", "bad-request", j.String()))
+		return
+	}
+	if !s.toServer(e.Get("to")) {
+		s.send(stanzaError(e, "cancel", "service-unavailable", j.String()))
+		return
+	}
+	reply := iq("result", e.Get("id"), j.Domain, j.String())
+	get := e.Get("type") == "get"
+	switch {
+	case get && q.Is(nsPing, "ping"):
+	case get && q.Is(nsDiscoI, "query"):
+		reply.add(discoInfo(q.Get("node")))
+	case get && q.Is(nsDiscoIt, "query"):
+		reply.add(el("query", "xmlns", nsDiscoIt, "node", q.Get("node")))
+	case get && (q.Is(nsExtDisco, "services") || q.Is(nsExtDisc1, "services")):
+		reply.add(s.services(q))
+	case !get && q.Is(nsSession, "session"): // RFC 3921's session, still sent by old clients
+	default:
+		s.send(stanzaError(e, "cancel", "service-unavailable", j.String()))
+		return
+	}
+	s.send(reply)
+}
+
+// toServer reports whether an IQ's to addresses the server: none, the
+// domain, or the client's own bare JID (RFC 6120 §10.3, §10.5).
+func (s *session) toServer(to string) bool {
+	j := s.jid.Load()
+	return to == "" || strings.EqualFold(to, j.Domain) || strings.EqualFold(to, j.Bare())
+}
+
+// discoInfo is the server's identity and features (XEP-0030):
+// lib-jitsi-meet checks urn:xmpp:ping (xmpp.ts connectionHandler) and
+// reads component identities (none yet).
+func discoInfo(node string) *Element {
+	q := el("query", "xmlns", nsDiscoI, "node", node)
+	q.add(el("identity", "category", "server", "type", "im", "name", "Confer"))
+	for _, f := range []string{nsDiscoI, nsDiscoIt, nsPing, nsExtDisco, nsExtDisc1} {
+		q.add(el("feature", "var", f))
+	}
+	return q
+}
