@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/runes"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
 )
@@ -104,7 +105,7 @@ func (s *Service) Admit(ctx context.Context, req Request) (Grant, error) {
 	if err != nil {
 		return Grant{}, refuse(KindInvalid, "roomInvalid", err.Error(), nil)
 	}
-	deviceID := truncate(req.DeviceID, 64)
+	deviceID := runes.Cut(req.DeviceID, 64)
 	claims, err := s.verify(ctx, key, req, deviceID)
 	if err != nil {
 		return Grant{}, err

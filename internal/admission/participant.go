@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/runes"
 )
 
 // Profile is what a client says about itself when it joins; the token's
@@ -34,7 +35,7 @@ func (g Grant) Participant(p Profile) room.Participant {
 	}
 	email := c.User.Email
 	if email == "" {
-		email = truncate(strings.TrimSpace(p.Email), 200)
+		email = runes.Cut(strings.TrimSpace(p.Email), 200)
 	}
 	role := room.RoleParticipant
 	if c.Moderator {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/runes"
 	"github.com/confer-video/confer/internal/tenant"
 )
 
@@ -18,7 +19,7 @@ func ParseRoom(raw string) (room.Key, error) {
 	}
 	if ok {
 		if _, err := tenant.ParseID(tenantID); err != nil {
-			return room.Key{}, fmt.Errorf("%q is not a tenant id: the meeting link is /<tenant>/<room>", truncate(tenantID, 60))
+			return room.Key{}, fmt.Errorf("%q is not a tenant id: the meeting link is /<tenant>/<room>", runes.Cut(tenantID, 60))
 		}
 	}
 	if err := CheckRoomName(name); err != nil {
@@ -37,18 +38,7 @@ func CheckRoomName(name string) error {
 		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("/?#\\", r)
 	}); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(name[i:])
-		return fmt.Errorf("room name %q contains %q", truncate(name, 60), r)
+		return fmt.Errorf("room name %q contains %q", runes.Cut(name, 60), r)
 	}
 	return nil
-}
-
-// truncate cuts s to at most n bytes, on a character boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/runes"
 	"github.com/confer-video/confer/internal/sfu"
 )
 
@@ -55,10 +56,10 @@ func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) err
 			s.mu.Lock()
 			meeting := s.meetingID
 			s.mu.Unlock()
-			q.SessionQuality(ctx, meeting, peer.ID(), m.RTT, m.Loss, m.Bitrate, truncate(m.CandidateType, 16))
+			q.SessionQuality(ctx, meeting, peer.ID(), m.RTT, m.Loss, m.Bitrate, runes.Cut(m.CandidateType, 16))
 		}
 	default:
-		return fmt.Errorf("%w: unknown message type %q", errBadRequest, truncate(m.Type, 40))
+		return fmt.Errorf("%w: unknown message type %q", errBadRequest, runes.Cut(m.Type, 40))
 	}
 	return nil
 }
@@ -86,7 +87,7 @@ func (s *session) moderate(ctx context.Context, m *inbound) error {
 	case "end":
 		return s.ms.End(ctx)
 	default:
-		return fmt.Errorf("%w: unknown moderator action %q", errBadRequest, truncate(m.Action, 40))
+		return fmt.Errorf("%w: unknown moderator action %q", errBadRequest, runes.Cut(m.Action, 40))
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/confer-video/confer/internal/admission"
 	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/runes"
 	"github.com/confer-video/confer/internal/sfu"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
@@ -225,7 +226,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.metrics.sessions.Dec()
 	conn.SetReadLimit(s.cfg.MaxMessageBytes)
 	sess := newSession(s, conn)
-	sess.userAgent = truncate(r.UserAgent(), 300)
+	sess.userAgent = runes.Cut(r.UserAgent(), 300)
 	sess.clientIP = ip
 	s.mu.Lock()
 	if s.closed {
@@ -322,5 +323,5 @@ type closeStatus struct {
 
 func closeWith(code websocket.StatusCode, reason string) *closeStatus {
 	// A close frame's reason has at most 123 bytes and must be UTF-8.
-	return &closeStatus{code: code, reason: truncate(strings.ToValidUTF8(reason, "?"), 120)}
+	return &closeStatus{code: code, reason: runes.Cut(strings.ToValidUTF8(reason, "?"), 120)}
 }

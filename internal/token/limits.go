@@ -2,7 +2,8 @@ package token
 
 import (
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/confer-video/confer/internal/runes"
 )
 
 // Limits on what checking a token may cost, whoever sends it. Jitsi's claims
@@ -53,11 +54,7 @@ func clip(s string) string {
 	if len(s) <= echoBytes {
 		return s
 	}
-	cut := echoBytes
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
+	return runes.Cut(s, echoBytes) + "…"
 }
 
 // quote is %q of s clipped: a message names what the sender sent without
