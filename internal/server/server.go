@@ -172,6 +172,12 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	lost := &usage.LostConfig{Nodes: incarnations{s}, Emit: func(ctx context.Context, e room.Event) { s.events.Emit(ctx, e) }}
+	if s.cfg.Redis.URL == "" {
+		// Alone, this node loses meetings only by restarting, which the
+		// look at start finds; an hourly look is a safety net that costs an
+		// idle server nothing measurable (every 5 s did).
+		lost.Every = time.Hour
+	}
 	if s.usage, err = usage.New(usage.Config{Store: s.store, Jobs: s.jobs, Retention: s.cfg.Analytics.Retention, DevicesPerToken: s.cfg.Analytics.DevicesPerToken, DefaultPlan: s.cfg.DefaultPlan, NodeID: s.nodeID, Lost: lost,
 		Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
 		return err
