@@ -158,3 +158,67 @@ func (c *xmppClient) iq(id, to, payload string) (xmppNode, string) {
 		}
 	}
 }
+
+// await reads elements until match holds, answering server pings on the
+// way; it returns the matching one.
+func (c *xmppClient) await(what string, match func(xmppNode) bool) (xmppNode, string) {
+	c.t.Helper()
+	for {
+		n, raw, err := c.next()
+		if err != nil {
+			c.t.Fatalf("waiting for %s: %v", what, err)
+		}
+		if n.XMLName.Local == "iq" && n.attr("type") == "get" && n.child("ping") != nil {
+			c.send(`<iq xmlns="jabber:client" type="result" id="%s" to="%s"/>`, n.attr("id"), n.attr("from"))
+			continue
+		}
+		if match(n) {
+			return n, raw
+		}
+	}
+}
+
+// mucItem is the muc#user item of an occupant's presence, or nil.
+func (n xmppNode) mucItem() *xmppNode {
+	if x := n.child("x"); x != nil {
+		return x.child("item")
+	}
+	return nil
+}
+
+// hasStatus reports whether a presence carries muc#user status code.
+func (n xmppNode) hasStatus(code string) bool {
+	if x := n.child("x"); x != nil {
+		for _, c := range x.Children {
+			if c.XMLName.Local == "status" && c.attr("code") == code {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// joinMUC sends the conference request to the focus and the join
+// presence, as lib-jitsi-meet does (moderator.js, ChatRoom.join); it
+// returns the presences received up to and including its own (110).
+func (c *xmppClient) joinMUC(domain, roomJID, nick, name string) []xmppNode {
+	c.t.Helper()
+	c.send(`<iq xmlns="jabber:client" type="set" id="conf1" to="focus.%s"><conference xmlns="http://jitsi.org/protocol/focus" room="%s" machine-uid="m1"/></iq>`, domain, roomJID)
+	n, raw := c.await("the conference answer", func(n xmppNode) bool { return n.attr("id") == "conf1" })
+	if n.attr("type") != "result" || n.child("conference") == nil || n.child("conference").attr("ready") != "true" ||
+		n.child("conference").attr("focusjid") != "focus@auth."+domain {
+		c.t.Fatalf("conference request: got %s, want ready with the focus's jid", raw)
+	}
+	c.send(`<presence xmlns="jabber:client" to="%s/%s"><x xmlns="http://jabber.org/protocol/muc"/><nick xmlns="http://jabber.org/protocol/nick">%s</nick><SourceInfo>{}</SourceInfo></presence>`, roomJID, nick, name)
+	var got []xmppNode
+	for {
+		n, raw := c.await("the join presences", func(n xmppNode) bool { return n.XMLName.Local == "presence" })
+		if n.attr("type") == "error" {
+			c.t.Fatalf("join: got %s", raw)
+		}
+		got = append(got, n)
+		if n.attr("from") == roomJID+"/"+nick {
+			return got
+		}
+	}
+}

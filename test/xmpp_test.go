@@ -49,8 +49,11 @@ func TestXMPPLogin(t *testing.T) {
 			t.Errorf("TURN service: got %+v", svc.Attrs)
 		}
 	}
-	if _, raw := c.iq("f1", "focus.127.0.0.1", `<conference xmlns="http://jitsi.org/protocol/focus" room="standup@conference.x"/>`); !strings.Contains(raw, "service-unavailable") {
-		t.Errorf("an IQ to the focus: got %s, want service-unavailable (not served yet)", raw)
+	if _, raw := c.iq("f1", "focus.127.0.0.1", `<conference xmlns="http://jitsi.org/protocol/focus" room="standup@conference.x"/>`); !strings.Contains(raw, `ready="true"`) {
+		t.Errorf("the conference request to the focus: got %s, want ready", raw)
+	}
+	if _, raw := c.iq("v1", "focus.127.0.0.1", `<query xmlns="jabber:iq:version"/>`); !strings.Contains(raw, "service-unavailable") {
+		t.Errorf("another IQ to the focus: got %s, want service-unavailable", raw)
 	}
 	c.send(`<close xmlns="urn:ietf:params:xml:ns:xmpp-framing"/>`)
 	c.expect("close")

@@ -17,4 +17,6 @@ var (
 	ErrInvalid = errors.New("invalid request")
 	// ErrFull means the room has as many participants as it may.
 	ErrFull = errors.New("the meeting is full")
+	// ErrIDTaken means the participant id a client chose is in use.
+	ErrIDTaken = errors.New("this participant id is in use in the meeting")
 )

@@ -110,7 +110,11 @@ type JoinRequest struct {
 	Password    string
 	// LobbyBypass lets the joiner skip an enabled lobby.
 	LobbyBypass bool
-	Conn        Conn
+	// ID, if set, is the participant id the client chose (a Jitsi
+	// client's MUC nick, its endpoint id); ErrIDTaken when in use.
+	// Empty: a new one.
+	ID   string
+	Conn Conn
 }
 
 // Membership is a participant's handle on the room it joined (or whose
@@ -159,7 +163,10 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	defer room.mu.Unlock()
 	r, ticket = room, room.order.take()
 	p := req.Participant
-	p.ID = newParticipantID()
+	p.ID = cmp.Or(req.ID, newParticipantID())
+	if r.find(p.ID) != nil {
+		return nil, ErrIDTaken
+	}
 	p.JoinedAt = m.cfg.Now().UTC()
 	if p.Role == RoleUnknown {
 		p.Role = RoleParticipant

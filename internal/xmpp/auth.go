@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/confer-video/confer/internal/admission"
+	"github.com/confer-video/confer/internal/runes"
 )
 
 // auth runs SASL ANONYMOUS (RFC 6120 §6, XEP-0175) with the token from
@@ -17,7 +18,7 @@ func (s *session) auth(ctx context.Context, e *Element) bool {
 		return true
 	}
 	if m := e.Get("mechanism"); m != "ANONYMOUS" {
-		s.send(saslFailure("invalid-mechanism", fmt.Sprintf("%q is not offered: use ANONYMOUS, with the token in the URL's ?token=", truncate(m, 40))))
+		s.send(saslFailure("invalid-mechanism", fmt.Sprintf("%q is not offered: use ANONYMOUS, with the token in the URL's ?token=", runes.Cut(m, 40))))
 		return false
 	}
 	g, err := s.admit(ctx)

@@ -13,6 +13,9 @@ import (
 type jitsiConfig struct {
 	Hosts     jitsiHosts `json:"hosts"`
 	Websocket string     `json:"websocket"`
+	// FocusUserJid is the focus occupant's JID, by which lib-jitsi-meet
+	// recognises it among a room's occupants (moderator.js).
+	FocusUserJid string `json:"focusUserJid"`
 	// No bosh: Confer speaks XMPP over WebSocket only.
 
 	// P2P is off: every call goes through Confer's SFU, two people too;
@@ -112,6 +115,7 @@ func (s *Server) jitsiConfig(r *http.Request, tenantID string) jitsiConfig {
 		path = "/" + tenantID + path
 	}
 	c.Websocket = scheme + r.Host + path
+	c.FocusUserJid = focusJID(c.Hosts.Domain)
 	c.Flags = jitsiFlags{SourceNameSignaling: true, SendMultipleVideoStreams: true, ReceiveMultipleVideoStreams: true}
 	c.ChannelLastN = -1
 	c.OpenBridgeChannel = "websocket"

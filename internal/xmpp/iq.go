@@ -1,9 +1,12 @@
 package xmpp
 
-import "strings"
+import (
+	"context"
+	"strings"
+)
 
 // stanza handles a stanza of a bound client (RFC 6120 §8).
-func (s *session) stanza(e *Element) bool {
+func (s *session) stanza(ctx context.Context, e *Element) bool {
 	if e.Name.Space != nsClient {
 		s.fail("invalid-namespace", "stanzas are in jabber:client")
 		return true
@@ -11,8 +14,10 @@ func (s *session) stanza(e *Element) bool {
 	switch e.Name.Local {
 	case "iq":
 		s.iq(e)
-	case "message", "presence":
-		s.bounce(e)
+	case "message":
+		s.message(ctx, e)
+	case "presence":
+		return s.presence(ctx, e)
 	default:
 		s.fail("unsupported-stanza-type", "only iq, message and presence are stanzas")
 		return true
@@ -20,9 +25,9 @@ func (s *session) stanza(e *Element) bool {
 	return false
 }
 
-// bounce answers a message or presence addressed to someone with
-// service-unavailable: rooms (MUC) are not served here yet. Presence to
-// the server (initial presence) and errors are dropped.
+// bounce answers a message or presence addressed to no room of the
+// client's with service-unavailable. Presence to the server (initial
+// presence) and errors are dropped.
 func (s *session) bounce(e *Element) {
 	if e.Get("to") == "" || e.Get("type") == "error" {
 		return
@@ -45,6 +50,14 @@ func (s *session) iq(e *Element) {
 	q := e.First()
 	if e.Get("id") == "" || q == nil || len(e.Children) != 1 {
 		s.send(stanzaError(e, "modify", "bad-request", j.String()))
+		return
+	}
+	if s.srv.cfg.Rooms != nil && strings.EqualFold(e.Get("to"), s.focusDomain()) && q.Is(nsFocus, "conference") {
+		s.send(s.conferenceRequest(e, q))
+		return
+	}
+	if to, ok := s.toMUC(e.Get("to")); ok && to.Nick == "" && e.Get("type") == "get" && q.Is(nsDiscoI, "query") {
+		s.send(s.roomInfo(e, to))
 		return
 	}
 	if !s.toServer(e.Get("to")) {

@@ -5,9 +5,11 @@
 // ?token= (Prosody's mod_auth_token), which package admission checks by the
 // same rules as the meeting page; then it binds a resource, pings (XEP-0199
 // both ways), discovers the server (XEP-0030) and fetches TURN credentials
-// (XEP-0215). The map of what lib-jitsi-meet needs is
-// ../../shared/contracts/jitsi-protocol.md; rooms (MUC), the focus and
-// Jingle come next.
+// (XEP-0215). Its room's MUC (muc.go) is the Confer room itself, joined
+// through room.Manager like the meeting page's participants, whom it sees
+// as occupants; the focus answers the conference request. The map of
+// what lib-jitsi-meet needs is ../../shared/contracts/jitsi-protocol.md;
+// the focus's Jingle session comes next.
 package xmpp
 
 import (
@@ -24,6 +26,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/confer-video/confer/internal/admission"
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/runes"
 )
 
 // Admitter decides who may enter a room; *admission.Service implements it.
@@ -41,6 +45,9 @@ type ICEServer struct {
 // Config configures the XMPP server.
 type Config struct {
 	Admission Admitter
+	// Rooms, if set, serves the MUC: Jitsi clients join Confer's rooms
+	// (hosts.muc of config.js); nil: no rooms.
+	Rooms Rooms
 	// ICEServers returns the TURN servers with fresh credentials for one
 	// client (named by its JID's local part); nil: none.
 	ICEServers func(client string) []ICEServer
@@ -60,6 +67,9 @@ type Config struct {
 	AuthTimeout time.Duration
 	// StanzasPerSecond a client may send on average (burst 4×); default 50.
 	StanzasPerSecond float64
+	// ChatPerSecond is how many chat messages a client may send to its
+	// room on average (burst 4×), as on the meeting page; default 5.
+	ChatPerSecond float64
 	// PingInterval is how often the server pings a client (XEP-0199); one
 	// left unanswered until the next ends the stream. Default 30 s.
 	PingInterval time.Duration
@@ -75,6 +85,7 @@ type Server struct {
 	metrics *metrics
 	mu      sync.Mutex
 	all     map[*session]struct{}
+	peers   map[room.Key]roomPeers
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -101,7 +112,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(m.sessions, m.refused, m.stanzas)
 	}
-	return &Server{cfg: cfg, metrics: m, all: map[*session]struct{}{}}, nil
+	return &Server{cfg: cfg, metrics: m, all: map[*session]struct{}{}, peers: map[room.Key]roomPeers{}}, nil
 }
 
 func (c *Config) setDefaults() {
@@ -110,6 +121,7 @@ func (c *Config) setDefaults() {
 	c.FirstStanzaTimeout = cmp.Or(c.FirstStanzaTimeout, 10*time.Second)
 	c.AuthTimeout = cmp.Or(c.AuthTimeout, 30*time.Second)
 	c.StanzasPerSecond = cmp.Or(c.StanzasPerSecond, 50)
+	c.ChatPerSecond = cmp.Or(c.ChatPerSecond, 5)
 	c.PingInterval = cmp.Or(c.PingInterval, 30*time.Second)
 	c.Logger = cmp.Or(c.Logger, slog.Default())
 	if c.Secure == nil {
@@ -122,9 +134,11 @@ func (c *Config) setDefaults() {
 
 // ServeHTTP runs one XMPP stream on a WebSocket (subprotocol "xmpp"). A
 // plain GET on the same URL is lib-jitsi-meet's keep-alive
-// (XmppConnection._keepAliveAndCheckShard) and is answered 200.
+// (XmppConnection._keepAliveAndCheckShard), a fetch from the integrator's
+// page: it is answered 200 to any origin.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -200,7 +214,7 @@ type endpoint struct {
 func endpointOf(r *http.Request) endpoint {
 	q := r.URL.Query()
 	return endpoint{Tenant: r.PathValue("tenant"), Room: q.Get("room"), Token: q.Get("token"), Domain: hostname(r.Host),
-		UserAgent: truncate(r.UserAgent(), 300)}
+		UserAgent: runes.Cut(r.UserAgent(), 300)}
 }
 
 // hostname is host without its port, lower case.

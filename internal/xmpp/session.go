@@ -9,12 +9,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
 	"github.com/confer-video/confer/internal/admission"
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/runes"
 )
 
 // state is where a stream is in RFC 6120's sequence.
@@ -38,6 +39,7 @@ type session struct {
 	ep      endpoint
 	log     *slog.Logger
 	limiter *rate.Limiter
+	chat    *rate.Limiter
 
 	// Read loop only.
 	state state
@@ -47,6 +49,16 @@ type session struct {
 	bound  atomic.Bool // a resource is bound (read by the auth timer)
 	jid    atomic.Pointer[jid]
 
+	// The client's room (MUC), and what the room sends it (pump.go).
+	occ            atomic.Pointer[occupancy]
+	wrongPasswords int  // read loop only
+	clientClosed   bool // read loop only: the client sent <close/>
+	qmu            sync.Mutex
+	queue          []queued
+	qready         bool
+	qfull          bool
+	qwake          chan struct{}
+
 	pingMu  sync.Mutex
 	pingOut string // the id of the server's unanswered ping
 	pings   int
@@ -55,9 +67,10 @@ type session struct {
 }
 
 func newSession(s *Server, conn *websocket.Conn, ep endpoint) *session {
-	sps := s.cfg.StanzasPerSecond
+	sps, cps := s.cfg.StanzasPerSecond, s.cfg.ChatPerSecond
 	return &session{srv: s, conn: conn, ep: ep, log: s.cfg.Logger.With("tenant", ep.Tenant, "room", ep.Room),
-		limiter: rate.NewLimiter(rate.Limit(sps), int(4*sps))}
+		limiter: rate.NewLimiter(rate.Limit(sps), int(4*sps)), chat: rate.NewLimiter(rate.Limit(cps), int(4*cps)),
+		qwake: make(chan struct{}, 1)}
 }
 
 func (s *session) run(ctx context.Context) {
@@ -77,7 +90,13 @@ func (s *session) run(ctx context.Context) {
 	})
 	defer auth.Stop()
 	go s.pingLoop(ctx)
+	go s.pump(ctx)
 	s.readLoop(ctx)
+	reason := room.LeftUnknown // as for a web client whose connection drops
+	if s.clientClosed {
+		reason = room.LeftNormally
+	}
+	s.leave(context.WithoutCancel(ctx), reason)
 	s.closeOnce.Do(func() { s.conn.CloseNow() })
 }
 
@@ -115,6 +134,7 @@ func (s *session) readLoop(ctx context.Context) {
 // handle acts on one top-level element; true ends the stream.
 func (s *session) handle(ctx context.Context, e *Element) bool {
 	if e.Is(nsFraming, "close") {
+		s.clientClosed = true
 		s.finish()
 		return true
 	}
@@ -129,7 +149,7 @@ func (s *session) handle(ctx context.Context, e *Element) bool {
 	case stateBind:
 		return s.bind(e)
 	}
-	return s.stanza(e)
+	return s.stanza(ctx, e)
 }
 
 // open answers <open/> with the server's and the stream features.
@@ -140,7 +160,7 @@ func (s *session) open(e *Element) bool {
 	}
 	s.opened.Store(true)
 	if to := e.Get("to"); to != "" && hostname(to) != s.ep.Domain {
-		s.fail("host-unknown", fmt.Sprintf("this server is %s, not %s", s.ep.Domain, truncate(to, 100)))
+		s.fail("host-unknown", fmt.Sprintf("this server is %s, not %s", s.ep.Domain, runes.Cut(to, 100)))
 		return true
 	}
 	if v := e.Get("version"); v != "" && v != "1.0" {
@@ -228,17 +248,6 @@ func randomID(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// truncate cuts s to at most n bytes, on a character boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 var known = map[string]bool{"open": true, "close": true, "auth": true, "iq": true, "message": true, "presence": true}

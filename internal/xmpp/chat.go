@@ -1,0 +1,84 @@
+package xmpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/confer-video/confer/internal/room"
+)
+
+// message handles a message to the room: groupchat to everyone, chat to
+// one occupant (a private message), both through the room's chat, so web
+// participants see them and the chat log and webhooks have them.
+// Messages without a body (Jitsi's json-message extensions) are dropped.
+func (s *session) message(ctx context.Context, e *Element) {
+	to, ok := s.toMUC(e.Get("to"))
+	occ := s.occ.Load()
+	if !ok || occ == nil || occ.ms == nil {
+		s.bounce(e)
+		return
+	}
+	body := e.Child(nsClient, "body")
+	if body == nil || e.Get("type") == "error" {
+		return
+	}
+	var target string
+	switch e.Get("type") {
+	case "groupchat":
+		if to.Nick != "" {
+			s.send(mucError(e, "modify", "bad-request", "a groupchat message goes to the room's bare JID", s.jid.Load().String()))
+			return
+		}
+	case "chat":
+		target = to.Nick
+	default:
+		s.send(mucError(e, "modify", "bad-request", "a message to a room is groupchat, or chat to one occupant", s.jid.Load().String()))
+		return
+	}
+	if !s.chat.Allow() {
+		s.send(mucError(e, "wait", "policy-violation", fmt.Sprintf("at most %v chat messages a second; slow down", s.srv.cfg.ChatPerSecond), s.jid.Load().String()))
+		return
+	}
+	if err := occ.ms.Chat(ctx, target, body.Text); err != nil {
+		cond := "not-acceptable"
+		if errors.Is(err, room.ErrNoParticipant) {
+			cond = "item-not-found"
+		}
+		s.send(mucError(e, "modify", cond, err.Error(), s.jid.Load().String()))
+	}
+}
+
+// conferenceRequest answers lib-jitsi-meet's conference request to the
+// focus (moderator.js createConferenceIq) as Jicofo does when the room is
+// ready: ready="true" and the focus's JID. The room itself is joined
+// with the MUC presence that follows.
+func (s *session) conferenceRequest(e, q *Element) *Element {
+	reply := iq("result", e.Get("id"), s.focusDomain(), s.jid.Load().String())
+	c := el("conference", "xmlns", nsFocus, "ready", "true", "room", q.Get("room"), "focusjid", focusJID(s.ep.Domain))
+	c.add(el("property", "name", "authentication", "value", "false"))
+	return reply.add(c)
+}
+
+// roomInfo answers disco#info on the room (XEP-0045 §6.4) with the
+// meeting id lib-jitsi-meet reads (ChatRoom.discoRoomInfo,
+// muc#roominfo_meetingId).
+func (s *session) roomInfo(e *Element, to mucJID) *Element {
+	self := s.jid.Load().String()
+	occ := s.occ.Load()
+	if occ == nil || occ.ms == nil || !strings.EqualFold(to.Room, strings.Split(occ.roomJID, "@")[0]) {
+		return mucError(e, "cancel", "item-not-found", "join the room first", self)
+	}
+	info := occ.ms.Room().Info()
+	q := el("query", "xmlns", nsDiscoI)
+	q.add(el("identity", "category", "conference", "type", "text", "name", info.Name))
+	for _, f := range []string{nsMUC, "muc_public", "muc_persistent", "muc_open", "muc_unmoderated"} {
+		q.add(el("feature", "var", f))
+	}
+	form := el("x", "xmlns", "jabber:x:data", "type", "result")
+	for _, kv := range [][2]string{{"FORM_TYPE", "http://jabber.org/protocol/muc#roominfo"}, {"muc#roominfo_meetingId", info.MeetingID}} {
+		form.add(el("field", "var", kv[0]).add(el("value").text(kv[1])))
+	}
+	return iq("result", e.Get("id"), e.Get("to"), self).add(q.add(form))
+}
