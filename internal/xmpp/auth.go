@@ -21,14 +21,9 @@ func (s *session) auth(ctx context.Context, e *Element) bool {
 		s.send(saslFailure("invalid-mechanism", fmt.Sprintf("%q is not offered: use ANONYMOUS, with the token in the URL's ?token=", runes.Cut(m, 40))))
 		return false
 	}
-	g, err := s.admit(ctx)
+	g, err := s.admit(ctx, "")
 	if err != nil {
-		r := refusal(err)
-		s.srv.metrics.refused.WithLabelValues(r.Reason).Inc()
-		s.log.InfoContext(ctx, "xmpp login refused", "reason", r.Reason, "message", r.Message)
-		if r.Err != nil {
-			s.log.ErrorContext(ctx, "xmpp admission", "reason", r.Reason, "err", r.Err)
-		}
+		r := s.refused(ctx, err)
 		s.send(saslFailure("not-allowed", r.Error()))
 		s.state = stateRefused
 		return false
@@ -39,8 +34,20 @@ func (s *session) auth(ctx context.Context, e *Element) bool {
 	return false
 }
 
-// admit asks the admission decision for the room of the URL.
-func (s *session) admit(ctx context.Context) (admission.Grant, error) {
+// refused counts and logs a refused admission.
+func (s *session) refused(ctx context.Context, err error) *admission.Refusal {
+	r := refusal(err)
+	s.srv.metrics.refused.WithLabelValues(r.Reason).Inc()
+	s.log.InfoContext(ctx, "xmpp admission refused", "reason", r.Reason, "message", r.Message)
+	if r.Err != nil {
+		s.log.ErrorContext(ctx, "xmpp admission", "reason", r.Reason, "err", r.Err)
+	}
+	return r
+}
+
+// admit asks the admission decision for the room of the URL, for the
+// client's device (MAU; "" before the client has said which).
+func (s *session) admit(ctx context.Context, deviceID string) (admission.Grant, error) {
 	if s.ep.Room == "" {
 		return admission.Grant{}, &admission.Refusal{Kind: admission.KindInvalid, Reason: "roomInvalid",
 			Message: "the WebSocket URL names no room: add ?room=<room> (jitsi-meet adds it to config.js's websocket)"}
@@ -49,7 +56,7 @@ func (s *session) admit(ctx context.Context) (admission.Grant, error) {
 	if s.ep.Tenant != "" {
 		name = s.ep.Tenant + "/" + name
 	}
-	g, err := s.srv.cfg.Admission.Admit(ctx, admission.Request{Room: name, JWT: s.ep.Token, UserAgent: s.ep.UserAgent})
+	g, err := s.srv.cfg.Admission.Admit(ctx, admission.Request{Room: name, JWT: s.ep.Token, DeviceID: deviceID, UserAgent: s.ep.UserAgent})
 	if err == nil && g.Redirect != "" {
 		return admission.Grant{}, &admission.Refusal{Kind: admission.KindUnavailable, Reason: "unavailable",
 			Message: "this meeting runs on another node of the cluster, which Jitsi clients cannot follow yet"}

@@ -55,10 +55,19 @@ func (s *session) message(ctx context.Context, e *Element) {
 // ready: ready="true" and the focus's JID. The room itself is joined
 // with the MUC presence that follows.
 func (s *session) conferenceRequest(e, q *Element) *Element {
+	if uid := cleanDeviceID(q.Get("machine-uid")); uid != "" {
+		s.machineUID = uid
+	}
 	reply := iq("result", e.Get("id"), s.focusDomain(), s.jid.Load().String())
 	c := el("conference", "xmlns", nsFocus, "ready", "true", "room", q.Get("room"), "focusjid", focusJID(s.ep.Domain))
 	c.add(el("property", "name", "authentication", "value", "false"))
 	return reply.add(c)
+}
+
+// inRoom reports whether the client is in room to.
+func (s *session) inRoom(to mucJID) bool {
+	occ := s.occ.Load()
+	return occ != nil && occ.ms != nil && strings.EqualFold(to.Room, strings.Split(occ.roomJID, "@")[0])
 }
 
 // roomInfo answers disco#info on the room (XEP-0045 §6.4) with the
@@ -67,7 +76,7 @@ func (s *session) conferenceRequest(e, q *Element) *Element {
 func (s *session) roomInfo(e *Element, to mucJID) *Element {
 	self := s.jid.Load().String()
 	occ := s.occ.Load()
-	if occ == nil || occ.ms == nil || !strings.EqualFold(to.Room, strings.Split(occ.roomJID, "@")[0]) {
+	if occ == nil || occ.ms == nil || !s.inRoom(to) {
 		return mucError(e, "cancel", "item-not-found", "join the room first", self)
 	}
 	info := occ.ms.Room().Info()

@@ -13,7 +13,7 @@ func (s *session) stanza(ctx context.Context, e *Element) bool {
 	}
 	switch e.Name.Local {
 	case "iq":
-		s.iq(e)
+		s.iq(ctx, e)
 	case "message":
 		s.message(ctx, e)
 	case "presence":
@@ -36,7 +36,7 @@ func (s *session) bounce(e *Element) {
 }
 
 // iq answers an IQ: the server's own queries, or service-unavailable.
-func (s *session) iq(e *Element) {
+func (s *session) iq(ctx context.Context, e *Element) {
 	j := s.jid.Load()
 	switch typ := e.Get("type"); typ {
 	case "result", "error":
@@ -56,9 +56,11 @@ func (s *session) iq(e *Element) {
 		s.send(s.conferenceRequest(e, q))
 		return
 	}
-	if to, ok := s.toMUC(e.Get("to")); ok && to.Nick == "" && e.Get("type") == "get" && q.Is(nsDiscoI, "query") {
-		s.send(s.roomInfo(e, to))
-		return
+	if to, ok := s.toMUC(e.Get("to")); ok {
+		if reply := s.roomIQ(ctx, e, q, to); reply != nil {
+			s.send(reply)
+			return
+		}
 	}
 	if !s.toServer(e.Get("to")) {
 		s.send(stanzaError(e, "cancel", "service-unavailable", j.String()))
@@ -80,6 +82,27 @@ func (s *session) iq(e *Element) {
 		return
 	}
 	s.send(reply)
+}
+
+// roomIQ answers an IQ to the client's room or its focus: disco#info,
+// moderation (moderate.go); nil for others.
+func (s *session) roomIQ(ctx context.Context, e, q *Element, to mucJID) *Element {
+	set := e.Get("type") == "set"
+	switch {
+	case to.Nick == "" && !set && q.Is(nsDiscoI, "query"):
+		return s.roomInfo(e, to)
+	case to.Nick == "" && q.Is(nsMUCAdmin, "query"):
+		if !s.inRoom(to) {
+			return mucError(e, "cancel", "item-not-found", "join the room first", s.jid.Load().String())
+		}
+		return s.admin(ctx, e, q)
+	case strings.EqualFold(to.Nick, focusNick) && set && isMute(q):
+		if !s.inRoom(to) {
+			return mucError(e, "cancel", "item-not-found", "join the room first", s.jid.Load().String())
+		}
+		return s.mute(ctx, e, q)
+	}
+	return nil
 }
 
 // toServer reports whether an IQ's to addresses the server: none, the

@@ -133,8 +133,13 @@ func (s *session) join(ctx context.Context, e *Element, to mucJID) bool {
 		return s.joinRefused(e, room.ErrIDTaken)
 	}
 	s.occ.Store(occ)
+	g, err := s.deviceGrant(ctx, e)
+	if err != nil {
+		s.notJoined(to.Nick)
+		return s.joinRefused(e, err)
+	}
 	ms, err := s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{Key: s.grant.Key, ID: to.Nick,
-		Participant: s.grant.Participant(s.profile(e)), Password: password, LobbyBypass: s.grant.Claims.LobbyBypass, Conn: s})
+		Participant: g.Participant(s.profile(e)), Password: password, LobbyBypass: s.grant.Claims.LobbyBypass, Conn: s})
 	if err != nil {
 		s.notJoined(to.Nick)
 		return s.joinRefused(e, err)
@@ -168,6 +173,8 @@ func (s *session) joinRefused(e *Element, err error) bool {
 		s.send(mucError(e, "wait", "service-unavailable", "roomFull: "+err.Error(), self))
 	case errors.Is(err, room.ErrIDTaken):
 		s.send(mucError(e, "cancel", "conflict", err.Error(), self))
+	case errors.As(err, new(*admission.Refusal)):
+		s.send(mucError(e, "auth", "forbidden", err.Error(), self))
 	default:
 		s.log.Error("join", "err", err)
 		s.send(mucError(e, "wait", "internal-server-error", "could not join the meeting", self))

@@ -7,7 +7,10 @@
 // both ways), discovers the server (XEP-0030) and fetches TURN credentials
 // (XEP-0215). Its room's MUC (muc.go) is the Confer room itself, joined
 // through room.Manager like the meeting page's participants, whom it sees
-// as occupants; the focus answers the conference request. The map of
+// as occupants; the focus answers the conference request. A token
+// moderator moderates from a Jitsi client with the room's own actions
+// (moderate.go), and a client's machine-uid is its device for MAU
+// (device.go). The map of
 // what lib-jitsi-meet needs is ../../shared/contracts/jitsi-protocol.md;
 // the focus's Jingle session comes next.
 package xmpp
@@ -105,7 +108,7 @@ func New(cfg Config) (*Server, error) {
 	m := &metrics{
 		sessions: prometheus.NewGauge(prometheus.GaugeOpts{Name: "confer_xmpp_sessions", Help: "Open XMPP WebSocket streams."}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "confer_xmpp_refused_total",
-			Help: "XMPP logins refused (SASL failures), by reason."}, []string{"reason"}),
+			Help: "XMPP admissions refused (SASL failures, and joins refused for the client's device), by reason."}, []string{"reason"}),
 		stanzas: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "confer_xmpp_stanzas_total",
 			Help: "Stanzas received, by element."}, []string{"element"}),
 	}

@@ -42,8 +42,9 @@ type session struct {
 	chat    *rate.Limiter
 
 	// Read loop only.
-	state state
-	grant admission.Grant
+	state      state
+	grant      admission.Grant
+	machineUID string // the conference request's machine-uid (device.go)
 
 	opened atomic.Bool // an <open/> arrived (read by the first timer)
 	bound  atomic.Bool // a resource is bound (read by the auth timer)
