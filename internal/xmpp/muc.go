@@ -216,6 +216,12 @@ func (s *session) profile(e *Element) admission.Profile {
 // go through the room (everyone hears of them); other extensions reach
 // the room's other Jitsi clients.
 func (s *session) update(occ *occupancy, e *Element) {
+	if !s.updates.Allow() {
+		// Each update reaches everyone in the room: a client may not make
+		// the server send much more than it sends.
+		s.send(mucError(e, "wait", "policy-violation", fmt.Sprintf("at most %v presence updates a second; slow down", s.srv.cfg.UpdatesPerSecond), s.jid.Load().String()))
+		return
+	}
 	me, ok := occ.ms.Self()
 	if !ok {
 		return

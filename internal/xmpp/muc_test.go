@@ -1,6 +1,7 @@
 package xmpp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -91,6 +92,24 @@ func TestChatFlood(t *testing.T) {
 		c.send(`<message xmlns="jabber:client" type="groupchat" to="` + testRoomJID + `"><body>spam</body></message>`)
 	}
 	e := c.await(func(e *Element) bool { return e.Is(nsClient, "message") && e.Get("type") == "error" })
+	if e.Child(nsClient, "error").Child(nsStanzas, "policy-violation") == nil {
+		t.Errorf("flood: got %s, want policy-violation", e)
+	}
+}
+
+// TestPresenceFlood: presence updates beyond UpdatesPerSecond (each one
+// reaches the whole room) are refused with policy-violation; the stream
+// stays.
+func TestPresenceFlood(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, Config{Rooms: room.NewManager(room.Config{}), UpdatesPerSecond: 1})
+	c := ts.dial(t)
+	c.login()
+	c.joinRoom("aaaa")
+	for i := range 10 {
+		c.send(fmt.Sprintf(`<presence xmlns="jabber:client" to="%s/aaaa"><nick xmlns="http://jabber.org/protocol/nick">n%d</nick></presence>`, testRoomJID, i))
+	}
+	e := c.await(func(e *Element) bool { return e.Is(nsClient, "presence") && e.Get("type") == "error" })
 	if e.Child(nsClient, "error").Child(nsStanzas, "policy-violation") == nil {
 		t.Errorf("flood: got %s, want policy-violation", e)
 	}

@@ -73,6 +73,10 @@ type Config struct {
 	// ChatPerSecond is how many chat messages a client may send to its
 	// room on average (burst 4×), as on the meeting page; default 5.
 	ChatPerSecond float64
+	// UpdatesPerSecond is how many presence updates in its room a client may
+	// send a second (each reaches every participant); default 5, with a
+	// burst of four times that.
+	UpdatesPerSecond float64
 	// PingInterval is how often the server pings a client (XEP-0199); one
 	// left unanswered until the next ends the stream. Default 30 s.
 	PingInterval time.Duration
@@ -125,6 +129,7 @@ func (c *Config) setDefaults() {
 	c.AuthTimeout = cmp.Or(c.AuthTimeout, 30*time.Second)
 	c.StanzasPerSecond = cmp.Or(c.StanzasPerSecond, 50)
 	c.ChatPerSecond = cmp.Or(c.ChatPerSecond, 5)
+	c.UpdatesPerSecond = cmp.Or(c.UpdatesPerSecond, 5)
 	c.PingInterval = cmp.Or(c.PingInterval, 30*time.Second)
 	c.Logger = cmp.Or(c.Logger, slog.Default())
 	if c.Secure == nil {

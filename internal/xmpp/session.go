@@ -40,6 +40,7 @@ type session struct {
 	log     *slog.Logger
 	limiter *rate.Limiter
 	chat    *rate.Limiter
+	updates *rate.Limiter // presence updates in the room
 
 	// Read loop only.
 	state      state
@@ -68,10 +69,11 @@ type session struct {
 }
 
 func newSession(s *Server, conn *websocket.Conn, ep endpoint) *session {
-	sps, cps := s.cfg.StanzasPerSecond, s.cfg.ChatPerSecond
+	sps, cps, ups := s.cfg.StanzasPerSecond, s.cfg.ChatPerSecond, s.cfg.UpdatesPerSecond
 	return &session{srv: s, conn: conn, ep: ep, log: s.cfg.Logger.With("tenant", ep.Tenant, "room", ep.Room),
 		limiter: rate.NewLimiter(rate.Limit(sps), int(4*sps)), chat: rate.NewLimiter(rate.Limit(cps), int(4*cps)),
-		qwake: make(chan struct{}, 1)}
+		updates: rate.NewLimiter(rate.Limit(ups), int(4*ups)),
+		qwake:   make(chan struct{}, 1)}
 }
 
 func (s *session) run(ctx context.Context) {
