@@ -141,7 +141,7 @@ func ljmPage(t *testing.T, conferURL, tenantID string) string {
 const ljmPageJS = `
 JitsiMeetJS.init(config);
 JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.WARN);
-window.ljm = {events: [], failed: null, established: false, joined: false, members: {}, messages: [], props: {}};
+window.ljm = {events: [], failed: null, established: false, joined: false, members: {}, messages: [], props: {}, tracks: []};
 window.connect = (room, token) => {
   const options = {hosts: config.hosts, serviceUrl: config.websocket + '?room=' + encodeURIComponent(room),
     focusUserJid: config.focusUserJid, websocketKeepAliveUrl: undefined};
@@ -152,7 +152,7 @@ window.connect = (room, token) => {
   c.connect();
   window.conn = c;
 };
-window.joinConference = (room, name) => {
+window.joinConference = (room, name, withMedia) => {
   const conf = conn.initJitsiConference(room, {p2p: {enabled: false}});
   const E = JitsiMeetJS.events.conference;
   conf.on(E.CONFERENCE_JOINED, () => { ljm.joined = true; ljm.events.push('joined'); });
@@ -163,7 +163,32 @@ window.joinConference = (room, name) => {
   conf.on(E.MESSAGE_RECEIVED, (id, text) => ljm.messages.push(id + ': ' + text));
   conf.on(E.PARTICIPANT_PROPERTY_CHANGED, (user, name, old, value) => { ljm.props[user.getId() + '.' + name] = String(value); });
   conf.setDisplayName(name);
-  conf.join();
   window.conf = conf;
+  if (!withMedia) {
+    conf.join();
+    return;
+  }
+  conf.on(E.TRACK_ADDED, t => { if (!t.isLocal()) { ljm.tracks.push(t); t.attach(document.createElement(t.getType() === 'video' ? 'video' : 'audio')); } });
+  conf.on(E.TRACK_REMOVED, t => { ljm.tracks = ljm.tracks.filter(x => x !== t); });
+  return JitsiMeetJS.createLocalTracks({devices: ['audio', 'video']}).then(tracks => {
+    ljm.local = tracks;
+    return Promise.all(tracks.map(t => conf.addTrack(t)));
+  }).then(() => conf.join());
+};
+// received: what this endpoint decodes from each participant, from its
+// connection's inbound-rtp stats: {id: {video: framesDecoded, audio: packetsReceived}}.
+window.received = async () => {
+  const out = {};
+  const session = conf.jvbJingleSession;
+  if (!session) { return out; }
+  const stats = await session.peerconnection.peerconnection.getStats();
+  const bySSRC = {};
+  stats.forEach(r => { if (r.type === 'inbound-rtp') { bySSRC[r.ssrc] = r.kind === 'video' ? (r.framesDecoded || 0) : (r.packetsReceived || 0); } });
+  for (const t of ljm.tracks) {
+    const id = t.getParticipantId();
+    out[id] = out[id] || {video: 0, audio: 0};
+    out[id][t.getType()] += bySSRC[t.getSSRC()] || 0;
+  }
+  return out;
 };
 `

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -26,6 +27,10 @@ type PublishSpec struct {
 	Source Source `json:"source"`
 	// Height of the full-size picture (simulcast layers are 1/4 and 1/2).
 	Height int `json:"height,omitempty"`
+	// group, layer and layers place a bundled peer's stream in its track
+	// (IncomingStream); zero for the meeting page's tracks.
+	group         string
+	layer, layers int
 }
 
 // TrackInfo tells a subscriber what arrives on one of its mids.
@@ -34,6 +39,8 @@ type TrackInfo struct {
 	ParticipantID string `json:"participantId"`
 	Source        Source `json:"source"`
 	TrackID       string `json:"trackId"`
+	// SSRC is what the track's packets carry (Jitsi clients' sources).
+	SSRC uint32 `json:"-"`
 }
 
 // Signaler carries the SFU's side of negotiation to the participant.
@@ -80,6 +87,13 @@ type Peer struct {
 	closed   bool
 	trackSeq int
 	downSeq  int // numbers the subscriptions, oldest first
+
+	// A bundled peer (JoinBundled) has pub == sub; incoming is what its
+	// receivers carry, spare the receivers not yet given a stream.
+	bundled   bool
+	incoming  map[*webrtc.RTPTransceiver]IncomingStream
+	spare     []*webrtc.RTPTransceiver
+	receivers int
 }
 
 // Join adds a participant's media to the room and starts its subscriber
@@ -89,6 +103,22 @@ func (r *Room) Join(id string, sig Signaler) (*Peer, error) {
 	if err != nil {
 		return nil, err
 	}
+	p := newPeer(r, id, sig, sub)
+	// A data channel gives the subscriber connection an m-line from the start,
+	// so it connects before anyone publishes.
+	if _, err := sub.CreateDataChannel("confer", nil); err != nil {
+		sub.Close()
+		return nil, err
+	}
+	if err := r.add(p); err != nil {
+		sub.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// newPeer makes a peer whose subscriber connection is sub.
+func newPeer(r *Room, id string, sig Signaler, sub *webrtc.PeerConnection) *Peer {
 	p := &Peer{
 		sfu: r.sfu, room: r, id: id, sig: sig, sub: sub, capacity: newCapacity(),
 		log:   r.sfu.cfg.Logger.With("room", r.id, "peer", id),
@@ -100,24 +130,22 @@ func (r *Room) Join(id string, sig Signaler) (*Peer, error) {
 		}
 	})
 	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { sig.ConnectionState(PCSubscriber, s) })
-	// A data channel gives the subscriber connection an m-line from the start,
-	// so it connects before anyone publishes.
-	if _, err := sub.CreateDataChannel("confer", nil); err != nil {
-		sub.Close()
-		return nil, err
-	}
+	return p
+}
+
+// add puts a new peer in the room, subscribes it to every track published
+// and starts its first negotiation.
+func (r *Room) add(p *Peer) error {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		sub.Close()
-		return nil, ErrClosed
+		return ErrClosed
 	}
-	if old := r.peers[id]; old != nil {
+	if old := r.peers[p.id]; old != nil {
 		r.mu.Unlock()
-		sub.Close()
-		return nil, fmt.Errorf("sfu: peer %s already in room", id)
+		return fmt.Errorf("sfu: peer %s already in room", p.id)
 	}
-	r.peers[id] = p
+	r.peers[p.id] = p
 	existing := make([]*publishedTrack, 0, len(r.tracks))
 	for _, t := range r.tracks {
 		existing = append(existing, t)
@@ -128,7 +156,7 @@ func (r *Room) Join(id string, sig Signaler) (*Peer, error) {
 		p.subscribe(t)
 	}
 	p.scheduleNegotiation()
-	return p, nil
+	return nil
 }
 
 // ID is the participant id.
@@ -249,20 +277,23 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 		p.mu.Unlock()
 		return
 	}
-	spec, ok := p.specs[mid]
+	spec, ok := p.specFor(mid, receiver)
 	if !ok {
-		spec = PublishSpec{Mid: mid, Source: SourceMic}
-		if remote.Kind() == webrtc.RTPCodecTypeVideo {
-			spec.Source = SourceCamera
-		}
+		p.mu.Unlock()
+		return
 	}
-	t, existing := p.published[mid]
+	key := cmp.Or(spec.group, mid)
+	t, existing := p.published[key]
 	if !existing {
 		p.trackSeq++
 		t = newPublishedTrack(fmt.Sprintf("%s-%s-%d", p.id, spec.Source, p.trackSeq), p, spec, remote)
-		p.published[mid] = t
+		p.published[key] = t
 	}
 	p.mu.Unlock()
+	layer := layerIndex(remote.RID())
+	if spec.layers > 0 {
+		layer = spec.layer
+	}
 	var levelID uint8
 	for _, ext := range receiver.GetParameters().HeaderExtensions {
 		if ext.URI == sdp.AudioLevelURI {
@@ -270,11 +301,32 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 		}
 	}
 	p.log.Debug("track", "mid", mid, "source", spec.Source, "rid", remote.RID(), "codec", remote.Codec().MimeType)
-	go t.readLoop(remote, p.sfu.metrics, p.room.speaker, levelID)
+	go t.readLoop(remote, layer, p.sfu.metrics, p.room.speaker, levelID)
 	go drainRTCP(receiver, remote.RID())
 	if !existing {
 		p.room.publish(t)
 	}
+}
+
+// specFor says what a track arriving on mid carries; p.mu is held. A
+// bundled peer's receiver without an announced stream is refused.
+func (p *Peer) specFor(mid string, receiver *webrtc.RTPReceiver) (PublishSpec, bool) {
+	if p.bundled {
+		st, ok := p.incomingFor(receiver)
+		height := st.Height
+		if st.Kind == webrtc.RTPCodecTypeVideo && height == 0 {
+			height = 720
+		}
+		return PublishSpec{Mid: mid, Source: st.Source, Height: height, group: st.Group, layer: st.Layer, layers: st.Layers}, ok
+	}
+	spec, ok := p.specs[mid]
+	if !ok {
+		spec = PublishSpec{Mid: mid, Source: SourceMic}
+		if remote := receiver.Track(); remote != nil && remote.Kind() == webrtc.RTPCodecTypeVideo {
+			spec.Source = SourceCamera
+		}
+	}
+	return spec, true
 }
 
 // drainRTCP reads the publisher's RTCP for one stream so pion's
@@ -418,7 +470,11 @@ func (p *Peer) trackTable() []TrackInfo {
 			continue
 		}
 		if d, ok := s.Track().(*downTrack); ok {
-			out = append(out, TrackInfo{Mid: tr.Mid(), ParticipantID: d.track.owner.id, Source: d.track.source, TrackID: d.track.id})
+			info := TrackInfo{Mid: tr.Mid(), ParticipantID: d.track.owner.id, Source: d.track.source, TrackID: d.track.id}
+			if enc := s.GetParameters().Encodings; len(enc) > 0 {
+				info.SSRC = uint32(enc[0].SSRC)
+			}
+			out = append(out, info)
 		}
 	}
 	return out

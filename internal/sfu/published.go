@@ -72,7 +72,7 @@ type layerState struct {
 func newPublishedTrack(id string, owner *Peer, spec PublishSpec, remote *webrtc.TrackRemote) *publishedTrack {
 	t := &publishedTrack{
 		id: id, mid: spec.Mid, owner: owner, source: spec.Source, kind: remote.Kind(), codec: remote.Codec().RTPCodecCapability,
-		simulcast: remote.RID() != "", height: spec.Height,
+		simulcast: remote.RID() != "" || spec.layers > 1, height: spec.Height,
 	}
 	t.codec.RTCPFeedback = nil
 	if t.simulcast && t.kind == webrtc.RTPCodecTypeVideo {
@@ -120,8 +120,7 @@ func (t *publishedTrack) removeSub(d *downTrack) {
 
 // readLoop forwards one layer's packets to every subscriber until the
 // publisher's track ends.
-func (t *publishedTrack) readLoop(remote *webrtc.TrackRemote, m *metrics, speaker *speakerDetector, audioLevelID uint8) {
-	layer := layerIndex(remote.RID())
+func (t *publishedTrack) readLoop(remote *webrtc.TrackRemote, layer int, m *metrics, speaker *speakerDetector, audioLevelID uint8) {
 	st := &t.layers[layer]
 	st.ssrc.Store(uint32(remote.SSRC()))
 	buf := make([]byte, 1500)

@@ -17,16 +17,27 @@ type Room struct {
 	tracks map[string]*publishedTrack
 	closed bool
 	stop   chan struct{}
+	share  sharing
 }
 
 // NewRoom starts the media side of a conference. onDominantSpeaker is called
 // (from the room's goroutine) when the dominant speaker changes.
+// The room is the caller's alone: Close ends it (Acquire shares one).
 func (s *SFU) NewRoom(id string, onDominantSpeaker func(peerID string)) *Room {
-	r := &Room{sfu: s, id: id, peers: map[string]*Peer{}, tracks: map[string]*publishedTrack{}, stop: make(chan struct{})}
-	r.speaker = newSpeakerDetector(onDominantSpeaker)
 	s.mu.Lock()
-	s.rooms[id+fmt.Sprintf("#%p", r)] = r
+	r := s.startRoom(id)
 	s.mu.Unlock()
+	if onDominantSpeaker != nil {
+		r.OnDominantSpeaker(onDominantSpeaker)
+	}
+	return r
+}
+
+// startRoom starts a room; s.mu is held.
+func (s *SFU) startRoom(id string) *Room {
+	r := &Room{sfu: s, id: id, peers: map[string]*Peer{}, tracks: map[string]*publishedTrack{}, stop: make(chan struct{})}
+	r.speaker = newSpeakerDetector(r.dominantChanged)
+	s.rooms[id+fmt.Sprintf("#%p", r)] = r
 	go r.run()
 	return r
 }
@@ -153,6 +164,9 @@ func (r *Room) Close() {
 		if v == r {
 			delete(r.sfu.rooms, k)
 		}
+	}
+	if r.sfu.shared[r.share.key] == r {
+		delete(r.sfu.shared, r.share.key)
 	}
 	r.sfu.mu.Unlock()
 }

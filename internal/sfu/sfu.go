@@ -70,6 +70,8 @@ type SFU struct {
 
 	mu    sync.Mutex
 	rooms map[string]*Room
+	// shared are the rooms handed out by Acquire, by conference.
+	shared map[string]*Room
 	// published counts the published tracks (the load a cluster node reports).
 	published atomic.Int64
 	// probes counts the media probes running (NewProbe).

@@ -140,8 +140,9 @@ type Server struct {
 
 // mediaRoom is a conference's SFU room and the sessions in it.
 type mediaRoom struct {
-	sfu      *sfu.Room
-	sessions map[*session]struct{}
+	sfu         *sfu.Room
+	stopSpeaker func()
+	sessions    map[*session]struct{}
 }
 
 type metrics struct {
@@ -271,7 +272,9 @@ func (s *Server) attach(sess *session, rm *room.Room, info room.Info) *sfu.Room 
 	if mr == nil {
 		mr = &mediaRoom{sessions: map[*session]struct{}{}}
 		id := info.MeetingID
-		mr.sfu = s.cfg.SFU.NewRoom(info.Key.String(), func(speaker string) {
+		// The media room is shared with the Jitsi clients' front door.
+		mr.sfu = s.cfg.SFU.Acquire(id)
+		mr.stopSpeaker = mr.sfu.OnDominantSpeaker(func(speaker string) {
 			rm.SetDominantSpeaker(speaker)
 			s.broadcast(id, speakerMsg{Type: "dominantSpeaker", ID: speaker})
 		})
@@ -296,7 +299,8 @@ func (s *Server) detach(sess *session, meetingID string) {
 	}
 	s.mu.Unlock()
 	if last {
-		mr.sfu.Close()
+		mr.stopSpeaker()
+		mr.sfu.Release()
 	}
 }
 

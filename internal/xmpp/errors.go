@@ -24,3 +24,11 @@ func condition(err error) string {
 	}
 	return "not-well-formed"
 }
+
+// Why a client's Jingle IQ is refused (XEP-0166 §7.2's errors).
+var (
+	errUnknownSession    = errors.New("unknown-session")
+	errUnsupportedAction = errors.New("unsupported action")
+	errBadJingle         = errors.New("bad Jingle")
+	errOutOfOrder        = errors.New("out-of-order")
+)

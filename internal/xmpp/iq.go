@@ -96,6 +96,8 @@ func (s *session) roomIQ(ctx context.Context, e, q *Element, to mucJID) *Element
 			return mucError(e, "cancel", "item-not-found", "join the room first", s.jid.Load().String())
 		}
 		return s.admin(ctx, e, q)
+	case strings.EqualFold(to.Nick, focusNick) && set && q.Is(nsJingle, "jingle"):
+		return s.jingle(ctx, e, q)
 	case strings.EqualFold(to.Nick, focusNick) && set && isMute(q):
 		if !s.inRoom(to) {
 			return mucError(e, "cancel", "item-not-found", "join the room first", s.jid.Load().String())

@@ -152,6 +152,8 @@ func (s *session) join(ctx context.Context, e *Element, to mucJID) bool {
 	}
 	occ.ms = ms
 	s.startPump(s.joinPresences(occ))
+	info, _ := ms.Room().Snapshot()
+	s.startMedia(occ, info.MeetingID)
 	me, _ := ms.Self()
 	s.log.InfoContext(ctx, "joined the room", "participant", me.ID, "moderator", me.Moderator())
 	return false
@@ -191,6 +193,7 @@ func (s *session) notJoined(nick string) {
 
 // leave takes the client out of its room; once.
 func (s *session) leave(ctx context.Context, reason room.LeaveReason) {
+	s.endMedia()
 	occ := s.occ.Swap(nil)
 	if occ == nil || occ.ms == nil {
 		return

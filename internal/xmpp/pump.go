@@ -50,6 +50,17 @@ func (s *session) startPump(first []*Element) {
 	s.wakePump()
 }
 
+// enqueue puts a stanza behind the room's notices queued so far.
+func (s *session) enqueue(e *Element) {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.qfull {
+		return
+	}
+	s.queue = append(s.queue, queued{stanza: e})
+	s.wakePump()
+}
+
 // dropQueued forgets what waits (the client left its room).
 func (s *session) dropQueued() {
 	s.qmu.Lock()

@@ -31,6 +31,7 @@ import (
 	"github.com/confer-video/confer/internal/admission"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/runes"
+	"github.com/confer-video/confer/internal/sfu"
 )
 
 // Admitter decides who may enter a room; *admission.Service implements it.
@@ -51,6 +52,10 @@ type Config struct {
 	// Rooms, if set, serves the MUC: Jitsi clients join Confer's rooms
 	// (hosts.muc of config.js); nil: no rooms.
 	Rooms Rooms
+	// SFU, if set, carries the clients' media: the focus offers them a
+	// Jingle session on its rooms (shared with the meeting page's
+	// participants through SFU.Acquire); nil: no media.
+	SFU *sfu.SFU
 	// ICEServers returns the TURN servers with fresh credentials for one
 	// client (named by its JID's local part); nil: none.
 	ICEServers func(client string) []ICEServer

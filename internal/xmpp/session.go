@@ -53,8 +53,9 @@ type session struct {
 
 	// The client's room (MUC), and what the room sends it (pump.go).
 	occ            atomic.Pointer[occupancy]
-	wrongPasswords int  // read loop only
-	clientClosed   bool // read loop only: the client sent <close/>
+	media          atomic.Pointer[jingleSession] // the client's media (jingle.go)
+	wrongPasswords int                           // read loop only
+	clientClosed   bool                          // read loop only: the client sent <close/>
 	qmu            sync.Mutex
 	queue          []queued
 	qready         bool

@@ -1,0 +1,425 @@
+package xmpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/confer-video/confer/internal/sfu"
+)
+
+// jingleSession is the focus's Jingle session with one client (Jicofo's
+// part) and the client's media in the room's SFU (the bridge's part): the
+// server offers (session-initiate) its one bundled connection with every
+// other participant's sources, the client answers (session-accept) with
+// its own, and both sides' sources then change with source-add and
+// source-remove. Its stanzas go through the client's room queue, so the
+// client knows an occupant before it hears of its sources.
+type jingleSession struct {
+	s     *session
+	focus string // room@muc/focus, the session's initiator
+	sid   string
+	room  *sfu.Room
+
+	mu        sync.Mutex
+	peer      *sfu.Peer
+	ended     bool
+	initiated bool
+	local     transport  // the server's ICE and DTLS parameters
+	remote    *transport // the client's, from its session-accept
+	pending   string     // an offer waiting for the client's transport
+	early     []webrtc.ICECandidateInit
+	candSeq   int
+	announced map[uint32]sfu.TrackInfo // the sources the client was told of, by SSRC
+	sources   clientSources            // what the client sends
+	screen    bool                     // the client said its video is a screen share
+}
+
+// startMedia joins the client's media to its room's SFU room; the session
+// offer follows as soon as the SFU has made it.
+func (s *session) startMedia(occ *occupancy, meetingID string) {
+	if s.srv.cfg.SFU == nil {
+		return
+	}
+	j := &jingleSession{s: s, focus: occ.roomJID + "/" + focusNick, sid: randomID(8),
+		announced: map[uint32]sfu.TrackInfo{}, sources: clientSources{bySSRC: map[uint32]clientSource{}}}
+	j.room = s.srv.cfg.SFU.Acquire(meetingID)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	peer, err := j.room.JoinBundled(occ.nick, j)
+	if err != nil {
+		j.room.Release()
+		s.log.Error("join media", "err", err)
+		return
+	}
+	j.peer = peer
+	s.media.Store(j)
+}
+
+// endMedia ends the client's media; once.
+func (s *session) endMedia() {
+	if j := s.media.Swap(nil); j != nil {
+		j.end()
+	}
+}
+
+func (j *jingleSession) end() {
+	j.mu.Lock()
+	if j.ended {
+		j.mu.Unlock()
+		return
+	}
+	j.ended = true
+	peer := j.peer
+	j.mu.Unlock()
+	if peer != nil {
+		peer.Close()
+	}
+	j.room.Release()
+}
+
+// jingleIQ builds an IQ from the focus carrying a Jingle action.
+func (j *jingleSession) jingleIQ(action string) (*Element, *Element) {
+	jn := el("jingle", "xmlns", nsJingle, "action", action, "initiator", j.focus, "sid", j.sid)
+	return iq("set", "jingle-"+randomID(6), j.focus, j.s.jid.Load().String()).add(jn), jn
+}
+
+// SubscriberOffer implements sfu.Signaler: the first offer becomes the
+// session-initiate; later ones are answered for the client at once (its
+// side needs no new offer: it learns of sources through source-add).
+func (j *jingleSession) SubscriberOffer(offer string, tracks []sfu.TrackInfo) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.ended {
+		return
+	}
+	if !j.initiated {
+		if err := j.initiate(offer, tracks); err != nil {
+			j.s.log.Error("session-initiate", "err", err)
+		}
+		return
+	}
+	if j.remote == nil {
+		j.pending = offer
+		return
+	}
+	j.syncSources(tracks)
+	go j.answer(offer, *j.remote, j.peer)
+}
+
+// answer applies the client's side of an offer to the SFU.
+func (j *jingleSession) answer(offer string, remote transport, peer *sfu.Peer) {
+	ans, err := answerSDP(offer, remote, peer.IncomingOn)
+	if err == nil {
+		err = peer.HandleAnswer(ans)
+	}
+	if err != nil {
+		j.s.log.Warn("answer for a Jitsi client", "err", err)
+	}
+}
+
+// initiate sends session-initiate: audio and video contents with the
+// server's codecs, header extensions, transport and the others' sources,
+// bundled; j.mu is held.
+func (j *jingleSession) initiate(offer string, tracks []sfu.TrackInfo) error {
+	var o sdp.SessionDescription
+	if err := o.UnmarshalString(offer); err != nil {
+		return err
+	}
+	t, err := offerTransport(&o)
+	if err != nil {
+		return err
+	}
+	j.local, j.initiated, j.pending = t, true, offer
+	stanza, jn := j.jingleIQ("session-initiate")
+	group := el("group", "xmlns", nsGrouping, "semantics", "BUNDLE")
+	for _, kind := range []string{"audio", "video"} {
+		m := firstMedia(&o, kind)
+		if m == nil {
+			return fmt.Errorf("the offer has no %s section", kind)
+		}
+		desc := descriptionElement(m)
+		for _, tr := range tracks {
+			if trackKind(tr) == kind {
+				desc.add(j.sourceElement(tr)...)
+				j.announced[tr.SSRC] = tr
+			}
+		}
+		var cands []*Element
+		if kind == "audio" {
+			cands = j.candidates(j.early)
+			j.early = nil
+		}
+		jn.add(el("content", "creator", "initiator", "name", kind, "senders", "both").add(desc, transportElement(t, "", cands)))
+		group.add(el("content", "name", kind))
+	}
+	jn.add(group, el("bridge-session", "xmlns", nsFocus, "id", j.sid))
+	j.s.enqueue(stanza)
+	return nil
+}
+
+func firstMedia(o *sdp.SessionDescription, kind string) *sdp.MediaDescription {
+	for _, m := range o.MediaDescriptions {
+		if m.MediaName.Media == kind {
+			return m
+		}
+	}
+	return nil
+}
+
+func trackKind(t sfu.TrackInfo) string {
+	if t.Source == sfu.SourceMic {
+		return "audio"
+	}
+	return "video"
+}
+
+// sourceElement announces one forwarded track as Jicofo does: its SSRC,
+// source name, msid, and owner (ssrc-info), which lib-jitsi-meet maps to
+// the participant.
+func (j *jingleSession) sourceElement(t sfu.TrackInfo) []*Element {
+	if t.SSRC == 0 {
+		return nil
+	}
+	name := t.ParticipantID + "-a0"
+	switch t.Source {
+	case sfu.SourceCamera:
+		name = t.ParticipantID + "-v0"
+	case sfu.SourceScreen:
+		name = t.ParticipantID + "-v1"
+	}
+	roomJID := j.focus[:len(j.focus)-len(focusNick)-1]
+	src := el("source", "xmlns", nsSSMA, "ssrc", strconv.FormatUint(uint64(t.SSRC), 10), "name", name)
+	src.add(el("parameter", "name", "msid", "value", name+" "+t.TrackID),
+		el("ssrc-info", "xmlns", nsJitMeet, "owner", roomJID+"/"+t.ParticipantID))
+	return []*Element{src}
+}
+
+// syncSources tells the client which forwarded tracks came and went since
+// it last heard; j.mu is held.
+func (j *jingleSession) syncSources(tracks []sfu.TrackInfo) {
+	now := map[uint32]sfu.TrackInfo{}
+	for _, t := range tracks {
+		if t.SSRC != 0 {
+			now[t.SSRC] = t
+		}
+	}
+	var added, removed []sfu.TrackInfo
+	for ssrc, t := range now {
+		if _, ok := j.announced[ssrc]; !ok {
+			added = append(added, t)
+		}
+	}
+	for ssrc, t := range j.announced {
+		if _, ok := now[ssrc]; !ok {
+			removed = append(removed, t)
+		}
+	}
+	j.announced = now
+	if len(removed) > 0 {
+		j.s.enqueue(j.sourcesIQ("source-remove", removed))
+	}
+	if len(added) > 0 {
+		j.s.enqueue(j.sourcesIQ("source-add", added))
+	}
+}
+
+// sourcesIQ is a source-add or source-remove for tracks, a content per kind.
+func (j *jingleSession) sourcesIQ(action string, tracks []sfu.TrackInfo) *Element {
+	stanza, jn := j.jingleIQ(action)
+	for _, kind := range []string{"audio", "video"} {
+		desc := el("description", "xmlns", nsJingleRTP, "media", kind)
+		for _, t := range tracks {
+			if trackKind(t) == kind {
+				desc.add(j.sourceElement(t)...)
+			}
+		}
+		if len(desc.Children) > 0 {
+			jn.add(el("content", "creator", "initiator", "name", kind).add(desc))
+		}
+	}
+	return stanza
+}
+
+// candidates are Jingle candidates for the server's ICE candidates.
+func (j *jingleSession) candidates(cs []webrtc.ICECandidateInit) []*Element {
+	var out []*Element
+	for _, c := range cs {
+		j.candSeq++
+		if e := candidateElement(c, j.candSeq); e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Candidate implements sfu.Signaler: a server candidate goes in the
+// session-initiate, or later in a transport-info.
+func (j *jingleSession) Candidate(_ sfu.PCKind, c webrtc.ICECandidateInit) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.ended {
+		return
+	}
+	if !j.initiated {
+		j.early = append(j.early, c)
+		return
+	}
+	cands := j.candidates([]webrtc.ICECandidateInit{c})
+	if len(cands) == 0 {
+		return
+	}
+	stanza, jn := j.jingleIQ("transport-info")
+	jn.add(el("content", "creator", "initiator", "name", "audio").add(transportElement(j.local, "", cands)))
+	j.s.enqueue(stanza)
+}
+
+// ConnectionState implements sfu.Signaler.
+func (j *jingleSession) ConnectionState(_ sfu.PCKind, st webrtc.PeerConnectionState) {
+	j.s.log.Debug("Jitsi client media", "state", st.String())
+}
+
+// PublishLayers implements sfu.Signaler; Jitsi clients send every layer.
+func (j *jingleSession) PublishLayers(string, string, []string) {}
+
+// handle answers the client's Jingle IQ to the focus.
+func (j *jingleSession) handle(ctx context.Context, q *Element) error {
+	if q.Get("sid") != j.sid {
+		return fmt.Errorf("%w: no Jingle session %q", errUnknownSession, q.Get("sid"))
+	}
+	switch q.Get("action") {
+	case "session-accept":
+		return j.accept(q)
+	case "transport-info":
+		return j.addCandidates(q)
+	case "source-add", "source-remove":
+		return j.changeSources(q, q.Get("action") == "source-add")
+	case "session-terminate":
+		go j.s.endMedia()
+		return nil
+	case "session-info", "transport-accept", "transport-reject":
+		return nil
+	}
+	return fmt.Errorf("%w: %q", errUnsupportedAction, q.Get("action"))
+}
+
+// accept takes the client's transport and sources and answers the
+// pending offer for it.
+func (j *jingleSession) accept(q *Element) error {
+	var t transport
+	ok := false
+	for _, c := range q.Children {
+		if c.Is(nsJingle, "content") {
+			if t, ok = parseTransport(c); ok {
+				break
+			}
+		}
+	}
+	if !ok {
+		return fmt.Errorf("%w: session-accept without an ICE transport and DTLS fingerprint", errBadJingle)
+	}
+	j.mu.Lock()
+	if j.remote != nil {
+		j.mu.Unlock()
+		return fmt.Errorf("%w: the session was accepted already", errOutOfOrder)
+	}
+	if j.pending == "" || j.ended {
+		j.mu.Unlock()
+		return fmt.Errorf("%w: no offer to accept", errOutOfOrder)
+	}
+	if err := j.sources.apply(q, true); err != nil {
+		j.mu.Unlock()
+		return fmt.Errorf("%w: %w", errBadJingle, err)
+	}
+	j.remote = &t
+	offer, peer, streams := j.pending, j.peer, j.sources.streams(j.screen)
+	j.pending = ""
+	j.mu.Unlock()
+	if err := peer.SetIncoming(streams); err != nil {
+		return err
+	}
+	j.answer(offer, t, peer)
+	return j.addCandidates(q)
+}
+
+// addCandidates adds the client's candidates of a transport-info (or
+// session-accept).
+func (j *jingleSession) addCandidates(q *Element) error {
+	j.mu.Lock()
+	peer := j.peer
+	j.mu.Unlock()
+	for _, c := range q.Children {
+		tr := c.Child(nsICEUDP, "transport")
+		if !c.Is(nsJingle, "content") || tr == nil {
+			continue
+		}
+		for _, ce := range tr.Children {
+			if ce.Name.Local != "candidate" {
+				continue
+			}
+			cand, err := parseCandidate(ce)
+			if err == nil {
+				err = peer.AddCandidate(sfu.PCSubscriber, cand)
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %w", errBadJingle, err)
+			}
+		}
+	}
+	return nil
+}
+
+// changeSources applies the client's source-add or source-remove.
+func (j *jingleSession) changeSources(q *Element, add bool) error {
+	j.mu.Lock()
+	if j.remote == nil {
+		j.mu.Unlock()
+		return fmt.Errorf("%w: sources change before session-accept", errOutOfOrder)
+	}
+	if err := j.sources.apply(q, add); err != nil {
+		j.mu.Unlock()
+		return fmt.Errorf("%w: %w", errBadJingle, err)
+	}
+	peer, streams := j.peer, j.sources.streams(j.screen)
+	j.mu.Unlock()
+	return peer.SetIncoming(streams)
+}
+
+// jingle answers a Jingle IQ to the focus (XEP-0166 §7.2 errors).
+func (s *session) jingle(ctx context.Context, e, q *Element) *Element {
+	self := s.jid.Load().String()
+	j := s.media.Load()
+	if j == nil {
+		return jingleError(e, "cancel", "item-not-found", "unknown-session", "no media session: join the room first", self)
+	}
+	err := j.handle(ctx, q)
+	switch {
+	case err == nil:
+		return iq("result", e.Get("id"), e.Get("to"), self)
+	case errors.Is(err, errUnknownSession):
+		return jingleError(e, "cancel", "item-not-found", "unknown-session", err.Error(), self)
+	case errors.Is(err, errOutOfOrder):
+		return jingleError(e, "wait", "unexpected-request", "out-of-order", err.Error(), self)
+	case errors.Is(err, errUnsupportedAction):
+		return jingleError(e, "cancel", "feature-not-implemented", "", err.Error(), self)
+	case errors.Is(err, sfu.ErrTooManyTracks):
+		return jingleError(e, "modify", "policy-violation", "", err.Error(), self)
+	}
+	return jingleError(e, "modify", "bad-request", "", err.Error(), self)
+}
+
+// jingleError is an IQ error with Jingle's own condition, if any, and a
+// text saying why.
+func jingleError(req *Element, typ, cond, jingleCond, text, self string) *Element {
+	x := el("error", "type", typ).add(el(cond, "xmlns", nsStanzas))
+	if jingleCond != "" {
+		x.add(el(jingleCond, "xmlns", "urn:xmpp:jingle:errors:1"))
+	}
+	x.add(el("text", "xmlns", nsStanzas).text(text))
+	return iq("error", req.Get("id"), req.Get("to"), self).add(x)
+}
