@@ -141,7 +141,7 @@ func ljmPage(t *testing.T, conferURL, tenantID string) string {
 const ljmPageJS = `
 JitsiMeetJS.init(config);
 JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.WARN);
-window.ljm = {events: [], failed: null, established: false, joined: false, members: {}, messages: [], props: {}, tracks: []};
+window.ljm = {events: [], failed: null, established: false, joined: false, members: {}, messages: [], props: {}, tracks: [], endpointMessages: [], dominant: ''};
 window.connect = (room, token) => {
   const options = {hosts: config.hosts, serviceUrl: config.websocket + '?room=' + encodeURIComponent(room),
     focusUserJid: config.focusUserJid, websocketKeepAliveUrl: undefined};
@@ -168,6 +168,8 @@ window.joinConference = (room, name, withMedia) => {
     conf.join();
     return;
   }
+  conf.on(E.ENDPOINT_MESSAGE_RECEIVED, (p, msg) => ljm.endpointMessages.push(p.getId() + ': ' + JSON.stringify(msg)));
+  conf.on(E.DOMINANT_SPEAKER_CHANGED, id => { ljm.dominant = id; });
   conf.on(E.TRACK_ADDED, t => { if (!t.isLocal()) { ljm.tracks.push(t); t.attach(document.createElement(t.getType() === 'video' ? 'video' : 'audio')); } });
   conf.on(E.TRACK_REMOVED, t => { ljm.tracks = ljm.tracks.filter(x => x !== t); });
   return JitsiMeetJS.createLocalTracks({devices: ['audio', 'video']}).then(tracks => {

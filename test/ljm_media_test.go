@@ -43,6 +43,20 @@ func TestLJMMedia(t *testing.T) {
 		check := fmt.Sprintf(`received().then(r => %q.split(',').every(id => r[id] && r[id].video > 30 && r[id].audio > 50))`, strings.Join(want, ","))
 		poll[bool](t, p, "video decoded and audio received from "+strings.Join(want, ","), check, 30*time.Second)
 	}
+	// The bridge channel: open, endpoint messages relayed, the dominant
+	// speaker named.
+	var first, second string
+	for id, p := range ids {
+		poll[bool](t, p, "the bridge channel open", `conf.rtc._channel !== null && conf.rtc._channel.isOpen()`, 10*time.Second)
+		if first == "" {
+			first = id
+		} else {
+			second = id
+		}
+	}
+	eval[any](t, ids[first], `conf.sendEndpointMessage('`+second+`', {hello: 'there'})`)
+	poll[bool](t, ids[second], "the endpoint message", `ljm.endpointMessages.includes('`+first+`: {"hello":"there"}')`, 10*time.Second)
+	poll[bool](t, ids[second], "a dominant speaker", `ljm.dominant !== ''`, 20*time.Second)
 	endpoints := make([]string, 0, len(ids))
 	for id := range ids {
 		endpoints = append(endpoints, id)

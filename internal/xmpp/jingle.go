@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/coder/websocket"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -21,10 +22,16 @@ import (
 // source-remove. Its stanzas go through the client's room queue, so the
 // client knows an occupant before it hears of its sources.
 type jingleSession struct {
-	s     *session
-	focus string // room@muc/focus, the session's initiator
-	sid   string
-	room  *sfu.Room
+	s         *session
+	focus     string // room@muc/focus, the session's initiator
+	sid       string
+	nick      string // the client's endpoint id
+	meetingID string
+	room      *sfu.Room
+	// The bridge channel (bridge.go) at bridgePath+bridgeID?pwd=bridgePwd.
+	bridgeID, bridgePwd string
+	bridge              bridge
+	stopSpeaker         func()
 
 	mu        sync.Mutex
 	peer      *sfu.Peer
@@ -46,14 +53,20 @@ func (s *session) startMedia(occ *occupancy, meetingID string) {
 	if s.srv.cfg.SFU == nil {
 		return
 	}
-	j := &jingleSession{s: s, focus: occ.roomJID + "/" + focusNick, sid: randomID(8),
+	j := &jingleSession{s: s, focus: occ.roomJID + "/" + focusNick, sid: randomID(8), nick: occ.nick, meetingID: meetingID,
+		bridgeID: randomID(12), bridgePwd: randomID(16),
 		announced: map[uint32]sfu.TrackInfo{}, sources: clientSources{bySSRC: map[uint32]clientSource{}}}
 	j.room = s.srv.cfg.SFU.Acquire(meetingID)
+	j.stopSpeaker = j.room.OnDominantSpeaker(j.dominantChanged)
+	s.srv.mu.Lock()
+	s.srv.bridges[j.bridgeID] = j
+	s.srv.mu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	peer, err := j.room.JoinBundled(occ.nick, j)
 	if err != nil {
-		j.room.Release()
+		j.ended = true
+		go j.release()
 		s.log.Error("join media", "err", err)
 		return
 	}
@@ -79,6 +92,21 @@ func (j *jingleSession) end() {
 	j.mu.Unlock()
 	if peer != nil {
 		peer.Close()
+	}
+	j.release()
+}
+
+// release lets go of the session's room and bridge channel.
+func (j *jingleSession) release() {
+	j.stopSpeaker()
+	j.s.srv.mu.Lock()
+	delete(j.s.srv.bridges, j.bridgeID)
+	j.s.srv.mu.Unlock()
+	j.bridge.mu.Lock()
+	conn := j.bridge.conn
+	j.bridge.mu.Unlock()
+	if conn != nil {
+		conn.Close(websocket.StatusNormalClosure, "the media session ended")
 	}
 	j.room.Release()
 }
@@ -155,7 +183,7 @@ func (j *jingleSession) initiate(offer string, tracks []sfu.TrackInfo) error {
 			cands = j.candidates(j.early)
 			j.early = nil
 		}
-		jn.add(el("content", "creator", "initiator", "name", kind, "senders", "both").add(desc, transportElement(t, "", cands)))
+		jn.add(el("content", "creator", "initiator", "name", kind, "senders", "both").add(desc, transportElement(t, j.bridgeURL(), cands)))
 		group.add(el("content", "name", kind))
 	}
 	jn.add(group, el("bridge-session", "xmlns", nsFocus, "id", j.sid))
@@ -186,18 +214,24 @@ func (j *jingleSession) sourceElement(t sfu.TrackInfo) []*Element {
 	if t.SSRC == 0 {
 		return nil
 	}
-	name := t.ParticipantID + "-a0"
-	switch t.Source {
-	case sfu.SourceCamera:
-		name = t.ParticipantID + "-v0"
-	case sfu.SourceScreen:
-		name = t.ParticipantID + "-v1"
-	}
+	name := sourceName(t)
 	roomJID := j.focus[:len(j.focus)-len(focusNick)-1]
 	src := el("source", "xmlns", nsSSMA, "ssrc", strconv.FormatUint(uint64(t.SSRC), 10), "name", name)
 	src.add(el("parameter", "name", "msid", "value", name+" "+t.TrackID),
 		el("ssrc-info", "xmlns", nsJitMeet, "owner", roomJID+"/"+t.ParticipantID))
 	return []*Element{src}
+}
+
+// sourceName is a forwarded track's source name, as lib-jitsi-meet names
+// sources: <endpoint>-a0, -v0 (camera), -v1 (screen share).
+func sourceName(t sfu.TrackInfo) string {
+	switch t.Source {
+	case sfu.SourceCamera:
+		return t.ParticipantID + "-v0"
+	case sfu.SourceScreen:
+		return t.ParticipantID + "-v1"
+	}
+	return t.ParticipantID + "-a0"
 }
 
 // syncSources tells the client which forwarded tracks came and went since
@@ -226,6 +260,7 @@ func (j *jingleSession) syncSources(tracks []sfu.TrackInfo) {
 	}
 	if len(added) > 0 {
 		j.s.enqueue(j.sourcesIQ("source-add", added))
+		go j.applyConstraints()
 	}
 }
 
@@ -283,9 +318,6 @@ func (j *jingleSession) Candidate(_ sfu.PCKind, c webrtc.ICECandidateInit) {
 func (j *jingleSession) ConnectionState(_ sfu.PCKind, st webrtc.PeerConnectionState) {
 	j.s.log.Debug("Jitsi client media", "state", st.String())
 }
-
-// PublishLayers implements sfu.Signaler; Jitsi clients send every layer.
-func (j *jingleSession) PublishLayers(string, string, []string) {}
 
 // handle answers the client's Jingle IQ to the focus.
 func (j *jingleSession) handle(ctx context.Context, q *Element) error {

@@ -32,6 +32,9 @@ func (s *Server) route(r *http.Request) (http.HandlerFunc, string) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return nil, ""
 	}
+	if strings.HasPrefix(r.URL.Path, bridgePath) {
+		return s.serveBridge, ""
+	}
 	rest := strings.TrimPrefix(r.URL.Path, "/")
 	tenantID, file, ok := strings.Cut(rest, "/")
 	if !ok {

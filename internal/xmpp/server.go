@@ -98,6 +98,7 @@ type Server struct {
 	mu      sync.Mutex
 	all     map[*session]struct{}
 	peers   map[room.Key]roomPeers
+	bridges map[string]*jingleSession // by bridge channel id (bridge.go)
 	closed  bool
 	wg      sync.WaitGroup
 }
@@ -124,7 +125,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(m.sessions, m.refused, m.stanzas)
 	}
-	return &Server{cfg: cfg, metrics: m, all: map[*session]struct{}{}, peers: map[room.Key]roomPeers{}}, nil
+	return &Server{cfg: cfg, metrics: m, all: map[*session]struct{}{}, peers: map[room.Key]roomPeers{},
+		bridges: map[string]*jingleSession{}}, nil
 }
 
 func (c *Config) setDefaults() {
@@ -170,7 +172,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Up to twice the limit is read, so an oversized stanza gets a stream
 	// error; beyond, the WebSocket closes with 1009.
 	conn.SetReadLimit(2 * s.cfg.MaxStanzaBytes)
-	sess := newSession(s, conn, endpointOf(r))
+	ep := endpointOf(r)
+	ep.Host, ep.Secure = r.Host, s.cfg.Secure(r)
+	sess := newSession(s, conn, ep)
 	if !s.track(sess) {
 		conn.Close(websocket.StatusGoingAway, "server shutting down")
 		return
@@ -222,6 +226,10 @@ func (s *Server) Close(ctx context.Context) error {
 // room and the token (from the query), and the domain the client reached.
 type endpoint struct {
 	Tenant, Room, Token, Domain, UserAgent string
+	// Host (with its port) and Secure say how the client reached the
+	// server, for the URLs it is given (the bridge channel's).
+	Host   string
+	Secure bool
 }
 
 func endpointOf(r *http.Request) endpoint {
