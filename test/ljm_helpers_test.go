@@ -177,6 +177,15 @@ window.joinConference = (room, name, withMedia) => {
     return Promise.all(tracks.map(t => conf.addTrack(t)));
   }).then(() => conf.join());
 };
+// shareScreen replaces the camera with the screen, as stable-6726 shares
+// a screen (one video source; presence videoType desktop).
+window.shareScreen = () => JitsiMeetJS.createLocalTracks({devices: ['desktop']}).then(tracks => {
+  const screen = tracks.find(t => t.getType() === 'video');
+  const camera = ljm.local.find(t => t.getType() === 'video');
+  return conf.replaceTrack(camera, screen).then(() => { ljm.local = ljm.local.filter(t => t !== camera).concat([screen]); });
+});
+window.localMuted = type => ljm.local.find(t => t.getType() === type).isMuted();
+window.remoteVideoType = id => (ljm.tracks.find(t => t.getParticipantId() === id && t.getType() === 'video') || {getVideoType: () => ''}).getVideoType();
 // received: what this endpoint decodes from each participant, from its
 // connection's inbound-rtp stats: {id: {video: framesDecoded, audio: packetsReceived}}.
 window.received = async () => {

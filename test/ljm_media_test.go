@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -14,14 +15,17 @@ import (
 // (Jingle from the focus, one bundled connection, sources by SSRC) and a
 // participant of the meeting page, in one room: each endpoint decodes the
 // others' video and receives their audio, and the page's participant
-// receives the endpoints' audio and video.
+// receives the endpoints' audio and video. The bridge channel opens and
+// relays endpoint messages and the dominant speaker; a screen share from
+// an endpoint reaches the others; the page's moderator mutes an endpoint;
+// an endpoint leaving takes its tracks away everywhere.
 func TestLJMMedia(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	web, _ := s.join(ctx, t, f.ID+"/standup", f.token(t, "standup", "Wendy", false), clip(t))
+	web, _ := s.join(ctx, t, f.ID+"/standup", f.token(t, "standup", "Wendy", true), clip(t))
 	b := newBrowser(t)
 	pageURL := ljmPage(t, s.URL, f.ID)
 	ids := map[string]*page{}
@@ -64,4 +68,51 @@ func TestLJMMedia(t *testing.T) {
 	eventually(t, 20*time.Second, "the page's participant receiving the endpoints' audio and video", func() bool {
 		return receivesFrom(web, endpoints, 50)
 	})
+
+	// first shares its screen: second sees its video become the screen,
+	// and keeps decoding it; the page's participant sees it sharing.
+	eval[any](t, ids[first], `shareScreen()`)
+	poll[bool](t, ids[second], "the screen share's video type", `remoteVideoType('`+first+`') === 'desktop'`, 15*time.Second)
+	frames := eval[float64](t, ids[second], `received().then(r => r['`+first+`'].video)`)
+	poll[bool](t, ids[second], "the screen share decoded", fmt.Sprintf(`received().then(r => r['%s'].video > %v + 20)`, first, frames), 15*time.Second)
+	sigExpect(t, web, "participantUpdated", func(m meetclient.Message) bool {
+		var b struct {
+			Participant struct {
+				ID            string `json:"id"`
+				ScreenSharing bool   `json:"screenSharing"`
+			} `json:"participant"`
+		}
+		return m.Decode(&b) == nil && b.Participant.ID == first && b.Participant.ScreenSharing
+	})
+
+	// The page's moderator mutes second's microphone: lib-jitsi-meet mutes
+	// itself, and the room says so.
+	if err := web.Send(ctx, map[string]string{"type": "moderate", "action": "mute", "target": second, "kind": "audio"}); err != nil {
+		t.Fatal(err)
+	}
+	poll[bool](t, ids[second], "its microphone muted by the moderator", `localMuted('audio')`, 15*time.Second)
+	sigExpect(t, web, "participantUpdated", func(m meetclient.Message) bool {
+		p := sigDecodeUpdated(t, m)
+		return p.ID == second && p.AudioMuted
+	})
+
+	// first leaves: second and the page's participant lose its tracks.
+	eval[any](t, ids[first], `conf.leave()`)
+	poll[bool](t, ids[second], "first's tracks removed", `!ljm.tracks.some(t => t.getParticipantId() === '`+first+`')`, 15*time.Second)
+	eventually(t, 15*time.Second, "the page's participant no longer getting first's media", func() bool {
+		before := packetsFrom(web, first)
+		time.Sleep(time.Second)
+		return packetsFrom(web, first) == before
+	})
+}
+
+// packetsFrom is how many packets c received from a participant.
+func packetsFrom(c *meetclient.Client, id string) int64 {
+	var n int64
+	for _, r := range c.Remote() {
+		if r.ParticipantID == id {
+			n += r.Packets
+		}
+	}
+	return n
 }

@@ -44,7 +44,7 @@ type jingleSession struct {
 	candSeq   int
 	announced map[uint32]sfu.TrackInfo // the sources the client was told of, by SSRC
 	sources   clientSources            // what the client sends
-	screen    bool                     // the client said its video is a screen share
+	desktop   map[string]bool          // the client's screen-share sources, by name
 }
 
 // startMedia joins the client's media to its room's SFU room; the session
@@ -369,7 +369,7 @@ func (j *jingleSession) accept(q *Element) error {
 		return fmt.Errorf("%w: %w", errBadJingle, err)
 	}
 	j.remote = &t
-	offer, peer, streams := j.pending, j.peer, j.sources.streams(j.screen)
+	offer, peer, streams := j.pending, j.peer, j.sources.streams(j.desktop)
 	j.pending = ""
 	j.mu.Unlock()
 	if err := peer.SetIncoming(streams); err != nil {
@@ -377,6 +377,40 @@ func (j *jingleSession) accept(q *Element) error {
 	}
 	j.answer(offer, t, peer)
 	return j.addCandidates(q)
+}
+
+// muteMedia stops forwarding the client's microphone or camera (a
+// moderator's mute).
+func (s *session) muteMedia(audio, video bool) {
+	if j := s.media.Load(); j != nil {
+		if peer := j.peerOf(); peer != nil {
+			if audio {
+				peer.SetSourceMuted(sfu.SourceMic, true)
+			}
+			if video {
+				peer.SetSourceMuted(sfu.SourceCamera, true)
+			}
+		}
+	}
+}
+
+// setMediaMuted follows the client's own mute state: a muted source is
+// not forwarded.
+func (s *session) setMediaMuted(audio, video bool) {
+	if j := s.media.Load(); j != nil {
+		if peer := j.peerOf(); peer != nil {
+			peer.SetSourceMuted(sfu.SourceMic, audio)
+			peer.SetSourceMuted(sfu.SourceCamera, video)
+		}
+	}
+}
+
+// setDesktopSources notes which of the client's video sources are screen
+// shares (its presence's SourceInfo), for the sources it adds next.
+func (j *jingleSession) setDesktopSources(names map[string]bool) {
+	j.mu.Lock()
+	j.desktop = names
+	j.mu.Unlock()
 }
 
 // addCandidates adds the client's candidates of a transport-info (or
@@ -417,7 +451,7 @@ func (j *jingleSession) changeSources(q *Element, add bool) error {
 		j.mu.Unlock()
 		return fmt.Errorf("%w: %w", errBadJingle, err)
 	}
-	peer, streams := j.peer, j.sources.streams(j.screen)
+	peer, streams := j.peer, j.sources.streams(j.desktop)
 	j.mu.Unlock()
 	return peer.SetIncoming(streams)
 }

@@ -126,8 +126,9 @@ func maps(m map[uint32]clientSource) map[uint32]clientSource {
 // streams turns the sources into the SFU's incoming streams: a SIM group's
 // SSRCs are the layers of one track, a FID group's second SSRC the RTX of
 // its first, and any other SSRC a track of its own. Video is the camera
-// unless the client said its video is a screen share (videoType desktop).
-func (c *clientSources) streams(screen bool) []sfu.IncomingStream {
+// unless its source is a screen share: named so in the client's SourceInfo
+// (desktop), or lib-jitsi-meet's name for a second video source (-v1).
+func (c *clientSources) streams(desktop map[string]bool) []sfu.IncomingStream {
 	rtx := map[uint32]uint32{} // primary → rtx
 	isRTX := map[uint32]bool{}
 	for _, g := range c.groups {
@@ -143,7 +144,7 @@ func (c *clientSources) streams(screen bool) []sfu.IncomingStream {
 		}
 		for i, ssrc := range g.SSRCs {
 			inSim[ssrc] = true
-			out = append(out, c.stream(ssrc, rtx[ssrc], "sim-"+strconv.FormatUint(uint64(g.SSRCs[0]), 10), i, len(g.SSRCs), screen))
+			out = append(out, c.stream(ssrc, rtx[ssrc], "sim-"+strconv.FormatUint(uint64(g.SSRCs[0]), 10), i, len(g.SSRCs), desktop))
 		}
 	}
 	ssrcs := make([]uint32, 0, len(c.bySSRC))
@@ -153,13 +154,13 @@ func (c *clientSources) streams(screen bool) []sfu.IncomingStream {
 	slices.Sort(ssrcs)
 	for _, ssrc := range ssrcs {
 		if !inSim[ssrc] && !isRTX[ssrc] {
-			out = append(out, c.stream(ssrc, rtx[ssrc], "ssrc-"+strconv.FormatUint(uint64(ssrc), 10), 0, 1, screen))
+			out = append(out, c.stream(ssrc, rtx[ssrc], "ssrc-"+strconv.FormatUint(uint64(ssrc), 10), 0, 1, desktop))
 		}
 	}
 	return out
 }
 
-func (c *clientSources) stream(ssrc, rtx uint32, group string, layer, layers int, screen bool) sfu.IncomingStream {
+func (c *clientSources) stream(ssrc, rtx uint32, group string, layer, layers int, desktop map[string]bool) sfu.IncomingStream {
 	kind := c.bySSRC[ssrc].Kind
 	if kind == 0 {
 		kind = webrtc.RTPCodecTypeVideo // an SSRC only named in a group
@@ -167,7 +168,7 @@ func (c *clientSources) stream(ssrc, rtx uint32, group string, layer, layers int
 	st := sfu.IncomingStream{SSRC: ssrc, RTXSSRC: rtx, Kind: kind, Source: sfu.SourceMic, Group: group, Layer: layer, Layers: layers}
 	if kind == webrtc.RTPCodecTypeVideo {
 		st.Source = sfu.SourceCamera
-		if screen {
+		if name := c.bySSRC[ssrc].Name; desktop[name] || strings.HasSuffix(name, "-v1") {
 			st.Source = sfu.SourceScreen
 		}
 	}

@@ -235,8 +235,15 @@ func (s *session) update(occ *occupancy, e *Element) {
 		changed = occ.ms.SetName(n.Text) == nil || changed
 	}
 	audio, video := mutedIn(e, me.AudioMuted, me.VideoMuted)
+	screen, desktop := screenIn(e, me.ScreenSharing)
+	if j := s.media.Load(); j != nil && desktop != nil {
+		j.setDesktopSources(desktop)
+	}
 	if audio != me.AudioMuted || video != me.VideoMuted {
-		changed = occ.ms.SetMedia(room.MediaState{AudioMuted: audio, VideoMuted: video, ScreenSharing: me.ScreenSharing}) == nil || changed
+		s.setMediaMuted(audio, video)
+	}
+	if audio != me.AudioMuted || video != me.VideoMuted || screen != me.ScreenSharing {
+		changed = occ.ms.SetMedia(room.MediaState{AudioMuted: audio, VideoMuted: video, ScreenSharing: screen}) == nil || changed
 	}
 	if raised := handRaised(e); raised != me.HandRaised {
 		changed = occ.ms.RaiseHand(raised) == nil || changed

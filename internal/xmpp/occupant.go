@@ -122,6 +122,9 @@ func (s *session) notice(occ *occupancy, n room.Notice) []*Element {
 	case room.Chat:
 		return s.chatMessage(occ, n)
 	case room.RemoteMute:
+		// The SFU stops forwarding at once, as for the page's participants;
+		// the client's own presence unmutes it later.
+		s.muteMedia(n.Media == "audio", n.Media == "video")
 		return []*Element{s.muteRequest(occ, n)}
 	case room.Kicked:
 		s.removed(occ)
@@ -197,6 +200,36 @@ func mutedIn(e *Element, audio, video bool) (bool, bool) {
 		video = strings.TrimSpace(v.Text) == "true"
 	}
 	return audio, video
+}
+
+// screenIn reads whether a presence says the client shares its screen,
+// and which of its video sources are screen shares: SourceInfo's
+// videoType "desktop" (unmuted) with source names, else the older
+// <videoType/> (lib-jitsi-meet stable-6726 replaces its camera with the
+// screen). cur is kept when the presence says nothing.
+func screenIn(e *Element, cur bool) (bool, map[string]bool) {
+	if si := e.Child(nsClient, "SourceInfo"); si != nil {
+		var sources map[string]struct {
+			Muted     bool   `json:"muted"`
+			VideoType string `json:"videoType"`
+		}
+		if json.Unmarshal([]byte(si.Text), &sources) == nil {
+			desktop, sharing := map[string]bool{}, false
+			for name, src := range sources {
+				if src.VideoType == "desktop" {
+					desktop[name] = true
+					sharing = sharing || !src.Muted
+				}
+			}
+			if len(desktop) > 0 || e.Child(nsClient, "videoType") == nil {
+				return sharing, desktop
+			}
+		}
+	}
+	if v := e.Child(nsClient, "videoType"); v != nil {
+		return strings.TrimSpace(v.Text) == "desktop", nil
+	}
+	return cur, nil
 }
 
 // handRaised reads jitsi-meet's raised hand (a timestamp; absent or
