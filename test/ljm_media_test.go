@@ -116,3 +116,39 @@ func packetsFrom(c *meetclient.Client, id string) int64 {
 	}
 	return n
 }
+
+// TestLJMICERestart: a lib-jitsi-meet endpoint whose connection failed
+// gets a new session on a fresh connection, both ways lib-jitsi-meet asks:
+// reporting ICE failed (session-info; the focus terminates the old session)
+// and terminating the session asking for a restart. Media from the page's
+// participant is decoded again after each, and the page's participant
+// receives the endpoint again.
+func TestLJMICERestart(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, noDemo)
+	f := newTenant(t, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	web, _ := s.join(ctx, t, f.ID+"/standup", f.token(t, "standup", "Wendy", false), clip(t))
+	p := newBrowser(t).open("Jay", ljmPage(t, s.URL, f.ID))
+	eval[any](t, p, `connect('standup', '`+f.token(t, "standup", "Jay", false)+`')`)
+	poll[bool](t, p, "CONFERENCE_JOINED", `ljm.established && (joinConference('standup', 'Jay', true), true)`, 20*time.Second)
+	decoding := fmt.Sprintf(`received().then(r => r['%s'] && r['%s'].video > 30)`, web.SelfID(), web.SelfID())
+	poll[bool](t, p, "video from the page's participant", decoding, 30*time.Second)
+
+	sid := eval[string](t, p, `conf.jvbJingleSession.sid`)
+	eval[any](t, p, `conf.jvbJingleSession.sendIceFailedNotification()`)
+	poll[bool](t, p, "a new session after ICE failed", fmt.Sprintf(`conf.jvbJingleSession !== null && conf.jvbJingleSession.sid !== %q`, sid), 20*time.Second)
+	poll[bool](t, p, "video decoded in the new session", decoding, 30*time.Second)
+	poll[bool](t, p, "the bridge channel reopened", `conf.rtc._channel !== null && conf.rtc._channel.isOpen()`, 20*time.Second)
+
+	sid = eval[string](t, p, `conf.jvbJingleSession.sid`)
+	eval[any](t, p, `conf.jvbJingleSession.terminate(() => {}, () => {}, {reason: 'connectivity-error', reasonDescription: 'ICE FAILED', requestRestart: true, sendSessionTerminate: true})`)
+	poll[bool](t, p, "a new session", fmt.Sprintf(`conf.jvbJingleSession !== null && conf.jvbJingleSession.sid !== %q`, sid), 20*time.Second)
+	poll[bool](t, p, "video decoded in the new session", decoding, 30*time.Second)
+	eventually(t, 20*time.Second, "the page's participant receiving Jay after the restarts", func() bool {
+		before := packetsFrom(web, eval[string](t, p, `conf.myUserId()`))
+		time.Sleep(500 * time.Millisecond)
+		return packetsFrom(web, eval[string](t, p, `conf.myUserId()`)) > before+20
+	})
+}

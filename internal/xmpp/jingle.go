@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/coder/websocket"
@@ -25,6 +26,7 @@ type jingleSession struct {
 	s         *session
 	focus     string // room@muc/focus, the session's initiator
 	sid       string
+	action    string // how the session is offered: session-initiate
 	nick      string // the client's endpoint id
 	meetingID string
 	room      *sfu.Room
@@ -53,7 +55,13 @@ func (s *session) startMedia(occ *occupancy, meetingID string) {
 	if s.srv.cfg.SFU == nil {
 		return
 	}
-	j := &jingleSession{s: s, focus: occ.roomJID + "/" + focusNick, sid: randomID(8), nick: occ.nick, meetingID: meetingID,
+	s.newMedia(occ.roomJID+"/"+focusNick, occ.nick, meetingID, randomID(8), "session-initiate")
+}
+
+// newMedia starts a media session offered with action (session-initiate,
+// or transport-replace of session sid).
+func (s *session) newMedia(focus, nick, meetingID, sid, action string) {
+	j := &jingleSession{s: s, focus: focus, sid: sid, action: action, nick: nick, meetingID: meetingID,
 		bridgeID: randomID(12), bridgePwd: randomID(16),
 		announced: map[uint32]sfu.TrackInfo{}, sources: clientSources{bySSRC: map[uint32]clientSource{}}}
 	j.room = s.srv.cfg.SFU.Acquire(meetingID)
@@ -63,7 +71,7 @@ func (s *session) startMedia(occ *occupancy, meetingID string) {
 	s.srv.mu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	peer, err := j.room.JoinBundled(occ.nick, j)
+	peer, err := j.room.JoinBundled(nick, j)
 	if err != nil {
 		j.ended = true
 		go j.release()
@@ -72,6 +80,33 @@ func (s *session) startMedia(occ *occupancy, meetingID string) {
 	}
 	j.peer = peer
 	s.media.Store(j)
+}
+
+// restartMedia replaces a media session with a new one on a fresh
+// connection (new ICE and DTLS), as Jicofo does: after the client
+// terminated the old one asking for a restart, or after it reported ICE
+// failed (session-info), when the focus terminates the old one first. (Not
+// transport-replace: the SFU's new connection sends from new SSRCs, and
+// lib-jitsi-meet would keep the old sources' tracks beside the new.)
+func (s *session) restartMedia(old *jingleSession, terminate bool) {
+	if !s.media.CompareAndSwap(old, nil) {
+		return
+	}
+	old.mu.Lock()
+	old.ended = true
+	peer := old.peer
+	old.mu.Unlock()
+	if peer != nil {
+		peer.Close() // before the new peer of the same id joins
+	}
+	if terminate {
+		stanza, jn := old.jingleIQ("session-terminate")
+		jn.add(el("reason").add(el("connectivity-error"), el("text").text("ICE failed: a new session follows")))
+		s.enqueue(stanza)
+	}
+	s.log.Info("media session restarted")
+	s.newMedia(old.focus, old.nick, old.meetingID, randomID(8), "session-initiate")
+	old.release() // after the new one holds the room
 }
 
 // endMedia ends the client's media; once.
@@ -164,7 +199,7 @@ func (j *jingleSession) initiate(offer string, tracks []sfu.TrackInfo) error {
 		return err
 	}
 	j.local, j.initiated, j.pending = t, true, offer
-	stanza, jn := j.jingleIQ("session-initiate")
+	stanza, jn := j.jingleIQ(j.action)
 	group := el("group", "xmlns", nsGrouping, "semantics", "BUNDLE")
 	for _, kind := range []string{"audio", "video"} {
 		m := firstMedia(&o, kind)
@@ -325,16 +360,25 @@ func (j *jingleSession) handle(ctx context.Context, q *Element) error {
 		return fmt.Errorf("%w: no Jingle session %q", errUnknownSession, q.Get("sid"))
 	}
 	switch q.Get("action") {
-	case "session-accept":
+	case "session-accept", "transport-accept":
 		return j.accept(q)
 	case "transport-info":
 		return j.addCandidates(q)
 	case "source-add", "source-remove":
 		return j.changeSources(q, q.Get("action") == "source-add")
 	case "session-terminate":
-		go j.s.endMedia()
+		if bs := q.Child(nsFocus, "bridge-session"); bs != nil && bs.Get("restart") == "true" {
+			go j.s.restartMedia(j, false)
+		} else {
+			go j.s.endMedia()
+		}
 		return nil
-	case "session-info", "transport-accept", "transport-reject":
+	case "session-info":
+		if st := q.Child(nsFocus, "ice-state"); st != nil && strings.TrimSpace(st.Text) == "failed" {
+			go j.s.restartMedia(j, true)
+		}
+		return nil
+	case "transport-reject":
 		return nil
 	}
 	return fmt.Errorf("%w: %q", errUnsupportedAction, q.Get("action"))

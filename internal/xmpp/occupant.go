@@ -34,7 +34,10 @@ func (s *session) joinPresences(occ *occupancy) []*Element {
 func (s *session) focusPresence(occ *occupancy) *Element {
 	p := el("presence", "xmlns", nsClient, "from", occ.roomJID+"/"+focusNick, "to", s.jid.Load().String())
 	x := el("x", "xmlns", nsMUCUser).add(el("item", "jid", focusJID(s.ep.Domain)+"/"+focusNick, "role", "moderator", "affiliation", "owner"))
-	return p.add(x)
+	// The focus restarts a media session its client terminates asking for
+	// a restart (lib-jitsi-meet IceFailedHandling).
+	props := el("conference-properties", "xmlns", nsFocus).add(el("property", "key", "support-terminate-restart", "value", "true"))
+	return p.add(x, props)
 }
 
 // occupantPresence is participant p as an occupant: its display name
