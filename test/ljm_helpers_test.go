@@ -139,7 +139,9 @@ func ljmPage(t *testing.T, conferURL, tenantID string) string {
 // (connection/actions.any.ts: hosts, websocket + ?room=, the token) and
 // records the connection's and the conference's events in window.ljm.
 const ljmPageJS = `
-JitsiMeetJS.init(config);
+// ?sourceNames: lib-jitsi-meet with source-name signaling, as jitsi-meet
+// passes config.flags to init (stable-6726 reads it at the top level).
+JitsiMeetJS.init(location.search.includes('sourceNames') ? {...config, sourceNameSignaling: config.flags.sourceNameSignaling} : config);
 JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.WARN);
 window.ljm = {events: [], failed: null, established: false, joined: false, members: {}, messages: [], props: {}, tracks: [], endpointMessages: [], dominant: ''};
 window.connect = (room, token) => {

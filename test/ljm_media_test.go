@@ -21,13 +21,22 @@ import (
 // an endpoint leaving takes its tracks away everywhere.
 func TestLJMMedia(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct{ name, query string }{{"legacy", ""}, {"source names", "?sourceNames"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			testLJMMedia(t, tc.query)
+		})
+	}
+}
+
+func testLJMMedia(t *testing.T, query string) {
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	web, _ := s.join(ctx, t, f.ID+"/standup", f.token(t, "standup", "Wendy", true), clip(t))
 	b := newBrowser(t)
-	pageURL := ljmPage(t, s.URL, f.ID)
+	pageURL := ljmPage(t, s.URL, f.ID) + query
 	ids := map[string]*page{}
 	for _, name := range []string{"Jay", "Kim"} {
 		p := b.open(name, pageURL)
@@ -46,6 +55,11 @@ func TestLJMMedia(t *testing.T) {
 		}
 		check := fmt.Sprintf(`received().then(r => %q.split(',').every(id => r[id] && r[id].video > 30 && r[id].audio > 50))`, strings.Join(want, ","))
 		poll[bool](t, p, "video decoded and audio received from "+strings.Join(want, ","), check, 30*time.Second)
+	}
+	if query != "" { // the sources carry the names Confer gave them
+		for _, p := range ids {
+			poll[bool](t, p, "source names", fmt.Sprintf(`ljm.tracks.some(t => t.getSourceName && t.getSourceName() === '%s-v0')`, web.SelfID()), 10*time.Second)
+		}
 	}
 	// The bridge channel: open, endpoint messages relayed, the dominant
 	// speaker named.
