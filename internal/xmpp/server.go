@@ -10,9 +10,11 @@
 // as occupants; the focus answers the conference request. A token
 // moderator moderates from a Jitsi client with the room's own actions
 // (moderate.go), and a client's machine-uid is its device for MAU
-// (device.go). The map of
-// what lib-jitsi-meet needs is ../../shared/contracts/jitsi-protocol.md;
-// the focus's Jingle session comes next.
+// (device.go). The focus offers each client a Jingle session on the
+// room's SFU room (jingle.go; SDP ⇄ Jingle in jinglesdp.go and
+// jinglesrc.go), and its bridge channel is a WebSocket (bridge.go,
+// constraints.go). The map of what lib-jitsi-meet needs is
+// ../../shared/contracts/jitsi-protocol.md.
 package xmpp
 
 import (
