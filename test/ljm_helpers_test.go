@@ -143,7 +143,7 @@ const ljmPageJS = `
 // passes config.flags to init (stable-6726 reads it at the top level).
 JitsiMeetJS.init(location.search.includes('sourceNames') ? {...config, sourceNameSignaling: config.flags.sourceNameSignaling} : config);
 JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.WARN);
-window.ljm = {events: [], failed: null, established: false, joined: false, members: {}, messages: [], props: {}, tracks: [], endpointMessages: [], dominant: ''};
+window.ljm = {events: [], failed: null, established: false, joined: false, members: {}, messages: [], props: {}, tracks: [], endpointMessages: [], dominant: '', lobby: {}, conferenceFailed: '', membersOnly: false};
 window.connect = (room, token) => {
   const options = {hosts: config.hosts, serviceUrl: config.websocket + '?room=' + encodeURIComponent(room),
     focusUserJid: config.focusUserJid, websocketKeepAliveUrl: undefined};
@@ -158,7 +158,10 @@ window.joinConference = (room, name, withMedia) => {
   const conf = conn.initJitsiConference(room, {p2p: {enabled: false}});
   const E = JitsiMeetJS.events.conference;
   conf.on(E.CONFERENCE_JOINED, () => { ljm.joined = true; ljm.events.push('joined'); });
-  conf.on(E.CONFERENCE_FAILED, e => ljm.events.push('conference failed ' + e));
+  conf.on(E.CONFERENCE_FAILED, e => { ljm.conferenceFailed = String(e); ljm.events.push('conference failed ' + e); });
+  conf.on(E.LOBBY_USER_JOINED, (id, name) => { ljm.lobby[id] = name; });
+  conf.on(E.LOBBY_USER_LEFT, id => { delete ljm.lobby[id]; });
+  conf.on(E.MEMBERS_ONLY_CHANGED, on => { ljm.membersOnly = on; });
   conf.on(E.USER_JOINED, (id, user) => { ljm.members[id] = user.getDisplayName() || ''; });
   conf.on(E.USER_LEFT, id => { delete ljm.members[id]; });
   conf.on(E.DISPLAY_NAME_CHANGED, (id, name) => { ljm.members[id] = name; });

@@ -20,6 +20,12 @@ func (s *session) message(ctx context.Context, e *Element) {
 		s.bounce(e)
 		return
 	}
+	if x := e.Child(nsMUCUser, "x"); x != nil && to.Nick == "" {
+		if inv := x.Child(nsMUCUser, "invite"); inv != nil {
+			s.admitInvite(ctx, e, inv, occ)
+			return
+		}
+	}
 	body := e.Child(nsClient, "body")
 	if body == nil || e.Get("type") == "error" {
 		return
@@ -82,11 +88,20 @@ func (s *session) roomInfo(e *Element, to mucJID) *Element {
 	info := occ.ms.Room().Info()
 	q := el("query", "xmlns", nsDiscoI)
 	q.add(el("identity", "category", "conference", "type", "text", "name", info.Name))
-	for _, f := range []string{nsMUC, "muc_public", "muc_persistent", "muc_open", "muc_unmoderated"} {
+	features := []string{nsMUC, "muc_public", "muc_persistent", "muc_unmoderated", "muc_open"}
+	fields := [][2]string{{"FORM_TYPE", "http://jabber.org/protocol/muc#roominfo"}, {"muc#roominfo_meetingId", info.MeetingID}}
+	if info.Lobby {
+		features[len(features)-1] = "muc_membersonly"
+		fields = append(fields, [2]string{"muc#roominfo_lobbyroom", s.lobbyRoomJID(to.Room)})
+	}
+	if info.HasPassword {
+		features = append(features, "muc_passwordprotected")
+	}
+	for _, f := range features {
 		q.add(el("feature", "var", f))
 	}
 	form := el("x", "xmlns", "jabber:x:data", "type", "result")
-	for _, kv := range [][2]string{{"FORM_TYPE", "http://jabber.org/protocol/muc#roominfo"}, {"muc#roominfo_meetingId", info.MeetingID}} {
+	for _, kv := range fields {
 		form.add(el("field", "var", kv[0]).add(el("value").text(kv[1])))
 	}
 	return iq("result", e.Get("id"), e.Get("to"), self).add(q.add(form))

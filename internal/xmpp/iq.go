@@ -56,6 +56,15 @@ func (s *session) iq(ctx context.Context, e *Element) {
 		s.send(s.conferenceRequest(e, q))
 		return
 	}
+	if _, ok := s.toLobby(e.Get("to")); ok {
+		s.send(s.lobbyIQ(ctx, e, q))
+		return
+	}
+	if strings.EqualFold(e.Get("to"), s.lobbyDomain()) && e.Get("type") == "get" && q.Is(nsDiscoI, "query") {
+		s.send(iq("result", e.Get("id"), e.Get("to"), j.String()).add(el("query", "xmlns", nsDiscoI).
+			add(el("identity", "category", "conference", "type", "text", "name", "lobby"), el("feature", "var", nsMUC))))
+		return
+	}
 	if to, ok := s.toMUC(e.Get("to")); ok {
 		if reply := s.roomIQ(ctx, e, q, to); reply != nil {
 			s.send(reply)
@@ -71,7 +80,7 @@ func (s *session) iq(ctx context.Context, e *Element) {
 	switch {
 	case get && q.Is(nsPing, "ping"):
 	case get && q.Is(nsDiscoI, "query"):
-		reply.add(discoInfo(q.Get("node")))
+		reply.add(discoInfo(q.Get("node"), s.lobbyDomain()))
 	case get && q.Is(nsDiscoIt, "query"):
 		reply.add(el("query", "xmlns", nsDiscoIt, "node", q.Get("node")))
 	case get && (q.Is(nsExtDisco, "services") || q.Is(nsExtDisc1, "services")):
@@ -91,6 +100,12 @@ func (s *session) roomIQ(ctx context.Context, e, q *Element, to mucJID) *Element
 	switch {
 	case to.Nick == "" && !set && q.Is(nsDiscoI, "query"):
 		return s.roomInfo(e, to)
+	case to.Nick == "" && q.Is(nsMUCOwner, "query"):
+		occ := s.occ.Load()
+		if occ == nil || occ.ms == nil || !s.inRoom(to) {
+			return mucError(e, "cancel", "item-not-found", "join the room first", s.jid.Load().String())
+		}
+		return s.roomConfig(ctx, e, q, occ)
 	case to.Nick == "" && q.Is(nsMUCAdmin, "query"):
 		if !s.inRoom(to) {
 			return mucError(e, "cancel", "item-not-found", "join the room first", s.jid.Load().String())
@@ -117,9 +132,12 @@ func (s *session) toServer(to string) bool {
 // discoInfo is the server's identity and features (XEP-0030):
 // lib-jitsi-meet checks urn:xmpp:ping (xmpp.ts connectionHandler) and
 // reads component identities (none yet).
-func discoInfo(node string) *Element {
+func discoInfo(node, lobby string) *Element {
 	q := el("query", "xmlns", nsDiscoI, "node", node)
 	q.add(el("identity", "category", "server", "type", "im", "name", "Confer"))
+	// Rooms have lobbies (lib-jitsi-meet xmpp.js lobbySupported), the
+	// component named.
+	q.add(el("identity", "category", "component", "type", "lobbyrooms", "name", lobby))
 	for _, f := range []string{nsDiscoI, nsDiscoIt, nsPing, nsExtDisco, nsExtDisc1} {
 		q.add(el("feature", "var", f))
 	}

@@ -105,6 +105,9 @@ func (s *session) admin(ctx context.Context, e, q *Element) *Element {
 		err = occ.ms.Kick(ctx, target)
 	case aff == "owner" || aff == "admin" || role == "moderator":
 		err = occ.ms.GrantModerator(ctx, target)
+	case aff == "member":
+		// lib-jitsi-meet makes everyone present a member before turning the
+		// lobby on; in Confer everyone in the room is in already.
 	default:
 		return mucError(e, "cancel", "feature-not-implemented", "a moderator can remove occupants (role none) or make them moderators (owner)", self)
 	}

@@ -80,6 +80,9 @@ func (s *session) toMUC(to string) (mucJID, bool) {
 
 // presence handles a presence to a room: join, update or leave.
 func (s *session) presence(ctx context.Context, e *Element) bool {
+	if to, ok := s.toLobby(e.Get("to")); ok {
+		return s.lobbyPresence(ctx, e, to)
+	}
 	to, ok := s.toMUC(e.Get("to"))
 	if !ok {
 		s.bounce(e)
@@ -138,8 +141,11 @@ func (s *session) join(ctx context.Context, e *Element, to mucJID) bool {
 		s.notJoined(to.Nick)
 		return s.joinRefused(e, err)
 	}
-	ms, err := s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{Key: s.grant.Key, ID: to.Nick,
-		Participant: g.Participant(s.profile(e)), Password: password, LobbyBypass: s.grant.Claims.LobbyBypass, Conn: s})
+	ms := s.admitted(to) // let in from the lobby
+	if ms == nil {
+		ms, err = s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{Key: s.grant.Key, ID: to.Nick,
+			Participant: g.Participant(s.profile(e)), Password: password, LobbyBypass: s.grant.Claims.LobbyBypass, Conn: s})
+	}
 	if err != nil {
 		s.notJoined(to.Nick)
 		return s.joinRefused(e, err)
@@ -147,7 +153,8 @@ func (s *session) join(ctx context.Context, e *Element, to mucJID) bool {
 	if ms.InLobby() {
 		ms.Leave(ctx, room.LeftNormally)
 		s.notJoined(to.Nick)
-		s.send(mucError(e, "auth", "registration-required", "this meeting has its lobby on, which Jitsi clients cannot wait in yet", self))
+		s.knockNick = to.Nick // it knocks as who it will be in the room
+		s.send(s.lobbyRefusal(e, to.Room))
 		return false
 	}
 	occ.ms = ms
@@ -194,6 +201,7 @@ func (s *session) notJoined(nick string) {
 // leave takes the client out of its room; once.
 func (s *session) leave(ctx context.Context, reason room.LeaveReason) {
 	s.endMedia()
+	s.leaveLobby(ctx, reason)
 	occ := s.occ.Swap(nil)
 	if occ == nil || occ.ms == nil {
 		return

@@ -115,7 +115,18 @@ func (s *session) selfUnavailable(occ *occupancy, codes ...string) *Element {
 
 // notice turns a room notice into the stanzas the client gets.
 func (s *session) notice(occ *occupancy, n room.Notice) []*Element {
+	if out, ok := s.lobbyNotice(n); ok {
+		return out
+	}
+	if occ == nil {
+		return nil
+	}
 	switch n := n.(type) {
+	case room.RoomUpdated:
+		// Status 104: the room's configuration changed (lobby, password);
+		// lib-jitsi-meet asks for the room's disco#info again.
+		return []*Element{el("message", "xmlns", nsClient, "type", "groupchat", "from", occ.roomJID, "to", s.jid.Load().String()).
+			add(el("x", "xmlns", nsMUCUser).add(el("status", "code", "104")))}
 	case room.ParticipantJoinedNotice:
 		return []*Element{s.occupantPresence(occ, n.Participant)}
 	case room.ParticipantUpdated:
@@ -136,7 +147,7 @@ func (s *session) notice(occ *occupancy, n room.Notice) []*Element {
 		s.removed(occ)
 		return []*Element{s.selfUnavailable(occ, "332")}
 	}
-	return nil // lobby and room settings: not relayed to Jitsi clients yet
+	return nil
 }
 
 // removed forgets the room that removed the client (kick, end).

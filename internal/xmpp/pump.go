@@ -96,11 +96,7 @@ func (s *session) pump(ctx context.Context) {
 				s.send(item.stanza)
 				continue
 			}
-			occ := s.occ.Load()
-			if occ == nil {
-				continue
-			}
-			for _, e := range s.notice(occ, item.notice) {
+			for _, e := range s.notice(s.occ.Load(), item.notice) {
 				s.send(e)
 			}
 		}

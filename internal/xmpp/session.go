@@ -54,7 +54,9 @@ type session struct {
 	// The client's room (MUC), and what the room sends it (pump.go).
 	occ            atomic.Pointer[occupancy]
 	media          atomic.Pointer[jingleSession] // the client's media (jingle.go)
+	lobby          atomic.Pointer[lobbyState]    // its place in the lobby room (lobby.go)
 	wrongPasswords int                           // read loop only
+	knockNick      string                        // read loop only: the nick of a join refused for the lobby
 	clientClosed   bool                          // read loop only: the client sent <close/>
 	qmu            sync.Mutex
 	queue          []queued
