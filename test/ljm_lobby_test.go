@@ -17,7 +17,8 @@ import (
 // sees it knock) and, admitted, joins the conference. A lib-jitsi-meet
 // moderator sees a page participant knock in the lobby room and denies it
 // (its connection closes, denied), turns the lobby off and locks the room
-// with a password, both seen on the page.
+// with a password, both seen on the page. Ending the meeting from the page
+// destroys the room for lib-jitsi-meet.
 func TestLJMLobby(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, noDemo)
@@ -75,5 +76,12 @@ func TestLJMLobby(t *testing.T) {
 	sigExpect(t, web, "roomUpdated", func(m meetclient.Message) bool { return sigDecodeRoom(t, m).HasPassword })
 	if _, err := sigDial(t, s, f.ID+"/standup", f.token(t, "standup", "Eve", false)).Join(ctx, meetclient.JoinOptions{}); err == nil {
 		t.Error("joined a locked room without its password")
+	}
+
+	// The page's moderator ends the meeting: for lib-jitsi-meet the room is
+	// destroyed, as when Jicofo ends it.
+	sigSend(t, web, map[string]any{"type": "moderate", "action": "end"})
+	if got := poll[string](t, kim, "CONFERENCE_FAILED", `ljm.conferenceFailed`, 20*time.Second); got != "conference.destroyed" {
+		t.Errorf("meeting ended: %s, want conference.destroyed", got)
 	}
 }

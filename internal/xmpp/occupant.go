@@ -98,7 +98,7 @@ func (s *session) occupantPresence(occ *occupancy, p room.Participant) *Element 
 }
 
 // unavailable is an occupant leaving (XEP-0045 §7.14); codes are its
-// status codes (307 kicked, 332 the meeting ended).
+// status codes (307 kicked).
 func (s *session) unavailable(occ *occupancy, id string, codes ...string) *Element {
 	p := el("presence", "xmlns", nsClient, "type", "unavailable", "from", occ.roomJID+"/"+id, "to", s.jid.Load().String())
 	x := el("x", "xmlns", nsMUCUser).add(el("item", "role", "none", "affiliation", "none"))
@@ -144,8 +144,12 @@ func (s *session) notice(occ *occupancy, n room.Notice) []*Element {
 		s.removed(occ)
 		return []*Element{s.selfUnavailable(occ, "307")}
 	case room.Ended:
+		// As Jicofo ends a meeting: the room is destroyed (lib-jitsi-meet
+		// CONFERENCE_FAILED conference.destroyed, with the reason).
 		s.removed(occ)
-		return []*Element{s.selfUnavailable(occ, "332")}
+		p := s.selfUnavailable(occ)
+		p.Children[len(p.Children)-1].add(el("destroy").add(el("reason").text("The meeting has been ended by a moderator")))
+		return []*Element{p}
 	}
 	return nil
 }
