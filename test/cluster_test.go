@@ -165,6 +165,19 @@ func TestCluster(t *testing.T) {
 		return receivesFrom(ada, []string{bj.Self.ID}, 20) && receivesFrom(bob, []string{aj.Self.ID}, 20)
 	})
 	hooks.wait(t, 10*time.Second, "ROOM_CREATED", 1)
+	// A Jitsi client loading config.js for the room from any node is sent
+	// to the room's node.
+	for _, n := range nodes {
+		resp, err := http.Get(n.url() + "/" + tn.ID + "/config.js?room=standup")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := `"websocket": "ws://` + owner.addr + `/` + tn.ID + `/xmpp-websocket"`; !strings.Contains(string(body), want) {
+			t.Errorf("config.js from %s: %s, want %s", n.id, body, want)
+		}
+	}
 	// The owner's heartbeat carries its load.
 	eventually(t, 10*time.Second, "the owner's load in the registry", func() bool {
 		nl, err := admin(nodes[2]).Nodes(ctx)

@@ -22,7 +22,8 @@ func (s *Server) buildXMPP(next http.Handler, reg prometheus.Registerer) (http.H
 	if err != nil {
 		return nil, err
 	}
-	xc := xmpp.Config{Admission: admit, Rooms: s.rooms, SFU: s.sfu, Secure: s.trust.Secure, Logger: log.With("component", "xmpp"), Registerer: reg}
+	xc := xmpp.Config{Admission: admit, Rooms: s.rooms, SFU: s.sfu, Placement: ac.Placement, Secure: s.trust.Secure,
+		Logger: log.With("component", "xmpp"), Registerer: reg}
 	if s.relay != nil {
 		xc.ICEServers = func(client string) []xmpp.ICEServer {
 			urls, user, pass, err := s.relay.Credentials(client)

@@ -2,7 +2,9 @@ package xmpp
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/confer-video/confer/internal/admission"
 	"github.com/confer-video/confer/internal/tenant"
@@ -86,14 +88,23 @@ func (s *Server) ServeConfig(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	b, err := json.MarshalIndent(s.jitsiConfig(r, t), "", "    ")
+	c := s.jitsiConfig(r, t)
+	cache := "public, max-age=300"
+	if room := r.URL.Query().Get("room"); room != "" && t != "" && s.cfg.Placement != nil {
+		cache = "no-store" // the room's node may change once it ends
+		if err := s.placeConfig(r, &c, t, room); err != nil {
+			http.Error(w, "unavailable: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	b, err := json.MarshalIndent(c, "", "    ")
 	if err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/javascript; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Cache-Control", cache)
 	h.Set("Vary", "X-Forwarded-Proto")
 	h.Set("Access-Control-Allow-Origin", "*") // lib-jitsi-meet apps load it from their own pages
 	h.Set("Content-Security-Policy", "default-src 'none'")
@@ -101,6 +112,25 @@ func (s *Server) ServeConfig(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("// Jitsi client configuration of this Confer deployment.\nvar config = "))
 	w.Write(b)
 	w.Write([]byte(";\n"))
+}
+
+// placeConfig points config.js's WebSocket at the cluster node that has
+// (or, new, gets) the room, as the meeting page's signaling is placed.
+func (s *Server) placeConfig(r *http.Request, c *jitsiConfig, tenantID, room string) error {
+	signal, err := s.cfg.Placement.Place(r.Context(), tenantID+"/"+room)
+	if err != nil || signal == "" {
+		return err
+	}
+	u, err := url.Parse(signal)
+	if err != nil {
+		return fmt.Errorf("the room's node has no usable address: %w", err)
+	}
+	scheme := "ws://"
+	if u.Scheme == "wss" || u.Scheme == "https" {
+		scheme = "wss://"
+	}
+	c.Websocket = scheme + u.Host + "/" + tenantID + "/xmpp-websocket"
+	return nil
 }
 
 func (s *Server) jitsiConfig(r *http.Request, tenantID string) jitsiConfig {

@@ -58,6 +58,10 @@ type Config struct {
 	// Jingle session on its rooms (shared with the meeting page's
 	// participants through SFU.Acquire); nil: no media.
 	SFU *sfu.SFU
+	// Placement, if set, says which cluster node has (or gets) a room:
+	// config.js for a room names that node's WebSocket, so the client
+	// needs no redirect. nil: this node serves every room.
+	Placement admission.Placement
 	// ICEServers returns the TURN servers with fresh credentials for one
 	// client (named by its JID's local part); nil: none.
 	ICEServers func(client string) []ICEServer
