@@ -41,6 +41,8 @@ type Config struct {
 	Support *support.Service
 	// Nodes, if set, serves the operator's node endpoints.
 	Nodes Nodes
+	// Recordings, if set, lets integrators start and stop recordings.
+	Recordings Recordings
 	// PublicURL is the server's URL as people reach it (invitation links,
 	// test meetings).
 	PublicURL func() string
@@ -131,6 +133,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	a.registerMembers(mux)
 	a.registerNodes(mux)
 	a.registerSupport(mux)
+	a.registerRecordings(mux)
 	mux.Handle("/api/v1/{rest...}", a.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "not_found", "no API endpoint "+r.Method+" "+r.URL.Path)
 	}))

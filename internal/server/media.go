@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/confer-video/confer/internal/forwarded"
+	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/relay"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
@@ -79,7 +80,7 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	}
 	s.signal, err = signal.New(signal.Config{Tokens: s.tokens, Tenants: s.tenants, Rooms: s.rooms, SFU: s.sfu,
 		Placement: place, OriginPatterns: s.originPatterns(), MaxConnsPerClient: s.cfg.HTTP.MaxWebSockets,
-		ClientIP: func(r *http.Request) string { return forwarded.Key(s.trust.ClientIP(r)) }, ICEServers: iceServers, Refusals: s.usage, Quality: s.usage, Admission: s.usage, Logger: log.With("component", "signal"), Registerer: reg})
+		ClientIP: func(r *http.Request) string { return forwarded.Key(s.trust.ClientIP(r)) }, ICEServers: iceServers, Refusals: s.usage, Quality: s.usage, Admission: s.usage, Recording: s.recording, Logger: log.With("component", "signal"), Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -93,6 +94,7 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	}
 	mux.Handle("GET /_confer/signal", s.signal)
 	mux.HandleFunc("GET /_confer/chatlogs/{id}", s.serveChatLog)
+	mux.HandleFunc("GET "+recording.LinkPath+"{tenant}/{session}/{file}", s.recording.ServeLink)
 	mux.HandleFunc("POST /_confer/feedback", s.feedback)
 	mux.HandleFunc("GET /_confer/branding/{tenant}/{kind}", s.serveBrandingImage)
 	assets := http.StripPrefix("/_meet/", http.FileServerFS(meet))

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,7 @@ import (
 	"github.com/confer-video/confer/internal/httpapi"
 	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/mailer"
+	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/relay"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
@@ -84,6 +86,7 @@ type Server struct {
 	signal      *signal.Server
 	xmpp        *xmpp.Server
 	webhooks    *webhook.Service
+	recording   *recording.Service
 	usage       *usage.Service
 	billing     *billing.Service
 	accounts    *account.Service
@@ -171,6 +174,11 @@ func (s *Server) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if s.recording, err = recording.New(recording.Config{Dir: filepath.Join(s.cfg.Data, "recordings"), Jobs: s.jobs, Webhooks: s.webhooks,
+		Branding: s.tenants, PublicURL: s.URL, LinkSecret: derive(linkSecret, "recordings"), Now: s.deps.Now,
+		Logger: log.With("component", "recording"), Registerer: reg}); err != nil {
+		return err
+	}
 	lost := &usage.LostConfig{Nodes: incarnations{s}, Emit: func(ctx context.Context, e room.Event) { s.events.Emit(ctx, e) }}
 	if s.cfg.Redis.URL == "" {
 		// Alone, this node loses meetings only by restarting, which the
@@ -210,7 +218,7 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing,
-		Accounts: s.accounts, Support: sup, Nodes: nodes{s}, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Trust: s.trust,
+		Accounts: s.accounts, Support: sup, Nodes: nodes{s}, Recordings: s.recording, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Trust: s.trust,
 		CookieKey: derive(linkSecret, "device cookies"), Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err

@@ -90,6 +90,9 @@ func (t *publishedTrack) layerForHeight(h int) int {
 
 // wantedLayer is the highest layer any subscriber requests; -1 for none.
 func (t *publishedTrack) wantedLayer() int {
+	if t.recorded() {
+		return maxLayers - 1 // a recording takes the top layer
+	}
 	want := -1
 	for _, d := range *t.subs.Load() {
 		want = max(want, d.requestedLayer())

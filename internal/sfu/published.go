@@ -153,6 +153,7 @@ func (t *publishedTrack) readLoop(remote *webrtc.TrackRemote, layer int, m *metr
 		for _, d := range *t.subs.Load() {
 			d.forward(layer, &pkt, keyframe, now)
 		}
+		t.tapPacket(layer, &pkt, keyframe, now) // recording: one atomic load when off
 	}
 }
 

@@ -3,6 +3,7 @@ package sfu
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +18,7 @@ type Room struct {
 	tracks map[string]*publishedTrack
 	closed bool
 	stop   chan struct{}
+	tap    atomic.Pointer[tapState] // recording (tap.go); nil: none
 	share  sharing
 }
 
@@ -98,6 +100,7 @@ func (r *Room) publish(t *publishedTrack) {
 	for _, p := range subs {
 		p.subscribe(t)
 	}
+	r.tapTrack(t, true)
 }
 
 // unpublish withdraws a track from every subscriber.
@@ -119,6 +122,7 @@ func (r *Room) unpublish(t *publishedTrack) {
 	for _, p := range peers {
 		p.unsubscribe(t)
 	}
+	r.tapTrack(t, false)
 }
 
 func (r *Room) removePeer(p *Peer) {

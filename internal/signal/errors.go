@@ -8,4 +8,6 @@ var (
 	// errChatFlood means a participant sends chat faster than
 	// Config.ChatPerSecond.
 	errChatFlood = errors.New("too many chat messages")
+	// errRecordingOff means this server does not record meetings.
+	errRecordingOff = errors.New("recording unavailable")
 )

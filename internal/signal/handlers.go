@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/runes"
 	"github.com/confer-video/confer/internal/sfu"
@@ -51,6 +52,8 @@ func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) err
 		return s.ms.SetName(m.DisplayName)
 	case "moderate":
 		return s.moderate(ctx, m)
+	case "recording":
+		return s.recording(ctx, m)
 	case "stats":
 		if q := s.srv.cfg.Quality; q != nil && s.stats.Allow() {
 			s.mu.Lock()
@@ -101,6 +104,16 @@ func errorCode(err error) string {
 		return "notModerator"
 	case errors.Is(err, room.ErrNoParticipant):
 		return "noParticipant"
+	case errors.Is(err, recording.ErrNotAllowed):
+		return "recordingNotAllowed"
+	case errors.Is(err, recording.ErrAlreadyRecording):
+		return "alreadyRecording"
+	case errors.Is(err, recording.ErrNotRecording):
+		return "notRecording"
+	case errors.Is(err, recording.ErrNoSpace):
+		return "recordingNoSpace"
+	case errors.Is(err, errRecordingOff):
+		return "recordingUnavailable"
 	case errors.Is(err, room.ErrInvalid), errors.Is(err, errBadRequest):
 		return "badRequest"
 	default:

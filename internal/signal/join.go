@@ -91,6 +91,7 @@ func (s *session) joinMedia(ctx context.Context) bool {
 	}
 	s.peer = peer
 	s.mu.Unlock()
+	s.sendRecordingStatus()
 	s.log.InfoContext(ctx, "joined", "participant", self.ID, "meeting", info.MeetingID, "moderator", self.Moderator())
 	return false
 }

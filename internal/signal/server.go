@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/confer-video/confer/internal/admission"
+	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/runes"
 	"github.com/confer-video/confer/internal/sfu"
@@ -81,6 +82,8 @@ type Config struct {
 	Tenants  Tenants
 	Rooms    *room.Manager
 	SFU      *sfu.SFU
+	// Recording, if set, records meetings (the recording message).
+	Recording *recording.Service
 	// ICEServers returns the STUN/TURN servers (with fresh credentials) for
 	// one participant; nil: none (host candidates only).
 	ICEServers func(participantID string) []ICEServer
@@ -141,6 +144,7 @@ type Server struct {
 // mediaRoom is a conference's SFU room and the sessions in it.
 type mediaRoom struct {
 	sfu         *sfu.Room
+	key         room.Key
 	stopSpeaker func()
 	sessions    map[*session]struct{}
 }
@@ -279,6 +283,11 @@ func (s *Server) attach(sess *session, rm *room.Room, info room.Info) *sfu.Room 
 			s.broadcast(id, speakerMsg{Type: "dominantSpeaker", ID: speaker})
 		})
 		s.media[info.MeetingID] = mr
+		mr.key = info.Key
+		if rec := s.cfg.Recording; rec != nil {
+			rec.Attach(recording.Live{Key: info.Key, MeetingID: id, Roster: rm, Media: mr.sfu,
+				Notify: func(st recording.Status) { s.broadcast(id, newRecordingMsg(st)) }})
+		}
 	}
 	mr.sessions[sess] = struct{}{}
 	return mr.sfu
@@ -299,6 +308,9 @@ func (s *Server) detach(sess *session, meetingID string) {
 	}
 	s.mu.Unlock()
 	if last {
+		if rec := s.cfg.Recording; rec != nil {
+			rec.Detach(context.Background(), mr.key, meetingID) // the meeting ended: its recording stops
+		}
 		mr.stopSpeaker()
 		mr.sfu.Release()
 	}

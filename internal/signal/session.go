@@ -397,6 +397,7 @@ func (s *session) pingLoop(ctx context.Context) {
 var knownTypes = map[string]bool{
 	"hello": true, "join": true, "leave": true, "ping": true, "offer": true, "answer": true, "candidate": true,
 	"restartIce": true, "media": true, "video": true, "chat": true, "hand": true, "name": true, "moderate": true, "stats": true,
+	"recording": true,
 }
 
 func metricType(t string) string {

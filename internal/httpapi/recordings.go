@@ -1,0 +1,92 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/confer-video/confer/internal/account"
+	"github.com/confer-video/confer/internal/recording"
+	"github.com/confer-video/confer/internal/room"
+)
+
+// Recordings starts and stops the recording of a tenant's meetings;
+// *recording.Service implements it.
+type Recordings interface {
+	Start(ctx context.Context, req recording.StartRequest) (recording.Status, error)
+	Stop(ctx context.Context, key room.Key, reason string) (recording.Status, error)
+	Status(key room.Key) (recording.Status, error)
+}
+
+var _ Recordings = (*recording.Service)(nil)
+
+// registerRecordings adds the integrator's backend's control of a
+// meeting's recording: POST starts it, DELETE stops it, GET tells its state.
+func (a *API) registerRecordings(mux *http.ServeMux) {
+	if a.cfg.Recordings == nil {
+		return
+	}
+	base := "/api/v1/tenants/{tenant}/rooms/{room}/recording"
+	mux.Handle("POST "+base, a.guard(account.Configure, a.startRecording))
+	mux.Handle("DELETE "+base, a.guard(account.Configure, a.stopRecording))
+	mux.Handle("GET "+base, a.guard(account.Read, a.recordingStatus))
+}
+
+func (a *API) recordingRoom(r *http.Request) (room.Key, error) {
+	t, err := a.tenant(r)
+	if err != nil {
+		return room.Key{}, err
+	}
+	return room.NewKey(string(t.ID), r.PathValue("room")), nil
+}
+
+func (a *API) startRecording(w http.ResponseWriter, r *http.Request) error {
+	key, err := a.recordingRoom(r)
+	if err != nil {
+		return err
+	}
+	st, err := a.cfg.Recordings.Start(r.Context(), recording.StartRequest{Key: key, InitiatorID: "api"})
+	if err != nil {
+		return recordingError(err)
+	}
+	return writeJSON(w, http.StatusCreated, st)
+}
+
+func (a *API) stopRecording(w http.ResponseWriter, r *http.Request) error {
+	key, err := a.recordingRoom(r)
+	if err != nil {
+		return err
+	}
+	st, err := a.cfg.Recordings.Stop(r.Context(), key, "stopped through the API")
+	if err != nil {
+		return recordingError(err)
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+func (a *API) recordingStatus(w http.ResponseWriter, r *http.Request) error {
+	key, err := a.recordingRoom(r)
+	if err != nil {
+		return err
+	}
+	st, err := a.cfg.Recordings.Status(key)
+	if err != nil {
+		return recordingError(err)
+	}
+	return writeJSON(w, http.StatusOK, st)
+}
+
+// recordingError maps the recording service's refusals to API errors.
+func recordingError(err error) error {
+	switch {
+	case errors.Is(err, recording.ErrNoMeeting):
+		return errorf(http.StatusNotFound, "no_meeting", message(err))
+	case errors.Is(err, recording.ErrAlreadyRecording):
+		return errorf(http.StatusConflict, "already_recording", message(err))
+	case errors.Is(err, recording.ErrNotRecording):
+		return errorf(http.StatusConflict, "not_recording", message(err))
+	case errors.Is(err, recording.ErrNoSpace):
+		return errorf(http.StatusInsufficientStorage, "no_space", message(err))
+	}
+	return err
+}

@@ -1,0 +1,310 @@
+// Package recording records meetings inside the server, without a browser:
+// a tap on the SFU (sfu.Tap) copies each recorded participant's packets,
+// never blocking forwarding, and writes them as they arrive — audio as
+// Ogg/Opus, video as WebM/VP8 — with a manifest of who was there, their
+// mute and screen-share periods and the dominant-speaker timeline. After
+// the stop (or the meeting's end) a durable job composites one MP4 (H.264 +
+// AAC, 720p, active-speaker layout, a screen share shown large, the
+// tenant's logo) with ffmpeg and announces it with JaaS's RECORDING_*
+// webhooks and pre-authenticated links the server serves.
+package recording
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/confer-video/confer/internal/jobs"
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/sfu"
+	"github.com/confer-video/confer/internal/tenant"
+)
+
+// Webhooks sends a recording event to a tenant's endpoints;
+// *webhook.Service implements it.
+type Webhooks interface {
+	Recording(ctx context.Context, key room.Key, meetingID, eventType, idempotencyKey string, data map[string]any) error
+}
+
+// Branding finds a tenant's logo; *tenant.Service implements it.
+type Branding interface {
+	BrandingImage(ctx context.Context, id tenant.ID, kind tenant.ImageKind) (tenant.Image, error)
+}
+
+// Roster is the room a recording follows; *room.Room implements it.
+type Roster interface {
+	Snapshot() (room.Info, []room.Participant)
+}
+
+// Media is the SFU room a recording taps; *sfu.Room implements it.
+type Media interface {
+	SetTap(sfu.Tap)
+	RequestKeyframe(trackID string)
+	DominantSpeaker() string
+}
+
+// Config configures recording.
+type Config struct {
+	// Dir holds the recordings, <Dir>/<tenant>/<session>/; required.
+	Dir string
+	// Jobs runs the compositing and pruning jobs; required.
+	Jobs *jobs.Runner
+	// Webhooks, if set, receives RECORDING_STARTED, _ENDED and _UPLOADED.
+	Webhooks Webhooks
+	// Branding, if set, gives the logo shown in the composited video.
+	Branding Branding
+	// PublicURL is the base of pre-authenticated links; required.
+	PublicURL func() string
+	// LinkSecret signs the links; required.
+	LinkSecret []byte
+	// LinkTTL is how long a link stays valid; default 24 h (JaaS's).
+	LinkTTL time.Duration
+	// Retention is how long recordings are kept after they end; default
+	// 24 h. A daily job deletes older ones.
+	Retention time.Duration
+	// MaxDuration stops a recording that long; default 6 h.
+	MaxDuration time.Duration
+	// MinFreeBytes is the free space the directory must have to start;
+	// default 1 GiB.
+	MinFreeBytes uint64
+	// BufferPackets bounds the packets waiting to be written per track;
+	// beyond, packets are dropped and counted. Default 1024.
+	BufferPackets int
+	// FFmpeg is the ffmpeg command; default "ffmpeg" on the PATH.
+	FFmpeg string
+	// ComposeTimeout bounds one compositing run; default 2 h.
+	ComposeTimeout time.Duration
+	// Now is the clock of links, retention and timestamps; default time.Now.
+	Now        func() time.Time
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+}
+
+func (c *Config) validate() error {
+	if c.Dir == "" || c.Jobs == nil || c.PublicURL == nil || len(c.LinkSecret) == 0 {
+		return errors.New("recording: Dir, Jobs, PublicURL and LinkSecret are required")
+	}
+	return nil
+}
+
+// Service starts and stops recordings of the meetings this node hosts.
+type Service struct {
+	cfg     Config
+	metrics *metrics
+	mu      sync.Mutex
+	live    map[room.Key]*liveRoom
+}
+
+// Live is a meeting this node hosts, announced with Attach.
+type Live struct {
+	Key       room.Key
+	MeetingID string
+	Roster    Roster
+	Media     Media
+	// Notify tells everyone in the meeting that recording changed.
+	Notify func(Status)
+}
+
+type liveRoom struct {
+	Live
+	rec *session // nil when not recording
+}
+
+// New returns the service and registers its jobs on cfg.Jobs (before the
+// runner is built).
+func New(cfg Config) (*Service, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg.LinkTTL = cmp.Or(cfg.LinkTTL, 24*time.Hour)
+	cfg.Retention = cmp.Or(cfg.Retention, 24*time.Hour)
+	cfg.MaxDuration = cmp.Or(cfg.MaxDuration, 6*time.Hour)
+	cfg.MinFreeBytes = cmp.Or(cfg.MinFreeBytes, 1<<30)
+	cfg.BufferPackets = cmp.Or(cfg.BufferPackets, 1024)
+	cfg.FFmpeg = cmp.Or(cfg.FFmpeg, "ffmpeg")
+	cfg.ComposeTimeout = cmp.Or(cfg.ComposeTimeout, 2*time.Hour)
+	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, metrics: m, live: map[room.Key]*liveRoom{}}
+	river.AddWorker(cfg.Jobs.Workers(), &composeWorker{s: s})
+	river.AddWorker(cfg.Jobs.Workers(), &pruneWorker{s: s})
+	cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+		func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+	return s, nil
+}
+
+// Attach announces a meeting this node now hosts. A recording of an
+// earlier meeting of the room not detached yet is stopped.
+func (s *Service) Attach(l Live) {
+	s.mu.Lock()
+	old := s.live[l.Key]
+	s.live[l.Key] = &liveRoom{Live: l}
+	s.mu.Unlock()
+	if old != nil && old.rec != nil {
+		go s.finish(context.Background(), old, old.rec, "meeting ended")
+	}
+}
+
+// Detach announces the meeting's end here: its recording, if any, stops
+// and is composited.
+func (s *Service) Detach(ctx context.Context, key room.Key, meetingID string) {
+	s.mu.Lock()
+	lr := s.live[key]
+	if lr == nil || lr.MeetingID != meetingID {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.live, key)
+	rec := lr.rec
+	lr.rec = nil
+	s.mu.Unlock()
+	if rec != nil {
+		s.finish(ctx, lr, rec, "meeting ended")
+	}
+}
+
+// StartRequest asks for a meeting to be recorded.
+type StartRequest struct {
+	Key room.Key
+	// Initiator is who starts it; zero when the integrator's backend does
+	// (InitiatorID then names it).
+	Initiator   room.Participant
+	InitiatorID string
+}
+
+// Status is a room's recording state, as meetings and the API show it.
+type Status struct {
+	On            bool      `json:"on"`
+	Mode          string    `json:"mode"`
+	SessionID     string    `json:"recordingSessionId,omitempty"`
+	InitiatorID   string    `json:"initiatorId,omitempty"`
+	InitiatorName string    `json:"initiatorName,omitempty"`
+	StartedAt     time.Time `json:"startedAt,omitzero"`
+	// RecordedMs is how much has been recorded so far (or in all, once off).
+	RecordedMs int64 `json:"recordedMs"`
+	// Reason says why it stopped, once off.
+	Reason string `json:"reason,omitempty"`
+}
+
+// CheckAllowed says whether a participant may start or stop recordings: a
+// moderator whose token has context.features.recording true.
+func CheckAllowed(p room.Participant) error {
+	if !p.Features["recording"] {
+		return fmt.Errorf("%w: your token's context.features.recording is not true", ErrNotAllowed)
+	}
+	if !p.Moderator() {
+		return fmt.Errorf("%w: only moderators may start or stop recordings", ErrNotAllowed)
+	}
+	return nil
+}
+
+// Start records the meeting in req.Key; one recording per room at a time.
+func (s *Service) Start(ctx context.Context, req StartRequest) (Status, error) {
+	if err := s.checkSpace(); err != nil {
+		return Status{}, err
+	}
+	s.mu.Lock()
+	lr := s.live[req.Key]
+	switch {
+	case lr == nil:
+		s.mu.Unlock()
+		return Status{}, fmt.Errorf("%w: nobody is in room %s on this server now", ErrNoMeeting, req.Key)
+	case lr.rec != nil:
+		st := lr.rec.status()
+		s.mu.Unlock()
+		return st, fmt.Errorf("%w: room %s is being recorded since %s (session %s)", ErrAlreadyRecording, req.Key,
+			st.StartedAt.Format(time.RFC3339), st.SessionID)
+	}
+	rec, err := s.newSession(lr.Live, req)
+	if err != nil {
+		s.mu.Unlock()
+		return Status{}, err
+	}
+	lr.rec = rec
+	s.mu.Unlock()
+	rec.start()
+	s.metrics.active.Inc()
+	st := rec.status()
+	s.cfg.Logger.InfoContext(ctx, "recording started", "room", req.Key.String(), "session", st.SessionID, "initiator", st.InitiatorID)
+	s.sendEvent(ctx, rec.manifest(), "RECORDING_STARTED", startedData(rec.manifest()))
+	lr.Notify(st)
+	return st, nil
+}
+
+// Stop ends the room's recording; reason says why (who stopped it).
+func (s *Service) Stop(ctx context.Context, key room.Key, reason string) (Status, error) {
+	s.mu.Lock()
+	lr := s.live[key]
+	if lr == nil || lr.rec == nil {
+		s.mu.Unlock()
+		return Status{}, fmt.Errorf("%w: room %s is not being recorded", ErrNotRecording, key)
+	}
+	rec := lr.rec
+	lr.rec = nil
+	s.mu.Unlock()
+	return s.finish(ctx, lr, rec, reason), nil
+}
+
+// Status is the room's recording state; Status.On is false when it is
+// not being recorded, and ErrNoMeeting when nobody is in it here.
+func (s *Service) Status(key room.Key) (Status, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lr := s.live[key]
+	switch {
+	case lr == nil:
+		return Status{Mode: "file"}, fmt.Errorf("%w: nobody is in room %s on this server now", ErrNoMeeting, key)
+	case lr.rec == nil:
+		return Status{Mode: "file"}, nil
+	}
+	return lr.rec.status(), nil
+}
+
+// finish stops a recording taken off its room: files closed, manifest
+// final, RECORDING_ENDED sent, compositing queued, the meeting told.
+func (s *Service) finish(ctx context.Context, lr *liveRoom, rec *session, reason string) Status {
+	m := rec.stop(reason)
+	s.metrics.active.Dec()
+	st := Status{Mode: "file", SessionID: m.SessionID, InitiatorID: m.InitiatorID, InitiatorName: m.InitiatorName,
+		StartedAt: m.StartedAt, RecordedMs: m.DurationMs(), Reason: reason}
+	s.cfg.Logger.InfoContext(ctx, "recording stopped", "room", lr.Key.String(), "session", m.SessionID, "reason", reason, "ms", st.RecordedMs)
+	s.sendEvent(ctx, m, "RECORDING_ENDED", endedData(m))
+	if err := s.cfg.Jobs.Insert(context.WithoutCancel(ctx), ComposeArgs{Tenant: m.Tenant, Session: m.SessionID}, nil); err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "recording: queue compositing", "session", m.SessionID, "err", err)
+	}
+	lr.Notify(st)
+	return st
+}
+
+// dir is where a recording's files are.
+func (s *Service) dir(tenantID, session string) string {
+	return filepath.Join(s.cfg.Dir, tenantDir(tenantID), session)
+}
+
+// tenantDir names a tenant's directory; "_" for rooms without a tenant.
+func tenantDir(t string) string { return cmp.Or(t, "_") }
+
+// sendEvent sends a recording webhook, logging a failure.
+func (s *Service) sendEvent(ctx context.Context, m *Manifest, eventType string, data map[string]any) {
+	if s.cfg.Webhooks == nil || m.Tenant == "" {
+		return
+	}
+	key := room.Key{Tenant: m.Tenant, Name: m.Room}
+	if err := s.cfg.Webhooks.Recording(context.WithoutCancel(ctx), key, m.MeetingID, eventType, m.SessionID+":"+eventType, data); err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "recording: webhook", "event", eventType, "session", m.SessionID, "err", err)
+	}
+}

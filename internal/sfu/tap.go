@@ -1,0 +1,146 @@
+package sfu
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// A Tap receives a copy of a room's media as the SFU forwards it, without
+// taking part in forwarding (recording). Set one with Room.SetTap.
+type Tap interface {
+	// TrackAdded is called for each track published in the room while the
+	// tap is set (those already published when it is set, too; a track may
+	// be announced twice). It returns where the track's packets go, or nil
+	// to leave the track out.
+	TrackAdded(TapTrack) TapSink
+	// TrackRemoved is called when a tapped track is unpublished.
+	TrackRemoved(TapTrack)
+}
+
+// A TapSink receives one track's packets from the goroutine that forwards
+// them: WriteRTP must copy what it keeps and never block. Layer is the
+// simulcast layer (0 lowest; a single-layer track is layer 0); keyframe
+// marks the first packet of a VP8 keyframe.
+type TapSink interface {
+	WriteRTP(layer int, pkt *rtp.Packet, keyframe bool, at time.Time)
+}
+
+// TapTrack describes a published track to a tap.
+type TapTrack struct {
+	ID            string
+	ParticipantID string
+	Source        Source
+	Kind          webrtc.RTPCodecType
+	Codec         webrtc.RTPCodecCapability
+	// Simulcast says the track has several layers, sent as separate streams.
+	Simulcast bool
+}
+
+// tapState is a room's tap and the sinks of its tracks.
+type tapState struct {
+	tap   Tap
+	sinks sync.Map // *publishedTrack → TapSink (nil: left out)
+}
+
+// SetTap starts sending the room's media to tap, or stops with nil. Video
+// tracks are asked for a keyframe in every layer, so a recording starts at
+// once.
+func (r *Room) SetTap(tap Tap) {
+	if tap == nil {
+		old := r.tap.Swap(nil)
+		if old != nil {
+			old.sinks.Range(func(k, v any) bool {
+				if v != nil {
+					old.tap.TrackRemoved(k.(*publishedTrack).tapInfo())
+				}
+				return true
+			})
+		}
+		return
+	}
+	r.tap.Store(&tapState{tap: tap})
+	r.mu.Lock()
+	tracks := make([]*publishedTrack, 0, len(r.tracks))
+	for _, t := range r.tracks {
+		tracks = append(tracks, t)
+	}
+	r.mu.Unlock()
+	for _, t := range tracks {
+		r.tapTrack(t, true)
+	}
+}
+
+// RequestKeyframe asks the publisher of a track for a keyframe in every
+// layer (a tap that lost packets, or that switched layers).
+func (r *Room) RequestKeyframe(trackID string) {
+	r.mu.Lock()
+	t := r.tracks[trackID]
+	r.mu.Unlock()
+	if t == nil || t.kind != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	for i := range maxLayers {
+		t.requestKeyframe(i)
+	}
+}
+
+// tapTrack tells the room's tap, if any, that t was published (added) or
+// unpublished.
+func (r *Room) tapTrack(t *publishedTrack, added bool) {
+	st := r.tap.Load()
+	if st == nil {
+		return
+	}
+	if !added {
+		if v, ok := st.sinks.LoadAndDelete(t); ok && v != nil {
+			st.tap.TrackRemoved(t.tapInfo())
+		}
+		return
+	}
+	if _, ok := st.sinks.Load(t); ok {
+		return
+	}
+	sink := st.tap.TrackAdded(t.tapInfo())
+	if sink == nil {
+		st.sinks.Store(t, nil)
+		return
+	}
+	st.sinks.Store(t, sink)
+	if t.kind == webrtc.RTPCodecTypeVideo {
+		for i := range maxLayers {
+			t.requestKeyframe(i)
+		}
+	}
+}
+
+func (t *publishedTrack) tapInfo() TapTrack {
+	return TapTrack{ID: t.id, ParticipantID: t.owner.id, Source: t.source, Kind: t.kind, Codec: t.codec, Simulcast: t.simulcast}
+}
+
+// tapPacket hands a forwarded packet to the room's tap: one atomic load
+// when the room has none.
+func (t *publishedTrack) tapPacket(layer int, pkt *rtp.Packet, keyframe bool, now time.Time) {
+	st := t.owner.room.tap.Load()
+	if st == nil {
+		return
+	}
+	if v, ok := st.sinks.Load(t); ok && v != nil {
+		v.(TapSink).WriteRTP(layer, pkt, keyframe, now)
+	}
+}
+
+// recorded reports whether a tap takes this track.
+func (t *publishedTrack) recorded() bool {
+	if t.owner == nil || t.owner.room == nil {
+		return false
+	}
+	st := t.owner.room.tap.Load()
+	if st == nil {
+		return false
+	}
+	v, ok := st.sinks.Load(t)
+	return ok && v != nil
+}
