@@ -1,7 +1,9 @@
 package sfu
 
 import (
+	"context"
 	"fmt"
+	"strings"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -179,4 +181,26 @@ func (p *Peer) incomingFor(receiver *webrtc.RTPReceiver) (IncomingStream, bool) 
 		}
 	}
 	return IncomingStream{}, false
+}
+
+// Gathered waits until the connection has gathered its ICE candidates, or
+// ctx ends, and returns those of its local description: for signaling
+// that sends them all with the offer (current lib-jitsi-meet takes the
+// bridge's candidates from the session-initiate only).
+func (p *Peer) Gathered(ctx context.Context) []webrtc.ICECandidateInit {
+	select {
+	case <-webrtc.GatheringCompletePromise(p.sub):
+	case <-ctx.Done():
+	}
+	desc := p.sub.LocalDescription()
+	if desc == nil {
+		return nil
+	}
+	var out []webrtc.ICECandidateInit
+	for _, line := range strings.Split(desc.SDP, "\n") {
+		if c, ok := strings.CutPrefix(strings.TrimSpace(line), "a="); ok && strings.HasPrefix(c, "candidate:") {
+			out = append(out, webrtc.ICECandidateInit{Candidate: c})
+		}
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/pion/sdp/v3"
@@ -35,18 +36,19 @@ type jingleSession struct {
 	bridge              bridge
 	stopSpeaker         func()
 
-	mu        sync.Mutex
-	peer      *sfu.Peer
-	ended     bool
-	initiated bool
-	local     transport  // the server's ICE and DTLS parameters
-	remote    *transport // the client's, from its session-accept
-	pending   string     // an offer waiting for the client's transport
-	early     []webrtc.ICECandidateInit
-	candSeq   int
-	announced map[uint32]sfu.TrackInfo // the sources the client was told of, by SSRC
-	sources   clientSources            // what the client sends
-	desktop   map[string]bool          // the client's screen-share sources, by name
+	mu         sync.Mutex
+	peer       *sfu.Peer
+	ended      bool
+	initiating bool // waiting for the SFU's candidates
+	initiated  bool
+	local      transport  // the server's ICE and DTLS parameters
+	remote     *transport // the client's, from its session-accept
+	pending    string     // an offer waiting for the client's transport
+	early      []webrtc.ICECandidateInit
+	candSeq    int
+	announced  map[uint32]sfu.TrackInfo // the sources the client was told of, by SSRC
+	sources    clientSources            // what the client sends
+	desktop    map[string]bool          // the client's screen-share sources, by name
 }
 
 // startMedia joins the client's media to its room's SFU room; the session
@@ -162,8 +164,9 @@ func (j *jingleSession) SubscriberOffer(offer string, tracks []sfu.TrackInfo) {
 		return
 	}
 	if !j.initiated {
-		if err := j.initiate(offer, tracks); err != nil {
-			j.s.log.Error("session-initiate", "err", err)
+		if !j.initiating {
+			j.initiating = true
+			go j.initiateGathered(offer, tracks, j.peer)
 		}
 		return
 	}
@@ -186,9 +189,27 @@ func (j *jingleSession) answer(offer string, remote transport, peer *sfu.Peer) {
 	}
 }
 
+// initiateGathered sends session-initiate once the SFU has gathered its
+// candidates, all in it (current lib-jitsi-meet ignores the bridge's
+// transport-info).
+func (j *jingleSession) initiateGathered(offer string, tracks []sfu.TrackInfo, peer *sfu.Peer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	cands := peer.Gathered(ctx)
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.ended {
+		return
+	}
+	j.early = cands
+	if err := j.initiate(offer, tracks); err != nil {
+		j.s.log.Error("session-initiate", "err", err)
+	}
+}
+
 // initiate sends session-initiate: audio and video contents with the
-// server's codecs, header extensions, transport and the others' sources,
-// bundled; j.mu is held.
+// server's codecs, header extensions, transport and candidates, and the
+// others' sources, bundled; j.mu is held.
 func (j *jingleSession) initiate(offer string, tracks []sfu.TrackInfo) error {
 	var o sdp.SessionDescription
 	if err := o.UnmarshalString(offer); err != nil {

@@ -52,10 +52,17 @@ func (s *session) toLobby(to string) (mucJID, bool) {
 }
 
 // lobbyRefusal is the error presence of a join while the lobby is on,
-// naming the lobby room (lib-jitsi-meet ChatRoom.onPresenceError).
+// naming the lobby room where lib-jitsi-meet's ChatRoom.onPresenceError
+// looks: in the error (current), and beside it (stable-6726).
 func (s *session) lobbyRefusal(e *Element, roomName string) *Element {
 	p := mucError(e, "auth", "registration-required", "this meeting has its lobby on: wait in its lobby room to be let in", s.jid.Load().String())
-	return p.add(el("lobbyroom", "xmlns", nsJitMeet).text(s.lobbyRoomJID(roomName)))
+	lobby := func() *Element { return el("lobbyroom", "xmlns", nsJitMeet).text(s.lobbyRoomJID(roomName)) }
+	for _, c := range p.Children {
+		if c.Name.Local == "error" {
+			c.add(lobby())
+		}
+	}
+	return p.add(lobby())
 }
 
 // lobbyPresence handles a presence to the lobby room: a knocker's join or
