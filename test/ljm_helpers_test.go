@@ -187,15 +187,18 @@ window.joinConference = (room, name, withMedia) => {
     return Promise.all(tracks.map(t => conf.addTrack(t)));
   }).then(() => conf.join());
 };
-// shareScreen replaces the camera with the screen, as stable-6726 shares
-// a screen (one video source; presence videoType desktop).
+// shareScreen shares the screen as the lib-jitsi-meet in use does: a
+// second video source (current, multi-stream), else the camera replaced
+// by the screen (stable-6726: one video source, presence videoType
+// desktop).
 window.shareScreen = () => JitsiMeetJS.createLocalTracks({devices: ['desktop']}).then(tracks => {
   const screen = tracks.find(t => t.getType() === 'video');
   const camera = ljm.local.find(t => t.getType() === 'video');
-  return conf.replaceTrack(camera, screen).then(() => { ljm.local = ljm.local.filter(t => t !== camera).concat([screen]); });
+  return Promise.resolve().then(() => conf.replaceTrack(camera, screen)).then(() => { ljm.local = ljm.local.filter(t => t !== camera).concat([screen]); },
+    () => conf.addTrack(screen).then(() => { ljm.local.push(screen); }));
 });
 window.localMuted = type => ljm.local.find(t => t.getType() === type).isMuted();
-window.remoteVideoType = id => (ljm.tracks.find(t => t.getParticipantId() === id && t.getType() === 'video') || {getVideoType: () => ''}).getVideoType();
+window.remoteVideoTypes = id => ljm.tracks.filter(t => t.getParticipantId() === id && t.getType() === 'video').map(t => t.getVideoType());
 // received: what this endpoint decodes from each participant, from its
 // connection's inbound-rtp stats: {id: {video: framesDecoded, audio: packetsReceived}}.
 window.received = async () => {

@@ -86,7 +86,7 @@ func testLJMMedia(t *testing.T, query string) {
 	// first shares its screen: second sees its video become the screen,
 	// and keeps decoding it; the page's participant sees it sharing.
 	eval[any](t, ids[first], `shareScreen()`)
-	poll[bool](t, ids[second], "the screen share's video type", `remoteVideoType('`+first+`') === 'desktop'`, 15*time.Second)
+	poll[bool](t, ids[second], "the screen share's video type", `remoteVideoTypes('`+first+`').includes('desktop')`, 15*time.Second)
 	frames := eval[float64](t, ids[second], `received().then(r => r['`+first+`'].video)`)
 	poll[bool](t, ids[second], "the screen share decoded", fmt.Sprintf(`received().then(r => r['%s'].video > %v + 20)`, first, frames), 15*time.Second)
 	sigExpect(t, web, "participantUpdated", func(m meetclient.Message) bool {

@@ -272,7 +272,14 @@ func (j *jingleSession) sourceElement(t sfu.TrackInfo) []*Element {
 	}
 	name := sourceName(t)
 	roomJID := j.focus[:len(j.focus)-len(focusNick)-1]
-	src := el("source", "xmlns", nsSSMA, "ssrc", strconv.FormatUint(uint64(t.SSRC), 10), "name", name)
+	videoType := "" // Jicofo's source attribute, from which lib-jitsi-meet types remote video
+	switch t.Source {
+	case sfu.SourceCamera:
+		videoType = "camera"
+	case sfu.SourceScreen:
+		videoType = "desktop"
+	}
+	src := el("source", "xmlns", nsSSMA, "ssrc", strconv.FormatUint(uint64(t.SSRC), 10), "name", name, "videoType", videoType)
 	src.add(el("parameter", "name", "msid", "value", name+" "+t.TrackID),
 		el("ssrc-info", "xmlns", nsJitMeet, "owner", roomJID+"/"+t.ParticipantID))
 	return []*Element{src}
