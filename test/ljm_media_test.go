@@ -88,7 +88,7 @@ func testLJMMedia(t *testing.T, query string) {
 	eval[any](t, ids[first], `shareScreen()`)
 	poll[bool](t, ids[second], "the screen share's video type", `remoteVideoTypes('`+first+`').includes('desktop')`, 15*time.Second)
 	frames := eval[float64](t, ids[second], `received().then(r => r['`+first+`'].video)`)
-	poll[bool](t, ids[second], "the screen share decoded", fmt.Sprintf(`received().then(r => r['%s'].video > %v + 20)`, first, frames), 15*time.Second)
+	poll[bool](t, ids[second], "the screen share decoded", fmt.Sprintf(`received().then(r => r['%s'].video > %v + 20)`, first, frames), 30*time.Second)
 	sigExpect(t, web, "participantUpdated", func(m meetclient.Message) bool {
 		var b struct {
 			Participant struct {

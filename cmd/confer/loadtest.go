@@ -28,6 +28,10 @@ than 0.1 simulcast layer switches per video stream per second; waiting at most
 forwarded packets and bytes (its /metrics), its CPU time and memory (/proc),
 and what the clients received (loss as RTP sequence gaps, time to first media).
 
+With --jitsi-share, that share of each room's participants join as Jitsi-protocol
+clients instead (XMPP over WebSocket, the focus's Jingle, one bundled connection
+sending the top VP8 layer and Opus): 1 fills the rooms with Jitsi clients only.
+
 Without --server it starts a throw-away server (this binary's serve command) on
 127.0.0.1 as a child process and stops it at the end. Only loopback servers can
 be tested. The media clip needs ffmpeg (libvpx, libopus) the first time.`,
@@ -68,6 +72,8 @@ be tested. The media clip needs ffmpeg (libvpx, libopus) the first time.`,
 				return err
 			}
 			cfg.Transport = transport
+			cfg.JitsiShare, _ = f.GetFloat64("jitsi-share")
+			cfg.NoSimulcast, _ = f.GetBool("no-simulcast")
 			cfg.Progress = cmd.ErrOrStderr()
 			if f.Changed("warmup") && cfg.Warmup == 0 {
 				cfg.Warmup = -1 // --warmup 0: none
@@ -111,5 +117,7 @@ be tested. The media clip needs ffmpeg (libvpx, libopus) the first time.`,
 	f.String("media", "", "directory of the generated media clip (default $TMPDIR/confer-media)")
 	f.String("json", "", "also write the result as JSON to this file")
 	f.String("transport", "", "path of every participant's media: udp, tcp (ICE-TCP), turn-udp, turn-tcp or turn-tls (default: any, i.e. UDP)")
+	f.Float64("jitsi-share", 0, "share of each room's participants that speak Jitsi's protocol (XMPP + Jingle, one VP8 layer): 0 all web clients, 1 all Jitsi, between mixed")
+	f.Bool("no-simulcast", false, "web clients publish the top video layer only (as the Jitsi clients do)")
 	return cmd
 }

@@ -41,6 +41,15 @@ type Config struct {
 	// Transport is the path every participant's media takes (UDP, ICE-TCP,
 	// TURN over UDP/TCP/TLS); default any (UDP).
 	Transport meetclient.Transport
+	// JitsiShare, 0 to 1, is the share of each room's participants that
+	// are Jitsi-protocol clients (XMPP + Jingle, package jitsiclient,
+	// sending one VP8 layer, the top one, and Opus) instead of meeting-page
+	// clients, spread evenly: 0 all web, 1 all Jitsi. Jitsi clients take
+	// UDP only.
+	JitsiShare float64
+	// NoSimulcast makes the meeting-page clients publish the top layer
+	// only, as the Jitsi clients do: the same media either way.
+	NoSimulcast bool
 	// Duration is the measurement window; Warmup the time between everyone
 	// receiving media and its start (default 5 s; negative: none).
 	Duration time.Duration
@@ -97,6 +106,9 @@ type Peer struct {
 type Result struct {
 	Rooms               int `json:"rooms"`
 	ParticipantsPerRoom int `json:"participants_per_room"`
+	// JitsiParticipants is how many of the participants joined as
+	// Jitsi-protocol clients.
+	JitsiParticipants int `json:"jitsi_participants"`
 	// Participants is how many joined; FailedJoins how many did not.
 	Participants int `json:"participants"`
 	FailedJoins  int `json:"failed_joins"`
@@ -219,15 +231,15 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		return nil, fmt.Errorf("loadtest: %w", err)
 	}
 
-	all, err := mintTokens(priv, key.KID, tn.ID, cfg.Rooms, cfg.Participants)
+	all, err := mintTokens(priv, key.KID, tn.ID, cfg.Rooms, cfg.Participants, cfg.JitsiShare)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range all {
-		p.transport = cfg.Transport
+		p.transport, p.noSimulcast = cfg.Transport, cfg.NoSimulcast
 	}
 	fmt.Fprintf(progress, "loadtest: joining %d rooms × %d participants, %v apart\n", cfg.Rooms, cfg.Participants, cfg.Stagger)
-	joinAll(ctx, all, signalURL(base), tn.ID, clip, cfg.Stagger, cfg.JoinTimeout, progress)
+	joinAll(ctx, all, base, tn.ID, clip, cfg.Stagger, cfg.JoinTimeout, progress)
 	defer closeAll(all)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("loadtest: joining: %w", err)
@@ -289,7 +301,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 
 	r := &Result{
 		Rooms: cfg.Rooms, ParticipantsPerRoom: cfg.Participants, Participants: len(ps),
-		FailedJoins: len(all) - len(ps), NotReceiving: notReceiving, Cores: runtime.NumCPU(),
+		FailedJoins: len(all) - len(ps), NotReceiving: notReceiving, Cores: runtime.NumCPU(), JitsiParticipants: countJitsi(ps),
 		WarmupSeconds: cfg.Warmup.Seconds(), SettleSeconds: settle.Seconds(), Settled: settled,
 	}
 	r.Streams = 2 * videoStreams(ps)
@@ -325,6 +337,12 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.Participants < 2 {
 		return cfg, fmt.Errorf("loadtest: participants per room must be at least 2 (nothing is forwarded otherwise), not %d", cfg.Participants)
+	}
+	if cfg.JitsiShare < 0 || cfg.JitsiShare > 1 {
+		return cfg, fmt.Errorf("loadtest: the Jitsi share must be between 0 and 1, not %v", cfg.JitsiShare)
+	}
+	if cfg.JitsiShare > 0 && cfg.Transport != meetclient.TransportAny && cfg.Transport != meetclient.TransportUDP {
+		return cfg, fmt.Errorf("loadtest: Jitsi clients send over UDP only, not %s", cfg.Transport)
 	}
 	if cfg.Duration <= 0 {
 		return cfg, errors.New("loadtest: the measurement duration must be positive")
@@ -380,6 +398,24 @@ func signalURL(base string) string {
 		return "wss://" + rest + "/_confer/signal"
 	}
 	return "ws://" + strings.TrimPrefix(base, "http://") + "/_confer/signal"
+}
+
+// xmppURL is the XMPP WebSocket of tenant on the server at base
+// (config.js's websocket).
+func xmppURL(base, tenant string) string {
+	u := signalURL(base)
+	return strings.TrimSuffix(u, "/_confer/signal") + "/" + tenant + "/xmpp-websocket"
+}
+
+// countJitsi counts the Jitsi-protocol clients among ps.
+func countJitsi(ps []*participant) int {
+	n := 0
+	for _, p := range ps {
+		if p.jitsi {
+			n++
+		}
+	}
+	return n
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

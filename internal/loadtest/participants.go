@@ -11,25 +11,44 @@ import (
 	"sync"
 	"time"
 
+	"github.com/confer-video/confer/internal/jitsiclient"
 	"github.com/confer-video/confer/internal/media"
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/token"
 )
 
-// participant is one simulated person: a pion meeting client in a room.
+// participant is one simulated person in a room: a pion meeting client
+// of the meeting page's protocol, or (jitsi) a Jitsi-protocol client
+// (XMPP + Jingle, package jitsiclient).
 type participant struct {
 	room, index int
 	name        string
 	jwt         string
+	jitsi       bool
+	noSimulcast bool
 	transport   meetclient.Transport
-	client      *meetclient.Client
+	client      member
 	selfID      string
 	err         error
 }
 
+// member is what the load test reads of a joined participant; both
+// *meetclient.Client and *jitsiclient.Client are.
+type member interface {
+	Remote() []meetclient.RemoteStats
+	JoinTime() time.Duration
+	Close()
+}
+
+var (
+	_ member = (*meetclient.Client)(nil)
+	_ member = (*jitsiclient.Client)(nil)
+)
+
 // mintTokens signs one moderator-less token per participant, rooms
-// load-0 … load-<rooms-1> of the tenant.
-func mintTokens(key *rsa.PrivateKey, kid, tenant string, rooms, perRoom int) ([]*participant, error) {
+// load-0 … load-<rooms-1> of the tenant. A share jitsiShare of each room's
+// participants, spread evenly, are Jitsi-protocol clients.
+func mintTokens(key *rsa.PrivateKey, kid, tenant string, rooms, perRoom int, jitsiShare float64) ([]*participant, error) {
 	var ps []*participant
 	for r := range rooms {
 		for i := range perRoom {
@@ -38,17 +57,24 @@ func mintTokens(key *rsa.PrivateKey, kid, tenant string, rooms, perRoom int) ([]
 			if err != nil {
 				return nil, fmt.Errorf("loadtest: mint a token: %w", err)
 			}
-			ps = append(ps, &participant{room: r, index: i, name: name, jwt: jwt})
+			ps = append(ps, &participant{room: r, index: i, name: name, jwt: jwt, jitsi: isJitsi(i, jitsiShare)})
 		}
 	}
 	return ps, nil
+}
+
+// isJitsi reports whether a room's participant i is a Jitsi client when a
+// share of them are: the i-th is when ⌊(i+1)·share⌋ passes ⌊i·share⌋.
+func isJitsi(i int, share float64) bool {
+	const eps = 1e-9
+	return math.Floor(float64(i+1)*share+eps) > math.Floor(float64(i)*share+eps)
 }
 
 func roomName(r int) string { return fmt.Sprintf("load-%d", r) }
 
 // joinAll starts every participant's Dial and Join, one every stagger, and
 // waits for all of them. Failures are recorded in participant.err.
-func joinAll(ctx context.Context, ps []*participant, wsURL, tenant string, clip *media.Clip, stagger, timeout time.Duration, progress io.Writer) {
+func joinAll(ctx context.Context, ps []*participant, base, tenant string, clip *media.Clip, stagger, timeout time.Duration, progress io.Writer) {
 	var wg sync.WaitGroup
 	tick := time.NewTicker(max(stagger, time.Millisecond))
 	defer tick.Stop()
@@ -64,7 +90,7 @@ func joinAll(ctx context.Context, ps []*participant, wsURL, tenant string, clip 
 			continue
 		}
 		wg.Go(func() {
-			p.err = p.join(ctx, wsURL, tenant, clip, timeout)
+			p.err = p.join(ctx, base, tenant, clip, timeout)
 			if p.err != nil {
 				fmt.Fprintf(progress, "loadtest: %s: %v\n", p.name, p.err)
 			}
@@ -73,10 +99,13 @@ func joinAll(ctx context.Context, ps []*participant, wsURL, tenant string, clip 
 	wg.Wait()
 }
 
-func (p *participant) join(ctx context.Context, wsURL, tenant string, clip *media.Clip, timeout time.Duration) error {
+func (p *participant) join(ctx context.Context, base, tenant string, clip *media.Clip, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	c, err := meetclient.Dial(ctx, meetclient.Config{URL: wsURL, Room: tenant + "/" + roomName(p.room), JWT: p.jwt, DeviceID: p.name, Clip: clip,
+	if p.jitsi {
+		return p.joinJitsi(ctx, base, tenant, clip)
+	}
+	c, err := meetclient.Dial(ctx, meetclient.Config{URL: signalURL(base), Room: tenant + "/" + roomName(p.room), JWT: p.jwt, DeviceID: p.name, Clip: clip, NoSimulcast: p.noSimulcast,
 		Transport: p.transport})
 	if err != nil {
 		return err
@@ -90,6 +119,18 @@ func (p *participant) join(ctx context.Context, wsURL, tenant string, clip *medi
 		return err
 	}
 	p.client, p.selfID = c, j.Self.ID
+	return nil
+}
+
+// joinJitsi joins as a Jitsi-protocol client: its endpoint id is its
+// participant id.
+func (p *participant) joinJitsi(ctx context.Context, base, tenant string, clip *media.Clip) error {
+	c, err := jitsiclient.Dial(ctx, jitsiclient.Config{URL: xmppURL(base, tenant), Room: roomName(p.room), Token: p.jwt,
+		DisplayName: p.name, Clip: clip})
+	if err != nil {
+		return err
+	}
+	p.client, p.selfID = c, c.Nick()
 	return nil
 }
 

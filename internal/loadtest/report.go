@@ -24,6 +24,9 @@ func (r *Result) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "Confer load test: %d rooms × %d participants = %d joined (%d failed), %d forwarded streams\n",
 		r.Rooms, r.ParticipantsPerRoom, r.Participants, r.FailedJoins, r.Streams)
+	if r.JitsiParticipants > 0 {
+		fmt.Fprintf(tw, "Jitsi clients\t%d of the %d joined speak Jitsi's protocol (XMPP + Jingle)\n", r.JitsiParticipants, r.Participants)
+	}
 	fmt.Fprintf(tw, "window\t%.1f s, after %.0f s for the simulcast layers to settle and a %.0f s warm-up; %d cores\n",
 		r.WindowSeconds, r.SettleSeconds, r.WarmupSeconds, r.Cores)
 	if !r.Settled {

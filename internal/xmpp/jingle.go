@@ -1,9 +1,11 @@
 package xmpp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -329,6 +331,7 @@ func (j *jingleSession) syncSources(tracks []sfu.TrackInfo) {
 
 // sourcesIQ is a source-add or source-remove for tracks, a content per kind.
 func (j *jingleSession) sourcesIQ(action string, tracks []sfu.TrackInfo) *Element {
+	slices.SortFunc(tracks, func(a, b sfu.TrackInfo) int { return cmp.Compare(a.SSRC, b.SSRC) })
 	stanza, jn := j.jingleIQ(action)
 	for _, kind := range []string{"audio", "video"} {
 		desc := el("description", "xmlns", nsJingleRTP, "media", kind)

@@ -1,0 +1,216 @@
+package jitsiclient
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// login runs RFC 7395's opening, SASL ANONYMOUS (the token rides in the
+// URL, as mod_auth_token reads it), the stream restart and the resource
+// binding.
+func (c *Client) login(ctx context.Context) error {
+	if err := c.open(ctx, "mechanisms"); err != nil {
+		return err
+	}
+	if err := c.write(ctx, el("auth", "xmlns", nsSASL, "mechanism", "ANONYMOUS").String()); err != nil {
+		return err
+	}
+	n, raw, err := c.read(ctx)
+	if err != nil {
+		return err
+	}
+	if n.XMLName.Local == "failure" {
+		e := &RefusedError{}
+		for _, ch := range n.Children {
+			if ch.XMLName.Local == "text" {
+				e.Text = ch.Text
+			} else {
+				e.Condition = ch.XMLName.Local
+			}
+		}
+		return e
+	}
+	if n.XMLName.Local != "success" {
+		return fmt.Errorf("%w: got %s, want SASL success", ErrProtocol, raw)
+	}
+	if err := c.open(ctx, "bind"); err != nil {
+		return err
+	}
+	bind := el("iq", "xmlns", nsClient, "type", "set", "id", "bind1").add(el("bind", "xmlns", nsBind))
+	if err := c.write(ctx, bind.String()); err != nil {
+		return err
+	}
+	n, raw, err = c.read(ctx)
+	if err != nil {
+		return err
+	}
+	b := n.child(nsBind, "bind")
+	if n.attr("type") != "result" || b == nil || b.child("", "jid") == nil {
+		return fmt.Errorf("%w: bind: got %s", ErrProtocol, raw)
+	}
+	c.jid = b.child("", "jid").Text
+	return nil
+}
+
+// open sends <open/> and reads the server's and its features, which must
+// offer want (mechanisms or bind).
+func (c *Client) open(ctx context.Context, want string) error {
+	if err := c.write(ctx, el("open", "xmlns", nsFraming, "to", c.domain, "version", "1.0").String()); err != nil {
+		return err
+	}
+	if n, raw, err := c.read(ctx); err != nil || n.XMLName.Local != "open" {
+		return cmpErr(err, fmt.Errorf("%w: got %s, want <open/>", ErrProtocol, raw))
+	}
+	n, raw, err := c.read(ctx)
+	if err != nil {
+		return err
+	}
+	if n.XMLName.Local != "features" || n.child("", want) == nil {
+		return fmt.Errorf("%w: got %s, want features with %s", ErrProtocol, raw, want)
+	}
+	return nil
+}
+
+func cmpErr(err, other error) error {
+	if err != nil {
+		return err
+	}
+	return other
+}
+
+// Join sends the conference request to the focus (moderator.js) and the
+// MUC join presence (ChatRoom.join), and waits for the room's own
+// presence of the client (status 110). The focus then starts the Jingle
+// session by itself.
+func (c *Client) Join(ctx context.Context) error {
+	conf := el("conference", "xmlns", nsFocus, "room", c.roomJID, "machine-uid", c.cfg.Nick).
+		add(el("property", "name", "startAudioMuted", "value", "false"))
+	raw, err := c.IQ(ctx, "set", "focus."+c.domain, conf.String())
+	if err != nil {
+		return fmt.Errorf("jitsiclient: the conference request: %w", err)
+	}
+	if !strings.Contains(raw, `ready="true"`) {
+		return fmt.Errorf("%w: the conference request: got %s, want ready", ErrProtocol, raw)
+	}
+	joined := make(chan error, 1)
+	c.mu.Lock()
+	c.joined = joined
+	c.mu.Unlock()
+	if err := c.write(ctx, c.presence().String()); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	select {
+	case err := <-joined:
+		return err
+	case <-c.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("jitsiclient: waiting to enter the room: %w", ctx.Err())
+	}
+}
+
+// presence is the join presence as lib-jitsi-meet sends it: nick, stats
+// id, and the SourceInfo of the client's sources by source name.
+func (c *Client) presence() *elem {
+	info, _ := json.Marshal(map[string]map[string]any{
+		c.sourceName("a"): {"muted": false},
+		c.sourceName("v"): {"muted": false, "videoType": "camera"},
+	})
+	return el("presence", "xmlns", nsClient, "to", c.roomJID+"/"+c.cfg.Nick).add(
+		el("x", "xmlns", nsMUC),
+		el("stats-id").setText(c.cfg.Nick),
+		el("nick", "xmlns", nsNick).setText(c.cfg.DisplayName),
+		el("SourceInfo").setText(string(info)),
+		el("audiomuted").setText("false"),
+		el("videomuted").setText("false"),
+	)
+}
+
+// sourceName is the client's source name of a kind ("a" or "v"), as
+// lib-jitsi-meet's source-name signaling makes it.
+func (c *Client) sourceName(kind string) string { return c.cfg.Nick + "-" + kind + "0" }
+
+func (c *Client) onPresence(n node, raw string) {
+	from := n.attr("from")
+	bare, nick, _ := strings.Cut(from, "/")
+	if !strings.EqualFold(bare, c.roomJID) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if nick == c.cfg.Nick {
+		if c.joined != nil {
+			var err error
+			if n.attr("type") == "error" {
+				err = stanzaError(n, raw)
+			}
+			c.joined <- err
+			c.joined = nil
+		}
+		return
+	}
+	if n.attr("type") == "unavailable" {
+		delete(c.occupants, nick)
+	} else if n.attr("type") == "" && nick != "" {
+		c.occupants[nick] = true
+	}
+}
+
+// Occupants are the other occupants' nicks (the focus among them).
+func (c *Client) Occupants() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for n := range c.occupants {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (c *Client) onMessage(n node) {
+	body := n.child("", "body")
+	if n.attr("type") != "groupchat" || body == nil {
+		return
+	}
+	_, nick, _ := strings.Cut(n.attr("from"), "/")
+	c.mu.Lock()
+	c.chat = append(c.chat, ChatMessage{From: nick, Body: body.Text})
+	c.mu.Unlock()
+}
+
+// SendChat sends a groupchat message to the room.
+func (c *Client) SendChat(ctx context.Context, text string) error {
+	return c.write(ctx, el("message", "xmlns", nsClient, "type", "groupchat", "to", c.roomJID).add(el("body").setText(text)).String())
+}
+
+// Chat returns the groupchat messages received so far, own ones included.
+func (c *Client) Chat() []ChatMessage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.chat)
+}
+
+// Leave ends the Jingle session (session-terminate), leaves the room
+// (unavailable presence) and closes.
+func (c *Client) Leave(ctx context.Context) error {
+	c.mu.Lock()
+	sess := c.sess
+	c.mu.Unlock()
+	var err error
+	if sess != nil {
+		term := el("jingle", "xmlns", nsJingle, "action", "session-terminate", "sid", sess.sid).
+			add(el("reason").add(el("success"), el("text").setText("left")))
+		_, err = c.IQ(ctx, "set", c.focusJID, term.String())
+	}
+	if werr := c.write(ctx, el("presence", "xmlns", nsClient, "type", "unavailable", "to", c.roomJID+"/"+c.cfg.Nick).String()); err == nil {
+		err = werr
+	}
+	c.Close()
+	return err
+}
