@@ -2,14 +2,19 @@ package test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/confer-video/confer/internal/billing"
+	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/payment/stripemock"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/token"
@@ -31,6 +36,23 @@ func TestScreenshots(t *testing.T) {
 	b := newBrowser(t)
 	shoot := func(p *page, name string) {
 		t.Helper()
+		// The tab in front (a background tab pauses its tile statistics),
+		// without the join notices that would cover tiles.
+		fctx, fcancel := context.WithTimeout(p.ctx, 10*time.Second)
+		front := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, cdppage.BringToFront, cdp.Empty{})
+			return err
+		})
+		if err := chromedp.Do(fctx, front); err != nil {
+			t.Fatal(err)
+		}
+		fcancel()
+		eval[bool](t, p, `document.getElementById('toasts').replaceChildren(); document.activeElement?.blur(); true`)
+		mctx, mcancel := context.WithTimeout(p.ctx, 10*time.Second)
+		if err := chromedp.Do(mctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1)); err != nil {
+			t.Fatal(err)
+		}
+		mcancel()
 		for _, size := range []struct {
 			suffix string
 			view   chromedp.Action[chromedp.Void]
@@ -67,14 +89,49 @@ func TestScreenshots(t *testing.T) {
 	shoot(pre, "prejoin")
 
 	ada := meet("Ada Lovelace", "design-review", true)
-	meet("Grace Hopper", "design-review", false)
-	meet("Alan Turing", "design-review", false)
-	poll[int](t, ada, "two remote videos", remoteVideosPlaying+` >= 2 && `+remoteVideosPlaying, 30*time.Second)
-	shoot(ada, "meeting-tile")
+	grace := meet("Grace Hopper", "design-review", false)
+	poll[int](t, ada, "Grace's video", remoteVideosPlaying, 30*time.Second)
+	eval[bool](t, grace, `document.getElementById('tb-hand').click(); true`)
+	poll[bool](t, ada, "Grace's hand", `!!document.querySelector('.tile:not(.local) .hand:not([hidden])')`, 10*time.Second)
+	shoot(ada, "meeting-tile-2")
+
+	// Pion participants sending the test clip make the meeting 6, then 12.
+	c := clip(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	names := []string{"Alan Turing", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth", "Frances Allen",
+		"John Backus", "Radia Perlman", "Ken Thompson", "Hedy Lamarr"}
+	for i, name := range names {
+		var media = c
+		if i%3 == 2 {
+			media = nil // some have no camera: their initial shows
+		}
+		cl, err := s.dial(t, f.ID+"/design-review", f.token(t, "design-review", name, false), media)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.Join(ctx, meetclient.JoinOptions{DisplayName: name, AudioMuted: i%2 == 1, VideoMuted: media == nil}); err != nil {
+			t.Fatal(err)
+		}
+		if n := i + 3; n == 6 || n == 12 {
+			poll[bool](t, ada, fmt.Sprintf("%d tiles", n), fmt.Sprintf(`document.querySelectorAll('.tile').length === %d`, n), 20*time.Second)
+			poll[bool](t, ada, "the pion videos", fmt.Sprintf(`%s >= %d`, remoteVideosPlaying, 1+2*(n-2)/3), 30*time.Second)
+			shoot(ada, fmt.Sprintf("meeting-tile-%d", n))
+		}
+	}
+
+	// Pinning Grace shows speaker view with her large, the rest in the filmstrip.
+	graceID := eval[string](t, grace, `window.confer.state.self.id`)
+	ada.click(t, fmt.Sprintf(`.tile[data-id="%s"] .pin`, graceID))
+	poll[bool](t, ada, "speaker view", `document.getElementById('meeting').classList.contains('view-stage')`, 10*time.Second)
+	shoot(ada, "meeting-speaker")
+	ada.click(t, fmt.Sprintf(`.tile[data-id="%s"] .pin`, graceID))
 
 	ada.click(t, "#tb-screen")
 	poll[bool](t, ada, "own screen tile", `!!document.querySelector('.tile.screen video')`, 15*time.Second)
-	eval[bool](t, ada, `document.getElementById('tb-view').click(); true`)
+	if eval[bool](t, ada, `!document.getElementById('meeting').classList.contains('view-stage')`) {
+		eval[bool](t, ada, `document.getElementById('tb-view').click(); true`)
+	}
 	poll[bool](t, ada, "speaker view", `document.getElementById('meeting').classList.contains('view-stage')`, 10*time.Second)
 	shoot(ada, "speaker-screenshare")
 

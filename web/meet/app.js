@@ -4,25 +4,17 @@
 import { parseLocation, deviceId } from './params.js';
 import { Connection } from './conn.js';
 import { initEmbed } from './embed.js';
+import { Layout } from './layout.js';
+import { Tiles } from './tiles.js';
+import { Controls, Toasts, announce, setButton, applyToolbarButtons, renderButtons, showReconnecting, hideReconnecting } from './controls.js';
+import { Popover, TileStats } from './quality.js';
+import { openLocal, muteLocal, listDevices, useDevice, deviceList, currentDevices, prejoinScreen } from './devices.js';
+import { refusalHint, applyBranding, inviteLink, sendFeedback } from './screens.js';
+import { chatLine, renderRoster, renderKnockList } from './roster.js';
 
 const $ = (id) => document.getElementById(id);
 const params = parseLocation();
 const cfg = params.config;
-
-const REFUSAL_HINTS = {
-  tokenMissing: 'The meeting link has no token. Ask the organiser for a link with ?jwt=…',
-  tokenExpired: 'The link has expired. Ask the organiser for a new one.',
-  nbfFuture: 'The link is not valid yet. Check your computer clock, or try again later.',
-  roomMismatch: 'This link is for another meeting room.',
-  subInvalid: 'This link belongs to another organisation.',
-  kidNotFound: 'The link was signed with a key this server does not know.',
-  keyRevoked: 'The link was signed with a key that has been revoked.',
-  signatureInvalid: 'The link was altered or signed with the wrong key.',
-  tenantNotFound: 'There is no such organisation on this server.',
-  kicked: 'A moderator removed you from the meeting.',
-  denied: 'A moderator did not let you in.',
-  mauLimitReached: "This organisation's plan has no room for new participants this month. Ask the organiser to upgrade it.",
-};
 
 const state = {
   conn: null,
@@ -47,6 +39,8 @@ const state = {
   unread: 0,
   micId: '',
   camId: '',
+  pinned: '',
+  hideSelf: !!cfg.disableSelfView,
 };
 window.confer = { state, stats: () => state.conn?.stats() };
 // ext is the IFrame API's iframe side (a no-op outside an embedding page).
@@ -56,12 +50,17 @@ function show(id) {
   for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== id;
 }
 
-function toast(text) {
-  const el = document.createElement('div');
-  el.textContent = text;
-  $('toasts').append(el);
-  setTimeout(() => el.remove(), 5000);
-}
+const toasts = new Toasts(3);
+const toast = (text) => toasts.show(text);
+const tiles = new Tiles({ isSelf: (id) => isSelf(id), onPin: (id) => togglePin(id), onQuality: (id, source, b) => showQuality(id, source, b) });
+const view = new Layout({ state, stageTile });
+const layout = () => view.apply();
+const sendConstraints = () => view.sendConstraints();
+const tile = (id, source) => tiles.get(id, source);
+const updateTile = (p) => { tiles.update(p); sendConstraints(); };
+const popover = new Popover();
+const stats = new TileStats({ state, tiles, popover, isSelf: (id) => isSelf(id) });
+const showQuality = (id, source, button) => stats.open(id, source, button);
 
 function refused(code, message) {
   const wasJoined = state.joined;
@@ -71,7 +70,7 @@ function refused(code, message) {
   stopLocal();
   $('refused-code').textContent = code || 'unknown';
   $('refused-message').textContent = message || '';
-  $('refused-hint').textContent = REFUSAL_HINTS[code] || '';
+  $('refused-hint').textContent = refusalHint(code);
   $('refused-title').textContent = code === 'kicked' ? 'You were removed from the meeting' : "You can't join this meeting";
   show('refused');
 }
@@ -104,78 +103,25 @@ async function connect() {
   }
 }
 
-async function startLocal() {
-  if (state.localStream) return;
-  const height = Number(cfg.resolution) || 720;
-  const constraints = {
-    audio: state.micId ? { deviceId: { exact: state.micId } } : true,
-    video: { height: { ideal: height }, width: { ideal: Math.round(height * 16 / 9) },
-      ...(state.camId ? { deviceId: { exact: state.camId } } : {}) },
-  };
-  try {
-    state.localStream = await navigator.mediaDevices.getUserMedia(constraints);
-  } catch (e) {
-    try {
-      state.localStream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    } catch {
-      state.localStream = new MediaStream();
-    }
-    $('pre-media-error').textContent = `Camera or microphone unavailable (${e.name}); you can still join.`;
+const startLocal = async () => {
+  const err = await openLocal(state, cfg);
+  if (err) {
+    $('pre-media-error').textContent = `Camera or microphone unavailable (${err}); you can still join.`;
     $('pre-media-error').hidden = false;
   }
-  applyMute();
+};
+const applyMute = () => muteLocal(state);
+const fillDevices = (mic, cam) => listDevices(state, mic, cam);
+
+async function switchDevice(kind, id) {
+  const track = await useDevice(state, cfg, kind, id);
+  if (kind === 'video') tile(state.self.id).querySelector('video').srcObject = new MediaStream([track]);
+  toast(`Switched to ${track.label}`);
 }
 
-function applyMute() {
-  state.localStream?.getAudioTracks().forEach((t) => { t.enabled = !state.audioMuted; });
-  state.localStream?.getVideoTracks().forEach((t) => { t.enabled = !state.videoMuted; });
-}
-
-async function fillDevices(micSel, camSel) {
-  const devices = await navigator.mediaDevices.enumerateDevices();
-  for (const [sel, kind, current] of [[micSel, 'audioinput', 'micId'], [camSel, 'videoinput', 'camId']]) {
-    sel.replaceChildren();
-    const active = state.localStream?.getTracks().find((t) => t.kind === kind.replace('input', ''))?.getSettings().deviceId;
-    for (const d of devices.filter((x) => x.kind === kind)) {
-      const o = new Option(d.label || `${kind} ${sel.length + 1}`, d.deviceId);
-      o.selected = d.deviceId === (state[current] || active);
-      sel.add(o);
-    }
-  }
-}
-
-async function prejoin() {
+function prejoin() {
   show('prejoin');
-  $('prejoin-room').textContent = params.roomName;
-  $('pre-name').value = params.userInfo.displayName || state.ready.user?.name || '';
-  await startLocal();
-  $('preview').srcObject = state.localStream;
-  const update = () => {
-    setToggle($('pre-mic'), !state.audioMuted, 'Microphone on', 'Microphone off');
-    setToggle($('pre-cam'), !state.videoMuted, 'Camera on', 'Camera off');
-    $('preview-off').hidden = !state.videoMuted;
-    applyMute();
-  };
-  update();
-  $('pre-mic').onclick = () => { state.audioMuted = !state.audioMuted; update(); };
-  $('pre-cam').onclick = () => { state.videoMuted = !state.videoMuted; update(); };
-  await fillDevices($('pre-mic-select'), $('pre-cam-select'));
-  const switchDevice = async (kind, id) => {
-    state[kind === 'audio' ? 'micId' : 'camId'] = id;
-    stopLocal();
-    state.localStream = null;
-    await startLocal();
-    $('preview').srcObject = state.localStream;
-  };
-  $('pre-mic-select').onchange = (e) => switchDevice('audio', e.target.value);
-  $('pre-cam-select').onchange = (e) => switchDevice('video', e.target.value);
-  $('pre-join').onclick = () => join();
-  $('pre-join').focus();
-}
-
-function setToggle(btn, on, onText, offText) {
-  btn.setAttribute('aria-pressed', String(on));
-  btn.textContent = on ? onText : offText;
+  prejoinScreen({ state, params, start: startLocal, stop: stopLocal, join });
 }
 
 function join() {
@@ -243,6 +189,7 @@ function onClosed({ code, reason, byUs }) {
   state.conn.sub?.close();
   for (const id of [...state.remote.keys()]) removeTrack(id);
   const delay = Math.min(30000, 1000 * 2 ** state.reconnects++);
+  showReconnecting(state.reconnects, delay);
   setTimeout(reconnect, delay);
 }
 
@@ -268,29 +215,6 @@ async function reconnect() {
   join();
 }
 
-// applyBranding gives the page the tenant's look from the ready message: the
-// logo top left (a link, in a new tab, when the tenant has one) and the
-// background colour and image of the meeting.
-function applyBranding(ready) {
-  const root = document.documentElement;
-  if (ready.backgroundColor) root.style.setProperty('--brand-bg', ready.backgroundColor);
-  else root.style.removeProperty('--brand-bg');
-  const bg = ready.backgroundUrl ? new URL(ready.backgroundUrl, location.href).href : '';
-  if (bg) root.style.setProperty('--brand-bg-image', `url(${JSON.stringify(bg)})`);
-  else root.style.removeProperty('--brand-bg-image');
-  root.classList.toggle('brand-image', !!bg);
-
-  const brand = $('brand');
-  brand.hidden = !ready.logoUrl;
-  if (ready.logoUrl) $('brand-logo').src = ready.logoUrl;
-  if (ready.logoUrl && /^https?:\/\//i.test(ready.logoLink || '')) {
-    Object.assign(brand, { href: ready.logoLink, target: '_blank', rel: 'noopener noreferrer' });
-    brand.title = ready.logoLink;
-  } else {
-    for (const a of ['href', 'target', 'rel', 'title']) brand.removeAttribute(a);
-  }
-}
-
 function setStatus(text) { $('status').textContent = text; }
 
 // ---- the meeting ----
@@ -304,6 +228,10 @@ async function enterMeeting(msg) {
   state.dominant = msg.dominantSpeaker || '';
   state.participants.clear();
   $('tiles').replaceChildren();
+  $('stage').replaceChildren();
+  tiles.handQueue = [];
+  view.reset();
+  hideReconnecting();
   for (const p of msg.participants) addParticipant(p, false);
   show('meeting');
   const me = state.self;
@@ -338,7 +266,7 @@ function renderRoom() {
 
 function isSelf(id) { return state.self && id === state.self.id; }
 
-function addParticipant(p, announce) {
+function addParticipant(p, tell) {
   state.participants.set(p.id, p);
   if (!isSelf(p.id)) {
     ext.emit('participant-joined', { id: p.id, displayName: p.name, formattedDisplayName: p.name,
@@ -346,7 +274,7 @@ function addParticipant(p, announce) {
   }
   tile(p.id);
   updateTile(p);
-  if (announce) toast(`${p.name} joined`);
+  if (tell) toast(`${p.name} joined`);
   renderPeople();
   layout();
 }
@@ -354,7 +282,9 @@ function addParticipant(p, announce) {
 function removeParticipant(id, reason) {
   const p = state.participants.get(id);
   state.participants.delete(id);
-  document.querySelectorAll(`.tile[data-id="${CSS.escape(id)}"]`).forEach((el) => el.remove());
+  tiles.forget(id);
+  tiles.renderHands();
+  if (state.pinned === id) state.pinned = '';
   if (reason === 'kicked') ext.emit('participant-kicked-out', { kicked: { id, local: false }, kicker: {} });
   ext.emit('participant-left', { id });
   if (p) toast(`${p.name} ${reason === 'kicked' ? 'was removed' : 'left'}`);
@@ -372,42 +302,12 @@ function updateParticipant(p) {
     if (!wasMod && state.moderator) toast('You are now a moderator');
     renderRoom();
   }
-  if (before && !before.handRaised && p.handRaised && !isSelf(p.id)) toast(`${p.name} raised their hand`);
+  if (before && !before.handRaised && p.handRaised && !isSelf(p.id)) toast(`${p.name} raised their hand (number ${tiles.handQueue.length + 1} in the queue)`);
   if (before && before.role !== p.role) ext.emit('participant-role-changed', { id: p.id, role: p.role });
   if (before && before.name !== p.name) ext.emit('display-name-change', { id: p.id, displayname: p.name, formattedDisplayName: p.name });
   if (before && before.handRaised !== p.handRaised) ext.emit('raise-hand-updated', { id: p.id, handRaised: p.handRaised ? Date.now() : 0 });
   updateTile(p);
   renderPeople();
-}
-
-// tile returns (creating) the camera tile of a participant.
-function tile(id, source = 'camera') {
-  const sel = `.tile[data-id="${CSS.escape(id)}"][data-source="${source}"]`;
-  let el = document.querySelector(sel);
-  if (el) return el;
-  el = document.createElement('div');
-  el.className = `tile ${source}${isSelf(id) ? ' local' : ''}`;
-  el.dataset.id = id;
-  el.dataset.source = source;
-  el.innerHTML = '<div class="avatar"><span></span></div><video autoplay playsinline muted></video><div class="label"><span class="name"></span><span class="icons"></span></div><span class="hand" hidden>✋</span>';
-  $('tiles').append(el);
-  observe(el);
-  return el;
-}
-
-function updateTile(p) {
-  const el = tile(p.id);
-  const name = isSelf(p.id) ? `${p.name} (you)` : p.name;
-  el.querySelector('.name').textContent = name;
-  el.querySelector('.icons').textContent = [p.audioMuted && 'mic off', p.videoMuted && 'cam off'].filter(Boolean).join(' · ');
-  el.querySelector('.hand').hidden = !p.handRaised;
-  const av = el.querySelector('.avatar span');
-  av.textContent = (p.name || '?').trim().charAt(0).toUpperCase();
-  if (p.avatar && /^https?:\/\//.test(p.avatar)) { av.style.backgroundImage = `url("${p.avatar.replaceAll('"', '%22')}")`; av.textContent = ''; }
-  const video = el.querySelector('video');
-  video.hidden = !!p.videoMuted || !video.srcObject;
-  const screen = document.querySelector(`.tile[data-id="${CSS.escape(p.id)}"][data-source="screen"] .name`);
-  if (screen) screen.textContent = `${p.name}'s screen`;
 }
 
 function addTrack(t) {
@@ -427,13 +327,8 @@ function addTrack(t) {
   const p = state.participants.get(t.participantId);
   if (p) updateTile(p);
   video.hidden = t.source !== 'screen' && !!p?.videoMuted;
-  if (t.source === 'screen') {
-    el.querySelector('.name').textContent = `${p?.name || ''}'s screen`;
-    el.querySelector('.avatar').hidden = true;
-    if (state.view === 'tile') setView('stage');
-  }
+  if (t.source === 'screen' && state.view === 'tile') setView('stage');
   layout();
-  sendConstraints();
 }
 
 function removeTrack(trackId) {
@@ -447,67 +342,44 @@ function removeTrack(trackId) {
   layout();
 }
 
-// ---- layout: tile view and speaker (stage) view ----
+// ---- views: tile view and speaker (stage) view ----
 
 function setView(v) {
   if (state.view !== v) ext.emit('tile-view-changed', { enabled: v === 'tile' });
   state.view = v;
-  $('tb-view').textContent = v === 'tile' ? 'Speaker view' : 'Tile view';
+  const tileView = v === 'tile';
+  setButton('tb-view', { iconName: tileView ? 'speaker' : 'tile', label: tileView ? 'Switch to speaker view' : 'Switch to tile view' });
   layout();
 }
 
-function stageTile() {
-  const screens = [...document.querySelectorAll('.tile.screen')];
-  if (screens.length) return screens[0];
-  const id = state.pinned && state.participants.has(state.pinned) ? state.pinned
-    : state.dominant && !isSelf(state.dominant) ? state.dominant
+// stageTile is speaker view's big tile: the pinned participant, else a
+// screen share, else the dominant speaker, else someone else.
+function stageTile(list) {
+  const camera = (id) => list.find((el) => el.dataset.id === id && el.dataset.source === 'camera')
+    || document.querySelector(`.tile[data-id="${CSS.escape(id)}"][data-source="camera"]`);
+  if (state.pinned && state.participants.has(state.pinned)) return camera(state.pinned);
+  const screen = list.find((el) => el.dataset.source === 'screen');
+  if (screen) return screen;
+  const id = state.dominant && !isSelf(state.dominant) && state.participants.has(state.dominant) ? state.dominant
     : [...state.participants.keys()].find((k) => !isSelf(k));
-  return id ? document.querySelector(`.tile[data-id="${CSS.escape(id)}"][data-source="camera"]`) : null;
+  return id ? camera(id) : null;
 }
 
-function layout() {
-  const stage = $('stage');
-  const tiles = $('tiles');
-  for (const el of stage.querySelectorAll('.tile')) tiles.append(el);
-  document.querySelectorAll('.tile').forEach((el) => el.classList.toggle('dominant', el.dataset.id === state.dominant && el.dataset.source === 'camera'));
-  const big = state.view === 'stage' ? stageTile() : null;
-  $('meeting').classList.toggle('view-stage', !!big);
-  stage.hidden = !big;
-  if (big) stage.append(big);
-  // Keep videos playing after being moved in the DOM.
-  document.querySelectorAll('.tile video').forEach((v) => { if (v.srcObject && v.paused) v.play().catch(() => {}); });
-  sendConstraints();
-}
+// togglePin pins a participant to speaker view's big tile, or unpins.
+function togglePin(id) { app.pin(state.pinned === id ? '' : id); }
 
-// Tell the server how tall each remote video is shown, so it sends the
-// simulcast layer that fits (0 = not visible).
-const observer = new ResizeObserver(() => sendConstraints());
-function observe(el) { observer.observe(el); }
-let constraintTimer = 0;
-let lastConstraints = '';
-function sendConstraints() {
-  clearTimeout(constraintTimer);
-  constraintTimer = setTimeout(() => {
-    const c = {};
-    for (const el of document.querySelectorAll('.tile[data-track-id]')) {
-      const visible = el.offsetParent !== null && !el.querySelector('video').hidden;
-      const h = Math.round(el.clientHeight * (window.devicePixelRatio || 1));
-      c[el.dataset.trackId] = visible ? (state.maxHeight > 0 ? Math.min(h, state.maxHeight) : h) : 0;
-    }
-    const s = JSON.stringify(c);
-    if (s !== lastConstraints && state.joined) { lastConstraints = s; state.conn.send({ type: 'video', constraints: c }); }
-  }, 250);
+function toggleSelfView() {
+  state.hideSelf = !state.hideSelf;
+  $('set-selfview').checked = state.hideSelf;
+  $('om-selfview').querySelector('.txt').textContent = state.hideSelf ? 'Show self-view' : 'Hide self-view';
+  toast(state.hideSelf ? 'Your own video is hidden from you; others still see it' : 'Your own video is shown again');
+  layout();
 }
 
 // ---- toolbar ----
 
 function renderToolbar() {
-  setToggle($('tb-mic'), !state.audioMuted, 'Mic', 'Mic off');
-  setToggle($('tb-cam'), !state.videoMuted, 'Camera', 'Camera off');
-  setToggle($('tb-screen'), !!state.screenTrack, 'Stop sharing', 'Share');
-  setToggle($('tb-hand'), state.hand, 'Lower hand', 'Hand');
-  $('tb-screen').setAttribute('aria-pressed', String(!!state.screenTrack));
-  $('tb-hand').setAttribute('aria-pressed', String(state.hand));
+  renderButtons(state);
   if (state.self) {
     const el = tile(state.self.id);
     el.querySelector('video').hidden = state.videoMuted || !state.localStream?.getVideoTracks().length;
@@ -567,132 +439,23 @@ function togglePanel(id) {
   layout();
 }
 
-async function switchDevice(kind, id) {
-  state[kind === 'audio' ? 'micId' : 'camId'] = id;
-  const height = Number(cfg.resolution) || 720;
-  const c = kind === 'audio' ? { audio: { deviceId: { exact: id } } }
-    : { video: { deviceId: { exact: id }, height: { ideal: height }, width: { ideal: Math.round(height * 16 / 9) } } };
-  const stream = await navigator.mediaDevices.getUserMedia(c);
-  const track = stream.getTracks()[0];
-  const old = state.localStream.getTracks().find((t) => t.kind === kind);
-  if (old) { state.localStream.removeTrack(old); old.stop(); }
-  state.localStream.addTrack(track);
-  applyMute();
-  await state.conn.replaceTrack(kind === 'audio' ? 'mic' : 'camera', track);
-  if (kind === 'video') tile(state.self.id).querySelector('video').srcObject = new MediaStream([track]);
-  toast(`Switched to ${track.label}`);
-}
+// ---- chat, participants and moderation ----
 
-// ---- chat ----
-
-function addChat({ message, private: priv }) {
-  if (isSelf(message.from)) {
-    ext.emit('outgoing-message', { message: message.text, privateMessage: !!priv });
-  } else {
-    ext.emit('incoming-message', { from: message.from, nick: message.fromName, message: message.text, privateMessage: !!priv, stamp: message.time });
-  }
-  const li = document.createElement('li');
-  if (priv) li.className = 'private';
-  const from = document.createElement('span');
-  from.className = 'from';
-  const to = priv ? (isSelf(message.from) ? ` → ${state.participants.get(message.to)?.name || 'them'}` : ' (private)') : '';
-  from.textContent = `${isSelf(message.from) ? 'You' : message.fromName}${to} · ${new Date(message.time).toLocaleTimeString()}`;
-  li.append(from, document.createTextNode(message.text));
-  $('chat-log').append(li);
-  li.scrollIntoView({ block: 'end' });
-  if ($('chat').hidden && !isSelf(message.from)) {
-    state.unread++;
-    $('chat-badge').textContent = state.unread;
-    $('chat-badge').hidden = false;
-  }
-}
-
-// ---- participants and moderation ----
-
-function renderPeople() {
-  const list = $('people-list');
-  list.replaceChildren();
-  $('people-count').textContent = state.participants.size;
-  const to = $('chat-to');
-  const selected = to.value;
-  to.replaceChildren(new Option('Everyone', ''));
-  for (const p of state.participants.values()) {
-    const li = document.createElement('li');
-    li.dataset.id = p.id;
-    const name = document.createElement('span');
-    name.className = 'name';
-    name.textContent = `${p.name}${isSelf(p.id) ? ' (you)' : ''}${p.role === 'moderator' ? ' · moderator' : ''}${p.handRaised ? ' ✋' : ''}${p.audioMuted ? ' · muted' : ''}`;
-    li.append(name);
-    if (state.moderator && !isSelf(p.id)) {
-      li.append(
-        button('Mute', () => moderate('mute', p.id, { kind: 'audio' }), 'mute'),
-        button('Stop video', () => moderate('mute', p.id, { kind: 'video' }), 'mute-video'),
-        ...(p.role !== 'moderator' ? [button('Make moderator', () => moderate('grantModerator', p.id), 'grant')] : []),
-        button('Remove', () => { if (confirm(`Remove ${p.name} from the meeting?`)) moderate('kick', p.id); }, 'kick'),
-      );
-    }
-    list.append(li);
-    if (!isSelf(p.id)) to.add(new Option(p.name, p.id, false, p.id === selected));
-  }
-}
-
-function button(text, onclick, action) {
-  const b = document.createElement('button');
-  b.className = 'btn';
-  b.textContent = text;
-  b.dataset.action = action;
-  b.onclick = onclick;
-  return b;
-}
+const people = { state, isSelf: (id) => isSelf(id), emit: (...a) => ext.emit(...a), moderate: (...a) => moderate(...a), hands: () => tiles.handQueue };
+const addChat = (msg) => chatLine(people, msg);
+const renderPeople = () => renderRoster(people);
+const renderKnocks = () => renderKnockList(people);
 
 function moderate(action, target, extra = {}) {
   state.conn.send({ type: 'moderate', action, target, ...extra });
 }
 
-function renderKnocks() {
-  const box = $('knocks');
-  box.replaceChildren();
-  for (const p of state.knocks.values()) {
-    const row = document.createElement('div');
-    const name = document.createElement('span');
-    name.textContent = `${p.name} wants to join`;
-    row.append(name, button('Admit', () => moderate('admit', p.id), 'admit'), button('Deny', () => moderate('deny', p.id), 'deny'));
-    box.append(row);
-  }
-  const first = state.knocks.values().next().value;
-  $('knock-dialog').hidden = !first || !state.moderator;
-  if (first) {
-    $('knock-text').textContent = state.knocks.size > 1 ? `${first.name} and ${state.knocks.size - 1} more want to join` : `${first.name} wants to join`;
-    $('knock-admit').onclick = () => moderate('admit', first.id);
-    $('knock-deny').onclick = () => moderate('deny', first.id);
-  }
-}
-
 // ---- invite link ----
 
-// inviteLink is what people should open to join: the tenant's invite base
-// with configOverwrite.brandingRoomAlias (the integrator's own page serves
-// it), else this meeting's URL without the token.
-function inviteLink() {
-  const base = state.ready?.inviteUrl;
-  const alias = typeof cfg.brandingRoomAlias === 'string' ? cfg.brandingRoomAlias : '';
-  if (base && alias) return `${base.replace(/\/+$/, '')}/${encodeURIComponent(alias)}`;
-  return location.origin + location.pathname;
-}
-
 function showInvite() {
-  $('invite-link').value = inviteLink();
+  $('invite-link').value = inviteLink(state.ready, cfg);
   $('invite-dialog').hidden = false;
   $('invite-link').select();
-}
-
-// applyToolbarButtons shows only the buttons configOverwrite.toolbarButtons
-// names (Jitsi's names), when it is given.
-const TOOLBAR = { microphone: 'tb-mic', camera: 'tb-cam', desktop: 'tb-screen', chat: 'tb-chat', raisehand: 'tb-hand',
-  'participants-pane': 'tb-people', tileview: 'tb-view', invite: 'tb-invite', settings: 'tb-settings', hangup: 'tb-leave' };
-function applyToolbarButtons() {
-  if (!Array.isArray(cfg.toolbarButtons)) return;
-  for (const [name, id] of Object.entries(TOOLBAR)) $(id).hidden = !cfg.toolbarButtons.includes(name);
 }
 
 // ---- leaving ----
@@ -755,24 +518,12 @@ function wire() {
   $('set-mic').onchange = (e) => switchDevice('audio', e.target.value);
   $('set-cam').onchange = (e) => switchDevice('video', e.target.value);
   $('ended-rejoin').onclick = () => location.reload();
-  $('feedback-form').onsubmit = async (e) => {
-    e.preventDefault();
-    const rating = Number(new FormData($('feedback-form')).get('rating') || -1);
-    const res = await fetch('/_confer/feedback', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ jwt: params.jwt, room: params.room, meetingId: state.room?.meetingId, rating, comments: $('feedback-comments').value }),
-    }).catch(() => null);
-    $('feedback-status').textContent = res?.ok ? 'Thank you for your feedback.' : 'Your feedback could not be sent.';
-    if (res?.ok) $('feedback-form').querySelector('button').disabled = true;
-  };
+  $('feedback-form').onsubmit = (e) => { e.preventDefault(); sendFeedback(params, state.room?.meetingId); };
   $('refused-retry').onclick = () => location.reload();
+  $('set-selfview').onchange = () => toggleSelfView();
   document.addEventListener('keydown', (e) => {
-    if (!state.joined || e.target.matches('input, select, textarea')) return;
-    if (e.key === 'm') $('tb-mic').click();
-    if (e.key === 'v') $('tb-cam').click();
-    if (e.key === 'c') $('tb-chat').click();
-    if (e.key === 'r') $('tb-hand').click();
-    if (e.key === 'w') $('tb-view').click();
+    if (controls.key(e)) { e.preventDefault(); return; }
+    if (e.key === 'Escape' && !popover.el.hidden) popover.close();
   });
   window.addEventListener('beforeunload', () => { if (state.joined) state.conn.close(); });
 }
@@ -784,7 +535,7 @@ const app = {
   moderate,
   leave,
   toast,
-  hideToasts: () => $('toasts').replaceChildren(),
+  hideToasts: () => toasts.clear(),
   togglePanel,
   setView,
   toggleScreen,
@@ -796,9 +547,13 @@ const app = {
   password: (pw) => {
     if (!$('password').hidden) { state.password = pw; join(); } else moderate('password', '', { password: pw });
   },
-  pin: (id) => { state.pinned = id || ''; setView(id ? 'stage' : state.view); layout(); },
+  pin: (id) => {
+    state.pinned = id && state.participants.has(id) ? id : '';
+    if (state.pinned) announce(`${state.participants.get(id).name} is pinned to the large video`);
+    setView(state.pinned ? 'stage' : state.view);
+  },
   setMaxHeight: (h) => { state.maxHeight = h; ext.emit('video-quality-changed', { videoQuality: h }); sendConstraints(); },
-  overwriteConfig: (c) => { Object.assign(cfg, c); applyToolbarButtons(); },
+  overwriteConfig: (c) => { Object.assign(cfg, c); applyToolbarButtons(cfg); },
   privateChat: (id) => { renderPeople(); $('chat-to').value = id; if (id && $('chat').hidden) togglePanel('chat'); },
   sharingParticipants: () => [...document.querySelectorAll('.tile.screen')].map((el) => el.dataset.id),
   roomInfo: () => ({
@@ -806,22 +561,16 @@ const app = {
     participants: [...state.participants.values()].map((p) => ({ id: p.id, jid: p.id, role: p.role, displayName: p.name,
       userContext: { user: { id: p.userId || '', name: p.name, email: p.email || '' } } })),
   }),
-  devices: async () => {
-    const list = await navigator.mediaDevices.enumerateDevices();
-    const pick = (kind) => list.filter((d) => d.kind === kind).map((d) => ({ deviceId: d.deviceId, groupId: d.groupId, kind: d.kind, label: d.label }));
-    return { audioInput: pick('audioinput'), audioOutput: pick('audiooutput'), videoInput: pick('videoinput') };
-  },
-  currentDevices: async () => {
-    const all = await app.devices();
-    const id = (kind) => state.localStream?.getTracks().find((t) => t.kind === kind)?.getSettings().deviceId;
-    return { audioInput: all.audioInput.find((d) => d.deviceId === id('audio')), audioOutput: all.audioOutput[0],
-      videoInput: all.videoInput.find((d) => d.deviceId === id('video')) };
-  },
+  devices: () => deviceList(),
+  currentDevices: () => currentDevices(state),
   setDevice: async (d) => {
     if (d.kind === 'audioinput' || d.kind === 'videoinput') await switchDevice(d.kind === 'audioinput' ? 'audio' : 'video', d.id);
     return true;
   },
 };
+
+// Audio levels and connection quality on the tiles, every 700 ms.
+setInterval(() => stats.refresh(), 700);
 
 // Report connection quality every 10 s for the analytics.
 setInterval(async () => {
@@ -830,7 +579,10 @@ setInterval(async () => {
   if (q) state.conn.send({ type: 'stats', ...q });
 }, 10000);
 
+const controls = new Controls({ isJoined: () => state.joined, onSelfView: toggleSelfView });
 wire();
-applyToolbarButtons();
+renderToolbar();
+setView(state.view);
+applyToolbarButtons(cfg);
 ext = initEmbed(params, app);
 connect();
