@@ -36,6 +36,15 @@ func testLJMMedia(t *testing.T, query string) {
 	defer cancel()
 	web, _ := s.join(ctx, t, f.ID+"/standup", f.token(t, "standup", "Wendy", true), clip(t))
 	b := newBrowser(t)
+	// In one variant a participant of the meeting page itself (Chromium)
+	// is there too.
+	var pam *page
+	var pamID string
+	if query == "" {
+		pam = b.open("Pam", meetingURL(s.URL, f.ID+"/standup", f.token(t, "standup", "Pam", false), fastMeeting()))
+		poll[bool](t, pam, "joined", `window.confer.state.joined`, 20*time.Second)
+		pamID = eval[string](t, pam, `window.confer.state.self.id`)
+	}
 	pageURL := ljmPage(t, s.URL, f.ID) + query
 	ids := map[string]*page{}
 	for _, name := range []string{"Jay", "Kim"} {
@@ -48,6 +57,9 @@ func testLJMMedia(t *testing.T, query string) {
 	}
 	for id, p := range ids {
 		want := []string{web.SelfID()}
+		if pamID != "" {
+			want = append(want, pamID)
+		}
 		for other := range ids {
 			if other != id {
 				want = append(want, other)
@@ -55,6 +67,12 @@ func testLJMMedia(t *testing.T, query string) {
 		}
 		check := fmt.Sprintf(`received().then(r => %q.split(',').every(id => r[id] && r[id].video > 30 && r[id].audio > 50))`, strings.Join(want, ","))
 		poll[bool](t, p, "video decoded and audio received from "+strings.Join(want, ","), check, 30*time.Second)
+	}
+	if pam != nil { // the meeting page plays both endpoints' video and gets their audio
+		for id := range ids {
+			poll[bool](t, pam, "video playing from "+id, fmt.Sprintf(`(() => { const v = document.querySelector('.tile[data-id="%s"] video'); return !!v && v.videoWidth > 0 && v.currentTime > 0.5; })()`, id), 30*time.Second)
+			poll[bool](t, pam, "audio from "+id, fmt.Sprintf(`window.confer.stats().then(st => st.inbound.some(s => s.kind === 'audio' && s.packets > 50 && s.participantId === '%s'))`, id), 20*time.Second)
+		}
 	}
 	if query != "" { // the sources carry the names Confer gave them
 		for _, p := range ids {

@@ -380,9 +380,28 @@ func (j *jingleSession) Candidate(_ sfu.PCKind, c webrtc.ICECandidateInit) {
 	j.s.enqueue(stanza)
 }
 
-// ConnectionState implements sfu.Signaler.
+// ConnectionState implements sfu.Signaler: the other Jitsi clients hear
+// when this one's media connection is interrupted and when it is back
+// (EndpointConnectivityStatusChangeEvent), as JVB tells them.
 func (j *jingleSession) ConnectionState(_ sfu.PCKind, st webrtc.PeerConnectionState) {
 	j.s.log.Debug("Jitsi client media", "state", st.String())
+	active := ""
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		active = "true"
+	case webrtc.PeerConnectionStateDisconnected, webrtc.PeerConnectionStateFailed:
+		active = "false"
+	default:
+		return
+	}
+	msg := map[string]string{"colibriClass": "EndpointConnectivityStatusChangeEvent", "endpoint": j.nick, "active": active}
+	go func() {
+		for _, other := range j.s.srv.bridgesOf(j.meetingID) {
+			if other != j {
+				other.bridgeSend(msg)
+			}
+		}
+	}()
 }
 
 // handle answers the client's Jingle IQ to the focus.
