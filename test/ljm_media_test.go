@@ -132,10 +132,19 @@ func testLJMMedia(t *testing.T, query string) {
 	eval[any](t, ids[first], `conf.leave()`)
 	poll[bool](t, ids[second], "first's tracks removed", `!ljm.tracks.some(t => t.getParticipantId() === '`+first+`')`, 15*time.Second)
 	eventually(t, 15*time.Second, "the page's participant no longer getting first's media", func() bool {
-		before := packetsFrom(web, first)
-		time.Sleep(time.Second)
-		return packetsFrom(web, first) == before
+		return time.Since(lastFrom(web, first)) > time.Second
 	})
+}
+
+// lastFrom is when c last received a packet from a participant.
+func lastFrom(c *meetclient.Client, id string) time.Time {
+	var last time.Time
+	for _, r := range c.Remote() {
+		if r.ParticipantID == id && r.Last.After(last) {
+			last = r.Last
+		}
+	}
+	return last
 }
 
 // packetsFrom is how many packets c received from a participant.
@@ -177,10 +186,10 @@ func TestLJMICERestart(t *testing.T) {
 	sid = eval[string](t, p, `conf.jvbJingleSession.sid`)
 	eval[any](t, p, `conf.jvbJingleSession.terminate(() => {}, () => {}, {reason: 'connectivity-error', reasonDescription: 'ICE FAILED', requestRestart: true, sendSessionTerminate: true})`)
 	poll[bool](t, p, "a new session", fmt.Sprintf(`conf.jvbJingleSession !== null && conf.jvbJingleSession.sid !== %q`, sid), 20*time.Second)
+	jay := eval[string](t, p, `conf.myUserId()`)
+	before := packetsFrom(web, jay)
 	poll[bool](t, p, "video decoded in the new session", decoding, 30*time.Second)
 	eventually(t, 20*time.Second, "the page's participant receiving Jay after the restarts", func() bool {
-		before := packetsFrom(web, eval[string](t, p, `conf.myUserId()`))
-		time.Sleep(500 * time.Millisecond)
-		return packetsFrom(web, eval[string](t, p, `conf.myUserId()`)) > before+20
+		return packetsFrom(web, jay) > before+20
 	})
 }
