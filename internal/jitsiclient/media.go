@@ -115,37 +115,9 @@ func drainRTCP(sender *webrtc.RTPSender) {
 	}
 }
 
-func extID(params webrtc.RTPSendParameters, uri string) uint8 {
-	for _, e := range params.HeaderExtensions {
-		if e.URI == uri {
-			return uint8(e.ID)
-		}
-	}
-	return 0
-}
-
 func (c *Client) sendAudio(s *mediaSession) {
 	defer c.sending.Done()
-	clip := c.cfg.Clip
-	levelID := extID(s.audioTr.Sender().GetParameters(), sdp.AudioLevelURI)
-	p := rtp.NewPacketizer(1200, 111, 0, &codecs.OpusPayloader{}, rtp.NewRandomSequencer(), 48000)
-	tick := time.NewTicker(media.AudioInterval)
-	defer tick.Stop()
-	for i := 0; ; i++ {
-		select {
-		case <-c.stop:
-			return
-		case <-tick.C:
-		}
-		for _, pkt := range p.Packetize(clip.Audio[i%len(clip.Audio)], 960) {
-			if levelID != 0 {
-				pkt.Header.SetExtension(levelID, []byte{0x80 | 30}) // voice, -30 dBov
-			}
-			if err := s.audio.WriteRTP(pkt); err != nil {
-				return
-			}
-		}
-	}
+	media.SendAudio(c.stop, s.audio, c.cfg.Clip, media.ExtensionID(s.audioTr.Sender().GetParameters(), sdp.AudioLevelURI))
 }
 
 func (c *Client) sendVideo(s *mediaSession) {

@@ -138,42 +138,15 @@ func (c *Client) publish(ctx context.Context) error {
 	return nil
 }
 
-func extID(params webrtc.RTPSendParameters, uri string) uint8 {
-	for _, e := range params.HeaderExtensions {
-		if e.URI == uri {
-			return uint8(e.ID)
-		}
-	}
-	return 0
-}
-
 func (c *Client) sendAudio(track *webrtc.TrackLocalStaticRTP, tr *webrtc.RTPTransceiver, clip *media.Clip) {
 	defer c.sending.Done()
-	levelID := extID(tr.Sender().GetParameters(), sdp.AudioLevelURI)
-	p := rtp.NewPacketizer(1200, 111, 0, &codecs.OpusPayloader{}, rtp.NewRandomSequencer(), 48000)
-	tick := time.NewTicker(media.AudioInterval)
-	defer tick.Stop()
-	for i := 0; ; i++ {
-		select {
-		case <-c.stop:
-			return
-		case <-tick.C:
-		}
-		for _, pkt := range p.Packetize(clip.Audio[i%len(clip.Audio)], 960) {
-			if levelID != 0 {
-				pkt.Header.SetExtension(levelID, []byte{0x80 | 30}) // voice, -30 dBov: a steady tone
-			}
-			if err := track.WriteRTP(pkt); err != nil {
-				return
-			}
-		}
-	}
+	media.SendAudio(c.stop, track, clip, media.ExtensionID(tr.Sender().GetParameters(), sdp.AudioLevelURI))
 }
 
 func (c *Client) sendVideo(tracks []*webrtc.TrackLocalStaticRTP, layers []int, tr *webrtc.RTPTransceiver, clip *media.Clip) {
 	defer c.sending.Done()
 	params := tr.Sender().GetParameters()
-	midID, ridID := extID(params, sdp.SDESMidURI), extID(params, sdp.SDESRTPStreamIDURI)
+	midID, ridID := media.ExtensionID(params, sdp.SDESMidURI), media.ExtensionID(params, sdp.SDESRTPStreamIDURI)
 	mid := tr.Mid()
 	packetizers := make([]rtp.Packetizer, len(tracks))
 	for i := range tracks {
