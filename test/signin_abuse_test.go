@@ -34,8 +34,11 @@ func TestSignInRaceCountsEveryAttempt(t *testing.T) {
 	s := startServer(t, store.DialectSQLite)
 	newConsoleUser(s).signUp(t, "ada@example.com", "")
 	codes := concurrentLogins(t, 60, func(int) (*consoleUser, string) { return newConsoleUser(s), "ada@example.com" })
-	if codes[http.StatusUnauthorized] != 10 || codes[http.StatusTooManyRequests] != 50 {
-		t.Errorf("60 concurrent wrong passwords: got %v, want 10×401 and 50×429", codes)
+	// Ten reach the password check: 401, or 503 when the machine is so busy
+	// that the hash gate turns one away (counted all the same); the other
+	// fifty are refused before it.
+	if checked := codes[http.StatusUnauthorized] + codes[http.StatusServiceUnavailable]; checked != 10 || codes[http.StatusTooManyRequests] != 50 {
+		t.Errorf("60 concurrent wrong passwords: got %v, want 10 checked (401, or 503 busy) and 50×429", codes)
 	}
 }
 
