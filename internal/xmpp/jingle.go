@@ -3,15 +3,12 @@ package xmpp
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
@@ -29,7 +26,6 @@ type jingleSession struct {
 	s         *session
 	focus     string // room@muc/focus, the session's initiator
 	sid       string
-	action    string // how the session is offered: session-initiate
 	nick      string // the client's endpoint id
 	meetingID string
 	room      *sfu.Room
@@ -51,103 +47,6 @@ type jingleSession struct {
 	announced  map[uint32]sfu.TrackInfo // the sources the client was told of, by SSRC
 	sources    clientSources            // what the client sends
 	desktop    map[string]bool          // the client's screen-share sources, by name
-}
-
-// startMedia joins the client's media to its room's SFU room; the session
-// offer follows as soon as the SFU has made it.
-func (s *session) startMedia(occ *occupancy, meetingID string) {
-	if s.srv.cfg.SFU == nil {
-		return
-	}
-	s.newMedia(occ.roomJID+"/"+focusNick, occ.nick, meetingID, randomID(8), "session-initiate")
-}
-
-// newMedia starts a media session offered with action (session-initiate,
-// or transport-replace of session sid).
-func (s *session) newMedia(focus, nick, meetingID, sid, action string) {
-	j := &jingleSession{s: s, focus: focus, sid: sid, action: action, nick: nick, meetingID: meetingID,
-		bridgeID: randomID(12), bridgePwd: randomID(16),
-		announced: map[uint32]sfu.TrackInfo{}, sources: clientSources{bySSRC: map[uint32]clientSource{}}}
-	j.room = s.srv.cfg.SFU.Acquire(meetingID)
-	j.stopSpeaker = j.room.OnDominantSpeaker(j.dominantChanged)
-	s.srv.mu.Lock()
-	s.srv.bridges[j.bridgeID] = j
-	s.srv.mu.Unlock()
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	peer, err := j.room.JoinBundled(nick, j)
-	if err != nil {
-		j.ended = true
-		go j.release()
-		s.log.Error("join media", "err", err)
-		return
-	}
-	j.peer = peer
-	s.media.Store(j)
-}
-
-// restartMedia replaces a media session with a new one on a fresh
-// connection (new ICE and DTLS), as Jicofo does: after the client
-// terminated the old one asking for a restart, or after it reported ICE
-// failed (session-info), when the focus terminates the old one first. (Not
-// transport-replace: the SFU's new connection sends from new SSRCs, and
-// lib-jitsi-meet would keep the old sources' tracks beside the new.)
-func (s *session) restartMedia(old *jingleSession, terminate bool) {
-	if !s.media.CompareAndSwap(old, nil) {
-		return
-	}
-	old.mu.Lock()
-	old.ended = true
-	peer := old.peer
-	old.mu.Unlock()
-	if peer != nil {
-		peer.Close() // before the new peer of the same id joins
-	}
-	if terminate {
-		stanza, jn := old.jingleIQ("session-terminate")
-		jn.add(el("reason").add(el("connectivity-error"), el("text").text("ICE failed: a new session follows")))
-		s.enqueue(stanza)
-	}
-	s.log.Info("media session restarted")
-	s.newMedia(old.focus, old.nick, old.meetingID, randomID(8), "session-initiate")
-	old.release() // after the new one holds the room
-}
-
-// endMedia ends the client's media; once.
-func (s *session) endMedia() {
-	if j := s.media.Swap(nil); j != nil {
-		j.end()
-	}
-}
-
-func (j *jingleSession) end() {
-	j.mu.Lock()
-	if j.ended {
-		j.mu.Unlock()
-		return
-	}
-	j.ended = true
-	peer := j.peer
-	j.mu.Unlock()
-	if peer != nil {
-		peer.Close()
-	}
-	j.release()
-}
-
-// release lets go of the session's room and bridge channel.
-func (j *jingleSession) release() {
-	j.stopSpeaker()
-	j.s.srv.mu.Lock()
-	delete(j.s.srv.bridges, j.bridgeID)
-	j.s.srv.mu.Unlock()
-	j.bridge.mu.Lock()
-	conn := j.bridge.conn
-	j.bridge.mu.Unlock()
-	if conn != nil {
-		conn.Close(websocket.StatusNormalClosure, "the media session ended")
-	}
-	j.room.Release()
 }
 
 // jingleIQ builds an IQ from the focus carrying a Jingle action.
@@ -222,7 +121,7 @@ func (j *jingleSession) initiate(offer string, tracks []sfu.TrackInfo) error {
 		return err
 	}
 	j.local, j.initiated, j.pending = t, true, offer
-	stanza, jn := j.jingleIQ(j.action)
+	stanza, jn := j.jingleIQ("session-initiate")
 	group := el("group", "xmlns", nsGrouping, "semantics", "BUNDLE")
 	for _, kind := range []string{"audio", "video"} {
 		m := firstMedia(&o, kind)
@@ -402,184 +301,4 @@ func (j *jingleSession) ConnectionState(_ sfu.PCKind, st webrtc.PeerConnectionSt
 			}
 		}
 	}()
-}
-
-// handle answers the client's Jingle IQ to the focus.
-func (j *jingleSession) handle(ctx context.Context, q *Element) error {
-	if q.Get("sid") != j.sid {
-		return fmt.Errorf("%w: no Jingle session %q", errUnknownSession, q.Get("sid"))
-	}
-	switch q.Get("action") {
-	case "session-accept", "transport-accept":
-		return j.accept(q)
-	case "transport-info":
-		return j.addCandidates(q)
-	case "source-add", "source-remove":
-		return j.changeSources(q, q.Get("action") == "source-add")
-	case "session-terminate":
-		if bs := q.Child(nsFocus, "bridge-session"); bs != nil && bs.Get("restart") == "true" {
-			go j.s.restartMedia(j, false)
-		} else {
-			go j.s.endMedia()
-		}
-		return nil
-	case "session-info":
-		if st := q.Child(nsFocus, "ice-state"); st != nil && strings.TrimSpace(st.Text) == "failed" {
-			go j.s.restartMedia(j, true)
-		}
-		return nil
-	case "transport-reject":
-		return nil
-	}
-	return fmt.Errorf("%w: %q", errUnsupportedAction, q.Get("action"))
-}
-
-// accept takes the client's transport and sources and answers the
-// pending offer for it.
-func (j *jingleSession) accept(q *Element) error {
-	var t transport
-	ok := false
-	for _, c := range q.Children {
-		if c.Is(nsJingle, "content") {
-			if t, ok = parseTransport(c); ok {
-				break
-			}
-		}
-	}
-	if !ok {
-		return fmt.Errorf("%w: session-accept without an ICE transport and DTLS fingerprint", errBadJingle)
-	}
-	j.mu.Lock()
-	if j.remote != nil {
-		j.mu.Unlock()
-		return fmt.Errorf("%w: the session was accepted already", errOutOfOrder)
-	}
-	if j.pending == "" || j.ended {
-		j.mu.Unlock()
-		return fmt.Errorf("%w: no offer to accept", errOutOfOrder)
-	}
-	if err := j.sources.apply(q, true); err != nil {
-		j.mu.Unlock()
-		return fmt.Errorf("%w: %w", errBadJingle, err)
-	}
-	j.remote = &t
-	offer, peer, streams := j.pending, j.peer, j.sources.streams(j.desktop)
-	j.pending = ""
-	j.mu.Unlock()
-	if err := peer.SetIncoming(streams); err != nil {
-		return err
-	}
-	j.answer(offer, t, peer)
-	return j.addCandidates(q)
-}
-
-// muteMedia stops forwarding the client's microphone or camera (a
-// moderator's mute).
-func (s *session) muteMedia(audio, video bool) {
-	if j := s.media.Load(); j != nil {
-		if peer := j.peerOf(); peer != nil {
-			if audio {
-				peer.SetSourceMuted(sfu.SourceMic, true)
-			}
-			if video {
-				peer.SetSourceMuted(sfu.SourceCamera, true)
-			}
-		}
-	}
-}
-
-// setMediaMuted follows the client's own mute state: a muted source is
-// not forwarded.
-func (s *session) setMediaMuted(audio, video bool) {
-	if j := s.media.Load(); j != nil {
-		if peer := j.peerOf(); peer != nil {
-			peer.SetSourceMuted(sfu.SourceMic, audio)
-			peer.SetSourceMuted(sfu.SourceCamera, video)
-		}
-	}
-}
-
-// setDesktopSources notes which of the client's video sources are screen
-// shares (its presence's SourceInfo), for the sources it adds next.
-func (j *jingleSession) setDesktopSources(names map[string]bool) {
-	j.mu.Lock()
-	j.desktop = names
-	j.mu.Unlock()
-}
-
-// addCandidates adds the client's candidates of a transport-info (or
-// session-accept).
-func (j *jingleSession) addCandidates(q *Element) error {
-	j.mu.Lock()
-	peer := j.peer
-	j.mu.Unlock()
-	for _, c := range q.Children {
-		tr := c.Child(nsICEUDP, "transport")
-		if !c.Is(nsJingle, "content") || tr == nil {
-			continue
-		}
-		for _, ce := range tr.Children {
-			if ce.Name.Local != "candidate" {
-				continue
-			}
-			cand, err := parseCandidate(ce)
-			if err == nil {
-				err = peer.AddCandidate(sfu.PCSubscriber, cand)
-			}
-			if err != nil {
-				return fmt.Errorf("%w: %w", errBadJingle, err)
-			}
-		}
-	}
-	return nil
-}
-
-// changeSources applies the client's source-add or source-remove.
-func (j *jingleSession) changeSources(q *Element, add bool) error {
-	j.mu.Lock()
-	if j.remote == nil {
-		j.mu.Unlock()
-		return fmt.Errorf("%w: sources change before session-accept", errOutOfOrder)
-	}
-	if err := j.sources.apply(q, add); err != nil {
-		j.mu.Unlock()
-		return fmt.Errorf("%w: %w", errBadJingle, err)
-	}
-	peer, streams := j.peer, j.sources.streams(j.desktop)
-	j.mu.Unlock()
-	return peer.SetIncoming(streams)
-}
-
-// jingle answers a Jingle IQ to the focus (XEP-0166 §7.2 errors).
-func (s *session) jingle(ctx context.Context, e, q *Element) *Element {
-	self := s.jid.Load().String()
-	j := s.media.Load()
-	if j == nil {
-		return jingleError(e, "cancel", "item-not-found", "unknown-session", "no media session: join the room first", self)
-	}
-	err := j.handle(ctx, q)
-	switch {
-	case err == nil:
-		return iq("result", e.Get("id"), e.Get("to"), self)
-	case errors.Is(err, errUnknownSession):
-		return jingleError(e, "cancel", "item-not-found", "unknown-session", err.Error(), self)
-	case errors.Is(err, errOutOfOrder):
-		return jingleError(e, "wait", "unexpected-request", "out-of-order", err.Error(), self)
-	case errors.Is(err, errUnsupportedAction):
-		return jingleError(e, "cancel", "feature-not-implemented", "", err.Error(), self)
-	case errors.Is(err, sfu.ErrTooManyTracks):
-		return jingleError(e, "modify", "policy-violation", "", err.Error(), self)
-	}
-	return jingleError(e, "modify", "bad-request", "", err.Error(), self)
-}
-
-// jingleError is an IQ error with Jingle's own condition, if any, and a
-// text saying why.
-func jingleError(req *Element, typ, cond, jingleCond, text, self string) *Element {
-	x := el("error", "type", typ).add(el(cond, "xmlns", nsStanzas))
-	if jingleCond != "" {
-		x.add(el(jingleCond, "xmlns", "urn:xmpp:jingle:errors:1"))
-	}
-	x.add(el("text", "xmlns", nsStanzas).text(text))
-	return iq("error", req.Get("id"), req.Get("to"), self).add(x)
 }

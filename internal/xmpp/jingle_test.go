@@ -56,7 +56,7 @@ func golden(t *testing.T, name, got string) {
 func testJingleSession() *jingleSession {
 	s := &session{qwake: make(chan struct{}, 1), ep: endpoint{Host: "meet.example", Secure: true}}
 	s.jid.Store(&jid{Local: "guest", Domain: "meet.example", Resource: "r1"})
-	return &jingleSession{s: s, focus: "standup@conference.t1.meet.example/focus", sid: "sid1", action: "session-initiate",
+	return &jingleSession{s: s, focus: "standup@conference.t1.meet.example/focus", sid: "sid1",
 		nick: "guest1", bridgeID: "bridge1", bridgePwd: "pwd1",
 		announced: map[uint32]sfu.TrackInfo{}, sources: clientSources{bySSRC: map[uint32]clientSource{}}}
 }

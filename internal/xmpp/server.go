@@ -11,9 +11,10 @@
 // moderator moderates from a Jitsi client with the room's own actions
 // (moderate.go), and a client's machine-uid is its device for MAU
 // (device.go). The focus offers each client a Jingle session on the
-// room's SFU room (jingle.go; SDP ⇄ Jingle in jinglesdp.go and
-// jinglesrc.go), and its bridge channel is a WebSocket (bridge.go,
-// constraints.go). The map of what lib-jitsi-meet needs is
+// room's SFU room (media.go starts and restarts it, jingle.go offers and
+// announces sources, jingleiq.go takes the client's Jingle; SDP ⇄ Jingle
+// in jinglesdp.go and jinglesrc.go), its bridge channel is a WebSocket
+// (bridge.go, constraints.go), and its lobby Jitsi's lobby room (lobby.go). The map of what lib-jitsi-meet needs is
 // ../../shared/contracts/jitsi-protocol.md.
 package xmpp
 
