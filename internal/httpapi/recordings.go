@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/confer-video/confer/internal/account"
@@ -45,7 +47,18 @@ func (a *API) startRecording(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.cfg.Recordings.Start(r.Context(), recording.StartRequest{Key: key, InitiatorID: "api"})
+	var body struct {
+		Mode          string `json:"mode"`
+		RTMPStreamKey string `json:"rtmpStreamKey"`
+		Transcription bool   `json:"transcription"`
+	}
+	if r.ContentLength != 0 {
+		if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+			return errorf(http.StatusBadRequest, "bad_request", "the body must be JSON: {\"mode\": \"file\" | \"stream\", \"rtmpStreamKey\": …}")
+		}
+	}
+	st, err := a.cfg.Recordings.Start(r.Context(), recording.StartRequest{Key: key, InitiatorID: "api", Mode: body.Mode, StreamKey: body.RTMPStreamKey,
+		Transcribe: body.Transcription})
 	if err != nil {
 		return recordingError(err)
 	}
@@ -85,6 +98,8 @@ func recordingError(err error) error {
 		return errorf(http.StatusConflict, "already_recording", message(err))
 	case errors.Is(err, recording.ErrNotRecording):
 		return errorf(http.StatusConflict, "not_recording", message(err))
+	case errors.Is(err, recording.ErrBadStream):
+		return errorf(http.StatusBadRequest, "bad_stream", message(err))
 	case errors.Is(err, recording.ErrNoSpace):
 		return errorf(http.StatusInsufficientStorage, "no_space", message(err))
 	}

@@ -38,6 +38,9 @@ func (w *composeWorker) Timeout(*river.Job[ComposeArgs]) time.Duration { return 
 
 func (w *composeWorker) Work(ctx context.Context, job *river.Job[ComposeArgs]) error {
 	err := w.s.compose(ctx, job.Args.Tenant, job.Args.Session)
+	if errors.Is(err, os.ErrNotExist) && w.s.uploadedAlready(ctx, job.Args.Tenant, job.Args.Session) {
+		return nil // done by a run before, moved to S3
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		// The files are on another node of a cluster (jobs are shared, the
 		// recordings directory is not): leave the job to it, until the
@@ -83,8 +86,15 @@ func (s *Service) compose(ctx context.Context, tenantID, session string) error {
 		}
 		s.cfg.Logger.InfoContext(ctx, "recording composited", "session", session, "recordedMs", m.DurationMs(), "took", time.Since(start))
 	}
-	s.sendEvent(ctx, m, "RECORDING_UPLOADED", s.uploadedData(m))
-	return nil
+	s.transcribeIfAsked(ctx, dir, m)
+	return s.offload(ctx, dir, m, func() {
+		if !m.sent("RECORDING_UPLOADED") {
+			s.announce(ctx, dir, m, "RECORDING_UPLOADED", s.uploadedData(m))
+		}
+		if m.Transcript != "" && !m.sent("TRANSCRIPTION_UPLOADED") {
+			s.announce(ctx, dir, m, "TRANSCRIPTION_UPLOADED", s.transcriptionData(m))
+		}
+	})
 }
 
 // runFFmpeg composites the tracks of m into dir/CompositeFile.

@@ -17,6 +17,12 @@ var (
 	// ErrNoSpace means the recordings directory lacks the free space a
 	// recording needs.
 	ErrNoSpace = errors.New("not enough free disk space to record")
+	// ErrNeedsS3 means a cluster node was configured to record without
+	// S3-compatible storage.
+	ErrNeedsS3 = errors.New("recording: a cluster keeps recordings in S3-compatible storage (any node serves their links): configure it")
+	// ErrBadStream means a live stream's destination (rtmpStreamKey) is
+	// missing or unusable.
+	ErrBadStream = errors.New("bad live stream destination")
 	// ErrLinkExpired means a pre-authenticated link is past its expiry.
 	ErrLinkExpired = errors.New("link expired")
 	// ErrLinkInvalid means a pre-authenticated link is malformed or forged.

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -67,6 +68,10 @@ func (s *Service) ServeLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := os.Open(filepath.Join(s.cfg.Dir, t, session, file))
+	if errors.Is(err, os.ErrNotExist) && s.objects != nil {
+		s.objects.serve(w, r, t, session, file)
+		return
+	}
 	if err != nil {
 		http.Error(w, "recording not found: it may have been deleted after its retention period", http.StatusNotFound)
 		return
@@ -77,12 +82,17 @@ func (s *Service) ServeLink(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	setLinkHeaders(w, file)
+	http.ServeContent(w, r, file, st.ModTime(), f)
+}
+
+// setLinkHeaders sets the headers of a recording's file served to a link.
+func setLinkHeaders(w http.ResponseWriter, file string) {
 	h := w.Header()
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'")
 	h.Set("Content-Type", contentType(file))
-	http.ServeContent(w, r, file, st.ModTime(), f)
 }
 
 func contentType(file string) string {
@@ -95,6 +105,8 @@ func contentType(file string) string {
 		return "audio/ogg"
 	case ".json":
 		return "application/json"
+	case ".vtt":
+		return "text/vtt; charset=utf-8"
 	}
 	return "application/octet-stream"
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -33,7 +34,25 @@ type Manifest struct {
 	Speakers      []SpeakerTurn       `json:"dominantSpeaker"`
 	// Composite is CompositeFile once compositing succeeded.
 	Composite string `json:"composite,omitempty"`
+	// CheckpointMs is the offset of the last checkpoint of a recording
+	// still running (the manifest is rewritten every few seconds, so a
+	// crash loses little of it).
+	CheckpointMs int64 `json:"checkpointMs,omitempty"`
+	// Recovered says the recording was interrupted by a crash and closed
+	// at the next start, up to the last media written.
+	Recovered bool `json:"recovered,omitempty"`
+	// Transcribe says a transcript was asked for (the initiator's token
+	// has context.features.transcription); Transcript is TranscriptFile
+	// once made.
+	Transcribe bool   `json:"transcribe,omitempty"`
+	Transcript string `json:"transcript,omitempty"`
+	// Sent lists the webhooks announced (RECORDING_ENDED, …), so a
+	// recovery or a job run again does not send them twice.
+	Sent []string `json:"sent,omitempty"`
 }
+
+// sent says whether the webhook eventType was announced.
+func (m *Manifest) sent(eventType string) bool { return slices.Contains(m.Sent, eventType) }
 
 // ParticipantRecord is one recorded participant.
 type ParticipantRecord struct {
@@ -103,6 +122,11 @@ func writeManifest(dir string, m *Manifest) error {
 	if err != nil {
 		return err
 	}
+	return writeManifestBytes(dir, b)
+}
+
+// writeManifestBytes writes an encoded manifest atomically into dir.
+func writeManifestBytes(dir string, b []byte) error {
 	tmp := filepath.Join(dir, ManifestFile+".tmp")
 	if err := os.WriteFile(tmp, b, 0o640); err != nil {
 		return fmt.Errorf("recording: write manifest: %w", err)
@@ -116,9 +140,14 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recording: read manifest: %w", err)
 	}
+	return decodeManifest(b, dir)
+}
+
+// decodeManifest decodes the manifest of the recording at where.
+func decodeManifest(b []byte, where string) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("recording: manifest of %s: %w", dir, err)
+		return nil, fmt.Errorf("recording: manifest of %s: %w", where, err)
 	}
 	return &m, nil
 }

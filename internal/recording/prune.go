@@ -30,15 +30,21 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[PruneArgs]) error {
 // that never ended: that long after the longest recording could have)
 // and returns how many.
 func (s *Service) Prune(ctx context.Context) (int, error) {
+	n := 0
+	if s.objects != nil {
+		var err error
+		if n, err = s.objects.prune(ctx, s.cfg.Retention, s.cfg.Now()); err != nil {
+			return n, err
+		}
+	}
 	tenants, err := os.ReadDir(s.cfg.Dir)
 	if os.IsNotExist(err) {
-		return 0, nil
+		return n, nil
 	}
 	if err != nil {
-		return 0, err
+		return n, err
 	}
 	now := s.cfg.Now()
-	n := 0
 	for _, t := range tenants {
 		if !t.IsDir() {
 			continue

@@ -82,6 +82,19 @@ type Config struct {
 	FFmpeg string
 	// ComposeTimeout bounds one compositing run; default 2 h.
 	ComposeTimeout time.Duration
+	// Transcriber is the speech-to-text command that makes transcripts:
+	// the program and its arguments, "{wav}" standing for the WAV file
+	// (16 kHz mono) it reads (else appended); it prints the text. Empty: no
+	// transcripts. E.g. pocketsphinx_continuous -infile {wav} -logfn /dev/null.
+	Transcriber []string
+	// TranscribeTimeout bounds one run of Transcriber; default 5 min.
+	TranscribeTimeout time.Duration
+	// S3, if set, keeps finished recordings in an S3-compatible store
+	// instead of Dir (where they are still written and composited).
+	S3 *S3Config
+	// Cluster says this node is one of several: recordings then need S3
+	// (any node must serve their links).
+	Cluster bool
 	// Now is the clock of links, retention and timestamps; default time.Now.
 	Now        func() time.Time
 	Logger     *slog.Logger
@@ -89,6 +102,9 @@ type Config struct {
 }
 
 func (c *Config) validate() error {
+	if c.Cluster && c.S3 == nil {
+		return ErrNeedsS3
+	}
 	if c.Dir == "" || c.Jobs == nil || c.PublicURL == nil || len(c.LinkSecret) == 0 {
 		return errors.New("recording: Dir, Jobs, PublicURL and LinkSecret are required")
 	}
@@ -99,6 +115,7 @@ func (c *Config) validate() error {
 type Service struct {
 	cfg     Config
 	metrics *metrics
+	objects *objectStore // nil: recordings stay in Dir
 	mu      sync.Mutex
 	live    map[room.Key]*liveRoom
 }
@@ -115,7 +132,20 @@ type Live struct {
 
 type liveRoom struct {
 	Live
-	rec *session // nil when not recording
+	rec    *session    // nil when not recording
+	stream *liveStream // nil when not streaming
+}
+
+// busy is the status of what the room does now (a recording or a live
+// stream, one at a time), and false when neither.
+func (lr *liveRoom) busy() (Status, bool) {
+	switch {
+	case lr.rec != nil:
+		return lr.rec.status(), true
+	case lr.stream != nil:
+		return lr.stream.status(), true
+	}
+	return Status{}, false
 }
 
 // New returns the service and registers its jobs on cfg.Jobs (before the
@@ -131,6 +161,7 @@ func New(cfg Config) (*Service, error) {
 	cfg.BufferPackets = cmp.Or(cfg.BufferPackets, 1024)
 	cfg.FFmpeg = cmp.Or(cfg.FFmpeg, "ffmpeg")
 	cfg.ComposeTimeout = cmp.Or(cfg.ComposeTimeout, 2*time.Hour)
+	cfg.TranscribeTimeout = cmp.Or(cfg.TranscribeTimeout, 5*time.Minute)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -140,8 +171,19 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, metrics: m, live: map[room.Key]*liveRoom{}}
+	if cfg.S3 != nil {
+		if s.objects, err = newObjectStore(cfg.S3); err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.objects.ensureBucket(ctx); err != nil {
+			return nil, err
+		}
+	}
 	river.AddWorker(cfg.Jobs.Workers(), &composeWorker{s: s})
 	river.AddWorker(cfg.Jobs.Workers(), &pruneWorker{s: s})
+	cfg.Jobs.Go(s.recoverAll) // recordings a crash interrupted
 	cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 		func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
 	return s, nil
@@ -157,6 +199,9 @@ func (s *Service) Attach(l Live) {
 	if old != nil && old.rec != nil {
 		go s.finish(context.Background(), old, old.rec, "meeting ended")
 	}
+	if old != nil && old.stream != nil {
+		go s.endStream(context.Background(), old, old.stream, "meeting ended")
+	}
 }
 
 // Detach announces the meeting's end here: its recording, if any, stops
@@ -169,11 +214,14 @@ func (s *Service) Detach(ctx context.Context, key room.Key, meetingID string) {
 		return
 	}
 	delete(s.live, key)
-	rec := lr.rec
-	lr.rec = nil
+	rec, stream := lr.rec, lr.stream
+	lr.rec, lr.stream = nil, nil
 	s.mu.Unlock()
 	if rec != nil {
 		s.finish(ctx, lr, rec, "meeting ended")
+	}
+	if stream != nil {
+		s.endStream(ctx, lr, stream, "meeting ended")
 	}
 }
 
@@ -184,6 +232,15 @@ type StartRequest struct {
 	// (InitiatorID then names it).
 	Initiator   room.Participant
 	InitiatorID string
+	// Mode is "file" (the default: a recording) or "stream" (a live
+	// stream to StreamKey).
+	Mode string
+	// StreamKey is the live stream's destination: a YouTube stream key or
+	// an rtmp:// (rtmps://) URL.
+	StreamKey string
+	// Transcribe asks for a transcript after the meeting (also asked when
+	// the initiator's token has context.features.transcription).
+	Transcribe bool
 }
 
 // Status is a room's recording state, as meetings and the API show it.
@@ -202,9 +259,18 @@ type Status struct {
 
 // CheckAllowed says whether a participant may start or stop recordings: a
 // moderator whose token has context.features.recording true.
-func CheckAllowed(p room.Participant) error {
-	if !p.Features["recording"] {
-		return fmt.Errorf("%w: your token's context.features.recording is not true", ErrNotAllowed)
+func CheckAllowed(p room.Participant) error { return CheckAllowedMode(p, "file") }
+
+// CheckAllowedMode says whether a participant may start or stop a
+// recording (mode "file") or a live stream (mode "stream", which needs
+// context.features.livestreaming).
+func CheckAllowedMode(p room.Participant, mode string) error {
+	feature := "recording"
+	if mode == "stream" {
+		feature = "livestreaming"
+	}
+	if !p.Features[feature] {
+		return fmt.Errorf("%w: your token's context.features.%s is not true", ErrNotAllowed, feature)
 	}
 	if !p.Moderator() {
 		return fmt.Errorf("%w: only moderators may start or stop recordings", ErrNotAllowed)
@@ -214,20 +280,25 @@ func CheckAllowed(p room.Participant) error {
 
 // Start records the meeting in req.Key; one recording per room at a time.
 func (s *Service) Start(ctx context.Context, req StartRequest) (Status, error) {
+	switch req.Mode {
+	case "", "file":
+	case "stream":
+		return s.startStream(ctx, req)
+	default:
+		return Status{}, fmt.Errorf("%w: mode %q is neither file nor stream", ErrBadStream, req.Mode)
+	}
 	if err := s.checkSpace(); err != nil {
 		return Status{}, err
 	}
 	s.mu.Lock()
 	lr := s.live[req.Key]
-	switch {
-	case lr == nil:
+	if lr == nil {
 		s.mu.Unlock()
 		return Status{}, fmt.Errorf("%w: nobody is in room %s on this server now", ErrNoMeeting, req.Key)
-	case lr.rec != nil:
-		st := lr.rec.status()
+	}
+	if st, busy := lr.busy(); busy {
 		s.mu.Unlock()
-		return st, fmt.Errorf("%w: room %s is being recorded since %s (session %s)", ErrAlreadyRecording, req.Key,
-			st.StartedAt.Format(time.RFC3339), st.SessionID)
+		return st, alreadyErr(req.Key, st)
 	}
 	rec, err := s.newSession(lr.Live, req)
 	if err != nil {
@@ -249,6 +320,12 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (Status, error) {
 func (s *Service) Stop(ctx context.Context, key room.Key, reason string) (Status, error) {
 	s.mu.Lock()
 	lr := s.live[key]
+	if lr != nil && lr.stream != nil {
+		stream := lr.stream
+		lr.stream = nil
+		s.mu.Unlock()
+		return s.endStream(ctx, lr, stream, reason), nil
+	}
 	if lr == nil || lr.rec == nil {
 		s.mu.Unlock()
 		return Status{}, fmt.Errorf("%w: room %s is not being recorded", ErrNotRecording, key)
@@ -265,13 +342,13 @@ func (s *Service) Status(key room.Key) (Status, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lr := s.live[key]
-	switch {
-	case lr == nil:
+	if lr == nil {
 		return Status{Mode: "file"}, fmt.Errorf("%w: nobody is in room %s on this server now", ErrNoMeeting, key)
-	case lr.rec == nil:
-		return Status{Mode: "file"}, nil
 	}
-	return lr.rec.status(), nil
+	if st, busy := lr.busy(); busy {
+		return st, nil
+	}
+	return Status{Mode: "file"}, nil
 }
 
 // finish stops a recording taken off its room: files closed, manifest
@@ -282,10 +359,8 @@ func (s *Service) finish(ctx context.Context, lr *liveRoom, rec *session, reason
 	st := Status{Mode: "file", SessionID: m.SessionID, InitiatorID: m.InitiatorID, InitiatorName: m.InitiatorName,
 		StartedAt: m.StartedAt, RecordedMs: m.DurationMs(), Reason: reason}
 	s.cfg.Logger.InfoContext(ctx, "recording stopped", "room", lr.Key.String(), "session", m.SessionID, "reason", reason, "ms", st.RecordedMs)
-	s.sendEvent(ctx, m, "RECORDING_ENDED", endedData(m))
-	if err := s.cfg.Jobs.Insert(context.WithoutCancel(ctx), ComposeArgs{Tenant: m.Tenant, Session: m.SessionID}, nil); err != nil {
-		s.cfg.Logger.ErrorContext(ctx, "recording: queue compositing", "session", m.SessionID, "err", err)
-	}
+	s.announce(ctx, s.dir(m.Tenant, m.SessionID), m, "RECORDING_ENDED", endedData(m))
+	s.queueCompose(ctx, m)
 	lr.Notify(st)
 	return st
 }

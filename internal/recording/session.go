@@ -3,6 +3,7 @@ package recording
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"sync"
@@ -18,6 +19,10 @@ import (
 // watchEvery is how often a recording samples the room (mutes, screen
 // shares, comings and goings, the dominant speaker).
 const watchEvery = 200 * time.Millisecond
+
+// checkpointEvery is how often a running recording's manifest is
+// rewritten with its tracks, so that a crash loses little (recover.go).
+const checkpointEvery = 2 * time.Second
 
 // session is one recording of one meeting: the SFU's tap for its room.
 type session struct {
@@ -61,7 +66,7 @@ func (s *Service) newSession(l Live, req StartRequest) (*session, error) {
 	p := req.Initiator
 	m := Manifest{SessionID: id, Tenant: l.Key.Tenant, Room: l.Key.Name, MeetingID: l.MeetingID,
 		InitiatorID: cmp.Or(req.InitiatorID, p.UserID, p.ID), InitiatorName: p.Name, StartedAt: s.cfg.Now().UTC(),
-		Participants: []ParticipantRecord{}, Tracks: []TrackRecord{}, Speakers: []SpeakerTurn{}}
+		Participants: []ParticipantRecord{}, Tracks: []TrackRecord{}, Speakers: []SpeakerTurn{}, Transcribe: req.Transcribe || p.Features["transcription"]}
 	rec := &session{svc: s, live: l, dir: dir, base: time.Now(), m: m, tracks: map[string]*track{}, quit: make(chan struct{})}
 	rec.observe()
 	if err := writeManifest(dir, &rec.m); err != nil {
@@ -81,17 +86,44 @@ func (r *session) watch() {
 	defer r.wg.Done()
 	t := time.NewTicker(watchEvery)
 	defer t.Stop()
+	var saved time.Time
 	for {
 		select {
 		case <-r.quit:
 			return
 		case <-t.C:
 			r.observe()
+			if time.Since(saved) >= checkpointEvery {
+				saved = time.Now()
+				r.checkpoint()
+			}
 			if time.Since(r.base) >= r.svc.cfg.MaxDuration {
 				go r.svc.Stop(context.Background(), r.live.Key, fmt.Sprintf("the %v limit of a recording was reached", r.svc.cfg.MaxDuration))
 				return
 			}
 		}
+	}
+}
+
+// checkpoint rewrites the manifest of the running recording: the people
+// so far and every track with its file (those still open with EndMs -1),
+// what a recovery after a crash starts from.
+func (r *session) checkpoint() {
+	r.mu.Lock()
+	m := r.m
+	m.CheckpointMs = r.ms()
+	m.Tracks = append(append([]TrackRecord(nil), r.m.Tracks...), r.done...)
+	for _, t := range r.tracks {
+		m.Tracks = append(m.Tracks, TrackRecord{ID: t.rec.ID, ParticipantID: t.rec.ParticipantID, Source: t.rec.Source, Kind: t.rec.Kind,
+			File: t.rec.File, StartMs: t.rec.StartMs, EndMs: -1, FirstFrameMs: -1})
+	}
+	b, err := json.MarshalIndent(&m, "", "  ")
+	r.mu.Unlock()
+	if err == nil {
+		err = writeManifestBytes(r.dir, b)
+	}
+	if err != nil {
+		r.svc.cfg.Logger.Warn("recording: checkpoint", "session", m.SessionID, "err", err)
 	}
 }
 
@@ -158,8 +190,12 @@ func toggle(ps *[]Period, on bool, now int64) {
 }
 
 // hidden says whether a participant is hidden from the recorder (or gone).
-func (r *session) hidden(id string) bool {
-	_, people := r.live.Roster.Snapshot()
+func (r *session) hidden(id string) bool { return hiddenIn(r.live.Roster, id) }
+
+// hiddenIn says whether a participant of the roster is hidden from the
+// recorder (or gone).
+func hiddenIn(roster Roster, id string) bool {
+	_, people := roster.Snapshot()
 	for _, p := range people {
 		if p.ID == id {
 			return p.HiddenFromRecorder

@@ -1,10 +1,13 @@
 package recording
 
 import (
+	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,7 +53,49 @@ type track struct {
 // mediaWriter writes one track's packets to its file.
 type mediaWriter interface {
 	write(p tapped) error
+	// flush puts what is buffered into the file (every flushEvery).
+	flush() error
 	close(rec *TrackRecord) error
+}
+
+// flushEvery is how often a track's buffered writes go to its file: a
+// crash loses at most that much, and a packet costs no system call.
+const flushEvery = 500 * time.Millisecond
+
+// bufferedFile batches a track's writes (the WebM writer writes from its
+// own goroutine, hence the lock).
+type bufferedFile struct {
+	mu sync.Mutex
+	f  *os.File
+	w  *bufio.Writer
+}
+
+func createBuffered(path string) (*bufferedFile, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	return &bufferedFile{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+func (b *bufferedFile) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.w.Write(p)
+}
+
+// Flush writes what is buffered to the file.
+func (b *bufferedFile) Flush() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.w.Flush()
+}
+
+// Close flushes and closes the file.
+func (b *bufferedFile) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return errors.Join(b.w.Flush(), b.f.Close())
 }
 
 // silenceOpus is a 20 ms Opus frame of silence (CELT, full band).
@@ -121,7 +166,7 @@ func (t *track) takeLayer(layer int, keyframe bool) bool {
 // run writes the buffered packets until stop, then what is left.
 func (t *track) run(logf func(string, ...any)) {
 	defer close(t.done)
-	stale := time.NewTicker(500 * time.Millisecond)
+	stale := time.NewTicker(flushEvery)
 	defer stale.Stop()
 	write := func(p tapped) {
 		if err := t.w.write(p); err != nil {
@@ -133,6 +178,9 @@ func (t *track) run(logf func(string, ...any)) {
 		case p := <-t.ch:
 			write(p)
 		case <-stale.C:
+			if err := t.w.flush(); err != nil {
+				logf("recording: write track", "track", t.info.ID, "err", err)
+			}
 			// The layer taken stopped (the publisher turned it off):
 			// take the next keyframe of any layer.
 			if last := t.lastAt.Load(); t.info.Simulcast && last != 0 && time.Since(time.Unix(0, last)) > time.Second {
@@ -168,6 +216,7 @@ func (t *track) finish(endMs int64) TrackRecord {
 // before the first packet and in every gap, so the file's timeline is the
 // recording's.
 type audioWriter struct {
+	file    *bufferedFile
 	ogg     *oggwriter.OggWriter
 	base    time.Time
 	started bool
@@ -176,12 +225,19 @@ type audioWriter struct {
 }
 
 func newAudioWriter(path string, base time.Time) (*audioWriter, error) {
-	ogg, err := oggwriter.New(path, 48000, 2)
+	f, err := createBuffered(path)
 	if err != nil {
+		return nil, err
+	}
+	ogg, err := oggwriter.NewWith(f, 48000, 2)
+	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("recording: %w", err)
 	}
-	return &audioWriter{ogg: ogg, base: base}, nil
+	return &audioWriter{file: f, ogg: ogg, base: base}, nil
 }
+
+func (a *audioWriter) flush() error { return a.file.Flush() }
 
 // maxLagFrames is how far (in 20 ms frames) the audio written may fall
 // behind the wall clock before silence fills the difference.
@@ -233,7 +289,7 @@ func (a *audioWriter) silence(n int) error {
 func (a *audioWriter) close(rec *TrackRecord) error {
 	rec.Frames = a.frames
 	rec.FirstFrameMs = 0
-	return a.ogg.Close() // closes the file
+	return a.ogg.Close() // closes the file (a stream: no end-of-stream flag, which readers do without)
 }
 
 // videoWriter depacketizes VP8 into frames and writes them to WebM, each
@@ -248,7 +304,7 @@ type videoWriter struct {
 	lost   func()
 	seq    uint16 // of the last packet of the layer
 	asked  time.Time
-	f      *os.File
+	f      *bufferedFile
 	w      webm.BlockWriteCloser
 	sb     *samplebuilder.SampleBuilder
 	layer  int
@@ -326,9 +382,9 @@ func (v *videoWriter) frame(s *media.Sample) error {
 func (v *videoWriter) open(key []byte) error {
 	v.width = int(binary.LittleEndian.Uint16(key[6:8]) & 0x3fff)
 	v.height = int(binary.LittleEndian.Uint16(key[8:10]) & 0x3fff)
-	f, err := os.OpenFile(v.path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	f, err := createBuffered(v.path)
 	if err != nil {
-		return fmt.Errorf("recording: %w", err)
+		return err
 	}
 	ws, err := webm.NewSimpleBlockWriter(f, []webm.TrackEntry{{
 		Name: "Video", TrackNumber: 1, TrackUID: 1, CodecID: "V_VP8", TrackType: 1, DefaultDuration: 33333333,
@@ -340,6 +396,13 @@ func (v *videoWriter) open(key []byte) error {
 	}
 	v.f, v.w = f, ws[0]
 	return nil
+}
+
+func (v *videoWriter) flush() error {
+	if v.f == nil {
+		return nil
+	}
+	return v.f.Flush()
 }
 
 func (v *videoWriter) close(rec *TrackRecord) error {

@@ -20,3 +20,7 @@ var (
 	// ErrIDTaken means the participant id a client chose is in use.
 	ErrIDTaken = errors.New("this participant id is in use in the meeting")
 )
+
+// ErrNotAllowed means the participant's token does not grant the action
+// (a context.features entry set to false).
+var ErrNotAllowed = errors.New("your token does not allow that")

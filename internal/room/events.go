@@ -20,6 +20,9 @@ const (
 	ParticipantLeftLobby   EventType = "PARTICIPANT_LEFT_LOBBY"
 	RoleChanged            EventType = "ROLE_CHANGED"
 	ChatSent               EventType = "CHAT_MESSAGE"
+	PollCreated            EventType = "POLL_CREATED"
+	PollAnswered           EventType = "POLL_ANSWER"
+	Reacted                EventType = "REACTIONS"
 )
 
 // Event is something that happened in a room.
@@ -34,6 +37,13 @@ type Event struct {
 	// By is the id of the moderator who caused it, if one did.
 	By   string
 	Chat *ChatMessage
+	// Poll is the poll created or answered (PollCreated, PollAnswered).
+	Poll *PollEvent `json:",omitempty"`
+	// Reaction is the reaction sent (Reacted).
+	Reaction string `json:",omitempty"`
+	// Reactions, with RoomDestroyed, are the meeting's reactions, oldest
+	// first (at most MaxReactionLog).
+	Reactions []ReactionRecord `json:",omitempty"`
 	// Active lists, on ParticipantJoined, who now attends this meeting with
 	// at least one other participant for the first time: nobody for a lone
 	// first participant, both at the second join, then each joiner (JaaS's

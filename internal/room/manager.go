@@ -92,6 +92,10 @@ type Room struct {
 	speakerSince time.Time
 	seen         map[string]Participant
 	active       map[string]bool
+	// polls are the meeting's polls, oldest first (polls.go); reactions
+	// its reactions, for the end (reactions.go).
+	polls     []*poll
+	reactions []ReactionRecord
 	// order makes the room's events leave in the order its state changed,
 	// although they are emitted outside its lock.
 	order eventOrder
@@ -335,6 +339,7 @@ func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
 			}
 		}
 		end.ChatOmitted = r.chatOmitted
+		end.Reactions = r.reactions
 		for id, d := range r.speaking {
 			end.SpeakerStats = append(end.SpeakerStats, SpeakerStat{Participant: r.seen[id], Time: d})
 		}

@@ -10,4 +10,10 @@ var (
 	errChatFlood = errors.New("too many chat messages")
 	// errRecordingOff means this server does not record meetings.
 	errRecordingOff = errors.New("recording unavailable")
+	// errPollFlood means a participant sends poll messages faster than
+	// Config.PollsPerSecond.
+	errPollFlood = errors.New("too many poll messages")
+	// errReactionFlood means a participant reacts faster than
+	// Config.ReactionsPerSecond.
+	errReactionFlood = errors.New("too many reactions")
 )

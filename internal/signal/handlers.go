@@ -54,6 +54,12 @@ func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) err
 		return s.moderate(ctx, m)
 	case "recording":
 		return s.recording(ctx, m)
+	case "poll":
+		return s.poll(ctx, m)
+	case "reaction":
+		return s.react(ctx, m)
+	case "speakerStats":
+		s.send(speakerStatsMsg{Type: "speakerStats", Stats: s.ms.Room().SpeakerStats()})
 	case "stats":
 		if q := s.srv.cfg.Quality; q != nil && s.stats.Allow() {
 			s.mu.Lock()
@@ -100,6 +106,12 @@ func errorCode(err error) string {
 		return "tooManyTracks"
 	case errors.Is(err, errChatFlood):
 		return "chatFlood"
+	case errors.Is(err, errPollFlood):
+		return "pollFlood"
+	case errors.Is(err, errReactionFlood):
+		return "reactionFlood"
+	case errors.Is(err, room.ErrNotAllowed):
+		return "notAllowed"
 	case errors.Is(err, room.ErrNotModerator):
 		return "notModerator"
 	case errors.Is(err, room.ErrNoParticipant):
@@ -110,6 +122,8 @@ func errorCode(err error) string {
 		return "alreadyRecording"
 	case errors.Is(err, recording.ErrNotRecording):
 		return "notRecording"
+	case errors.Is(err, recording.ErrBadStream):
+		return "recordingBadStream"
 	case errors.Is(err, recording.ErrNoSpace):
 		return "recordingNoSpace"
 	case errors.Is(err, errRecordingOff):

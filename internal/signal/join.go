@@ -81,7 +81,7 @@ func (s *session) joinMedia(ctx context.Context) bool {
 		ice = f(self.ID)
 	}
 	s.send(joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
-		DominantSpeaker: sfuRoom.DominantSpeaker()})
+		DominantSpeaker: sfuRoom.DominantSpeaker(), Polls: ms.Room().Polls()})
 	peer, err := sfuRoom.Join(self.ID, s)
 	if err != nil {
 		s.mu.Unlock()

@@ -68,6 +68,21 @@ type inbound struct {
 	Bitrate       float64 `json:"bitrate"`
 	CandidateType string  `json:"candidateType"`
 
+	// recording: mode "file" (default) or "stream" with its destination
+	Mode             string `json:"mode"`
+	RTMPStreamKey    string `json:"rtmpStreamKey"`
+	YoutubeStreamKey string `json:"youtubeStreamKey"`
+
+	// poll: action "create" (question, options), "answer" (pollId,
+	// choices) or "close" (pollId)
+	Question string   `json:"question"`
+	Options  []string `json:"options"`
+	PollID   string   `json:"pollId"`
+	Choices  []int    `json:"choices"`
+
+	// reaction
+	Reaction string `json:"reaction"`
+
 	// moderate
 	Action  string `json:"action"`
 	Target  string `json:"target"`
@@ -112,6 +127,8 @@ type (
 		Participants    []room.Participant `json:"participants"`
 		ICEServers      []ICEServer        `json:"iceServers"`
 		DominantSpeaker string             `json:"dominantSpeaker,omitempty"`
+		// Polls are the meeting's polls so far.
+		Polls []room.Poll `json:"polls,omitempty"`
 	}
 	lobbyMsg struct {
 		Type string           `json:"type"`

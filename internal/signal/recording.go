@@ -21,8 +21,10 @@ func newRecordingMsg(st recording.Status) recordingMsg {
 
 // recording starts or stops the meeting's recording: {"type": "recording",
 // "action": "start" | "stop"}, for a moderator whose token has
-// context.features.recording. The answer is the recordingStatus message
-// everyone gets.
+// context.features.recording; with "mode": "stream" and "rtmpStreamKey"
+// (or "youtubeStreamKey"), a live stream, for one whose token has
+// context.features.livestreaming. The answer is the recordingStatus
+// message everyone gets.
 func (s *session) recording(ctx context.Context, m *inbound) error {
 	rec := s.srv.cfg.Recording
 	if rec == nil {
@@ -32,12 +34,23 @@ func (s *session) recording(ctx context.Context, m *inbound) error {
 	if !ok {
 		return fmt.Errorf("%w: you are not in the meeting", errBadRequest)
 	}
-	if err := recording.CheckAllowed(self); err != nil {
+	mode := m.Mode
+	if mode == "" {
+		mode = "file"
+		if st, err := rec.Status(s.key); err == nil && st.On && m.Action == "stop" {
+			mode = st.Mode // stop what runs
+		}
+	}
+	if err := recording.CheckAllowedMode(self, mode); err != nil {
 		return err
 	}
 	switch m.Action {
 	case "start":
-		_, err := rec.Start(ctx, recording.StartRequest{Key: s.key, Initiator: self})
+		key := m.RTMPStreamKey
+		if key == "" {
+			key = m.YoutubeStreamKey
+		}
+		_, err := rec.Start(ctx, recording.StartRequest{Key: s.key, Initiator: self, Mode: mode, StreamKey: key})
 		return err
 	case "stop":
 		_, err := rec.Stop(ctx, s.key, "stopped by "+self.Name)

@@ -123,8 +123,14 @@ type Config struct {
 	// ChatPerSecond is how many chat messages a participant may send on
 	// average (burst 4×); beyond, they are refused. Default 5.
 	ChatPerSecond float64
-	Logger        *slog.Logger
-	Registerer    prometheus.Registerer
+	// PollsPerSecond is how many poll messages (create, answer, close) a
+	// participant may send on average (burst 4×); default 2.
+	PollsPerSecond float64
+	// ReactionsPerSecond is how many reactions a participant may send
+	// (burst as many); beyond, they are refused. Default 5.
+	ReactionsPerSecond float64
+	Logger             *slog.Logger
+	Registerer         prometheus.Registerer
 }
 
 // Server accepts signaling connections.
@@ -188,6 +194,8 @@ func (c *Config) setDefaults() {
 	c.PingInterval = cmp.Or(c.PingInterval, 15*time.Second)
 	c.MessagesPerSecond = cmp.Or(c.MessagesPerSecond, 50)
 	c.ChatPerSecond = cmp.Or(c.ChatPerSecond, 5)
+	c.PollsPerSecond = cmp.Or(c.PollsPerSecond, 2)
+	c.ReactionsPerSecond = cmp.Or(c.ReactionsPerSecond, 5)
 	c.MaxConnsPerClient = cmp.Or(c.MaxConnsPerClient, 50)
 	c.ConnectsPerSecond = cmp.Or(c.ConnectsPerSecond, 2)
 	c.PasswordAttempts = cmp.Or(c.PasswordAttempts, 5)

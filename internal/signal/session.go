@@ -36,6 +36,8 @@ type session struct {
 	log     *slog.Logger
 	limiter *rate.Limiter
 	chat    *rate.Limiter
+	// polls and reactions bound what a participant sends of each.
+	polls, reactions *rate.Limiter
 	// stats bounds the quality reports stored: each is a database write.
 	stats *rate.Limiter
 	out   chan []byte
@@ -69,11 +71,13 @@ func newSession(s *Server, conn *websocket.Conn) *session {
 	mps, cps := s.cfg.MessagesPerSecond, s.cfg.ChatPerSecond
 	return &session{
 		srv: s, conn: conn, log: s.cfg.Logger,
-		limiter: rate.NewLimiter(rate.Limit(mps), int(4*mps)),
-		chat:    rate.NewLimiter(rate.Limit(cps), int(4*cps)),
-		stats:   rate.NewLimiter(rate.Every(statsEvery), 2),
-		out:     make(chan []byte, outQueue),
-		quit:    make(chan struct{}),
+		limiter:   rate.NewLimiter(rate.Limit(mps), int(4*mps)),
+		chat:      rate.NewLimiter(rate.Limit(cps), int(4*cps)),
+		stats:     rate.NewLimiter(rate.Every(statsEvery), 2),
+		polls:     rate.NewLimiter(rate.Limit(s.cfg.PollsPerSecond), int(4*s.cfg.PollsPerSecond)),
+		reactions: rate.NewLimiter(rate.Limit(s.cfg.ReactionsPerSecond), int(s.cfg.ReactionsPerSecond)),
+		out:       make(chan []byte, outQueue),
+		quit:      make(chan struct{}),
 	}
 }
 
@@ -397,7 +401,7 @@ func (s *session) pingLoop(ctx context.Context) {
 var knownTypes = map[string]bool{
 	"hello": true, "join": true, "leave": true, "ping": true, "offer": true, "answer": true, "candidate": true,
 	"restartIce": true, "media": true, "video": true, "chat": true, "hand": true, "name": true, "moderate": true, "stats": true,
-	"recording": true,
+	"recording": true, "poll": true, "reaction": true, "speakerStats": true,
 }
 
 func metricType(t string) string {

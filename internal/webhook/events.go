@@ -239,7 +239,11 @@ func (s *Service) translate(e room.Event) []Envelope {
 	case room.RoomCreated:
 		return []Envelope{s.envelope(e, "ROOM_CREATED", roomData)}
 	case room.RoomDestroyed:
-		return []Envelope{s.envelope(e, "ROOM_DESTROYED", roomData), s.envelope(e, "SPEAKER_STATS", s.speakerStats(e))}
+		out := []Envelope{s.envelope(e, "ROOM_DESTROYED", roomData), s.envelope(e, "SPEAKER_STATS", s.speakerStats(e))}
+		if len(e.Reactions) > 0 {
+			out = append(out, s.envelope(e, "AGGREGATED_REACTIONS", aggregatedReactions(e.Reactions)))
+		}
+		return out
 	case room.ParticipantJoined:
 		out := []Envelope{s.envelope(e, "PARTICIPANT_JOINED", s.participantData(e, false))}
 		if len(e.Active) > 0 {
@@ -260,6 +264,8 @@ func (s *Service) translate(e room.Event) []Envelope {
 		data := map[string]any{"role": "moderator", "grantedTo": map[string]string{"participantJid": s.jid(e.Participant.ID)},
 			"grantedBy": map[string]string{"participantJid": s.jid(e.By)}}
 		return []Envelope{s.envelope(e, "ROLE_CHANGED", data)}
+	case room.PollCreated, room.PollAnswered, room.Reacted:
+		return s.inMeeting(e)
 	}
 	return nil
 }
