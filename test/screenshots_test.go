@@ -95,6 +95,24 @@ func TestScreenshots(t *testing.T) {
 	poll[bool](t, ada, "Grace's hand", `!!document.querySelector('.tile:not(.local) .hand:not([hidden])')`, 10*time.Second)
 	shoot(ada, "meeting-tile-2")
 
+	// A poll Grace answered, its results in Ada's polls panel, and a reaction.
+	ada.click(t, "#tb-polls")
+	ada.click(t, "#poll-new")
+	ada.click(t, "#poll-add")
+	eval[bool](t, ada, `(() => {
+		document.getElementById('poll-question').value = 'Which design do we ship?';
+		const inputs = document.querySelectorAll('#poll-form .poll-option input');
+		['A: the sidebar', 'B: the floating panel', 'C: both, behind a setting'].forEach((v, i) => { inputs[i].value = v; });
+		return true;
+	})()`)
+	ada.click(t, "#poll-send")
+	poll[bool](t, grace, "the poll", `document.querySelectorAll('#poll-list .poll-vote input').length === 3`, 10*time.Second)
+	eval[bool](t, grace, `document.querySelectorAll('#poll-list .poll-vote input')[1].click(); document.querySelector('#poll-list .poll-vote button[type=submit]').click(); true`)
+	poll[bool](t, ada, "Grace's answer", `[...document.querySelectorAll('#poll-list .poll-results .count')].some(c => c.textContent.startsWith('1 vote'))`, 10*time.Second)
+	eval[bool](t, grace, `document.getElementById('tb-react').click(); document.querySelector('#react-menu [data-reaction="tada"]').click(); true`)
+	shoot(ada, "meeting-polls")
+	ada.click(t, "#tb-polls")
+
 	// Pion participants sending the test clip make the meeting 6, then 12.
 	c := clip(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -98,11 +98,13 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	mux.HandleFunc("POST /_confer/feedback", s.feedback)
 	mux.HandleFunc("GET /_confer/branding/{tenant}/{kind}", s.serveBrandingImage)
 	assets := http.StripPrefix("/_meet/", http.FileServerFS(meet))
-	mux.HandleFunc("GET /_meet/{file}", func(w http.ResponseWriter, r *http.Request) {
+	serveAsset := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		assets.ServeHTTP(w, r)
-	})
+	}
+	mux.HandleFunc("GET /_meet/{file}", serveAsset)
+	mux.HandleFunc("GET /_meet/lang/{file}", serveAsset) // the message catalogues
 	servePage := func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		csp := meetingCSP // embeddable anywhere (file:, app schemes too) unless the tenant says

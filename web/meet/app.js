@@ -11,6 +11,9 @@ import { Popover, TileStats } from './quality.js';
 import { openLocal, muteLocal, listDevices, useDevice, deviceList, currentDevices, prejoinScreen } from './devices.js';
 import { refusalHint, applyBranding, inviteLink, sendFeedback } from './screens.js';
 import { chatLine, renderRoster, renderKnockList } from './roster.js';
+import { Polls, pollButton } from './polls.js';
+import { Reactions, SpeakerStats } from './reactions.js';
+import { t, tr, setMessage, pickLanguage, setLanguage, onLanguage, fillLanguageSelect } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const params = parseLocation();
@@ -62,16 +65,17 @@ const popover = new Popover();
 const stats = new TileStats({ state, tiles, popover, isSelf: (id) => isSelf(id) });
 const showQuality = (id, source, button) => stats.open(id, source, button);
 
-function refused(code, message) {
+function refused(code, message, key) {
   const wasJoined = state.joined;
   state.joined = false;
   ext.emit('error-occurred', { error: { details: { reason: code }, message: message || code, name: code, type: 'CONNECTION', isFatal: true } });
   if (wasJoined) closed();
   stopLocal();
   $('refused-code').textContent = code || 'unknown';
-  $('refused-message').textContent = message || '';
-  $('refused-hint').textContent = refusalHint(code);
-  $('refused-title').textContent = code === 'kicked' ? 'You were removed from the meeting' : "You can't join this meeting";
+  setMessage($('refused-message'), key, message);
+  const hint = refusalHint(code);
+  setMessage($('refused-hint'), hint, '');
+  tr($('refused-title'), code === 'kicked' ? 'refused.kicked' : 'refused.title');
   show('refused');
 }
 
@@ -84,7 +88,7 @@ function stopLocal() {
 
 async function connect() {
   show('loading');
-  if (!params.room) { refused('roomInvalid', 'The link names no meeting room.'); return; }
+  if (!params.room) { refused('roomInvalid', t('refused.noRoom'), 'refused.noRoom'); return; }
   const conn = newConnection();
   state.conn = conn;
   try {
@@ -106,7 +110,7 @@ async function connect() {
 const startLocal = async () => {
   const err = await openLocal(state, cfg);
   if (err) {
-    $('pre-media-error').textContent = `Camera or microphone unavailable (${err}); you can still join.`;
+    tr($('pre-media-error'), 'prejoin.mediaError', { error: err });
     $('pre-media-error').hidden = false;
   }
 };
@@ -116,7 +120,7 @@ const fillDevices = (mic, cam) => listDevices(state, mic, cam);
 async function switchDevice(kind, id) {
   const track = await useDevice(state, cfg, kind, id);
   if (kind === 'video') tile(state.self.id).querySelector('video').srcObject = new MediaStream([track]);
-  toast(`Switched to ${track.label}`);
+  toast(t('toast.switched', { device: track.label }));
 }
 
 function prejoin() {
@@ -154,24 +158,27 @@ function onEvent(type, msg) {
     case 'trackRemoved': return removeTrack(msg.trackId);
     case 'dominantSpeaker': state.dominant = msg.id; ext.emit('dominant-speaker-changed', { id: msg.id }); return layout();
     case 'chat': return addChat(msg);
+    case 'poll': return polls.update(msg.poll);
+    case 'reaction': return reactions.show(msg);
+    case 'speakerStats': return speakerStats.update(msg.stats || []);
     case 'remoteMute': return remoteMute(msg);
     case 'knocking':
       state.knocks.set(msg.participant.id, msg.participant);
       ext.emit('knocking-participant', { participant: { id: msg.participant.id, name: msg.participant.name } });
       return renderKnocks();
     case 'knockingGone': state.knocks.delete(msg.id); return renderKnocks();
-    case 'kicked': state.leaving = true; return refused('kicked', 'A moderator removed you from the meeting.');
-    case 'denied': state.leaving = true; return refused('denied', 'A moderator did not let you in.');
-    case 'ended': state.leaving = true; return ended('The meeting has ended', 'A moderator ended the meeting for everyone.');
+    case 'kicked': state.leaving = true; return refused('kicked', t('hint.kicked'), 'hint.kicked');
+    case 'denied': state.leaving = true; return refused('denied', t('hint.denied'), 'hint.denied');
+    case 'ended': state.leaving = true; return ended('ended.title', 'ended.byModerator');
     case 'closed': return onClosed(msg);
-    case 'connectionState': return setStatus(msg.state === 'connected' ? '' : `Media ${msg.state}`);
+    case 'connectionState': return setStatus(msg.state === 'connected' ? '' : t('meeting.media', { state: msg.state }));
   }
 }
 
 function onError(msg) {
   if (msg.code === 'passwordRequired' || msg.code === 'passwordWrong') {
     ext.emit('password-required');
-    $('password-message').textContent = msg.code === 'passwordWrong' ? 'Wrong password, try again.' : 'Enter the meeting password.';
+    tr($('password-message'), msg.code === 'passwordWrong' ? 'password.wrong' : 'password.enter');
     show('password');
     $('password-input').focus();
     return;
@@ -182,9 +189,9 @@ function onError(msg) {
 
 function onClosed({ code, reason, byUs }) {
   if (byUs || state.leaving) return;
-  if (!state.joined) { if ($('loading').hidden === false) refused('connectionFailed', reason || 'The connection to the server was lost.'); return; }
+  if (!state.joined) { if ($('loading').hidden === false) refused('connectionFailed', reason || t('refused.lost'), reason ? '' : 'refused.lost'); return; }
   // A network blip or a server restart: rejoin automatically.
-  setStatus('Reconnecting…');
+  setStatus(t('reconnect.title'));
   state.conn.pub?.close();
   state.conn.sub?.close();
   for (const id of [...state.remote.keys()]) removeTrack(id);
@@ -233,6 +240,7 @@ async function enterMeeting(msg) {
   view.reset();
   hideReconnecting();
   for (const p of msg.participants) addParticipant(p, false);
+  polls.reset(msg.polls);
   show('meeting');
   const me = state.self;
   ext.emit('video-conference-joined', { roomName: params.room, id: me.id, displayName: me.name, formattedDisplayName: `${me.name} (me)`,
@@ -259,7 +267,7 @@ function renderRoom() {
   const r = state.room || {};
   $('subject').textContent = r.subject || params.roomName;
   document.title = `${r.subject || params.roomName} · Confer`;
-  $('room-flags').textContent = [r.lobby && 'Lobby on', r.hasPassword && 'Locked'].filter(Boolean).join(' · ');
+  $('room-flags').textContent = [r.lobby && t('meeting.lobbyOn'), r.hasPassword && t('meeting.locked')].filter(Boolean).join(' · ');
   $('mod-settings').hidden = !state.moderator;
   $('set-lobby').checked = !!r.lobby;
 }
@@ -274,7 +282,7 @@ function addParticipant(p, tell) {
   }
   tile(p.id);
   updateTile(p);
-  if (tell) toast(`${p.name} joined`);
+  if (tell) toast(t('toast.joined', { name: p.name }));
   renderPeople();
   layout();
 }
@@ -287,7 +295,7 @@ function removeParticipant(id, reason) {
   if (state.pinned === id) state.pinned = '';
   if (reason === 'kicked') ext.emit('participant-kicked-out', { kicked: { id, local: false }, kicker: {} });
   ext.emit('participant-left', { id });
-  if (p) toast(`${p.name} ${reason === 'kicked' ? 'was removed' : 'left'}`);
+  if (p) toast(t(reason === 'kicked' ? 'toast.removed' : 'toast.left', { name: p.name }));
   renderPeople();
   layout();
 }
@@ -299,10 +307,10 @@ function updateParticipant(p) {
     state.self = p;
     const wasMod = state.moderator;
     state.moderator = p.role === 'moderator';
-    if (!wasMod && state.moderator) toast('You are now a moderator');
+    if (!wasMod && state.moderator) toast(t('toast.moderator'));
     renderRoom();
   }
-  if (before && !before.handRaised && p.handRaised && !isSelf(p.id)) toast(`${p.name} raised their hand (number ${tiles.handQueue.length + 1} in the queue)`);
+  if (before && !before.handRaised && p.handRaised && !isSelf(p.id)) toast(t('toast.hand', { name: p.name, n: tiles.handQueue.length + 1 }));
   if (before && before.role !== p.role) ext.emit('participant-role-changed', { id: p.id, role: p.role });
   if (before && before.name !== p.name) ext.emit('display-name-change', { id: p.id, displayname: p.name, formattedDisplayName: p.name });
   if (before && before.handRaised !== p.handRaised) ext.emit('raise-hand-updated', { id: p.id, handRaised: p.handRaised ? Date.now() : 0 });
@@ -348,7 +356,7 @@ function setView(v) {
   if (state.view !== v) ext.emit('tile-view-changed', { enabled: v === 'tile' });
   state.view = v;
   const tileView = v === 'tile';
-  setButton('tb-view', { iconName: tileView ? 'speaker' : 'tile', label: tileView ? 'Switch to speaker view' : 'Switch to tile view' });
+  setButton('tb-view', { iconName: tileView ? 'speaker' : 'tile', label: t(tileView ? 'toolbar.speakerView' : 'toolbar.tileView') });
   layout();
 }
 
@@ -371,10 +379,12 @@ function togglePin(id) { app.pin(state.pinned === id ? '' : id); }
 function toggleSelfView() {
   state.hideSelf = !state.hideSelf;
   $('set-selfview').checked = state.hideSelf;
-  $('om-selfview').querySelector('.txt').textContent = state.hideSelf ? 'Show self-view' : 'Hide self-view';
-  toast(state.hideSelf ? 'Your own video is hidden from you; others still see it' : 'Your own video is shown again');
+  renderSelfViewItem();
+  toast(t(state.hideSelf ? 'toast.selfHidden' : 'toast.selfShown'));
   layout();
 }
+
+function renderSelfViewItem() { tr($('om-selfview').querySelector('.txt'), state.hideSelf ? 'menu.showSelf' : 'menu.hideSelf'); }
 
 // ---- toolbar ----
 
@@ -399,7 +409,7 @@ function sendMedia() {
 function remoteMute(msg) {
   if (msg.kind === 'audio') state.audioMuted = true; else state.videoMuted = true;
   sendMedia();
-  toast(`A moderator turned off your ${msg.kind === 'audio' ? 'microphone' : 'camera'}`);
+  toast(t(msg.kind === 'audio' ? 'toast.micOff' : 'toast.cameraOff'));
 }
 
 async function toggleScreen() {
@@ -408,11 +418,12 @@ async function toggleScreen() {
     document.querySelector(`.tile[data-id="${CSS.escape(state.self.id)}"][data-source="screen"]`)?.remove();
     await state.conn.stopScreen();
   } else {
+    if (!navigator.mediaDevices?.getDisplayMedia) { toast(t('toolbar.noShare')); return; }
     let stream;
     try {
       stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false });
     } catch (e) {
-      toast(`Screen sharing was not started (${e.name})`);
+      toast(t('toast.shareFailed', { error: e.name }));
       return;
     }
     const track = stream.getVideoTracks()[0];
@@ -421,7 +432,7 @@ async function toggleScreen() {
     track.onended = () => { if (state.screenTrack === track) toggleScreen(); };
     const el = tile(state.self.id, 'screen');
     el.querySelector('video').srcObject = new MediaStream([track]);
-    el.querySelector('.name').textContent = 'Your screen';
+    tr(el.querySelector('.name'), 'tile.yourScreen');
     el.querySelector('.avatar').hidden = true;
     await state.conn.startScreen(track);
     layout();
@@ -431,7 +442,7 @@ async function toggleScreen() {
 
 function togglePanel(id) {
   const before = { chat: !$('chat').hidden, people: !$('people').hidden };
-  for (const p of ['chat', 'people', 'settings']) $(p).hidden = p === id ? !$(p).hidden : true;
+  for (const p of ['chat', 'people', 'settings', 'polls']) $(p).hidden = p === id ? !$(p).hidden : true;
   if (before.chat !== !$('chat').hidden) ext.emit('chat-updated', { isOpen: !$('chat').hidden, unreadCount: $('chat').hidden ? state.unread : 0 });
   if (before.people !== !$('people').hidden) ext.emit('participants-pane-toggled', { open: !$('people').hidden });
   if (id === 'chat' && !$('chat').hidden) { state.unread = 0; $('chat-badge').hidden = true; $('chat-input').focus(); }
@@ -441,9 +452,27 @@ function togglePanel(id) {
 
 // ---- chat, participants and moderation ----
 
+// ---- polls, reactions and speaker stats (polls.js, reactions.js) ----
+
+const polls = new Polls({
+  container: $('meeting').querySelector('.body'),
+  send: (m) => state.conn?.send(m),
+  selfId: () => state.self?.id,
+  isModerator: () => state.moderator,
+  canCreate: () => state.ready?.features?.['create-polls'] !== false,
+  toggle: () => togglePanel('polls'),
+  onNew: (p, text) => { if ($('polls').hidden) toast(text); announce(text); },
+});
+pollButton($('tb-people'), $('more-menu'), () => togglePanel('polls'));
+const reactions = new Reactions({ stage: $('main'), send: (m) => state.conn?.send(m), toast: (x) => toast(x), announce,
+  nameOf: (id) => state.participants.get(id)?.name || '' });
+reactions.addButton($('tb-hand'));
+const speakerStats = new SpeakerStats({ container: $('meeting'), send: (m) => state.conn?.send(m) });
+speakerStats.addMenuItem($('more-menu'));
+
 const people = { state, isSelf: (id) => isSelf(id), emit: (...a) => ext.emit(...a), moderate: (...a) => moderate(...a), hands: () => tiles.handQueue };
 const addChat = (msg) => chatLine(people, msg);
-const renderPeople = () => renderRoster(people);
+const renderPeople = () => { renderRoster(people); renderToolbar(); };
 const renderKnocks = () => renderKnockList(people);
 
 function moderate(action, target, extra = {}) {
@@ -473,15 +502,15 @@ function ended(title, message) {
   state.joined = false;
   stopLocal();
   state.conn?.close();
-  $('ended-title').textContent = title;
-  $('ended-message').textContent = message;
+  tr($('ended-title'), title);
+  setMessage($('ended-message'), message, '');
   $('feedback-form').hidden = !state.room?.meetingId;
   show('ended');
 }
 
 function leave() {
   state.leaving = true;
-  ended('You left the meeting', '');
+  ended('ended.left', '');
 }
 
 // ---- wiring ----
@@ -499,7 +528,7 @@ function wire() {
   $('tb-invite').onclick = () => showInvite();
   $('invite-close').onclick = () => { $('invite-dialog').hidden = true; };
   $('invite-copy').onclick = async () => {
-    try { await navigator.clipboard.writeText($('invite-link').value); toast('Link copied'); } catch { $('invite-link').select(); }
+    try { await navigator.clipboard.writeText($('invite-link').value); toast(t('invite.copied')); } catch { $('invite-link').select(); }
   };
   $('lobby-leave').onclick = () => leave();
   for (const b of document.querySelectorAll('[data-close]')) b.onclick = () => togglePanel(b.dataset.close);
@@ -512,15 +541,16 @@ function wire() {
   };
   $('password-form').onsubmit = (e) => { e.preventDefault(); state.password = $('password-input').value; join(); };
   $('set-lobby').onchange = (e) => moderate('lobby', '', { enabled: e.target.checked });
-  $('set-password-form').onsubmit = (e) => { e.preventDefault(); moderate('password', '', { password: $('set-password').value }); toast($('set-password').value ? 'Password set' : 'Password removed'); };
+  $('set-password-form').onsubmit = (e) => { e.preventDefault(); moderate('password', '', { password: $('set-password').value }); toast(t($('set-password').value ? 'toast.passwordSet' : 'toast.passwordRemoved')); };
   $('set-mute-all').onclick = () => moderate('muteAll', '', { kind: 'audio' });
-  $('set-end').onclick = () => { if (confirm('End the meeting for everyone?')) moderate('end'); };
+  $('set-end').onclick = () => { if (confirm(t('settings.endConfirm'))) moderate('end'); };
   $('set-mic').onchange = (e) => switchDevice('audio', e.target.value);
   $('set-cam').onchange = (e) => switchDevice('video', e.target.value);
   $('ended-rejoin').onclick = () => location.reload();
   $('feedback-form').onsubmit = (e) => { e.preventDefault(); sendFeedback(params, state.room?.meetingId); };
   $('refused-retry').onclick = () => location.reload();
   $('set-selfview').onchange = () => toggleSelfView();
+  $('set-lang').onchange = (e) => setLanguage(e.target.value, { remember: true });
   document.addEventListener('keydown', (e) => {
     if (controls.key(e)) { e.preventDefault(); return; }
     if (e.key === 'Escape' && !popover.el.hidden) popover.close();
@@ -549,7 +579,7 @@ const app = {
   },
   pin: (id) => {
     state.pinned = id && state.participants.has(id) ? id : '';
-    if (state.pinned) announce(`${state.participants.get(id).name} is pinned to the large video`);
+    if (state.pinned) announce(t('toast.pinned', { name: state.participants.get(id).name }));
     setView(state.pinned ? 'stage' : state.view);
   },
   setMaxHeight: (h) => { state.maxHeight = h; ext.emit('video-quality-changed', { videoQuality: h }); sendConstraints(); },
@@ -579,7 +609,22 @@ setInterval(async () => {
   if (q) state.conn.send({ type: 'stats', ...q });
 }, 10000);
 
+// relabel redraws the text scripts wrote after a language change.
+function relabel() {
+  fillLanguageSelect($('set-lang'));
+  controls.renderHelp();
+  renderToolbar();
+  setView(state.view);
+  renderSelfViewItem();
+  applyToolbarButtons(cfg);
+  for (const p of state.participants.values()) tiles.update(p);
+  if (state.joined) { renderRoom(); renderPeople(); renderKnocks(); view.apply(); }
+}
+
+await setLanguage(pickLanguage(params));
 const controls = new Controls({ isJoined: () => state.joined, onSelfView: toggleSelfView });
+onLanguage(relabel);
+fillLanguageSelect($('set-lang'));
 wire();
 renderToolbar();
 setView(state.view);

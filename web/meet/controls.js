@@ -3,18 +3,20 @@
 // for), keyboard shortcuts and their help dialog, toasts and the live region
 // that announces joins, chat and hands to screen readers.
 import { icon } from './icons.js';
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
-// SHORTCUTS are the keyboard shortcuts: key, what it does, the button.
+// SHORTCUTS are the keyboard shortcuts: key, what it does (a message
+// key), the button.
 export const SHORTCUTS = [
-  ['M', 'Mute or unmute the microphone', 'tb-mic'],
-  ['V', 'Start or stop the camera', 'tb-cam'],
-  ['D', 'Start or stop sharing your screen', 'tb-screen'],
-  ['C', 'Open or close the chat', 'tb-chat'],
-  ['R', 'Raise or lower your hand', 'tb-hand'],
-  ['T', 'Switch between tile view and speaker view', 'tb-view'],
-  ['?', 'Show these keyboard shortcuts', 'om-help'],
+  ['M', 'shortcut.mic', 'tb-mic'],
+  ['V', 'shortcut.camera', 'tb-cam'],
+  ['D', 'shortcut.screen', 'tb-screen'],
+  ['C', 'shortcut.chat', 'tb-chat'],
+  ['R', 'shortcut.hand', 'tb-hand'],
+  ['T', 'shortcut.view', 'tb-view'],
+  ['?', 'shortcut.help', 'om-help'],
 ];
 
 // MENU maps overflow-menu items that stand in for a toolbar button on narrow
@@ -44,14 +46,16 @@ export function setButton(id, { iconName, label, pressed }) {
 }
 
 // applyToolbarButtons shows only the buttons configOverwrite.toolbarButtons
-// names (Jitsi's names), when it is given, and no screen sharing in a
-// browser that cannot share (phones).
+// names (Jitsi's names), when it is given; in a browser that cannot share
+// a screen (phones, some embedded views) the share button stays, disabled,
+// and its tooltip says why.
 const TOOLBAR = { microphone: 'tb-mic', camera: 'tb-cam', desktop: 'tb-screen', chat: 'tb-chat', raisehand: 'tb-hand',
-  'participants-pane': 'tb-people', tileview: 'tb-view', invite: 'tb-invite', settings: 'tb-settings', hangup: 'tb-leave' };
+  'participants-pane': 'tb-people', tileview: 'tb-view', invite: 'tb-invite', settings: 'tb-settings', hangup: 'tb-leave',
+  reactions: 'tb-react', polls: 'tb-polls', stats: 'om-stats' };
 export function applyToolbarButtons(cfg) {
   const listed = (name) => !Array.isArray(cfg.toolbarButtons) || cfg.toolbarButtons.includes(name);
   for (const [name, id] of Object.entries(TOOLBAR)) {
-    $(id).hidden = !listed(name) || (id === 'tb-screen' && !navigator.mediaDevices?.getDisplayMedia);
+    $(id).hidden = !listed(name);
     const item = document.querySelector(`[data-for="${id}"]`);
     if (item) item.hidden = $(id).hidden;
   }
@@ -59,15 +63,18 @@ export function applyToolbarButtons(cfg) {
 
 // renderButtons shows the toolbar's state: muted, sharing, hand raised.
 export function renderButtons(state) {
-  setButton('tb-mic', { iconName: state.audioMuted ? 'micOff' : 'mic', label: state.audioMuted ? 'Unmute microphone' : 'Mute microphone', pressed: !state.audioMuted });
-  setButton('tb-cam', { iconName: state.videoMuted ? 'camOff' : 'cam', label: state.videoMuted ? 'Start camera' : 'Stop camera', pressed: !state.videoMuted });
-  setButton('tb-screen', { iconName: 'screen', label: state.screenTrack ? 'Stop sharing your screen' : 'Share your screen', pressed: !!state.screenTrack });
-  setButton('tb-hand', { iconName: 'hand', label: state.hand ? 'Lower your hand' : 'Raise your hand', pressed: state.hand });
-  setButton('tb-chat', { iconName: 'chat', label: 'Chat' });
-  setButton('tb-people', { iconName: 'people', label: 'Participants' });
-  setButton('tb-invite', { iconName: 'invite', label: 'Invite people' });
-  setButton('tb-settings', { iconName: 'settings', label: 'Settings' });
-  setButton('tb-leave', { iconName: 'leave', label: 'Leave the meeting' });
+  setButton('tb-mic', { iconName: state.audioMuted ? 'micOff' : 'mic', label: t(state.audioMuted ? 'toolbar.unmute' : 'toolbar.mute'), pressed: !state.audioMuted });
+  setButton('tb-cam', { iconName: state.videoMuted ? 'camOff' : 'cam', label: t(state.videoMuted ? 'toolbar.startCamera' : 'toolbar.stopCamera'), pressed: !state.videoMuted });
+  const canShare = !!navigator.mediaDevices?.getDisplayMedia;
+  setButton('tb-screen', { iconName: 'screen', label: t(!canShare ? 'toolbar.noShare' : state.screenTrack ? 'toolbar.stopShare' : 'toolbar.share'), pressed: !!state.screenTrack });
+  $('tb-screen').setAttribute('aria-disabled', String(!canShare));
+  $('tb-screen').classList.toggle('unavailable', !canShare);
+  setButton('tb-hand', { iconName: 'hand', label: t(state.hand ? 'toolbar.lowerHand' : 'toolbar.raiseHand'), pressed: state.hand });
+  setButton('tb-chat', { iconName: 'chat', label: t('toolbar.chat') });
+  setButton('tb-people', { iconName: 'people', label: state.participants.size ? t('toolbar.participantsCount', { n: state.participants.size }) : t('toolbar.participants') });
+  setButton('tb-invite', { iconName: 'invite', label: t('toolbar.invite') });
+  setButton('tb-settings', { iconName: 'settings', label: t('toolbar.settings') });
+  setButton('tb-leave', { iconName: 'leave', label: t('toolbar.leave') });
 }
 
 // showReconnecting puts the reconnecting notice over the videos, with the
@@ -76,8 +83,8 @@ export function showReconnecting(attempt, delay) {
   const first = $('reconnecting').hidden;
   $('reconnecting').hidden = false;
   $('meeting').classList.add('reconnecting-on');
-  $('reconnect-detail').textContent = `Connection to the meeting lost. Attempt ${attempt}: trying again in ${Math.round(delay / 1000)} s.`;
-  if (first) announce('Connection lost. Reconnecting.');
+  $('reconnect-detail').textContent = t('reconnect.detail', { n: attempt, s: Math.round(delay / 1000) });
+  if (first) announce(t('reconnect.lost'));
 }
 
 // hideReconnecting takes the reconnecting notice away once back in.
@@ -85,7 +92,7 @@ export function hideReconnecting() {
   if ($('reconnecting').hidden) return;
   $('reconnecting').hidden = true;
   $('meeting').classList.remove('reconnecting-on');
-  announce('Reconnected to the meeting.');
+  announce(t('reconnect.back'));
 }
 
 // Controls wires the toolbar's menu, the shortcuts and the dialogs.
@@ -148,13 +155,13 @@ export class Controls {
       kbd.textContent = key;
       dt.append(kbd);
       const dd = document.createElement('dd');
-      dd.textContent = what;
+      dd.textContent = t(what);
       list.append(dt, dd);
     }
     const dt = document.createElement('dt');
     dt.innerHTML = '<kbd>Esc</kbd>';
     const dd = document.createElement('dd');
-    dd.textContent = 'Close a menu, dialog or panel';
+    dd.textContent = t('shortcut.escape');
     list.append(dt, dd);
   }
 

@@ -1,6 +1,7 @@
 // The local camera and microphone: opening them at the configured
 // resolution, muting, listing the devices and switching between them, and
 // the prejoin screen's preview of them.
+import { tr } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -90,8 +91,8 @@ export async function prejoinScreen({ state, params, start, stop, join }) {
   await start();
   $('preview').srcObject = state.localStream;
   const update = () => {
-    setToggle($('pre-mic'), !state.audioMuted, 'Microphone on', 'Microphone off');
-    setToggle($('pre-cam'), !state.videoMuted, 'Camera on', 'Camera off');
+    setToggle($('pre-mic'), !state.audioMuted, 'prejoin.micOn', 'prejoin.micOff');
+    setToggle($('pre-cam'), !state.videoMuted, 'prejoin.camOn', 'prejoin.camOff');
     $('preview-off').hidden = !state.videoMuted;
     muteLocal(state);
   };
@@ -112,7 +113,7 @@ export async function prejoinScreen({ state, params, start, stop, join }) {
   $('pre-join').focus();
 }
 
-function setToggle(btn, on, onText, offText) {
+function setToggle(btn, on, onKey, offKey) {
   btn.setAttribute('aria-pressed', String(on));
-  btn.textContent = on ? onText : offText;
+  tr(btn, on ? onKey : offKey);
 }

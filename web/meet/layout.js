@@ -3,6 +3,7 @@
 // large tile and a filmstrip at the side or, on narrow screens, below). The
 // server is told which videos are visible and at what height, so it
 // forwards the simulcast layer that fits and nothing for hidden tiles.
+import { t } from './i18n.js';
 
 export const ASPECT = 16 / 9;
 export const MAX_PER_PAGE = 49;
@@ -137,7 +138,7 @@ export class Layout {
   pager(total, per) {
     const el = document.getElementById('pager');
     el.hidden = this.pages <= 1;
-    document.getElementById('page-text').textContent = `Page ${this.page + 1} of ${this.pages} · ${total} videos, ${per} a page`;
+    document.getElementById('page-text').textContent = t('pager.text', { page: this.page + 1, pages: this.pages, total, per });
     document.getElementById('page-prev').disabled = this.page === 0;
     document.getElementById('page-next').disabled = this.page >= this.pages - 1;
   }

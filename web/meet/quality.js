@@ -1,6 +1,7 @@
 // Media statistics for the tiles, from the peer connections' getStats:
 // everyone's audio level, and each tile's connection quality with its
 // bitrate, packet loss, round-trip time and resolution (shown in a popover).
+import { t } from './i18n.js';
 
 // grade turns loss (%) and round-trip time (ms) into good, fair or poor.
 export function grade({ loss, rtt, kbps }) {
@@ -88,7 +89,7 @@ const fmt = {
   kbps: (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)} Mbit/s` : `${Math.round(v)} kbit/s`),
   loss: (v) => `${v.toFixed(1)} %`,
   rtt: (v) => (v ? `${Math.round(v)} ms` : '—'),
-  res: (s) => (s.height ? `${s.width}×${s.height}${s.fps ? ` @ ${Math.round(s.fps)} fps` : ''}` : s.audioOnly ? 'audio only' : '—'),
+  res: (s) => (s.height ? `${s.width}×${s.height}${s.fps ? ` @ ${Math.round(s.fps)} fps` : ''}` : s.audioOnly ? t('quality.audioOnly') : '—'),
 };
 
 // Popover is the connection details of one tile, kept up to date while open.
@@ -132,7 +133,7 @@ export class Popover {
     if (this.el.hidden || !this.key) return;
     const s = tiles[this.key];
     const set = (id, text) => { document.getElementById(id).textContent = text; };
-    set('qp-quality', s ? grade(s) : 'no media yet');
+    set('qp-quality', s ? t(`quality.${grade(s)}`) : t('quality.noMedia'));
     set('qp-bitrate', s ? fmt.kbps(s.kbps) : '—');
     set('qp-loss', s ? fmt.loss(s.loss) : '—');
     set('qp-rtt', s ? fmt.rtt(s.rtt) : '—');
@@ -150,8 +151,8 @@ export class TileStats {
   // open shows the connection details of a tile.
   open(id, source, button) {
     const p = this.state.participants.get(id);
-    const who = this.isSelf(id) ? 'You' : p?.name || 'Participant';
-    this.popover.open(`${id}/${source}`, source === 'screen' ? `${who}: screen share` : who, button);
+    const who = this.isSelf(id) ? t('quality.you') : p?.name || t('quality.participant');
+    this.popover.open(`${id}/${source}`, source === 'screen' ? t('quality.screen', { name: who }) : who, button);
     this.refresh();
   }
 

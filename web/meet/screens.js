@@ -1,25 +1,16 @@
 // The screens around the meeting: the refusal page's hints, the tenant's
 // branding, the invite link and the feedback form after leaving.
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
-const HINTS = {
-  tokenMissing: 'The meeting link has no token. Ask the organiser for a link with ?jwt=…',
-  tokenExpired: 'The link has expired. Ask the organiser for a new one.',
-  nbfFuture: 'The link is not valid yet. Check your computer clock, or try again later.',
-  roomMismatch: 'This link is for another meeting room.',
-  subInvalid: 'This link belongs to another organisation.',
-  kidNotFound: 'The link was signed with a key this server does not know.',
-  keyRevoked: 'The link was signed with a key that has been revoked.',
-  signatureInvalid: 'The link was altered or signed with the wrong key.',
-  tenantNotFound: 'There is no such organisation on this server.',
-  kicked: 'A moderator removed you from the meeting.',
-  denied: 'A moderator did not let you in.',
-  mauLimitReached: "This organisation's plan has no room for new participants this month. Ask the organiser to upgrade it.",
-};
+// HINTS are the refusal codes with a hint in the catalogues (hint.<code>).
+const HINTS = new Set(['tokenMissing', 'tokenExpired', 'nbfFuture', 'roomMismatch', 'subInvalid', 'kidNotFound',
+  'keyRevoked', 'signatureInvalid', 'tenantNotFound', 'kicked', 'denied', 'mauLimitReached']);
 
-// refusalHint is what a person can do about a refusal code.
-export function refusalHint(code) { return HINTS[code] || ''; }
+// refusalHint is the message key of what a person can do about a refusal
+// code, or '' when there is none.
+export function refusalHint(code) { return HINTS.has(code) ? `hint.${code}` : ''; }
 
 // applyBranding gives the page the tenant's look from the ready message: the
 // logo top left (a link, in a new tab, when the tenant has one) and the
@@ -73,6 +64,6 @@ export async function sendFeedback(params, meetingId) {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ jwt: params.jwt, room: params.room, meetingId, rating, comments: $('feedback-comments').value }),
   }).catch(() => null);
-  $('feedback-status').textContent = res?.ok ? 'Thank you for your feedback.' : 'Your feedback could not be sent.';
+  $('feedback-status').textContent = t(res?.ok ? 'feedback.thanks' : 'feedback.failed');
   if (res?.ok) $('feedback-form').querySelector('button').disabled = true;
 }

@@ -3,16 +3,17 @@
 // place in the queue, moderator badge, screen sharing, connection quality
 // (a button opening the details) and a pin button.
 import { icon } from './icons.js';
+import { t } from './i18n.js';
 
-const TEMPLATE = `<div class="avatar"><span></span></div><video autoplay playsinline muted></video>
+const TEMPLATE = () => `<div class="avatar"><span></span></div><video autoplay playsinline muted></video>
 <div class="tl"><button class="q" type="button" data-quality="unknown">${icon('signal')}</button>
-<span class="mod" role="img" aria-label="Moderator" hidden>${icon('star')}</span>
+<span class="mod" role="img" aria-label="${t('tile.moderator')}" hidden>${icon('star')}</span>
 <span class="hand" role="img" hidden>${icon('hand')}<b class="hand-n"></b></span></div>
 <button class="pin" type="button" aria-pressed="false">${icon('pin')}</button>
 <div class="label"><span class="level" aria-hidden="true"><i></i><i></i><i></i></span>
-<span class="mic-off" role="img" aria-label="Microphone muted" hidden>${icon('micOff')}</span>
-<span class="cam-off" role="img" aria-label="Camera off" hidden>${icon('camOff')}</span>
-<span class="sharing" role="img" aria-label="Sharing screen" hidden>${icon('screen')}<span aria-hidden="true">Sharing screen</span></span>
+<span class="mic-off" role="img" aria-label="${t('tile.micMuted')}" hidden>${icon('micOff')}</span>
+<span class="cam-off" role="img" aria-label="${t('tile.cameraOff')}" hidden>${icon('camOff')}</span>
+<span class="sharing" role="img" aria-label="${t('tile.sharing')}" hidden>${icon('screen')}<span aria-hidden="true">${t('tile.sharing')}</span></span>
 <span class="name"></span></div>`;
 
 const q = (id, source) => `.tile[data-id="${CSS.escape(id)}"][data-source="${source}"]`;
@@ -33,7 +34,7 @@ export class Tiles {
     el.className = `tile ${source}${this.ctx.isSelf(id) ? ' local' : ''}`;
     el.dataset.id = id;
     el.dataset.source = source;
-    el.innerHTML = TEMPLATE;
+    el.innerHTML = TEMPLATE();
     el.querySelector('.pin').onclick = () => this.ctx.onPin(id);
     el.querySelector('.q').onclick = (e) => this.ctx.onQuality(id, source, e.currentTarget);
     el.addEventListener('click', (e) => { // a tap shows the pin button on touch screens
@@ -73,16 +74,21 @@ export class Tiles {
     this.hands(p);
     const self = this.ctx.isSelf(p.id);
     const el = this.get(p.id);
-    const name = self ? `${p.name} (you)` : p.name;
+    const name = self ? t('tile.you', { name: p.name }) : p.name;
+    el.querySelector('.mod').setAttribute('aria-label', t('tile.moderator'));
+    el.querySelector('.mic-off').setAttribute('aria-label', t('tile.micMuted'));
+    el.querySelector('.cam-off').setAttribute('aria-label', t('tile.cameraOff'));
+    el.querySelector('.sharing').setAttribute('aria-label', t('tile.sharing'));
+    el.querySelector('.sharing span').textContent = t('tile.sharing');
     el.querySelector('.name').textContent = name;
     el.querySelector('.mic-off').hidden = !p.audioMuted;
     el.querySelector('.level').hidden = !!p.audioMuted;
     el.querySelector('.cam-off').hidden = !p.videoMuted;
     el.querySelector('.sharing').hidden = !p.screenSharing;
     el.querySelector('.mod').hidden = p.role !== 'moderator';
-    el.querySelector('.pin').setAttribute('aria-label', `Pin ${name}`);
-    el.querySelector('.pin').dataset.tip = `Pin ${name}`;
-    el.querySelector('.q').setAttribute('aria-label', `Connection of ${name}: ${el.querySelector('.q').dataset.quality}. Show details`);
+    el.querySelector('.pin').setAttribute('aria-label', t('tile.pin', { name }));
+    el.querySelector('.pin').dataset.tip = t('tile.pin', { name });
+    this.labelQuality(el);
     const av = el.querySelector('.avatar span');
     av.textContent = (p.name || '?').trim().charAt(0).toUpperCase();
     if (p.avatar && /^https?:\/\//.test(p.avatar)) { av.style.backgroundImage = `url("${p.avatar.replaceAll('"', '%22')}")`; av.textContent = ''; }
@@ -90,8 +96,8 @@ export class Tiles {
     video.hidden = !!p.videoMuted || !video.srcObject;
     const screen = this.find(p.id, 'screen');
     if (screen) {
-      screen.querySelector('.name').textContent = self ? 'Your screen' : `${p.name}'s screen`;
-      screen.querySelector('.q').setAttribute('aria-label', `Connection of ${p.name}'s screen share. Show details`);
+      screen.querySelector('.name').textContent = self ? t('tile.yourScreen') : t('tile.screenOf', { name: p.name });
+      screen.querySelector('.q').setAttribute('aria-label', t('tile.screenConnection', { name: p.name }));
     }
     this.renderHands();
   }
@@ -103,7 +109,7 @@ export class Tiles {
       const hand = el.querySelector('.hand');
       hand.hidden = n === 0;
       hand.querySelector('.hand-n').textContent = n ? String(n) : '';
-      hand.setAttribute('aria-label', n ? `Hand raised, ${ordinal(n)} in the queue` : 'Hand raised');
+      hand.setAttribute('aria-label', n ? t('tile.handQueue', { n }) : t('tile.hand'));
     }
   }
 
@@ -113,9 +119,16 @@ export class Tiles {
     const b = el?.querySelector('.q');
     if (!b || b.dataset.quality === level) return;
     b.dataset.quality = level;
-    const name = el.querySelector('.name').textContent;
-    b.setAttribute('aria-label', `Connection of ${name}: ${level}. Show details`);
-    b.dataset.tip = `Connection: ${level}`;
+    this.labelQuality(el);
+  }
+
+  // labelQuality names a camera tile's quality button for its quality.
+  labelQuality(el) {
+    const b = el.querySelector('.q');
+    if (el.dataset.source === 'screen') return;
+    const quality = t(`quality.${b.dataset.quality}`);
+    b.setAttribute('aria-label', t('tile.connection', { name: el.querySelector('.name').textContent, quality }));
+    b.dataset.tip = t('tile.connectionTip', { quality });
   }
 
   // level shows a participant's audio level (0..1) on their camera tile.
@@ -128,10 +141,4 @@ export class Tiles {
       el.classList.toggle('speaking', step >= 2);
     }
   }
-}
-
-function ordinal(n) {
-  const s = ['th', 'st', 'nd', 'rd'];
-  const v = n % 100;
-  return n + (s[(v - 20) % 10] || s[v] || s[0]);
 }
