@@ -66,6 +66,42 @@ type Config struct {
 	Support Support `yaml:"support"`
 	// Payments, when a provider is set, charges invoices automatically.
 	Payments Payments `yaml:"payments"`
+	// Recording configures recordings, live streams and transcripts.
+	Recording Recording `yaml:"recording"`
+}
+
+// Recording configures recordings (docs/recording.md).
+type Recording struct {
+	// Dir holds recordings while they are made and, without S3, after;
+	// default <data>/recordings.
+	Dir string `yaml:"dir"`
+	// Retention is how long finished recordings are kept (default 24 h,
+	// as JaaS); MaxDuration stops one recording (default 6 h).
+	Retention   time.Duration `yaml:"retention"`
+	MaxDuration time.Duration `yaml:"max_duration"`
+	// FFmpeg is the ffmpeg command (default "ffmpeg" on the PATH).
+	FFmpeg string `yaml:"ffmpeg"`
+	// Transcriber is the speech-to-text command that makes transcripts:
+	// the program and its arguments, {wav} standing for the 16 kHz mono WAV
+	// it reads; it prints the text. Empty: no transcripts.
+	Transcriber []string `yaml:"transcriber"`
+	// S3, when Bucket is set, keeps finished recordings in an
+	// S3-compatible store; a cluster records only with it.
+	S3 S3 `yaml:"s3"`
+}
+
+// S3 is an S3-compatible object store.
+type S3 struct {
+	Endpoint  string `yaml:"endpoint"` // host[:port]
+	Bucket    string `yaml:"bucket"`
+	Region    string `yaml:"region"` // default us-east-1
+	Prefix    string `yaml:"prefix"`
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+	// Insecure speaks plain HTTP to the endpoint; PathStyle names the
+	// bucket in the path (MinIO and most self-hosted stores).
+	Insecure  bool `yaml:"insecure"`
+	PathStyle bool `yaml:"path_style"`
 }
 
 // Support configures support requests.
@@ -304,43 +340,48 @@ func Load(path string, getenv func(string) string) (Config, error) {
 // applyEnv overrides cfg with the CONFER_* variables that are set.
 func applyEnv(cfg *Config, getenv func(string) string) error {
 	str := map[string]*string{
-		"CONFER_LISTEN":                &cfg.Listen,
-		"CONFER_DATA":                  &cfg.Data,
-		"CONFER_PUBLIC_URL":            &cfg.PublicURL,
-		"CONFER_ADMIN_TOKEN":           &cfg.AdminToken,
-		"CONFER_DATABASE_URL":          &cfg.Database.URL,
-		"CONFER_TOKEN_APP_ID":          &cfg.Token.AppID,
-		"CONFER_TOKEN_APP_SECRET":      &cfg.Token.AppSecret,
-		"CONFER_TOKEN_DOMAIN":          &cfg.Token.Domain,
-		"CONFER_TOKEN_ASAP_KEY_SERVER": &cfg.Token.ASAPKeyServer,
-		"CONFER_LOG_LEVEL":             &cfg.Log.Level,
-		"CONFER_LOG_FORMAT":            &cfg.Log.Format,
-		"CONFER_RTC_UDP":               &cfg.RTC.UDP,
-		"CONFER_RTC_TCP":               &cfg.RTC.TCP,
-		"CONFER_TURN_TCP":              &cfg.TURN.TCP,
-		"CONFER_TURN_TLS_LISTEN":       &cfg.TURN.TLSListen,
-		"CONFER_TURN_DOMAIN":           &cfg.TURN.Domain,
-		"CONFER_TURN_LISTEN":           &cfg.TURN.Listen,
-		"CONFER_TURN_RELAY_IP":         &cfg.TURN.RelayIP,
-		"CONFER_TURN_SECRET":           &cfg.TURN.Secret,
-		"CONFER_TLS_CERT":              &cfg.TLS.Cert,
-		"CONFER_TLS_KEY":               &cfg.TLS.Key,
-		"CONFER_TLS_ACME_DIRECTORY":    &cfg.TLS.ACME.Directory,
-		"CONFER_TLS_ACME_EMAIL":        &cfg.TLS.ACME.Email,
-		"CONFER_TLS_ACME_CA_ROOTS":     &cfg.TLS.ACME.CARoots,
-		"CONFER_TLS_ACME_HTTP_LISTEN":  &cfg.TLS.ACME.HTTPListen,
-		"CONFER_SMTP_ADDR":             &cfg.SMTP.Addr,
-		"CONFER_REDIS_URL":             &cfg.Redis.URL,
-		"CONFER_NODE_ID":               &cfg.Node.ID,
-		"CONFER_NODE_URL":              &cfg.Node.URL,
-		"CONFER_SMTP_FROM":             &cfg.SMTP.From,
-		"CONFER_SMTP_USERNAME":         &cfg.SMTP.Username,
-		"CONFER_SMTP_PASSWORD":         &cfg.SMTP.Password,
-		"CONFER_SUPPORT_EMAIL":         &cfg.Support.Email,
-		"CONFER_METRICS_LISTEN":        &cfg.Metrics.Listen,
-		"CONFER_METRICS_TOKEN":         &cfg.Metrics.Token,
-		"CONFER_STRIPE_SECRET_KEY":     &cfg.Payments.Stripe.SecretKey,
-		"CONFER_STRIPE_WEBHOOK_SECRET": &cfg.Payments.Stripe.WebhookSecret,
+		"CONFER_LISTEN":                  &cfg.Listen,
+		"CONFER_DATA":                    &cfg.Data,
+		"CONFER_PUBLIC_URL":              &cfg.PublicURL,
+		"CONFER_ADMIN_TOKEN":             &cfg.AdminToken,
+		"CONFER_DATABASE_URL":            &cfg.Database.URL,
+		"CONFER_TOKEN_APP_ID":            &cfg.Token.AppID,
+		"CONFER_TOKEN_APP_SECRET":        &cfg.Token.AppSecret,
+		"CONFER_TOKEN_DOMAIN":            &cfg.Token.Domain,
+		"CONFER_TOKEN_ASAP_KEY_SERVER":   &cfg.Token.ASAPKeyServer,
+		"CONFER_LOG_LEVEL":               &cfg.Log.Level,
+		"CONFER_LOG_FORMAT":              &cfg.Log.Format,
+		"CONFER_RTC_UDP":                 &cfg.RTC.UDP,
+		"CONFER_RTC_TCP":                 &cfg.RTC.TCP,
+		"CONFER_TURN_TCP":                &cfg.TURN.TCP,
+		"CONFER_TURN_TLS_LISTEN":         &cfg.TURN.TLSListen,
+		"CONFER_TURN_DOMAIN":             &cfg.TURN.Domain,
+		"CONFER_TURN_LISTEN":             &cfg.TURN.Listen,
+		"CONFER_TURN_RELAY_IP":           &cfg.TURN.RelayIP,
+		"CONFER_TURN_SECRET":             &cfg.TURN.Secret,
+		"CONFER_TLS_CERT":                &cfg.TLS.Cert,
+		"CONFER_TLS_KEY":                 &cfg.TLS.Key,
+		"CONFER_TLS_ACME_DIRECTORY":      &cfg.TLS.ACME.Directory,
+		"CONFER_TLS_ACME_EMAIL":          &cfg.TLS.ACME.Email,
+		"CONFER_TLS_ACME_CA_ROOTS":       &cfg.TLS.ACME.CARoots,
+		"CONFER_TLS_ACME_HTTP_LISTEN":    &cfg.TLS.ACME.HTTPListen,
+		"CONFER_SMTP_ADDR":               &cfg.SMTP.Addr,
+		"CONFER_RECORDING_DIR":           &cfg.Recording.Dir,
+		"CONFER_RECORDING_S3_ENDPOINT":   &cfg.Recording.S3.Endpoint,
+		"CONFER_RECORDING_S3_BUCKET":     &cfg.Recording.S3.Bucket,
+		"CONFER_RECORDING_S3_ACCESS_KEY": &cfg.Recording.S3.AccessKey,
+		"CONFER_RECORDING_S3_SECRET_KEY": &cfg.Recording.S3.SecretKey,
+		"CONFER_REDIS_URL":               &cfg.Redis.URL,
+		"CONFER_NODE_ID":                 &cfg.Node.ID,
+		"CONFER_NODE_URL":                &cfg.Node.URL,
+		"CONFER_SMTP_FROM":               &cfg.SMTP.From,
+		"CONFER_SMTP_USERNAME":           &cfg.SMTP.Username,
+		"CONFER_SMTP_PASSWORD":           &cfg.SMTP.Password,
+		"CONFER_SUPPORT_EMAIL":           &cfg.Support.Email,
+		"CONFER_METRICS_LISTEN":          &cfg.Metrics.Listen,
+		"CONFER_METRICS_TOKEN":           &cfg.Metrics.Token,
+		"CONFER_STRIPE_SECRET_KEY":       &cfg.Payments.Stripe.SecretKey,
+		"CONFER_STRIPE_WEBHOOK_SECRET":   &cfg.Payments.Stripe.WebhookSecret,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {

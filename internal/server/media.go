@@ -94,7 +94,9 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	}
 	mux.Handle("GET /_confer/signal", s.signal)
 	mux.HandleFunc("GET /_confer/chatlogs/{id}", s.serveChatLog)
-	mux.HandleFunc("GET "+recording.LinkPath+"{tenant}/{session}/{file}", s.recording.ServeLink)
+	if s.recording != nil {
+		mux.HandleFunc("GET "+recording.LinkPath+"{tenant}/{session}/{file}", s.recording.ServeLink)
+	}
 	mux.HandleFunc("POST /_confer/feedback", s.feedback)
 	mux.HandleFunc("GET /_confer/branding/{tenant}/{kind}", s.serveBrandingImage)
 	assets := http.StripPrefix("/_meet/", http.FileServerFS(meet))

@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -174,9 +173,7 @@ func (s *Server) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.recording, err = recording.New(recording.Config{Dir: filepath.Join(s.cfg.Data, "recordings"), Jobs: s.jobs, Webhooks: s.webhooks,
-		Branding: s.tenants, PublicURL: s.URL, LinkSecret: derive(linkSecret, "recordings"), Now: s.deps.Now,
-		Logger: log.With("component", "recording"), Registerer: reg}); err != nil {
+	if err := s.buildRecording(linkSecret, reg); err != nil {
 		return err
 	}
 	lost := &usage.LostConfig{Nodes: incarnations{s}, Emit: func(ctx context.Context, e room.Event) { s.events.Emit(ctx, e) }}
@@ -218,7 +215,7 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	a, err := httpapi.New(httpapi.Config{Tenants: s.tenants, Tokens: s.tokens, Webhooks: s.webhooks, Usage: s.usage, Billing: s.billing,
-		Accounts: s.accounts, Support: sup, Nodes: nodes{s}, Recordings: s.recording, PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Trust: s.trust,
+		Accounts: s.accounts, Support: sup, Nodes: nodes{s}, Recordings: s.recordings(), PublicURL: s.URL, Now: s.deps.Now, AdminToken: adminToken, Trust: s.trust,
 		CookieKey: derive(linkSecret, "device cookies"), Logger: log.With("component", "api"), Registerer: reg})
 	if err != nil {
 		return err
