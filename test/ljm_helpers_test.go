@@ -167,6 +167,7 @@ window.joinConference = (room, name, withMedia) => {
   conf.on(E.LOBBY_USER_JOINED, (id, name) => { ljm.lobby[id] = name; });
   conf.on(E.LOBBY_USER_LEFT, id => { delete ljm.lobby[id]; });
   conf.on(E.MEMBERS_ONLY_CHANGED, on => { ljm.membersOnly = on; });
+  conf.on(E.RECORDER_STATE_CHANGED, s => { ljm.recording = s.getStatus() + ' ' + s.getMode(); });
   conf.on(E.USER_JOINED, (id, user) => { ljm.members[id] = user.getDisplayName() || ''; });
   conf.on(E.USER_LEFT, id => { delete ljm.members[id]; });
   conf.on(E.DISPLAY_NAME_CHANGED, (id, name) => { ljm.members[id] = name; });

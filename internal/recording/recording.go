@@ -132,8 +132,19 @@ type Live struct {
 
 type liveRoom struct {
 	Live
-	rec    *session    // nil when not recording
-	stream *liveStream // nil when not streaming
+	// holders counts the front doors that attached the meeting (the
+	// meeting page's signaling, the Jitsi clients'); notify tells each.
+	holders  int
+	notifies []func(Status)
+	rec      *session    // nil when not recording
+	stream   *liveStream // nil when not streaming
+}
+
+// notify tells everyone in the meeting, through every front door.
+func (lr *liveRoom) notify(st Status) {
+	for _, n := range lr.notifies {
+		n(st)
+	}
 }
 
 // busy is the status of what the room does now (a recording or a live
@@ -189,12 +200,27 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Attach announces a meeting this node now hosts. A recording of an
-// earlier meeting of the room not detached yet is stopped.
+// Attach announces a meeting this node now hosts, once per front door
+// (each Detaches once); a recording of an earlier meeting of the room not
+// detached yet is stopped.
 func (s *Service) Attach(l Live) {
 	s.mu.Lock()
 	old := s.live[l.Key]
-	s.live[l.Key] = &liveRoom{Live: l}
+	if old != nil && old.MeetingID == l.MeetingID {
+		// Another front door of the same meeting: it is told too, and the
+		// meeting ends here when the last one detaches.
+		old.holders++
+		if l.Notify != nil {
+			old.notifies = append(old.notifies, l.Notify)
+		}
+		s.mu.Unlock()
+		return
+	}
+	lr := &liveRoom{Live: l, holders: 1}
+	if l.Notify != nil {
+		lr.notifies = []func(Status){l.Notify}
+	}
+	s.live[l.Key] = lr
 	s.mu.Unlock()
 	if old != nil && old.rec != nil {
 		go s.finish(context.Background(), old, old.rec, "meeting ended")
@@ -204,12 +230,16 @@ func (s *Service) Attach(l Live) {
 	}
 }
 
-// Detach announces the meeting's end here: its recording, if any, stops
-// and is composited.
+// Detach says a front door is done with the meeting; after the last, its
+// recording, if any, stops and is composited.
 func (s *Service) Detach(ctx context.Context, key room.Key, meetingID string) {
 	s.mu.Lock()
 	lr := s.live[key]
 	if lr == nil || lr.MeetingID != meetingID {
+		s.mu.Unlock()
+		return
+	}
+	if lr.holders--; lr.holders > 0 {
 		s.mu.Unlock()
 		return
 	}
@@ -312,7 +342,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (Status, error) {
 	st := rec.status()
 	s.cfg.Logger.InfoContext(ctx, "recording started", "room", req.Key.String(), "session", st.SessionID, "initiator", st.InitiatorID)
 	s.sendEvent(ctx, rec.manifest(), "RECORDING_STARTED", startedData(rec.manifest()))
-	lr.Notify(st)
+	lr.notify(st)
 	return st, nil
 }
 
@@ -361,7 +391,7 @@ func (s *Service) finish(ctx context.Context, lr *liveRoom, rec *session, reason
 	s.cfg.Logger.InfoContext(ctx, "recording stopped", "room", lr.Key.String(), "session", m.SessionID, "reason", reason, "ms", st.RecordedMs)
 	s.announce(ctx, s.dir(m.Tenant, m.SessionID), m, "RECORDING_ENDED", endedData(m))
 	s.queueCompose(ctx, m)
-	lr.Notify(st)
+	lr.notify(st)
 	return st
 }
 

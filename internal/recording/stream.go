@@ -49,7 +49,7 @@ func (s *Service) startStream(ctx context.Context, req StartRequest) (Status, er
 	st := ls.status()
 	s.cfg.Logger.InfoContext(ctx, "live stream started", "room", req.Key.String(), "session", st.SessionID, "initiator", st.InitiatorID)
 	s.sendEvent(ctx, ls.manifest(), "LIVE_STREAM_STARTED", streamData(st, false))
-	lr.Notify(st)
+	lr.notify(st)
 	return st, nil
 }
 
@@ -59,7 +59,7 @@ func (s *Service) endStream(ctx context.Context, lr *liveRoom, ls *liveStream, r
 	s.cfg.Logger.InfoContext(ctx, "live stream stopped", "room", lr.Key.String(), "session", st.SessionID, "reason", reason,
 		"ms", st.RecordedMs, "dropped", ls.dropped.Load())
 	s.sendEvent(ctx, ls.manifest(), "LIVE_STREAM_ENDED", streamData(st, true))
-	lr.Notify(st)
+	lr.notify(st)
 	return st
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/confer-video/confer/internal/httpapi"
 	"github.com/confer-video/confer/internal/recording"
+	"github.com/confer-video/confer/internal/xmpp"
 )
 
 // buildRecording starts the recording service from recording.* of the
@@ -39,6 +40,14 @@ func (s *Server) buildRecording(linkSecret []byte, reg prometheus.Registerer) er
 
 // recordings is the recording service for the REST API; nil when off.
 func (s *Server) recordings() httpapi.Recordings {
+	if s.recording == nil {
+		return nil
+	}
+	return s.recording
+}
+
+// recorder is the recording service for the Jitsi clients; nil when off.
+func (s *Server) recorder() xmpp.Recorder {
 	if s.recording == nil {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/sfu"
 )
 
@@ -28,6 +29,7 @@ type jingleSession struct {
 	sid       string
 	nick      string // the client's endpoint id
 	meetingID string
+	roster    recording.Roster // the meeting's room
 	room      *sfu.Room
 	// The bridge channel (bridge.go) at bridgePath+bridgeID?pwd=bridgePwd.
 	bridgeID, bridgePwd string

@@ -1,8 +1,11 @@
 package xmpp
 
 import (
+	"context"
+
 	"github.com/coder/websocket"
 
+	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/sfu"
 )
 
@@ -12,16 +15,20 @@ func (s *session) startMedia(occ *occupancy, meetingID string) {
 	if s.srv.cfg.SFU == nil {
 		return
 	}
-	s.newMedia(occ.roomJID+"/"+focusNick, occ.nick, meetingID, randomID(8))
+	s.newMedia(occ.ms.Room(), occ.roomJID+"/"+focusNick, occ.nick, meetingID, randomID(8))
 }
 
-// newMedia starts a media session, sid.
-func (s *session) newMedia(focus, nick, meetingID, sid string) {
-	j := &jingleSession{s: s, focus: focus, sid: sid, nick: nick, meetingID: meetingID,
+// newMedia starts a media session, sid, of the meeting roster has.
+func (s *session) newMedia(roster recording.Roster, focus, nick, meetingID, sid string) {
+	j := &jingleSession{s: s, roster: roster, focus: focus, sid: sid, nick: nick, meetingID: meetingID,
 		bridgeID: randomID(12), bridgePwd: randomID(16),
 		announced: map[uint32]sfu.TrackInfo{}, sources: clientSources{bySSRC: map[uint32]clientSource{}}}
 	j.room = s.srv.cfg.SFU.Acquire(meetingID)
 	j.stopSpeaker = j.room.OnDominantSpeaker(j.dominantChanged)
+	if rec := s.srv.cfg.Recording; rec != nil {
+		rec.Attach(recording.Live{Key: s.grant.Key, MeetingID: meetingID, Roster: roster, Media: j.room,
+			Notify: func(st recording.Status) { s.srv.recordingChanged(meetingID, st) }})
+	}
 	s.srv.mu.Lock()
 	s.srv.bridges[j.bridgeID] = j
 	s.srv.mu.Unlock()
@@ -61,7 +68,7 @@ func (s *session) restartMedia(old *jingleSession, terminate bool) {
 		s.enqueue(stanza)
 	}
 	s.log.Info("media session restarted")
-	s.newMedia(old.focus, old.nick, old.meetingID, randomID(8))
+	s.newMedia(old.roster, old.focus, old.nick, old.meetingID, randomID(8))
 	old.release() // after the new one holds the room
 }
 
@@ -98,6 +105,9 @@ func (j *jingleSession) release() {
 	j.bridge.mu.Unlock()
 	if conn != nil {
 		conn.Close(websocket.StatusNormalClosure, "the media session ended")
+	}
+	if rec := j.s.srv.cfg.Recording; rec != nil {
+		rec.Detach(context.Background(), j.s.grant.Key, j.meetingID)
 	}
 	j.room.Release()
 }

@@ -1,11 +1,13 @@
 package xmpp
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/room"
 )
 
@@ -13,7 +15,14 @@ import (
 // order: the focus, every other occupant, then its own presence (110).
 func (s *session) joinPresences(occ *occupancy) []*Element {
 	_, members := occ.ms.Room().Snapshot()
-	out := []*Element{s.focusPresence(occ)}
+	focus := s.focusPresence(occ)
+	// A recording already running: the joining client sees it at once.
+	if rec := s.srv.cfg.Recording; rec != nil {
+		if st, err := rec.Status(s.grant.Key); err == nil && st.On {
+			focus.add(jibriStatus(occ, st))
+		}
+	}
+	out := []*Element{focus}
 	var me *room.Participant
 	for i, p := range members {
 		if p.ID == occ.nick {
@@ -255,4 +264,30 @@ func screenIn(e *Element, cur bool) (bool, map[string]bool) {
 func handRaised(e *Element) bool {
 	h := e.Child(nsClient, "jitsi_participant_raisedHand")
 	return h != nil && strings.TrimSpace(h.Text) != "" && strings.TrimSpace(h.Text) != "0"
+}
+
+// recordingChanged tells the meeting's Jitsi clients on this server that
+// recording started or stopped, in the focus's presence as Jicofo relays
+// Jibri's status (lib-jitsi-meet RecordingManager: RECORDER_STATE_CHANGED).
+func (s *Server) recordingChanged(meetingID string, st recording.Status) {
+	for _, j := range s.bridgesOf(meetingID) {
+		if occ := j.s.occ.Load(); occ != nil {
+			p := j.s.focusPresence(occ)
+			j.s.enqueue(p.add(jibriStatus(occ, st)))
+		}
+	}
+}
+
+// jibriStatus is Jibri's recording status element for st.
+func jibriStatus(occ *occupancy, st recording.Status) *Element {
+	status, mode := "off", cmp.Or(st.Mode, "file")
+	if st.On {
+		status = "on"
+	}
+	initiator := ""
+	if st.InitiatorID != "" {
+		initiator = occ.roomJID + "/" + st.InitiatorID
+	}
+	return el("jibri-recording-status", "xmlns", "http://jitsi.org/protocol/jibri", "status", status,
+		"recording_mode", mode, "session_id", st.SessionID, "initiator", initiator)
 }

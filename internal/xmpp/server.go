@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/confer-video/confer/internal/admission"
+	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/runes"
 	"github.com/confer-video/confer/internal/sfu"
@@ -59,6 +60,11 @@ type Config struct {
 	// Jingle session on its rooms (shared with the meeting page's
 	// participants through SFU.Acquire); nil: no media.
 	SFU *sfu.SFU
+	// Recording, if set, records meetings: Jitsi clients' media counts as
+	// the meeting's (a room of Jitsi clients only is recorded too), and they
+	// see recording start and stop as Jibri's status in the focus's
+	// presence.
+	Recording Recorder
 	// Placement, if set, says which cluster node has (or gets) a room:
 	// config.js for a room names that node's WebSocket, so the client
 	// needs no redirect. nil: this node serves every room.
@@ -96,6 +102,13 @@ type Config struct {
 	Now        func() time.Time
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
+}
+
+// Recorder records meetings; *recording.Service implements it.
+type Recorder interface {
+	Attach(l recording.Live)
+	Detach(ctx context.Context, key room.Key, meetingID string)
+	Status(key room.Key) (recording.Status, error)
 }
 
 // Server serves XMPP over WebSocket and config.js.
