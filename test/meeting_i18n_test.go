@@ -91,7 +91,7 @@ var messageKeyUses = []*regexp.Regexp{
 	regexp.MustCompile(`data-i18n(?:-label|-placeholder|-tip|-alt)?="([^"]+)"`),
 	regexp.MustCompile(`\bt\('([a-zA-Z]+\.[a-zA-Z.]+)'`),
 	regexp.MustCompile(`\btr\([^,]+, '([a-zA-Z]+\.[a-zA-Z.]+)'`),
-	regexp.MustCompile(`'((?:shortcut|toolbar|menu|prejoin|ended|hint|refused|password|toast)\.[a-zA-Z]+)'`),
+	regexp.MustCompile(`'((?:shortcut|toolbar|menu|prejoin|ended|hint|refused|password|toast|polls|reactions|stats)\.[a-zA-Z]+)'`),
 }
 
 // TestMeetingMessageKeys: every key the page's HTML and scripts name is in
@@ -130,8 +130,9 @@ func TestMeetingMessageKeys(t *testing.T) {
 // TestMeetingLanguages: the page follows #config.defaultLanguage (German
 // here: toolbar, tiles, help, settings), switches to Arabic from Settings
 // with dir="rtl" and a mirrored layout (toolbar order, tile name labels,
-// chat bubbles), remembers that choice, and the IFrame API's ?lang= wins
-// over it on the prejoin screen; a refusal is in the page's language too.
+// chat bubbles), the polls panel (redrawn) and reactions button following both,
+// remembers that choice, and the IFrame API's ?lang= wins over it on the
+// prejoin screen; a refusal is in the page's language too.
 func TestMeetingLanguages(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, noDemo)
@@ -154,8 +155,11 @@ func TestMeetingLanguages(t *testing.T) {
 		help: document.querySelector('#help-list dd').textContent,
 		self: document.querySelector('.tile.local .name').textContent,
 		send: document.querySelector('#chat-form button').textContent,
-		placeholder: document.getElementById('chat-input').placeholder})`
-	type pageTexts struct{ Lang, Dir, Mic, Leave, Settings, Help, Self, Send, Placeholder string }
+		placeholder: document.getElementById('chat-input').placeholder,
+		newPoll: document.getElementById('poll-new').textContent,
+		noPolls: document.querySelector('#poll-list .hint')?.textContent,
+		react: document.getElementById('tb-react').getAttribute('aria-label')})`
+	type pageTexts struct{ Lang, Dir, Mic, Leave, Settings, Help, Self, Send, Placeholder, NewPoll, NoPolls, React string }
 	check := func(where string, want pageTexts) {
 		t.Helper()
 		var got pageTexts
@@ -167,7 +171,8 @@ func TestMeetingLanguages(t *testing.T) {
 		}
 	}
 	check("German", pageTexts{Lang: "de", Dir: "ltr", Mic: "Mikrofon stummschalten", Leave: "Meeting verlassen", Settings: "Einstellungen",
-		Help: "Mikrofon stumm- oder einschalten", Self: "Ada (du)", Send: "Senden", Placeholder: "Nachricht"})
+		Help: "Mikrofon stumm- oder einschalten", Self: "Ada (du)", Send: "Senden", Placeholder: "Nachricht",
+		NewPoll: "Umfrage erstellen", NoPolls: "Noch keine Umfragen.", React: "Reaktionen"})
 
 	// Switch to Arabic in Settings.
 	p.click(t, "#tb-settings")
@@ -177,7 +182,8 @@ func TestMeetingLanguages(t *testing.T) {
 	eval[bool](t, p, `(() => { const s = document.getElementById('set-lang'); s.value = 'ar'; s.dispatchEvent(new Event('change')); return true; })()`)
 	poll[bool](t, p, "Arabic", `document.documentElement.dir === 'rtl'`, 10*time.Second)
 	check("Arabic", pageTexts{Lang: "ar", Dir: "rtl", Mic: "كتم الميكروفون", Leave: "مغادرة الاجتماع", Settings: "الإعدادات",
-		Help: "كتم الميكروفون أو إلغاء كتمه", Self: "Ada (أنت)", Send: "إرسال", Placeholder: "رسالة"})
+		Help: "كتم الميكروفون أو إلغاء كتمه", Self: "Ada (أنت)", Send: "إرسال", Placeholder: "رسالة",
+		NewPoll: "إنشاء استطلاع", NoPolls: "لا توجد استطلاعات بعد.", React: "التفاعلات"})
 	if got := eval[string](t, p, `localStorage.getItem('confer.lang')`); got != "ar" {
 		t.Errorf("remembered language %q, want ar", got)
 	}

@@ -1,15 +1,18 @@
 // Confer meeting client: prejoin, lobby, the meeting (tiles, speaker view,
 // chat, participants, moderator controls) and every refusal, driven by the
-// signaling connection in conn.js.
+// signaling connection in conn.js; the IFrame API acts on api.js's
+// meetingApp, and wire.js sets the page's handlers.
 import { parseLocation, deviceId } from './params.js';
 import { Connection } from './conn.js';
 import { initEmbed } from './embed.js';
+import { meetingApp } from './api.js';
+import { wire } from './wire.js';
 import { Layout } from './layout.js';
 import { Tiles } from './tiles.js';
 import { Controls, Toasts, announce, setButton, applyToolbarButtons, renderButtons, showReconnecting, hideReconnecting } from './controls.js';
 import { Popover, TileStats } from './quality.js';
-import { openLocal, muteLocal, listDevices, useDevice, deviceList, currentDevices, prejoinScreen } from './devices.js';
-import { refusalHint, applyBranding, inviteLink, sendFeedback } from './screens.js';
+import { openLocal, muteLocal, listDevices, useDevice, prejoinScreen } from './devices.js';
+import { refusalHint, applyBranding, inviteLink } from './screens.js';
 import { chatLine, renderRoster, renderKnockList } from './roster.js';
 import { Polls, pollButton } from './polls.js';
 import { Reactions, SpeakerStats } from './reactions.js';
@@ -513,91 +516,9 @@ function leave() {
   ended('ended.left', '');
 }
 
-// ---- wiring ----
-
-function wire() {
-  $('tb-mic').onclick = () => { state.audioMuted = !state.audioMuted; sendMedia(); };
-  $('tb-cam').onclick = () => { state.videoMuted = !state.videoMuted; sendMedia(); };
-  $('tb-screen').onclick = () => toggleScreen();
-  $('tb-hand').onclick = () => { state.hand = !state.hand; state.conn.send({ type: 'hand', raised: state.hand }); renderToolbar(); };
-  $('tb-chat').onclick = () => togglePanel('chat');
-  $('tb-people').onclick = () => togglePanel('people');
-  $('tb-settings').onclick = () => togglePanel('settings');
-  $('tb-view').onclick = () => setView(state.view === 'tile' ? 'stage' : 'tile');
-  $('tb-leave').onclick = () => leave();
-  $('tb-invite').onclick = () => showInvite();
-  $('invite-close').onclick = () => { $('invite-dialog').hidden = true; };
-  $('invite-copy').onclick = async () => {
-    try { await navigator.clipboard.writeText($('invite-link').value); toast(t('invite.copied')); } catch { $('invite-link').select(); }
-  };
-  $('lobby-leave').onclick = () => leave();
-  for (const b of document.querySelectorAll('[data-close]')) b.onclick = () => togglePanel(b.dataset.close);
-  $('chat-form').onsubmit = (e) => {
-    e.preventDefault();
-    const text = $('chat-input').value.trim();
-    if (!text) return;
-    state.conn.send({ type: 'chat', text, to: $('chat-to').value });
-    $('chat-input').value = '';
-  };
-  $('password-form').onsubmit = (e) => { e.preventDefault(); state.password = $('password-input').value; join(); };
-  $('set-lobby').onchange = (e) => moderate('lobby', '', { enabled: e.target.checked });
-  $('set-password-form').onsubmit = (e) => { e.preventDefault(); moderate('password', '', { password: $('set-password').value }); toast(t($('set-password').value ? 'toast.passwordSet' : 'toast.passwordRemoved')); };
-  $('set-mute-all').onclick = () => moderate('muteAll', '', { kind: 'audio' });
-  $('set-end').onclick = () => { if (confirm(t('settings.endConfirm'))) moderate('end'); };
-  $('set-mic').onchange = (e) => switchDevice('audio', e.target.value);
-  $('set-cam').onchange = (e) => switchDevice('video', e.target.value);
-  $('ended-rejoin').onclick = () => location.reload();
-  $('feedback-form').onsubmit = (e) => { e.preventDefault(); sendFeedback(params, state.room?.meetingId); };
-  $('refused-retry').onclick = () => location.reload();
-  $('set-selfview').onchange = () => toggleSelfView();
-  $('set-lang').onchange = (e) => setLanguage(e.target.value, { remember: true });
-  document.addEventListener('keydown', (e) => {
-    if (controls.key(e)) { e.preventDefault(); return; }
-    if (e.key === 'Escape' && !popover.el.hidden) popover.close();
-  });
-  window.addEventListener('beforeunload', () => { if (state.joined) state.conn.close(); });
-}
-
-// app is what the IFrame API's commands and requests act on.
-const app = {
-  state,
-  send: (m) => state.conn?.send(m),
-  moderate,
-  leave,
-  toast,
-  hideToasts: () => toasts.clear(),
-  togglePanel,
-  setView,
-  toggleScreen,
-  toggleAudio: () => { state.audioMuted = !state.audioMuted; sendMedia(); },
-  toggleVideo: () => { state.videoMuted = !state.videoMuted; sendMedia(); },
-  toggleHand: () => $('tb-hand').click(),
-  setPanel: (id, open) => { if ($(id).hidden === !!open || open === undefined) togglePanel(id); },
-  setLocalSubject: (s) => { $('subject').textContent = s; },
-  password: (pw) => {
-    if (!$('password').hidden) { state.password = pw; join(); } else moderate('password', '', { password: pw });
-  },
-  pin: (id) => {
-    state.pinned = id && state.participants.has(id) ? id : '';
-    if (state.pinned) announce(t('toast.pinned', { name: state.participants.get(id).name }));
-    setView(state.pinned ? 'stage' : state.view);
-  },
-  setMaxHeight: (h) => { state.maxHeight = h; ext.emit('video-quality-changed', { videoQuality: h }); sendConstraints(); },
-  overwriteConfig: (c) => { Object.assign(cfg, c); applyToolbarButtons(cfg); },
-  privateChat: (id) => { renderPeople(); $('chat-to').value = id; if (id && $('chat').hidden) togglePanel('chat'); },
-  sharingParticipants: () => [...document.querySelectorAll('.tile.screen')].map((el) => el.dataset.id),
-  roomInfo: () => ({
-    isMainRoom: true, id: state.room?.meetingId || '', jid: params.room,
-    participants: [...state.participants.values()].map((p) => ({ id: p.id, jid: p.id, role: p.role, displayName: p.name,
-      userContext: { user: { id: p.userId || '', name: p.name, email: p.email || '' } } })),
-  }),
-  devices: () => deviceList(),
-  currentDevices: () => currentDevices(state),
-  setDevice: async (d) => {
-    if (d.kind === 'audioinput' || d.kind === 'videoinput') await switchDevice(d.kind === 'audioinput' ? 'audio' : 'video', d.id);
-    return true;
-  },
-};
+// app is what the IFrame API's commands and requests act on (api.js).
+const app = meetingApp({ state, cfg, params, toasts, emit: (...a) => ext.emit(...a), moderate, leave, toast, togglePanel, setView,
+  toggleScreen, sendMedia, join, sendConstraints, renderPeople, switchDevice });
 
 // Audio levels and connection quality on the tiles, every 700 ms.
 setInterval(() => stats.refresh(), 700);
@@ -625,7 +546,7 @@ await setLanguage(pickLanguage(params));
 const controls = new Controls({ isJoined: () => state.joined, onSelfView: toggleSelfView });
 onLanguage(relabel);
 fillLanguageSelect($('set-lang'));
-wire();
+wire({ state, params, app, controls, popover, join, renderToolbar, showInvite, switchDevice, toggleSelfView });
 renderToolbar();
 setView(state.view);
 applyToolbarButtons(cfg);

@@ -3,8 +3,9 @@
 // API's lang / configOverwrite.defaultLanguage, the URL hash, the person's
 // own choice in Settings or the browser's languages, and right-to-left
 // layout for Arabic. Static text in index.html names its message with
-// data-i18n (text), data-i18n-label (aria-label), data-i18n-placeholder and
-// data-i18n-tip (tooltip); scripts call t(key, {vars}).
+// data-i18n (text), data-i18n-label (aria-label), data-i18n-placeholder,
+// data-i18n-tip (tooltip) and data-i18n-title; scripts call t(key, {vars}),
+// tr(el, key) or mark(el, {text, label, ...}).
 
 // LANGUAGES are the catalogues there are, each with its own name.
 export const LANGUAGES = {
@@ -84,15 +85,38 @@ export async function setLanguage(c, { remember = false } = {}) {
 // that scripts wrote).
 export function onLanguage(fn) { listeners.push(fn); }
 
+// ATTRS are the data-i18n* attributes (as dataset names) and how each
+// shows its message.
+const ATTRS = {
+  i18n: (el, s) => { el.textContent = s; },
+  i18nAlt: (el, s) => { el.alt = s; },
+  i18nLabel: (el, s) => el.setAttribute('aria-label', s),
+  i18nPlaceholder: (el, s) => { el.placeholder = s; },
+  i18nTip: (el, s) => { el.dataset.tip = s; },
+  i18nTitle: (el, s) => { el.title = s; },
+};
+const SELECTOR = Object.keys(ATTRS).map((a) => `[data-${a.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}]`).join(',');
+
+// fill shows el's messages, with its data-i18n-vars in each.
+function fill(el) {
+  const vars = el.dataset.i18nVars ? JSON.parse(el.dataset.i18nVars) : undefined;
+  for (const [a, show] of Object.entries(ATTRS)) if (el.dataset[a]) show(el, t(el.dataset[a], vars));
+}
+
 // translate fills every data-i18n* element under root.
 export function translate(root) {
-  for (const el of root.querySelectorAll('[data-i18n]')) {
-    el.textContent = t(el.dataset.i18n, el.dataset.i18nVars ? JSON.parse(el.dataset.i18nVars) : undefined);
-  }
-  for (const el of root.querySelectorAll('[data-i18n-alt]')) el.alt = t(el.dataset.i18nAlt);
-  for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
-  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
-  for (const el of root.querySelectorAll('[data-i18n-tip]')) el.dataset.tip = t(el.dataset.i18nTip);
+  for (const el of root.querySelectorAll(SELECTOR)) fill(el);
+}
+
+// mark names el's messages (keys by what they fill: text, label,
+// placeholder, tip, title), shows them and keeps them across language
+// changes; vars fill the placeholders of all of them.
+export function mark(el, keys, vars) {
+  const names = { text: 'i18n', label: 'i18nLabel', placeholder: 'i18nPlaceholder', tip: 'i18nTip', title: 'i18nTitle' };
+  for (const [what, key] of Object.entries(keys)) el.dataset[names[what]] = key;
+  if (vars) el.dataset.i18nVars = JSON.stringify(vars); else delete el.dataset.i18nVars;
+  fill(el);
+  return el;
 }
 
 // tr shows message key in el and keeps it there across language changes.

@@ -4,29 +4,7 @@
 // sees the results live; the creator or a moderator closes a poll. The
 // room on the server keeps the polls (internal/room/polls.go).
 import { icon } from './icons.js';
-
-// TEXT holds every string this module shows (for the translations).
-export const TEXT = {
-  button: 'Polls',
-  title: 'Polls',
-  close: 'Close polls',
-  create: 'Create a poll',
-  question: 'Question',
-  answer: (n) => `Answer ${n}`,
-  addAnswer: 'Add answer',
-  removeAnswer: 'Remove answer',
-  send: 'Send poll',
-  cancel: 'Cancel',
-  submit: 'Submit',
-  change: 'Change answer',
-  closePoll: 'Close poll',
-  closed: 'Closed',
-  none: 'No polls yet.',
-  by: (name) => `by ${name}`,
-  votes: (n) => (n === 1 ? '1 vote' : `${n} votes`),
-  newPoll: (name, q) => `${name} started a poll: ${q}`,
-  notAllowed: 'Your token does not allow creating polls.',
-};
+import { t, mark, onLanguage } from './i18n.js';
 
 const MIN_OPTIONS = 2;
 const MAX_OPTIONS = 10;
@@ -47,34 +25,35 @@ export class Polls {
     this.editing = new Map(); // id → Set of choices not yet submitted
     this.changing = new Set(); // poll ids whose answer is being changed
     this.panel = this.build(deps.container);
+    onLanguage(() => this.render()); // the static parts follow by their data-i18n
   }
 
   build(container) {
     const panel = el('aside', { id: 'polls', className: 'panel polls', hidden: true });
-    panel.setAttribute('aria-label', TEXT.title);
+    mark(panel, { label: 'polls.title' });
     const close = el('button', { className: 'close', type: 'button', textContent: '×' });
     close.dataset.close = 'polls';
-    close.setAttribute('aria-label', TEXT.close);
+    mark(close, { label: 'polls.close' });
     close.onclick = () => this.deps.toggle();
     this.list = el('ol', { id: 'poll-list', className: 'poll-list' });
-    this.newBtn = el('button', { id: 'poll-new', className: 'btn primary', type: 'button', textContent: TEXT.create });
+    this.newBtn = mark(el('button', { id: 'poll-new', className: 'btn primary', type: 'button' }), { text: 'polls.create' });
     this.newBtn.onclick = () => this.openForm();
     this.form = this.buildForm();
-    panel.append(el('header', {}, el('h2', { textContent: TEXT.title }), close), this.newBtn, this.form, this.list);
+    panel.append(el('header', {}, mark(el('h2'), { text: 'polls.title' }), close), this.newBtn, this.form, this.list);
     container.append(panel);
     return panel;
   }
 
   buildForm() {
     const form = el('form', { id: 'poll-form', className: 'poll-form', hidden: true });
-    this.qInput = el('input', { id: 'poll-question', maxLength: 500, required: true, placeholder: TEXT.question, autocomplete: 'off' });
-    this.qInput.setAttribute('aria-label', TEXT.question);
+    this.qInput = el('input', { id: 'poll-question', maxLength: 500, required: true, autocomplete: 'off' });
+    mark(this.qInput, { placeholder: 'polls.question', label: 'polls.question' });
     this.optBox = el('div', { className: 'poll-options' });
-    const add = el('button', { id: 'poll-add', className: 'btn', type: 'button', textContent: TEXT.addAnswer });
+    const add = mark(el('button', { id: 'poll-add', className: 'btn', type: 'button' }), { text: 'polls.addAnswer' });
     add.onclick = () => { if (this.optBox.children.length < MAX_OPTIONS) this.addOption().focus(); };
-    const cancel = el('button', { className: 'btn', type: 'button', textContent: TEXT.cancel });
+    const cancel = mark(el('button', { className: 'btn', type: 'button' }), { text: 'polls.cancel' });
     cancel.onclick = () => { form.hidden = true; this.newBtn.hidden = !this.deps.canCreate(); };
-    const send = el('button', { id: 'poll-send', className: 'btn primary', type: 'submit', textContent: TEXT.send });
+    const send = mark(el('button', { id: 'poll-send', className: 'btn primary', type: 'submit' }), { text: 'polls.send' });
     form.append(this.qInput, this.optBox, el('div', { className: 'row' }, add, cancel, send));
     form.onsubmit = (e) => {
       e.preventDefault();
@@ -88,10 +67,10 @@ export class Polls {
 
   addOption() {
     const n = this.optBox.children.length + 1;
-    const input = el('input', { maxLength: 200, required: true, placeholder: TEXT.answer(n), autocomplete: 'off' });
-    input.setAttribute('aria-label', TEXT.answer(n));
+    const input = el('input', { maxLength: 200, required: true, autocomplete: 'off' });
+    mark(input, { placeholder: 'polls.answer', label: 'polls.answer' }, { n });
     const rm = el('button', { className: 'btn icon-btn', type: 'button', innerHTML: icon('close') });
-    rm.setAttribute('aria-label', `${TEXT.removeAnswer} ${n}`);
+    mark(rm, { label: 'polls.removeAnswer' }, { n });
     rm.onclick = () => { if (this.optBox.children.length > MIN_OPTIONS) row.remove(); };
     const row = el('div', { className: 'poll-option' }, input, rm);
     this.optBox.append(row);
@@ -119,14 +98,14 @@ export class Polls {
     const isNew = !this.polls.has(p.id);
     this.polls.set(p.id, p);
     if (p.answers?.[this.deps.selfId()]) this.changing.delete(p.id);
-    if (isNew && p.createdBy !== this.deps.selfId()) this.deps.onNew(p, TEXT.newPoll(p.creatorName, p.question));
+    if (isNew && p.createdBy !== this.deps.selfId()) this.deps.onNew(p, t('polls.new', { name: p.creatorName, question: p.question }));
     this.render();
   }
 
   render() {
     this.newBtn.hidden = !this.form.hidden || !this.deps.canCreate();
     const items = [...this.polls.values()].reverse().map((p) => this.renderPoll(p));
-    this.list.replaceChildren(...(items.length ? items : [el('li', { className: 'hint', textContent: TEXT.none })]));
+    this.list.replaceChildren(...(items.length ? items : [el('li', { className: 'hint', textContent: t('polls.none') })]));
   }
 
   renderPoll(p) {
@@ -134,19 +113,19 @@ export class Polls {
     const mine = p.answers?.[me];
     const li = el('li', { className: 'poll' + (p.closed ? ' closed' : '') });
     li.dataset.id = p.id;
-    li.append(el('h3', { textContent: p.question }), el('p', { className: 'hint', textContent: TEXT.by(p.creatorName) + (p.closed ? ` · ${TEXT.closed}` : '') }));
+    li.append(el('h3', { textContent: p.question }), el('p', { className: 'hint', textContent: t('polls.by', { name: p.creatorName }) + (p.closed ? ` · ${t('polls.closed')}` : '') }));
     const owner = p.createdBy === me || this.deps.isModerator();
     if (!p.closed && (!mine || this.changing.has(p.id))) {
       li.append(this.renderVote(p, mine));
       if (owner) li.append(this.renderResults(p, mine)); // its creator and moderators follow the results live
     } else li.append(this.renderResults(p, mine));
     if (!p.closed && mine) {
-      const change = el('button', { className: 'btn poll-change', type: 'button', textContent: TEXT.change });
+      const change = el('button', { className: 'btn poll-change', type: 'button', textContent: t('polls.change') });
       change.onclick = () => { this.changing.add(p.id); this.render(); };
       if (!this.changing.has(p.id)) li.append(change);
     }
     if (!p.closed && owner) {
-      const close = el('button', { className: 'btn poll-close', type: 'button', textContent: TEXT.closePoll });
+      const close = el('button', { className: 'btn poll-close', type: 'button', textContent: t('polls.closePoll') });
       close.onclick = () => this.deps.send({ type: 'poll', action: 'close', pollId: p.id });
       li.append(close);
     }
@@ -162,7 +141,7 @@ export class Polls {
       box.onchange = () => { if (box.checked) chosen.add(i); else chosen.delete(i); submit.disabled = chosen.size === 0; };
       form.append(el('label', { className: 'check' }, box, ` ${o}`));
     });
-    const submit = el('button', { className: 'btn primary', type: 'submit', textContent: TEXT.submit, disabled: chosen.size === 0 });
+    const submit = el('button', { className: 'btn primary', type: 'submit', textContent: t('polls.submit'), disabled: chosen.size === 0 });
     form.append(submit);
     form.onsubmit = (e) => {
       e.preventDefault();
@@ -186,7 +165,7 @@ export class Polls {
       bar.setAttribute('role', 'img');
       bar.setAttribute('aria-label', `${pct}%`);
       const li = el('li', { className: mine?.includes(i) ? 'mine' : '' },
-        el('div', { className: 'row' }, el('span', { className: 'opt', textContent: o }), el('span', { className: 'count', textContent: `${TEXT.votes(counts[i])} (${pct}%)` })),
+        el('div', { className: 'row' }, el('span', { className: 'opt', textContent: o }), el('span', { className: 'count', textContent: `${votes(counts[i])} (${pct}%)` })),
         bar);
       li.title = names[i].join(', ');
       ol.append(li);
@@ -195,18 +174,20 @@ export class Polls {
   }
 }
 
+// votes is "n votes" in the page's language.
+const votes = (n) => (n === 1 ? t('polls.voteOne') : t('polls.votes', { n }));
+
 // pollButton adds the toolbar's polls button before before, and its
 // stand-in in the overflow menu for narrow screens.
 export function pollButton(before, menu, onclick) {
   const b = el('button', { id: 'tb-polls', className: 'btn tb wide', type: 'button' });
   b.dataset.icon = 'poll';
-  b.dataset.tip = TEXT.button;
-  b.setAttribute('aria-label', TEXT.button);
+  mark(b, { tip: 'polls.button', label: 'polls.button' });
   b.append(el('span', { className: 'ic', innerHTML: icon('poll') }));
   b.onclick = onclick;
   before.before(b);
   const item = el('button', { id: 'om-polls', className: 'wide', type: 'button' },
-    el('span', { className: 'ic', innerHTML: icon('poll') }), el('span', { className: 'txt', textContent: TEXT.button }));
+    el('span', { className: 'ic', innerHTML: icon('poll') }), mark(el('span', { className: 'txt' }), { text: 'polls.button' }));
   item.setAttribute('role', 'menuitem');
   item.dataset.for = 'tb-polls';
   item.onclick = () => { document.getElementById('tb-more').click(); onclick(); };

@@ -3,21 +3,12 @@
 // dialog (how long each participant has been the dominant speaker, from
 // the server's room, refreshed every second while it is open).
 import { icon } from './icons.js';
+import { t, mark } from './i18n.js';
 
-// TEXT holds every string this module shows (for the translations).
-export const TEXT = {
-  button: 'Reactions',
-  menu: 'Send a reaction',
-  names: { like: 'Thumbs up', love: 'Love', clap: 'Clap', laugh: 'Laugh', surprised: 'Surprised', boo: 'Boo', silence: 'Silence', tada: 'Celebrate' },
-  reacted: (name, what) => `${name}: ${what}`,
-  tooFast: 'Slow down: at most 5 reactions a second.',
-  stats: 'Speaker stats',
-  statsTitle: 'Speaker stats',
-  name: 'Name',
-  time: 'Speaking time',
-  speaking: 'speaking',
-  left: 'left',
-  close: 'Close',
+// NAMES are the reactions' message keys.
+const NAMES = {
+  like: 'reactions.like', love: 'reactions.love', clap: 'reactions.clap', laugh: 'reactions.laugh',
+  surprised: 'reactions.surprised', boo: 'reactions.boo', silence: 'reactions.silence', tada: 'reactions.tada',
 };
 
 // EMOJI are the reactions in the server's order (room.Reactions).
@@ -47,19 +38,17 @@ export class Reactions {
   addButton(before) {
     const wrap = el('span', { className: 'react-wrap' });
     const b = el('button', { id: 'tb-react', className: 'btn tb', type: 'button' });
-    b.dataset.tip = TEXT.button;
-    b.setAttribute('aria-label', TEXT.button);
+    mark(b, { tip: 'reactions.button', label: 'reactions.button' });
     b.setAttribute('aria-haspopup', 'true');
     b.setAttribute('aria-expanded', 'false');
     b.append(el('span', { className: 'ic', innerHTML: icon('smile') }));
     const menu = el('div', { id: 'react-menu', className: 'react-menu', hidden: true });
     menu.setAttribute('role', 'group');
-    menu.setAttribute('aria-label', TEXT.menu);
+    mark(menu, { label: 'reactions.menu' });
     for (const [name, emoji] of Object.entries(EMOJI)) {
       const r = el('button', { className: 'react', type: 'button', textContent: emoji });
       r.dataset.reaction = name;
-      r.setAttribute('aria-label', TEXT.names[name]);
-      r.title = TEXT.names[name];
+      mark(r, { label: NAMES[name], title: NAMES[name] });
       r.onclick = () => this.send(name);
       menu.append(r);
     }
@@ -83,7 +72,7 @@ export class Reactions {
   send(name) {
     const now = performance.now();
     this.sent = this.sent.filter((t) => now - t < 1000);
-    if (this.sent.length >= PER_SECOND) { this.deps.toast(TEXT.tooFast); return false; }
+    if (this.sent.length >= PER_SECOND) { this.deps.toast(t('reactions.tooFast')); return false; }
     this.sent.push(now);
     this.deps.send({ type: 'reaction', reaction: name });
     return true;
@@ -100,7 +89,7 @@ export class Reactions {
     this.layer.append(b);
     while (this.layer.children.length > 30) this.layer.firstElementChild.remove();
     setTimeout(() => b.remove(), 4000);
-    this.deps.announce(TEXT.reacted(this.deps.nameOf(from), TEXT.names[reaction]));
+    this.deps.announce(t('reactions.announce', { name: this.deps.nameOf(from), reaction: t(NAMES[reaction]) }));
   }
 }
 
@@ -111,12 +100,12 @@ export class SpeakerStats {
     this.deps = deps;
     this.timer = 0;
     this.body = el('tbody', { id: 'stats-rows' });
-    const close = el('button', { id: 'stats-close', className: 'btn primary', type: 'button', textContent: TEXT.close });
+    const close = mark(el('button', { id: 'stats-close', className: 'btn primary', type: 'button' }), { text: 'common.close' });
     close.onclick = () => this.close();
     const table = el('table', { className: 'stats-table' },
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col', textContent: TEXT.name }), el('th', { scope: 'col', textContent: TEXT.time }))), this.body);
+      el('thead', {}, el('tr', {}, mark(el('th', { scope: 'col' }), { text: 'stats.name' }), mark(el('th', { scope: 'col' }), { text: 'stats.time' }))), this.body);
     this.dialog = el('div', { id: 'stats-dialog', className: 'modal', hidden: true },
-      el('div', { className: 'card' }, el('h2', { id: 'stats-title', textContent: TEXT.statsTitle }), table, close));
+      el('div', { className: 'card' }, mark(el('h2', { id: 'stats-title' }), { text: 'stats.title' }), table, close));
     this.dialog.setAttribute('role', 'dialog');
     this.dialog.setAttribute('aria-modal', 'true');
     this.dialog.setAttribute('aria-labelledby', 'stats-title');
@@ -126,7 +115,7 @@ export class SpeakerStats {
 
   // addMenuItem adds "Speaker stats" to the overflow menu.
   addMenuItem(menu) {
-    const item = el('button', { id: 'om-stats', type: 'button' }, el('span', { className: 'ic', innerHTML: icon('stats') }), el('span', { className: 'txt', textContent: TEXT.stats }));
+    const item = el('button', { id: 'om-stats', type: 'button' }, el('span', { className: 'ic', innerHTML: icon('stats') }), mark(el('span', { className: 'txt' }), { text: 'stats.menu' }));
     item.setAttribute('role', 'menuitem');
     item.onclick = () => { document.getElementById('tb-more').click(); this.open(); };
     menu.append(item);
@@ -153,7 +142,7 @@ export class SpeakerStats {
     this.body.replaceChildren(...stats.map((s) => {
       const tr = el('tr', { className: (s.speaking ? 'speaking' : '') + (s.left ? ' left' : '') });
       tr.dataset.id = s.id;
-      const note = s.speaking ? ` (${TEXT.speaking})` : s.left ? ` (${TEXT.left})` : '';
+      const note = s.speaking ? ` (${t('stats.speaking')})` : s.left ? ` (${t('stats.left')})` : '';
       tr.append(el('td', { textContent: s.name + note }), el('td', { className: 'time', textContent: clock(s.ms) }));
       return tr;
     }));
