@@ -20,7 +20,8 @@ import (
 // TestSettingsProvisioning: before a room is created its tenant's
 // SETTINGS_PROVISIONING endpoint is asked (signed); maxOccupants: 2 refuses
 // a third participant, lobbyEnabled puts joiners in the lobby, passcode locks
-// the room, and a slow endpoint lets the meeting start with defaults.
+// the room, autoRecord records from the first join, and a slow endpoint
+// lets the meeting start with defaults.
 func TestSettingsProvisioning(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, fastWebhooks)
@@ -43,6 +44,8 @@ func TestSettingsProvisioning(t *testing.T) {
 			io.WriteString(w, `{"lobbyEnabled": true, "lobbyType": "WAIT_FOR_APPROVAL"}`)
 		case strings.HasSuffix(req.FQN, "/locked"):
 			io.WriteString(w, `{"passcode": "4321"}`)
+		case strings.HasSuffix(req.FQN, "/recorded"):
+			io.WriteString(w, `{"autoRecord": true}`)
 		case strings.HasSuffix(req.FQN, "/slow"):
 			<-r.Context().Done() // answers only when the server has given up
 			io.WriteString(w, `{"maxOccupants": 2}`)
@@ -90,6 +93,19 @@ func TestSettingsProvisioning(t *testing.T) {
 	if _, err := join("locked", "Guest2", false, "4321"); err != nil {
 		t.Errorf("guest with the passcode: %v", err)
 	}
+
+	// autoRecord (Confer's, beyond JaaS): recorded from the first join.
+	rita, err := join("recorded", "Rita", false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sigExpect(t, rita, "recordingStatus", func(m meetclient.Message) bool {
+		var st struct {
+			On          bool   `json:"on"`
+			InitiatorID string `json:"initiatorId"`
+		}
+		return m.Decode(&st) == nil && st.On && st.InitiatorID == "autoRecord"
+	})
 
 	start := time.Now()
 	for _, name := range []string{"A", "B", "C"} {

@@ -222,11 +222,23 @@ func (s *Service) Attach(l Live) {
 	}
 	s.live[l.Key] = lr
 	s.mu.Unlock()
+	if info, _ := l.Roster.Snapshot(); info.AutoRecord {
+		go s.autoRecord(l.Key)
+	}
 	if old != nil && old.rec != nil {
 		go s.finish(context.Background(), old, old.rec, "meeting ended")
 	}
 	if old != nil && old.stream != nil {
 		go s.endStream(context.Background(), old, old.stream, "meeting ended")
+	}
+}
+
+// autoRecord starts recording a meeting its provisioning asked to be
+// recorded from the first join (SETTINGS_PROVISIONING autoRecord).
+func (s *Service) autoRecord(key room.Key) {
+	ctx := context.Background()
+	if _, err := s.Start(ctx, StartRequest{Key: key, InitiatorID: "autoRecord"}); err != nil && !errors.Is(err, ErrAlreadyRecording) {
+		s.cfg.Logger.WarnContext(ctx, "automatic recording did not start", "room", key.String(), "err", err)
 	}
 }
 

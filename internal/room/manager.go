@@ -21,6 +21,8 @@ type Settings struct {
 	Password string
 	// MaxOccupants caps the participants (0: the manager's default).
 	MaxOccupants int
+	// AutoRecord records the meeting from its first join (compliance).
+	AutoRecord bool
 }
 
 // Provisioner gives a room its settings before it is created (JaaS's
@@ -160,7 +162,7 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	if created {
 		room = &Room{m: m, members: map[string]*member{}, lobby: map[string]*member{}, info: Info{
 			Key: req.Key, MeetingID: uuid.NewString(), Name: req.Key.Name, CreatedAt: m.cfg.Now().UTC(),
-			Lobby: settings.Lobby, HasPassword: settings.Password != "",
+			Lobby: settings.Lobby, HasPassword: settings.Password != "", AutoRecord: settings.AutoRecord,
 		}, password: settings.Password, maxOcc: settings.MaxOccupants}
 	}
 	room.mu.Lock()

@@ -107,6 +107,9 @@ type Info struct {
 	CreatedAt   time.Time `json:"createdAt"`
 	Lobby       bool      `json:"lobby"`
 	HasPassword bool      `json:"hasPassword"`
+	// AutoRecord: the integrator's provisioning asked for the meeting to be
+	// recorded from its first join.
+	AutoRecord bool `json:"autoRecord,omitempty"`
 }
 
 // ChatMessage is one message of the room's chat; To is empty for everyone.

@@ -27,6 +27,8 @@ type provisioningReply struct {
 	VisitorsEnabled       *bool   `json:"visitorsEnabled"`
 	TranscriberType       string  `json:"transcriberType"`
 	HideDisplayName       string  `json:"hideDisplayName"`
+	// AutoRecord is Confer's, beyond JaaS: record from the first join.
+	AutoRecord *bool `json:"autoRecord"`
 }
 
 // Provision implements room.Provisioner: before a tenant's room is created,
@@ -90,6 +92,7 @@ func (s *Service) provisionFrom(ctx context.Context, url, secret, auth string, k
 	if reply.MaxOccupants != nil && *reply.MaxOccupants >= 2 && *reply.MaxOccupants <= 500 {
 		out.MaxOccupants = *reply.MaxOccupants
 	}
+	out.AutoRecord = reply.AutoRecord != nil && *reply.AutoRecord
 	s.cfg.Logger.InfoContext(ctx, "room provisioned", "room", key.String(), "lobby", out.Lobby, "passcode", out.Password != "",
 		"max_occupants", out.MaxOccupants, "took", time.Since(start).Round(time.Millisecond))
 	return out, nil
