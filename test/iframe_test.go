@@ -111,7 +111,7 @@ func TestIFrameAPI(t *testing.T) {
 		t.Errorf("errorOccurred: %v", e)
 	}
 	cmds := eval[[]string](t, p, `ada.getSupportedCommands()`)
-	if len(cmds) < 30 || !strings.Contains(strings.Join(cmds, ","), "toggleAudio") || strings.Contains(strings.Join(cmds, ","), "startRecording") {
+	if len(cmds) < 30 || !strings.Contains(strings.Join(cmds, ","), "toggleAudio") || strings.Contains(strings.Join(cmds, ","), "toggleWhiteboard") {
 		t.Errorf("getSupportedCommands: %v", cmds)
 	}
 }

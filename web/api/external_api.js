@@ -160,7 +160,7 @@
     'endConference', 'grantModerator', 'hangup', 'hideNotification', 'initiatePrivateChat', 'kickParticipant',
     'localSubject', 'muteEveryone', 'muteRemoteParticipant', 'overwriteConfig', 'password', 'pinParticipant',
     'rejectParticipant', 'sendChatMessage', 'setLargeVideoParticipant', 'setTileView', 'setVideoQuality',
-    'showNotification', 'subject', 'toggleAudio', 'toggleChat', 'toggleFilmStrip', 'toggleLobby',
+    'showNotification', 'startRecording', 'stopRecording', 'subject', 'toggleAudio', 'toggleChat', 'toggleFilmStrip', 'toggleLobby',
     'toggleParticipantsPane', 'toggleRaiseHand', 'toggleShareScreen', 'toggleTileView', 'toggleVideo']);
 
   const JITSI_EVENTS = ['avatar-changed', 'audio-availability-changed', 'audio-mute-status-changed',
@@ -188,7 +188,7 @@
     'conference-created-timestamp', 'display-name-change', 'dominant-speaker-changed', 'error-occurred',
     'incoming-message', 'knocking-participant', 'outgoing-message', 'participant-joined', 'participant-kicked-out',
     'participant-left', 'participant-role-changed', 'participants-pane-toggled', 'password-required',
-    'raise-hand-updated', 'ready', 'screen-sharing-status-changed', 'subject-change', 'tile-view-changed',
+    'raise-hand-updated', 'ready', 'recording-status-changed', 'screen-sharing-status-changed', 'subject-change', 'tile-view-changed',
     'video-conference-joined', 'video-conference-left', 'video-mute-status-changed', 'video-quality-changed',
     'video-ready-to-close']);
 

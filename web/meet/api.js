@@ -10,7 +10,8 @@ const $ = (id) => document.getElementById(id);
 // meetingApp is what the IFrame API's commands and requests act on. m has
 // state, cfg, params, emit (the IFrame API's events), toasts and app.js's
 // moderate, leave, toast, togglePanel, setView, toggleScreen, sendMedia,
-// join, sendConstraints, renderPeople and switchDevice.
+// join, sendConstraints, renderPeople and switchDevice, and recording
+// (recording.js).
 export function meetingApp(m) {
   const { state, cfg, params } = m;
   return {
@@ -23,6 +24,9 @@ export function meetingApp(m) {
     togglePanel: m.togglePanel,
     setView: m.setView,
     toggleScreen: m.toggleScreen,
+    startRecording: (opts) => m.recording.start(opts || {}),
+    stopRecording: (mode) => m.recording.stop(mode),
+    toggleRecording: () => m.recording.toggle(),
     toggleAudio: () => { state.audioMuted = !state.audioMuted; m.sendMedia(); },
     toggleVideo: () => { state.videoMuted = !state.videoMuted; m.sendMedia(); },
     toggleHand: () => $('tb-hand').click(),
@@ -37,7 +41,7 @@ export function meetingApp(m) {
       m.setView(state.pinned ? 'stage' : state.view);
     },
     setMaxHeight: (h) => { state.maxHeight = h; m.emit('video-quality-changed', { videoQuality: h }); m.sendConstraints(); },
-    overwriteConfig: (c) => { Object.assign(cfg, c); applyToolbarButtons(cfg); },
+    overwriteConfig: (c) => { Object.assign(cfg, c); applyToolbarButtons(cfg); m.recording.render(); },
     privateChat: (id) => { m.renderPeople(); $('chat-to').value = id; if (id && $('chat').hidden) m.togglePanel('chat'); },
     sharingParticipants: () => [...document.querySelectorAll('.tile.screen')].map((el) => el.dataset.id),
     roomInfo: () => ({

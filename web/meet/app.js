@@ -16,6 +16,7 @@ import { refusalHint, applyBranding, inviteLink } from './screens.js';
 import { chatLine, renderRoster, renderKnockList } from './roster.js';
 import { Polls, pollButton } from './polls.js';
 import { Reactions, SpeakerStats } from './reactions.js';
+import { Recording } from './recording.js';
 import { t, tr, setMessage, pickLanguage, setLanguage, onLanguage, fillLanguageSelect } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -164,6 +165,7 @@ function onEvent(type, msg) {
     case 'poll': return polls.update(msg.poll);
     case 'reaction': return reactions.show(msg);
     case 'speakerStats': return speakerStats.update(msg.stats || []);
+    case 'recordingStatus': return recording.update(msg);
     case 'remoteMute': return remoteMute(msg);
     case 'knocking':
       state.knocks.set(msg.participant.id, msg.participant);
@@ -187,6 +189,7 @@ function onError(msg) {
     return;
   }
   if (msg.fatal) { state.leaving = true; refused(msg.code, msg.message); return; }
+  if (recording.refused(msg)) return;
   toast(msg.message);
 }
 
@@ -244,6 +247,7 @@ async function enterMeeting(msg) {
   hideReconnecting();
   for (const p of msg.participants) addParticipant(p, false);
   polls.reset(msg.polls);
+  recording.reset();
   show('meeting');
   const me = state.self;
   ext.emit('video-conference-joined', { roomName: params.room, id: me.id, displayName: me.name, formattedDisplayName: `${me.name} (me)`,
@@ -273,6 +277,7 @@ function renderRoom() {
   $('room-flags').textContent = [r.lobby && t('meeting.lobbyOn'), r.hasPassword && t('meeting.locked')].filter(Boolean).join(' · ');
   $('mod-settings').hidden = !state.moderator;
   $('set-lobby').checked = !!r.lobby;
+  recording.render();
 }
 
 function isSelf(id) { return state.self && id === state.self.id; }
@@ -472,6 +477,7 @@ const reactions = new Reactions({ stage: $('main'), send: (m) => state.conn?.sen
 reactions.addButton($('tb-hand'));
 const speakerStats = new SpeakerStats({ container: $('meeting'), send: (m) => state.conn?.send(m) });
 speakerStats.addMenuItem($('more-menu'));
+const recording = new Recording({ state, cfg, send: (m) => state.conn?.send(m), toast: (x) => toast(x), emit: (...a) => ext.emit(...a) });
 
 const people = { state, isSelf: (id) => isSelf(id), emit: (...a) => ext.emit(...a), moderate: (...a) => moderate(...a), hands: () => tiles.handQueue };
 const addChat = (msg) => chatLine(people, msg);
@@ -518,7 +524,7 @@ function leave() {
 
 // app is what the IFrame API's commands and requests act on (api.js).
 const app = meetingApp({ state, cfg, params, toasts, emit: (...a) => ext.emit(...a), moderate, leave, toast, togglePanel, setView,
-  toggleScreen, sendMedia, join, sendConstraints, renderPeople, switchDevice });
+  toggleScreen, sendMedia, join, sendConstraints, renderPeople, switchDevice, recording });
 
 // Audio levels and connection quality on the tiles, every 700 ms.
 setInterval(() => stats.refresh(), 700);

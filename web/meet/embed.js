@@ -46,6 +46,8 @@ export function initEmbed(params, app) {
     'send-chat-message': (message, to) => app.send({ type: 'chat', text: String(message), to: to || '' }),
     'initiate-private-chat': (pid) => app.privateChat(pid),
     'cancel-private-chat': () => app.privateChat(''),
+    'start-recording': (options) => app.startRecording(options),
+    'stop-recording': (mode) => app.stopRecording(mode),
   };
 
   transport.on('event', (data) => {

@@ -20,6 +20,7 @@ export function wire(m) {
   $('tb-settings').onclick = () => togglePanel('settings');
   $('tb-view').onclick = () => app.setView(state.view === 'tile' ? 'stage' : 'tile');
   $('tb-leave').onclick = () => app.leave();
+  $('om-record').onclick = () => { m.controls.closeMenu(false); app.toggleRecording(); };
   $('tb-invite').onclick = () => m.showInvite();
   $('invite-close').onclick = () => { $('invite-dialog').hidden = true; };
   $('invite-copy').onclick = async () => {

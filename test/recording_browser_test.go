@@ -1,0 +1,141 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/token"
+)
+
+// recordingShown is JS telling whether the page's recording indicator shows.
+const recordingShown = `(() => { const el = document.getElementById('rec-indicator'); return !el.hidden && el.offsetParent !== null; })()`
+
+// announced is JS returning what the page told screen readers.
+const announced = `document.getElementById('announcer').textContent`
+
+// TestRecordingButton: a moderator whose token has the recording feature
+// starts a recording from the overflow menu's Record item; everyone's page
+// shows the indicator and hears who started it; a moderator without the
+// feature has no Record item and, asking anyway, is told why; stopping
+// takes the indicator away everywhere.
+func TestRecordingButton(t *testing.T) {
+	t.Parallel()
+	needFFmpeg(t)
+	s := startServer(t, store.DialectSQLite, noDemo)
+	f := newTenant(t, s)
+	room := f.ID + "/recbutton"
+	recorder := func(g *token.Grant) { g.Features = map[string]bool{"recording": true} }
+	b := newBrowser(t)
+	ada := b.open("Ada", meetingURL(s.URL, room, f.token(t, "recbutton", "Ada", true, recorder), fastMeeting()))
+	poll[bool](t, ada, "Ada joined", `window.confer.state.joined`, 30*time.Second)
+	bob := b.open("Bob", meetingURL(s.URL, room, f.token(t, "recbutton", "Bob", true), fastMeeting()))
+	poll[bool](t, bob, "Bob joined", `window.confer.state.joined`, 30*time.Second)
+	poll[bool](t, ada, "two participants", `window.confer.state.participants.size === 2`, 20*time.Second)
+
+	if eval[bool](t, ada, recordingShown) {
+		t.Fatal("the indicator shows before any recording")
+	}
+	if hidden := eval[bool](t, bob, `document.getElementById('om-record').hidden`); !hidden {
+		t.Error("Bob (moderator without context.features.recording) has a Record item")
+	}
+
+	// Bob asks anyway: a toast names the reason.
+	eval[bool](t, bob, `window.confer.state.conn.send({type: 'recording', action: 'start'}); true`)
+	poll[bool](t, bob, "Bob told why he cannot record",
+		`[...document.querySelectorAll('.toast')].some(el => el.textContent.includes('context.features.recording'))`, 10*time.Second)
+
+	ada.click(t, "#tb-more")
+	label := eval[string](t, ada, `document.getElementById('om-record').getAttribute('aria-label')`)
+	if label != "Start recording" {
+		t.Errorf("Record item's label %q, want %q", label, "Start recording")
+	}
+	ada.click(t, "#om-record")
+	for _, p := range []*page{ada, bob} {
+		poll[bool](t, p, "the recording indicator", recordingShown, 15*time.Second)
+		if got := eval[string](t, p, `document.getElementById('rec-indicator').textContent`); got != "Recording" {
+			t.Errorf("%s: indicator says %q, want %q", p.name, got, "Recording")
+		}
+		poll[bool](t, p, "the announcement of who started it", announced+`.includes('Ada started recording the meeting')`, 10*time.Second)
+	}
+	if got := eval[string](t, ada, `document.getElementById('om-record').getAttribute('aria-label')`); got != "Stop recording" {
+		t.Errorf("Record item's label while recording %q, want %q", got, "Stop recording")
+	}
+
+	// Someone joining during the recording (once it has run a second, as
+	// a joiner's status says) sees the indicator and is told.
+	eventually(t, 20*time.Second, "a second recorded", func() bool {
+		var st recordingStatus
+		_, body := s.send(t, "GET", "/api/v1/tenants/"+f.ID+"/rooms/recbutton/recording", nil)
+		return json.Unmarshal(body, &st) == nil && st.RecordedMs >= 1000
+	})
+	cy := b.open("Cy", meetingURL(s.URL, room, f.token(t, "recbutton", "Cy", false), fastMeeting()))
+	poll[bool](t, cy, "the indicator for a late joiner", recordingShown, 30*time.Second)
+	poll[bool](t, cy, "the late joiner told", announced+`.includes('This meeting is being recorded (started by Ada)')`, 10*time.Second)
+
+	ada.click(t, "#tb-more")
+	ada.click(t, "#om-record")
+	for _, p := range []*page{ada, bob, cy} {
+		poll[bool](t, p, "the indicator gone", `!(`+recordingShown+`)`, 15*time.Second)
+		poll[bool](t, p, "the announcement of the stop", announced+`.includes('Recording stopped (stopped by Ada)')`, 10*time.Second)
+	}
+	b.checkCSP()
+}
+
+// TestIFrameRecording: through the IFrame API, startRecording({mode:
+// 'file'}) fires recordingStatusChanged {on: true, mode: 'file'} and
+// stopRecording('file') {on: false}; a refused live stream fires it with
+// the refusal's code as error.
+func TestIFrameRecording(t *testing.T) {
+	t.Parallel()
+	needFFmpeg(t)
+	s := startServer(t, store.DialectSQLite, noDemo)
+	f := newTenant(t, s)
+	domain := strings.TrimPrefix(s.URL, "http://")
+	room := f.ID + "/embedrec"
+	parent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, parentPage, s.URL, domain, room)
+	}))
+	t.Cleanup(parent.Close)
+	b := newBrowser(t)
+	p := b.open("integrator", parent.URL)
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	features := func(g *token.Grant) { g.Features = map[string]bool{"recording": true, "livestreaming": true} }
+
+	eval[bool](t, p, `window.ada = make('Ada', `+js(f.token(t, "embedrec", "Ada", true, features))+`, 'a');
+		ada.on('recordingStatusChanged', (d) => window.log.push({ api: 'Ada', ev: 'recordingStatusChanged', d })); true`)
+	poll[bool](t, p, "Ada joined", `!!find('Ada', 'videoConferenceJoined')`, 30*time.Second)
+	cmds := eval[[]string](t, p, `ada.getSupportedCommands()`)
+	events := eval[[]string](t, p, `ada.getSupportedEvents()`)
+	for _, want := range []string{"startRecording", "stopRecording"} {
+		if !strings.Contains(","+strings.Join(cmds, ",")+",", ","+want+",") {
+			t.Errorf("getSupportedCommands lacks %s: %v", want, cmds)
+		}
+	}
+	if all := strings.Join(events, ","); !strings.Contains(all, "recordingStatusChanged") || strings.Contains(all, "recordingLinkAvailable") {
+		t.Errorf("getSupportedEvents: %v, want recordingStatusChanged and not recordingLinkAvailable", events)
+	}
+
+	eval[bool](t, p, `ada.executeCommand('startRecording', { mode: 'file' }); true`)
+	on := poll[map[string]any](t, p, "recordingStatusChanged on", `find('Ada', 'recordingStatusChanged', d => d.on === true)?.d`, 15*time.Second)
+	if on["mode"] != "file" || on["error"] != nil {
+		t.Errorf("recordingStatusChanged on: %v, want mode file without error", on)
+	}
+	eval[bool](t, p, `ada.executeCommand('stopRecording', 'file'); true`)
+	off := poll[map[string]any](t, p, "recordingStatusChanged off", `find('Ada', 'recordingStatusChanged', d => d.on === false)?.d`, 15*time.Second)
+	if off["mode"] != "file" {
+		t.Errorf("recordingStatusChanged off: %v, want mode file", off)
+	}
+
+	eval[bool](t, p, `ada.executeCommand('startRecording', { mode: 'stream', rtmpStreamKey: 'ftp://nowhere/x' }); true`)
+	bad := poll[map[string]any](t, p, "recordingStatusChanged with an error", `find('Ada', 'recordingStatusChanged', d => !!d.error)?.d`, 15*time.Second)
+	if bad["error"] != "recordingBadStream" || bad["on"] != false {
+		t.Errorf("refused stream: %v, want on false, error recordingBadStream", bad)
+	}
+}
