@@ -60,9 +60,10 @@ func forwarded(t *testing.T, base string) float64 {
 }
 
 // TestRecordingCost measures (with CONFER_BENCH_RECORDING=1; it takes
-// minutes) the server's CPU per forwarded packet in a 10-person room with
-// recording off and on, alternating off/on/off/on on the same server, and
-// the compositing ffmpeg's speed (recorded seconds per CPU second). The
+// minutes) the server's CPU in a 10-person room with recording off, on,
+// and off with one more (receive-only) subscriber instead — the issue's
+// yardstick — alternating off/on/+1/off/on/+1 on the same server, and the
+// compositing ffmpeg's speed (recorded seconds per CPU second). The
 // figures are logged for docs/benchmarks.md; nothing is asserted on them.
 func TestRecordingCost(t *testing.T) {
 	if os.Getenv("CONFER_BENCH_RECORDING") == "" {
@@ -98,7 +99,7 @@ func TestRecordingCost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range people {
+	join := func(i int, clip *media.Clip) *meetclient.Client {
 		jwt, _ := token.SignRS256(priv, k.KID, token.Grant{Tenant: tn.ID, Room: "bench", User: token.User{Name: fmt.Sprintf("P%d", i)}})
 		cl, err := meetclient.Dial(ctx, meetclient.Config{URL: "ws://" + addr + "/_confer/signal", Room: tn.ID + "/bench", JWT: jwt,
 			DeviceID: fmt.Sprintf("dev-%d", i), Clip: clip})
@@ -109,13 +110,23 @@ func TestRecordingCost(t *testing.T) {
 		if _, err := cl.Join(ctx, meetclient.JoinOptions{}); err != nil {
 			t.Fatal(err)
 		}
+		return cl
+	}
+	for i := range people {
+		join(i, clip)
 	}
 	pid := cmd.Process.Pid
 	statusURL := base + "/api/v1/tenants/" + tn.ID + "/rooms/bench/recording"
 	<-time.After(20 * time.Second) // layers settle, as the load test waits
-	for round, on := range []bool{false, true, false, true} {
+	const off, on, plusOne = "off", "recording", "+1 subscriber"
+	for round, what := range []string{off, on, plusOne, off, on, plusOne} {
 		var session string
-		if on {
+		var extra *meetclient.Client
+		switch what {
+		case plusOne:
+			extra = join(people+round, nil)
+			<-time.After(5 * time.Second) // its layers settle
+		case on:
 			code, body := adminCall(t, "POST", statusURL, "")
 			var st recording.Status
 			if code != 201 || json.Unmarshal(body, &st) != nil {
@@ -130,9 +141,12 @@ func TestRecordingCost(t *testing.T) {
 		cpu1, _ := procTimes(t, pid)
 		pk1 := forwarded(t, base)
 		us := float64(cpu1-cpu0) * 1e4 / (pk1 - pk0) // ticks are 10 ms
-		t.Logf("round %d recording=%v: %.0f packets/s, server CPU %.1f%% of a core, %.2f µs per forwarded packet",
-			round+1, on, (pk1-pk0)/window.Seconds(), float64(cpu1-cpu0)/window.Seconds(), us)
-		if !on {
+		t.Logf("round %d %s: %.0f packets/s, server CPU %.1f%% of a core, %.2f µs per forwarded packet",
+			round+1, what, (pk1-pk0)/window.Seconds(), float64(cpu1-cpu0)/window.Seconds(), us)
+		if extra != nil {
+			extra.Close()
+		}
+		if what != on {
 			continue
 		}
 		_, ch0 := procTimes(t, pid)
