@@ -113,6 +113,11 @@ func (s *session) roomIQ(ctx context.Context, e, q *Element, to mucJID) *Element
 		return s.admin(ctx, e, q)
 	case strings.EqualFold(to.Nick, focusNick) && set && q.Is(nsJingle, "jingle"):
 		return s.jingle(ctx, e, q)
+	case strings.EqualFold(to.Nick, focusNick) && set && q.Is(nsJibri, "jibri"):
+		if !s.inRoom(to) {
+			return mucError(e, "cancel", "item-not-found", "join the room first", s.jid.Load().String())
+		}
+		return s.jibri(ctx, e, q)
 	case strings.EqualFold(to.Nick, focusNick) && set && isMute(q):
 		if !s.inRoom(to) {
 			return mucError(e, "cancel", "item-not-found", "join the room first", s.jid.Load().String())

@@ -288,6 +288,6 @@ func jibriStatus(occ *occupancy, st recording.Status) *Element {
 	if st.InitiatorID != "" {
 		initiator = occ.roomJID + "/" + st.InitiatorID
 	}
-	return el("jibri-recording-status", "xmlns", "http://jitsi.org/protocol/jibri", "status", status,
+	return el("jibri-recording-status", "xmlns", nsJibri, "status", status,
 		"recording_mode", mode, "session_id", st.SessionID, "initiator", initiator)
 }
