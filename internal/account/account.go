@@ -23,6 +23,8 @@ import (
 
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/tenant"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 var (
@@ -162,10 +164,10 @@ func (s *Service) SignUp(ctx context.Context, p SignUpParams) (User, error) {
 			return User{}, err
 		}
 		if inv.Email != email {
-			return User{}, fmt.Errorf("%w: this invitation is for %s; sign up with that address", ErrForbidden, inv.Email)
+			return User{}, public.Errorf(ErrForbidden, "this invitation is for %s; sign up with that address", inv.Email)
 		}
 	} else if !s.cfg.OpenSignup && !p.ByOperator {
-		return User{}, fmt.Errorf("%w: ask a team owner for an invitation", ErrSignupClosed)
+		return User{}, public.Errorf(ErrSignupClosed, "ask a team owner for an invitation")
 	}
 	name, err := checkName(p.Name, email)
 	if err != nil {
@@ -186,7 +188,7 @@ func (s *Service) SignUp(ctx context.Context, p SignUpParams) (User, error) {
 	err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return fmt.Errorf("%w: an account with %s exists; sign in instead", ErrExists, email)
+				return public.Errorf(ErrExists, "an account with %s exists; sign in instead", email)
 			}
 			return err
 		}
@@ -220,12 +222,12 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current, next, kee
 		return notFound(err, "user "+userID)
 	}
 	if len(current) > maxPassword {
-		return fmt.Errorf("%w: the current password is not right", ErrCredentials)
+		return public.Errorf(ErrCredentials, "the current password is not right")
 	}
 	if ok, err := s.verify(ctx, u.PasswordHash, current); err != nil {
 		return err
 	} else if !ok {
-		return fmt.Errorf("%w: the current password is not right", ErrCredentials)
+		return public.Errorf(ErrCredentials, "the current password is not right")
 	}
 	return s.setPassword(ctx, u, next, keep)
 }
@@ -295,9 +297,9 @@ func normalizeEmail(raw string) (string, error) {
 	e := strings.ToLower(strings.TrimSpace(raw))
 	if a, err := mail.ParseAddress(e); err != nil || a.Address != e || len(e) > 254 || !strings.Contains(e[strings.IndexByte(e, '@'):], ".") {
 		if e == "" {
-			return "", fmt.Errorf("%w: an e-mail address is required", ErrInvalid)
+			return "", public.Errorf(ErrInvalid, "an e-mail address is required")
 		}
-		return "", fmt.Errorf("%w: %q is not an e-mail address like ada@example.com", ErrInvalid, truncate(raw))
+		return "", public.Errorf(ErrInvalid, "%q is not an e-mail address like ada@example.com", truncate(raw))
 	}
 	return e, nil
 }
@@ -308,7 +310,7 @@ func checkName(name, email string) (string, error) {
 		name, _, _ = strings.Cut(email, "@")
 	}
 	if utf8.RuneCountInString(name) > 100 || !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\r\n") {
-		return "", fmt.Errorf("%w: the name must be up to 100 characters on one line", ErrInvalid)
+		return "", public.Errorf(ErrInvalid, "the name must be up to 100 characters on one line")
 	}
 	return name, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/tenant"
 )
@@ -41,12 +42,12 @@ func apiTokenFrom(t store.APIToken) APIToken {
 func (s *Service) CreateAPIToken(ctx context.Context, id tenant.ID, userID, name string) (APIToken, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 || strings.ContainsAny(name, "\x00\r\n") {
-		return APIToken{}, fmt.Errorf("%w: give the token a name of 1 to 100 characters, e.g. \"CI deploy\"", ErrInvalid)
+		return APIToken{}, public.Errorf(ErrInvalid, "give the token a name of 1 to 100 characters, e.g. \"CI deploy\"")
 	}
 	if live, err := s.APITokens(ctx, id, userID); err != nil {
 		return APIToken{}, err
 	} else if n := countLive(live); n >= MaxAPITokens {
-		return APIToken{}, fmt.Errorf("%w: you hold %d API tokens in this tenant, the most you may; revoke one first", ErrLimit, n)
+		return APIToken{}, public.Errorf(ErrLimit, "you hold %d API tokens in this tenant, the most you may; revoke one first", n)
 	}
 	raw, hash, err := s.secret(TokenPrefix)
 	if err != nil {
@@ -95,7 +96,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor Actor, id tenant.ID,
 			continue
 		}
 		if t.UserID != actor.UserID && !actor.Operator && !actor.Role.Can(ManageMembers) {
-			return fmt.Errorf("%w: the token belongs to another member; an owner or admin can revoke it", ErrForbidden)
+			return public.Errorf(ErrForbidden, "the token belongs to another member; an owner or admin can revoke it")
 		}
 		return notFound(s.cfg.Store.RevokeAPIToken(ctx, string(id), tokID, s.now()), "API token "+tokID)
 	}
@@ -107,17 +108,17 @@ func (s *Service) RevokeAPIToken(ctx context.Context, actor Actor, id tenant.ID,
 func (s *Service) Authenticate(ctx context.Context, raw string) (APIToken, Member, error) {
 	row, err := s.cfg.Store.APITokenByHash(ctx, digest(raw))
 	if errors.Is(err, store.ErrNotFound) {
-		return APIToken{}, Member{}, fmt.Errorf("%w: the API token is not known", ErrUnauthenticated)
+		return APIToken{}, Member{}, public.Errorf(ErrUnauthenticated, "the API token is not known")
 	}
 	if err != nil {
 		return APIToken{}, Member{}, err
 	}
 	if row.RevokedAt != nil {
-		return APIToken{}, Member{}, fmt.Errorf("%w: the API token %s was revoked %s", ErrUnauthenticated, row.Prefix+"…", row.RevokedAt.Format(time.RFC3339))
+		return APIToken{}, Member{}, public.Errorf(ErrUnauthenticated, "the API token %s was revoked %s", row.Prefix+"…", row.RevokedAt.Format(time.RFC3339))
 	}
 	m, err := s.Membership(ctx, tenant.ID(row.TenantID), row.UserID)
 	if errors.Is(err, ErrNotFound) {
-		return APIToken{}, Member{}, fmt.Errorf("%w: the API token's owner is no longer a member of the tenant", ErrUnauthenticated)
+		return APIToken{}, Member{}, public.Errorf(ErrUnauthenticated, "the API token's owner is no longer a member of the tenant")
 	}
 	if err != nil {
 		return APIToken{}, Member{}, err

@@ -3,10 +3,11 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime"
 	"sync/atomic"
 	"time"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // ErrBusy means too many password checks are running or waiting; the
@@ -41,7 +42,7 @@ func (g *hashGate) run(ctx context.Context, fn func()) error {
 	default:
 		if n := g.waiting.Add(1); n > g.maxWaiting {
 			g.waiting.Add(-1)
-			return fmt.Errorf("%w: %d password checks are waiting already", ErrBusy, n-1)
+			return public.Errorf(ErrBusy, "%d password checks are waiting already", n-1)
 		}
 		t := time.NewTimer(g.wait)
 		defer t.Stop()
@@ -50,7 +51,7 @@ func (g *hashGate) run(ctx context.Context, fn func()) error {
 			g.waiting.Add(-1)
 		case <-t.C:
 			g.waiting.Add(-1)
-			return fmt.Errorf("%w: no password check could start within %v", ErrBusy, g.wait)
+			return public.Errorf(ErrBusy, "no password check could start within %v", g.wait)
 		case <-ctx.Done():
 			g.waiting.Add(-1)
 			return ctx.Err()

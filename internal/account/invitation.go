@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/tenant"
 )
@@ -40,12 +41,12 @@ func (s *Service) Invite(ctx context.Context, actor Actor, id tenant.ID, email s
 		return Invitation{}, err
 	}
 	if !actor.mayTouch(role) {
-		return Invitation{}, fmt.Errorf("%w: only an owner can invite an owner", ErrForbidden)
+		return Invitation{}, public.Errorf(ErrForbidden, "only an owner can invite an owner")
 	}
 	if pending, err := s.cfg.Store.PendingInvitations(ctx, string(id)); err != nil {
 		return Invitation{}, err
 	} else if len(pending) >= MaxPendingInvitations {
-		return Invitation{}, fmt.Errorf("%w: the tenant has %d invitations waiting, the most it may; withdraw some first", ErrLimit, len(pending))
+		return Invitation{}, public.Errorf(ErrLimit, "the tenant has %d invitations waiting, the most it may; withdraw some first", len(pending))
 	}
 	t, err := s.cfg.Tenants.Get(ctx, id)
 	if err != nil {
@@ -53,7 +54,7 @@ func (s *Service) Invite(ctx context.Context, actor Actor, id tenant.ID, email s
 	}
 	if u, err := s.cfg.Store.UserByEmail(ctx, e); err == nil {
 		if _, err := s.cfg.Store.Membership(ctx, string(id), u.ID); err == nil {
-			return Invitation{}, fmt.Errorf("%w: %s is a member already", ErrExists, e)
+			return Invitation{}, public.Errorf(ErrExists, "%s is a member already", e)
 		}
 	}
 	token, hash, err := s.secret("")
@@ -124,7 +125,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, user User)
 		return Member{}, err
 	}
 	if inv.Email != user.Email {
-		return Member{}, fmt.Errorf("%w: this invitation is for %s; you are signed in as %s", ErrForbidden, inv.Email, user.Email)
+		return Member{}, public.Errorf(ErrForbidden, "this invitation is for %s; you are signed in as %s", inv.Email, user.Email)
 	}
 	if err := s.cfg.Store.InTx(ctx, func(tx *store.Tx) error { return s.accept(ctx, tx, inv, user.ID) }); err != nil {
 		return Member{}, err
@@ -138,7 +139,7 @@ func (s *Service) accept(ctx context.Context, tx *store.Tx, inv store.Invitation
 	}
 	err := tx.AddMembership(ctx, store.Membership{TenantID: inv.TenantID, UserID: userID, Role: inv.Role, CreatedAt: s.now()})
 	if errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("%w: you are a member of %s already", ErrExists, inv.TenantName)
+		return public.Errorf(ErrExists, "you are a member of %s already", inv.TenantName)
 	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/tenant"
 )
@@ -52,7 +53,7 @@ func (s *Service) CreateTenant(ctx context.Context, userID string, p tenant.Crea
 		}
 	}
 	if owned >= MaxOwnedTenants {
-		return tenant.Tenant{}, fmt.Errorf("%w: you own %d tenants, the most one account may create; ask the operator for more", ErrLimit, owned)
+		return tenant.Tenant{}, public.Errorf(ErrLimit, "you own %d tenants, the most one account may create; ask the operator for more", owned)
 	}
 	return s.cfg.Tenants.CreateWith(ctx, p, func(tx *store.Tx, t tenant.Tenant) error {
 		return tx.AddMembership(ctx, store.Membership{TenantID: string(t.ID), UserID: userID, Role: string(Owner), CreatedAt: s.now()})
@@ -104,7 +105,7 @@ func (s *Service) AddMember(ctx context.Context, id tenant.ID, email string, rol
 	err = s.cfg.Store.AddMembership(ctx, store.Membership{TenantID: string(id), UserID: u.ID, Role: string(role), CreatedAt: s.now()})
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return Member{}, fmt.Errorf("%w: %s is a member already", ErrExists, e)
+		return Member{}, public.Errorf(ErrExists, "%s is a member already", e)
 	case errors.Is(err, store.ErrReference):
 		return Member{}, fmt.Errorf("tenant %s: %w", id, tenant.ErrNotFound)
 	case err != nil:
@@ -146,7 +147,7 @@ func (s *Service) changeMember(ctx context.Context, actor Actor, id tenant.ID, u
 		current := Role(m.Role)
 		leaving := role == "" && actor.UserID == userID
 		if !leaving && (!actor.mayTouch(current) || (role != "" && !actor.mayTouch(role))) {
-			return fmt.Errorf("%w: only an owner can change an owner's role or make someone an owner", ErrForbidden)
+			return public.Errorf(ErrForbidden, "only an owner can change an owner's role or make someone an owner")
 		}
 		if current == Owner && role != Owner {
 			n, err := tx.CountOwners(ctx, string(id))
@@ -154,7 +155,7 @@ func (s *Service) changeMember(ctx context.Context, actor Actor, id tenant.ID, u
 				return err
 			}
 			if n <= 1 {
-				return fmt.Errorf("%w: %s is the only owner; make someone else an owner first", ErrLastOwner, m.Email)
+				return public.Errorf(ErrLastOwner, "%s is the only owner; make someone else an owner first", m.Email)
 			}
 		}
 		return change(tx)

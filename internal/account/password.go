@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // Argon2id parameters: OWASP's recommendation of 19 MiB, two passes, one
@@ -32,11 +34,11 @@ func checkPassword(pw, email string) error {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPassword:
-		return fmt.Errorf("%w: the password has %d characters; use at least %d", ErrInvalid, n, MinPassword)
+		return public.Errorf(ErrInvalid, "the password has %d characters; use at least %d", n, MinPassword)
 	case len(pw) > maxPassword:
-		return fmt.Errorf("%w: the password is longer than %d bytes", ErrInvalid, maxPassword)
+		return public.Errorf(ErrInvalid, "the password is longer than %d bytes", maxPassword)
 	case email != "" && strings.EqualFold(pw, email):
-		return fmt.Errorf("%w: the password must not be your e-mail address", ErrInvalid)
+		return public.Errorf(ErrInvalid, "the password must not be your e-mail address")
 	}
 	return nil
 }

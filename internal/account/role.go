@@ -3,6 +3,8 @@ package account
 import (
 	"fmt"
 	"slices"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // Role is what a member may do in a tenant.
@@ -22,7 +24,7 @@ var Roles = []Role{Owner, Admin, Developer, Viewer}
 // ParseRole checks s names a role.
 func ParseRole(s string) (Role, error) {
 	if !slices.Contains(Roles, Role(s)) {
-		return "", fmt.Errorf("%w: role %q is not one of owner, admin, developer, viewer", ErrInvalid, s)
+		return "", public.Errorf(ErrInvalid, "role %q is not one of owner, admin, developer, viewer", s)
 	}
 	return Role(s), nil
 }

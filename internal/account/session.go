@@ -3,9 +3,9 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -84,14 +84,14 @@ func (s *Service) Session(ctx context.Context, token string) (Session, error) {
 	}
 	row, err := s.cfg.Store.ConsoleSession(ctx, digest(token))
 	if errors.Is(err, store.ErrNotFound) {
-		return Session{}, fmt.Errorf("%w: the session has ended; sign in again", ErrUnauthenticated)
+		return Session{}, public.Errorf(ErrUnauthenticated, "the session has ended; sign in again")
 	}
 	if err != nil {
 		return Session{}, err
 	}
 	now := s.now()
 	if !now.Before(row.ExpiresAt) {
-		return Session{}, fmt.Errorf("%w: the session expired; sign in again", ErrUnauthenticated)
+		return Session{}, public.Errorf(ErrUnauthenticated, "the session expired; sign in again")
 	}
 	if row.ExpiresAt.Sub(now) < s.cfg.SessionTTL/2 {
 		row.ExpiresAt = now.Add(s.cfg.SessionTTL)

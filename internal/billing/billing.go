@@ -28,6 +28,8 @@ import (
 	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/payment"
 	"github.com/confer-video/confer/internal/store"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // Config configures the billing service.
@@ -184,12 +186,12 @@ func previousMonth(now time.Time) string {
 func (s *Service) CloseMonth(ctx context.Context, month string) (int, error) {
 	start, err := time.Parse("2006-01", month)
 	if err != nil {
-		return 0, fmt.Errorf("%w: month %q is not YYYY-MM", ErrInvalid, month)
+		return 0, public.Errorf(ErrInvalid, "month %q is not YYYY-MM", month)
 	}
 	end := start.AddDate(0, 1, 0)
 	now := s.cfg.Now().UTC()
 	if now.Before(end) {
-		return 0, fmt.Errorf("%w: %s ends %s", ErrMonthOpen, month, end.Format(time.RFC3339))
+		return 0, public.Errorf(ErrMonthOpen, "%s ends %s", month, end.Format(time.RFC3339))
 	}
 	if _, err := s.ApplyDueChanges(ctx); err != nil {
 		return 0, err
@@ -289,10 +291,10 @@ func (s *Service) SetStatus(ctx context.Context, id, status string) (Invoice, er
 		paidAt = cmp.Or(v.PaidAt, &now)
 	case StatusOpen, StatusVoid:
 	default:
-		return Invoice{}, fmt.Errorf("%w: status %q is not open, paid or void", ErrInvalid, status)
+		return Invoice{}, public.Errorf(ErrInvalid, "status %q is not open, paid or void", status)
 	}
 	if v.Status == StatusVoid && status != StatusVoid {
-		return Invoice{}, fmt.Errorf("%w: invoice %s is void", ErrInvalid, v.Number)
+		return Invoice{}, public.Errorf(ErrInvalid, "invoice %s is void", v.Number)
 	}
 	if err := s.cfg.Store.SetInvoiceStatus(ctx, id, status, paidAt); err != nil {
 		return Invoice{}, err
@@ -315,7 +317,7 @@ func (s *Service) SetBillingEmail(ctx context.Context, tenantID, email string) e
 	if email != "" {
 		a, err := mail.ParseAddress(email)
 		if err != nil || a.Address != email || len(email) > 254 {
-			return fmt.Errorf("%w: %q is not an e-mail address", ErrInvalid, email)
+			return public.Errorf(ErrInvalid, "%q is not an e-mail address", email)
 		}
 	}
 	err := s.cfg.Store.SetBillingEmail(ctx, tenantID, email)

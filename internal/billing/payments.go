@@ -11,6 +11,7 @@ import (
 
 	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/payment"
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -296,22 +297,22 @@ func (s *Service) RetryPayment(ctx context.Context, tenantID, invoiceID string) 
 	}
 	switch v.Status {
 	case StatusCharging:
-		return Invoice{}, fmt.Errorf("%w: invoice %s: wait for the answer of the card's bank", ErrCharging, v.Number)
+		return Invoice{}, public.Errorf(ErrCharging, "invoice %s: wait for the answer of the card's bank", v.Number)
 	case StatusFailed, StatusOpen:
 	default:
-		return Invoice{}, fmt.Errorf("%w: invoice %s is %s", ErrInvalid, v.Number, v.Status)
+		return Invoice{}, public.Errorf(ErrInvalid, "invoice %s is %s", v.Number, v.Status)
 	}
 	if info, err := s.Payment(ctx, v.Tenant); err != nil {
 		return Invoice{}, err
 	} else if info.Card == nil {
-		return Invoice{}, fmt.Errorf("%w: add a card first", ErrNoCard)
+		return Invoice{}, public.Errorf(ErrNoCard, "add a card first")
 	}
 	ok, err := s.claimAndCharge(ctx, v.ID, v.PaymentAttempts)
 	if err != nil {
 		return Invoice{}, err
 	}
 	if !ok {
-		return Invoice{}, fmt.Errorf("%w: invoice %s changed meanwhile; reload it", ErrCharging, v.Number)
+		return Invoice{}, public.Errorf(ErrCharging, "invoice %s changed meanwhile; reload it", v.Number)
 	}
 	return s.Invoice(ctx, tenantID, invoiceID)
 }

@@ -9,11 +9,11 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/api"
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/rsakey"
 	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/token"
@@ -46,7 +46,7 @@ func publicError(err error) *Error {
 	case errors.Is(err, webhook.ErrNotFound):
 		return errorf(http.StatusNotFound, "webhook_not_found", message(err))
 	case errors.Is(err, webhook.ErrInvalid):
-		return errorf(http.StatusBadRequest, "invalid_argument", strings.ReplaceAll(message(err), "invalid webhook: ", ""))
+		return errorf(http.StatusBadRequest, "invalid_argument", message(err))
 	case errors.Is(err, tenant.ErrNotFound), errors.Is(err, webhook.ErrTenantNotFound):
 		return errorf(http.StatusNotFound, "tenant_not_found", message(err))
 	case errors.Is(err, tenant.ErrKeyNotFound):
@@ -62,7 +62,7 @@ func publicError(err error) *Error {
 	case errors.Is(err, rsakey.ErrMalformed):
 		return errorf(http.StatusBadRequest, "malformed_key", message(err))
 	case errors.Is(err, tenant.ErrLimit), errors.Is(err, account.ErrLimit), errors.Is(err, webhook.ErrLimit):
-		return errorf(http.StatusConflict, "limit_reached", strings.ReplaceAll(message(err), "limit reached: ", ""))
+		return errorf(http.StatusConflict, "limit_reached", message(err))
 	case errors.Is(err, account.ErrBusy):
 		return &Error{Status: http.StatusServiceUnavailable, Code: "busy", RetryAfter: time.Second,
 			Message: "the server is checking many passwords right now; try again in a second"}
@@ -71,15 +71,15 @@ func publicError(err error) *Error {
 	case errors.Is(err, account.ErrUnauthenticated):
 		return errorf(http.StatusUnauthorized, "unauthorized", message(err))
 	case errors.Is(err, account.ErrForbidden):
-		return errorf(http.StatusForbidden, "forbidden", strings.ReplaceAll(message(err), "forbidden: ", ""))
+		return errorf(http.StatusForbidden, "forbidden", message(err))
 	case errors.Is(err, account.ErrSignupClosed):
 		return errorf(http.StatusForbidden, "signup_closed", message(err))
 	case errors.Is(err, account.ErrLastOwner):
-		return errorf(http.StatusConflict, "last_owner", strings.ReplaceAll(message(err), account.ErrLastOwner.Error()+": ", ""))
+		return errorf(http.StatusConflict, "last_owner", message(err))
 	case errors.Is(err, account.ErrExpired):
 		return errorf(http.StatusGone, "invitation_expired", message(err))
 	case errors.Is(err, account.ErrExists):
-		return errorf(http.StatusConflict, "already_exists", strings.ReplaceAll(message(err), "already exists: ", ""))
+		return errorf(http.StatusConflict, "already_exists", message(err))
 	case errors.Is(err, account.ErrNotFound):
 		return errorf(http.StatusNotFound, "not_found", message(err))
 	case errors.Is(err, tenant.ErrInvalid), errors.Is(err, token.ErrInvalidRoom), errors.Is(err, account.ErrInvalid):
@@ -89,14 +89,9 @@ func publicError(err error) *Error {
 	}
 }
 
-// message drops the sentinel prefixes ("invalid: ") a wrapped error carries.
-func message(err error) string {
-	msg := err.Error()
-	for _, p := range []string{"invalid: ", "invalid room: "} {
-		msg = strings.ReplaceAll(msg, p, "")
-	}
-	return msg
-}
+// message is the reason a refusal gives people (public.Message): the
+// error's text without its sentinel or the wrapping added on its way up.
+func message(err error) string { return public.Message(err) }
 
 // handlerFunc is an HTTP handler that returns its error.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error

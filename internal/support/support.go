@@ -23,6 +23,8 @@ import (
 
 	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/store"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // Bounds on what members may write, so that support cannot be used to fill
@@ -147,7 +149,7 @@ func ParseSeverity(s string) (Severity, error) {
 			return v, nil
 		}
 	}
-	return "", fmt.Errorf("%w: severity %q is not one of low, normal, high, urgent", ErrInvalid, truncate(s))
+	return "", public.Errorf(ErrInvalid, "severity %q is not one of low, normal, high, urgent", truncate(s))
 }
 
 // Status is where a request stands.
@@ -169,7 +171,7 @@ func ParseStatus(s string) (Status, error) {
 	case Open, Answered, Closed:
 		return Status(s), nil
 	}
-	return "", fmt.Errorf("%w: status %q is not one of open, answered, closed", ErrInvalid, truncate(s))
+	return "", public.Errorf(ErrInvalid, "status %q is not one of open, answered, closed", truncate(s))
 }
 
 // Author is who writes: a member (UserID, Name, Email) or the operator.
@@ -240,7 +242,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Request, error) {
 		}
 	}
 	if f.Limit < 0 || f.Limit > 500 {
-		return nil, fmt.Errorf("%w: limit must be from 1 to 500", ErrInvalid)
+		return nil, public.Errorf(ErrInvalid, "limit must be from 1 to 500")
 	}
 	rows, err := s.cfg.Store.SupportRequests(ctx, store.SupportFilter{TenantID: f.Tenant, Status: f.Status, Limit: cmp.Or(f.Limit, 100)})
 	if err != nil {
@@ -284,7 +286,7 @@ func (s *Service) randomID(prefix string) (string, error) {
 // notFound turns the store's ErrNotFound into this package's.
 func notFound(err error, id string) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: no support request %q among this tenant's", ErrNotFound, truncate(id))
+		return public.Errorf(ErrNotFound, "no support request %q among this tenant's", truncate(id))
 	}
 	return err
 }

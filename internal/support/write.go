@@ -3,11 +3,11 @@ package support
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -25,7 +25,7 @@ type OpenParams struct {
 // Open records a member's new request in tenant and e-mails the operator.
 func (s *Service) Open(ctx context.Context, by Author, tenant string, p OpenParams) (Request, error) {
 	if by.Operator || by.UserID == "" {
-		return Request{}, fmt.Errorf("%w: a tenant's members open support requests; the operator answers them", ErrForbidden)
+		return Request{}, public.Errorf(ErrForbidden, "a tenant's members open support requests; the operator answers them")
 	}
 	fields, err := s.checkOpen(ctx, tenant, p)
 	if err != nil {
@@ -89,10 +89,10 @@ func (s *Service) checkOpen(ctx context.Context, tenant string, p OpenParams) (s
 	meeting := strings.TrimSpace(p.MeetingID)
 	if meeting != "" {
 		if len(meeting) > 128 {
-			return store.SupportRequest{}, fmt.Errorf("%w: the meeting id is longer than 128 bytes; copy it from Analytics", ErrInvalid)
+			return store.SupportRequest{}, public.Errorf(ErrInvalid, "the meeting id is longer than 128 bytes; copy it from Analytics")
 		}
 		if _, err := s.cfg.Store.Meeting(ctx, tenant, meeting); errors.Is(err, store.ErrNotFound) {
-			return store.SupportRequest{}, fmt.Errorf("%w: this tenant has no meeting %q; copy the id from Analytics", ErrInvalid, truncate(meeting))
+			return store.SupportRequest{}, public.Errorf(ErrInvalid, "this tenant has no meeting %q; copy the id from Analytics", truncate(meeting))
 		} else if err != nil {
 			return store.SupportRequest{}, err
 		}
@@ -106,7 +106,7 @@ func (s *Service) checkOpen(ctx context.Context, tenant string, p OpenParams) (s
 // request (the operator).
 func (s *Service) Reply(ctx context.Context, by Author, tenant, id, body string) (Message, error) {
 	if !by.Operator && (by.UserID == "" || tenant == "") {
-		return Message{}, fmt.Errorf("%w: only the operator may answer without naming the tenant", ErrForbidden)
+		return Message{}, public.Errorf(ErrForbidden, "only the operator may answer without naming the tenant")
 	}
 	if err := checkBody(body); err != nil {
 		return Message{}, err
@@ -127,7 +127,7 @@ func (s *Service) Reply(ctx context.Context, by Author, tenant, id, body string)
 			return err
 		}
 		if row.Messages > s.cfg.MaxReplies {
-			return fmt.Errorf("%w: this request has %d replies, the most one may have; open a new request", ErrLimit, s.cfg.MaxReplies)
+			return public.Errorf(ErrLimit, "this request has %d replies, the most one may have; open a new request", s.cfg.MaxReplies)
 		}
 		if !by.Operator {
 			if err := s.checkRates(ctx, tx, by.UserID, row.TenantID); err != nil {
@@ -161,7 +161,7 @@ func (s *Service) SetStatus(ctx context.Context, by Author, tenant, id string, s
 		return Request{}, err
 	}
 	if !by.Operator && (tenant == "" || status == Answered) {
-		return Request{}, fmt.Errorf("%w: members may close or reopen a request; only the operator marks it answered", ErrForbidden)
+		return Request{}, public.Errorf(ErrForbidden, "members may close or reopen a request; only the operator marks it answered")
 	}
 	var tenantID string
 	err := s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -191,7 +191,7 @@ func (s *Service) SetStatus(ctx context.Context, by Author, tenant, id string, s
 func (s *Service) lockTenant(ctx context.Context, tx *store.Tx, tenant string) (store.Tenant, error) {
 	if err := tx.LockTenant(ctx, tenant); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return store.Tenant{}, fmt.Errorf("%w: no tenant %q", ErrNotFound, truncate(tenant))
+			return store.Tenant{}, public.Errorf(ErrNotFound, "no tenant %q", truncate(tenant))
 		}
 		return store.Tenant{}, err
 	}
@@ -219,7 +219,7 @@ func (s *Service) checkActive(ctx context.Context, tx *store.Tx, tenant string) 
 		return err
 	}
 	if n >= s.cfg.MaxActive {
-		return fmt.Errorf("%w: this tenant has %d support requests that are not closed, the most it may; close some first", ErrLimit, n)
+		return public.Errorf(ErrLimit, "this tenant has %d support requests that are not closed, the most it may; close some first", n)
 	}
 	return nil
 }
@@ -247,9 +247,9 @@ func checkSubject(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	switch {
 	case s == "":
-		return "", fmt.Errorf("%w: a subject is required", ErrInvalid)
+		return "", public.Errorf(ErrInvalid, "a subject is required")
 	case !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxSubject || strings.ContainsFunc(s, unicode.IsControl):
-		return "", fmt.Errorf("%w: the subject must be one line of up to %d characters", ErrInvalid, MaxSubject)
+		return "", public.Errorf(ErrInvalid, "the subject must be one line of up to %d characters", MaxSubject)
 	}
 	return s, nil
 }
@@ -257,11 +257,11 @@ func checkSubject(raw string) (string, error) {
 func checkBody(b string) error {
 	switch {
 	case strings.TrimSpace(b) == "":
-		return fmt.Errorf("%w: the message is empty; say what happened", ErrInvalid)
+		return public.Errorf(ErrInvalid, "the message is empty; say what happened")
 	case len(b) > MaxBody:
-		return fmt.Errorf("%w: the message is %d bytes, more than the %d allowed; attach less or link to it", ErrInvalid, len(b), MaxBody)
+		return public.Errorf(ErrInvalid, "the message is %d bytes, more than the %d allowed; attach less or link to it", len(b), MaxBody)
 	case !utf8.ValidString(b) || strings.ContainsRune(b, 0):
-		return fmt.Errorf("%w: the message must be UTF-8 text", ErrInvalid)
+		return public.Errorf(ErrInvalid, "the message must be UTF-8 text")
 	}
 	return nil
 }
@@ -272,7 +272,7 @@ func checkPage(p string) (string, error) {
 		return "", nil
 	}
 	if !strings.HasPrefix(p, "/console/") || len(p) > 200 || strings.ContainsFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return "", fmt.Errorf("%w: page must be a console path such as /console/t/…/analytics, up to 200 bytes", ErrInvalid)
+		return "", public.Errorf(ErrInvalid, "page must be a console path such as /console/t/…/analytics, up to 200 bytes")
 	}
 	return p, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -101,7 +102,7 @@ func checkInviteURL(raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || len(raw) > 500 {
-		return fmt.Errorf("%w: invite_url %q must be an http(s) URL without query or fragment, e.g. https://app.example.com/meet", ErrInvalid, truncate(raw))
+		return public.Errorf(ErrInvalid, "invite_url %q must be an http(s) URL without query or fragment, e.g. https://app.example.com/meet", truncate(raw))
 	}
 	return nil
 }
@@ -115,7 +116,7 @@ func checkFrameAncestor(a string) error {
 	u, err := url.Parse(a)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" ||
 		strings.ContainsAny(a, " ;,'\"") {
-		return fmt.Errorf("%w: frame ancestor %q must be an origin like https://app.example.com, 'self' or *", ErrInvalid, truncate(a))
+		return public.Errorf(ErrInvalid, "frame ancestor %q must be an origin like https://app.example.com, 'self' or *", truncate(a))
 	}
 	return nil
 }
@@ -129,7 +130,7 @@ func checkLogoLink(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 500 ||
 		strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return fmt.Errorf("%w: logo_link %q must be an http(s) URL, e.g. https://www.example.com", ErrInvalid, truncate(raw))
+		return public.Errorf(ErrInvalid, "logo_link %q must be an http(s) URL, e.g. https://www.example.com", truncate(raw))
 	}
 	return nil
 }
@@ -142,7 +143,7 @@ func checkColor(c string) (string, error) {
 	hex := strings.TrimPrefix(c, "#")
 	if !strings.HasPrefix(c, "#") || (len(hex) != 3 && len(hex) != 6) ||
 		strings.IndexFunc(hex, func(r rune) bool { return !strings.ContainsRune("0123456789abcdefABCDEF", r) }) >= 0 {
-		return "", fmt.Errorf("%w: background_color %q must be #rgb or #rrggbb, e.g. #1a73e8", ErrInvalid, truncate(c))
+		return "", public.Errorf(ErrInvalid, "background_color %q must be #rgb or #rrggbb, e.g. #1a73e8", truncate(c))
 	}
 	return strings.ToLower(c), nil
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -52,7 +53,7 @@ func ParseImageKind(s string) (ImageKind, error) {
 	case "background":
 		return ImageBackground, nil
 	default:
-		return ImageUnknown, fmt.Errorf("%w: branding image %q must be logo or background", ErrInvalid, truncate(s))
+		return ImageUnknown, public.Errorf(ErrInvalid, "branding image %q must be logo or background", truncate(s))
 	}
 }
 
@@ -94,7 +95,7 @@ type Image struct {
 // declared; the bytes decide, it only names what was sent in refusals.
 func (s *Service) SetBrandingImage(ctx context.Context, id ID, kind ImageKind, contentType string, data []byte) (Branding, error) {
 	if kind == ImageUnknown {
-		return Branding{}, fmt.Errorf("%w: branding image kind must be logo or background", ErrInvalid)
+		return Branding{}, public.Errorf(ErrInvalid, "branding image kind must be logo or background")
 	}
 	sniffed, err := checkImage(kind, contentType, data)
 	if err != nil {
@@ -117,7 +118,7 @@ func (s *Service) SetBrandingImage(ctx context.Context, id ID, kind ImageKind, c
 // the tenant does not have is not an error.
 func (s *Service) DeleteBrandingImage(ctx context.Context, id ID, kind ImageKind) error {
 	if kind == ImageUnknown {
-		return fmt.Errorf("%w: branding image kind must be logo or background", ErrInvalid)
+		return public.Errorf(ErrInvalid, "branding image kind must be logo or background")
 	}
 	if _, err := s.Get(ctx, id); err != nil {
 		return err
@@ -150,22 +151,22 @@ var imageTypes = map[string]func([]byte) (image.Config, error){
 // Confer accepts for kind.
 func checkImage(kind ImageKind, declared string, data []byte) (string, error) {
 	if len(data) == 0 {
-		return "", fmt.Errorf("%w: %s is empty; upload a PNG, JPEG, WebP or GIF image", ErrInvalid, kind)
+		return "", public.Errorf(ErrInvalid, "%s is empty; upload a PNG, JPEG, WebP or GIF image", kind)
 	}
 	if len(data) > kind.MaxBytes() {
-		return "", fmt.Errorf("%w: %s is %s; the limit is %d MiB", ErrInvalid, kind, size(len(data), kind.MaxBytes()), kind.MaxBytes()>>20)
+		return "", public.Errorf(ErrInvalid, "%s is %s; the limit is %d MiB", kind, size(len(data), kind.MaxBytes()), kind.MaxBytes()>>20)
 	}
 	sniffed, _, _ := mime.ParseMediaType(http.DetectContentType(data))
 	decode, ok := imageTypes[sniffed]
 	if !ok {
-		return "", fmt.Errorf("%w: %s is %s; upload PNG, JPEG, WebP or GIF", ErrInvalid, kind, describe(sniffed, declared, data))
+		return "", public.Errorf(ErrInvalid, "%s is %s; upload PNG, JPEG, WebP or GIF", kind, describe(sniffed, declared, data))
 	}
 	cfg, err := decode(data)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s is not a valid %s image: %w", ErrInvalid, kind, strings.TrimPrefix(sniffed, "image/"), err)
+		return "", public.Errorf(ErrInvalid, "%s is not a valid %s image: %w", kind, strings.TrimPrefix(sniffed, "image/"), err)
 	}
 	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxImageSide || cfg.Height > MaxImageSide {
-		return "", fmt.Errorf("%w: %s is %dx%d pixels; the limit is %dx%d", ErrInvalid, kind, cfg.Width, cfg.Height, MaxImageSide, MaxImageSide)
+		return "", public.Errorf(ErrInvalid, "%s is %dx%d pixels; the limit is %dx%d", kind, cfg.Width, cfg.Height, MaxImageSide, MaxImageSide)
 	}
 	return sniffed, nil
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // Key is an API key: a public key that verifies a tenant's tokens.
@@ -35,7 +37,7 @@ var keyIDPattern = regexp.MustCompile(`^[0-9a-z]{1,32}$`)
 // tenant already uses with JaaS).
 func checkKeyID(id string) error {
 	if !keyIDPattern.MatchString(id) {
-		return fmt.Errorf("%w: key id %q must be 1 to 32 lowercase letters and digits", ErrInvalid, truncate(id))
+		return public.Errorf(ErrInvalid, "key id %q must be 1 to 32 lowercase letters and digits", truncate(id))
 	}
 	return nil
 }
@@ -53,7 +55,7 @@ func newKeyID(r io.Reader) (string, error) {
 func ParseKID(kid string) (ID, string, error) {
 	t, id, ok := strings.Cut(kid, "/")
 	if !ok {
-		return "", "", fmt.Errorf("%w: kid %q is not <tenant>/<key id>", ErrInvalid, truncate(kid))
+		return "", "", public.Errorf(ErrInvalid, "kid %q is not <tenant>/<key id>", truncate(kid))
 	}
 	tid, err := ParseID(t)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/rsakey"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/token"
@@ -179,7 +180,7 @@ type AddKeyParams struct {
 func (s *Service) AddKey(ctx context.Context, tenantID ID, p AddKeyParams) (Key, error) {
 	pub, err := rsakey.ParsePublic([]byte(p.PublicKeyPEM))
 	if err != nil {
-		return Key{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return Key{}, public.Errorf(ErrInvalid, "%w", err)
 	}
 	k, err := s.newKey(tenantID, p.ID, pub)
 	if err != nil {
@@ -271,9 +272,9 @@ func (s *Service) roomForKey(ctx context.Context, tenantID ID) error {
 	}
 	switch {
 	case active >= MaxActiveKeys:
-		return fmt.Errorf("%w: the tenant has %d API keys in use, the most it may have; revoke one first", ErrLimit, active)
+		return public.Errorf(ErrLimit, "the tenant has %d API keys in use, the most it may have; revoke one first", active)
 	case len(rows) >= MaxKeys:
-		return fmt.Errorf("%w: the tenant has had %d API keys, the most it may have", ErrLimit, len(rows))
+		return public.Errorf(ErrLimit, "the tenant has had %d API keys, the most it may have", len(rows))
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // Prefix starts every tenant id, as JaaS's AppIDs.
@@ -33,7 +35,7 @@ func NewID(r io.Reader) (ID, error) {
 // ParseID checks s is a tenant id.
 func ParseID(s string) (ID, error) {
 	if !idPattern.MatchString(s) {
-		return "", fmt.Errorf("%w: tenant id %q is not %s followed by 32 lowercase hex digits", ErrInvalid, truncate(s), Prefix)
+		return "", public.Errorf(ErrInvalid, "tenant id %q is not %s followed by 32 lowercase hex digits", truncate(s), Prefix)
 	}
 	return ID(s), nil
 }
@@ -57,12 +59,12 @@ func checkName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	switch n := len([]rune(name)); {
 	case n == 0:
-		return "", fmt.Errorf("%w: name is required", ErrInvalid)
+		return "", public.Errorf(ErrInvalid, "name is required")
 	case n > MaxNameLen:
-		return "", fmt.Errorf("%w: name is %d characters, at most %d are allowed", ErrInvalid, n, MaxNameLen)
+		return "", public.Errorf(ErrInvalid, "name is %d characters, at most %d are allowed", n, MaxNameLen)
 	}
 	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
-		return "", fmt.Errorf("%w: name contains control characters", ErrInvalid)
+		return "", public.Errorf(ErrInvalid, "name contains control characters")
 	}
 	return name, nil
 }

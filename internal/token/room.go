@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // ErrInvalidRoom means the room asked about is not "<tenant>/<room>" or a
@@ -22,13 +24,13 @@ func parseTarget(room string) (*target, error) {
 		tenant, name = "", room // a self-hosted room without a tenant: https://DOMAIN/<room>
 	}
 	if len(tenant) > MaxTenantBytes {
-		return nil, fmt.Errorf("%w: the tenant of room %s is %d bytes, more than the %d-byte limit", ErrInvalidRoom, quote(room), len(tenant), MaxTenantBytes)
+		return nil, public.Errorf(ErrInvalidRoom, "the tenant of room %s is %d bytes, more than the %d-byte limit", quote(room), len(tenant), MaxTenantBytes)
 	}
 	if len(name) > MaxRoomNameBytes {
-		return nil, fmt.Errorf("%w: room name %s is %d bytes, more than the %d-byte limit (128 characters)", ErrInvalidRoom, quote(name), len(name), MaxRoomNameBytes)
+		return nil, public.Errorf(ErrInvalidRoom, "room name %s is %d bytes, more than the %d-byte limit (128 characters)", quote(name), len(name), MaxRoomNameBytes)
 	}
 	if (ok && tenant == "") || name == "" || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("%w: %s is not of the form <tenant>/<room> or <room>", ErrInvalidRoom, quote(room))
+		return nil, public.Errorf(ErrInvalidRoom, "%s is not of the form <tenant>/<room> or <room>", quote(room))
 	}
 	return &target{tenant: tenant, name: name}, nil
 }

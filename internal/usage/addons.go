@@ -3,10 +3,10 @@ package usage
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -52,13 +52,13 @@ func (s *Service) SaveAddon(ctx context.Context, a Addon) (Addon, error) {
 	a.Name = strings.TrimSpace(a.Name)
 	switch {
 	case !planID.MatchString(a.ID):
-		return Addon{}, fmt.Errorf("%w: id %q must be 1 to 40 lowercase letters, digits or dashes", ErrInvalidAddon, a.ID)
+		return Addon{}, public.Errorf(ErrInvalidAddon, "id %q must be 1 to 40 lowercase letters, digits or dashes", a.ID)
 	case a.Name == "" || len(a.Name) > 100:
-		return Addon{}, fmt.Errorf("%w: name must have 1 to 100 characters", ErrInvalidAddon)
+		return Addon{}, public.Errorf(ErrInvalidAddon, "name must have 1 to 100 characters")
 	case !slices.Contains(addonKinds, a.Kind):
-		return Addon{}, fmt.Errorf("%w: kind %q is not one of %s", ErrInvalidAddon, a.Kind, strings.Join(addonKinds, ", "))
+		return Addon{}, public.Errorf(ErrInvalidAddon, "kind %q is not one of %s", a.Kind, strings.Join(addonKinds, ", "))
 	case a.Quantity < 1 || a.PriceCents < 0:
-		return Addon{}, fmt.Errorf("%w: quantity must be at least 1 and price_cents not negative", ErrInvalidAddon)
+		return Addon{}, public.Errorf(ErrInvalidAddon, "quantity must be at least 1 and price_cents not negative")
 	}
 	err := s.cfg.Store.UpsertAddon(ctx, store.Addon{ID: a.ID, Name: a.Name, Kind: a.Kind, Quantity: a.Quantity, PriceCents: a.PriceCents,
 		CreatedAt: s.cfg.Now().UTC()})
@@ -119,7 +119,7 @@ func (s *Service) RemovePack(ctx context.Context, tenantID, addonID string) erro
 	}
 	err := s.cfg.Store.EndPack(ctx, tenantID, addonID, s.month())
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: the tenant holds no renewing pack of %s", ErrAddonNotFound, addonID)
+		return public.Errorf(ErrAddonNotFound, "the tenant holds no renewing pack of %s", addonID)
 	}
 	return err
 }
@@ -135,10 +135,10 @@ func (s *Service) pack(ctx context.Context, addonID string) (Addon, error) {
 			return a, nil
 		}
 		if a.ID == addonID {
-			return Addon{}, fmt.Errorf("%w: %s is billed by use, not bought", ErrInvalidAddon, a.Name)
+			return Addon{}, public.Errorf(ErrInvalidAddon, "%s is billed by use, not bought", a.Name)
 		}
 	}
-	return Addon{}, fmt.Errorf("%w: no add-on %q", ErrAddonNotFound, addonID)
+	return Addon{}, public.Errorf(ErrAddonNotFound, "no add-on %q", addonID)
 }
 
 // packMAU is how many MAU the tenant's packs add in a month.

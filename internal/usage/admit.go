@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
 )
@@ -106,5 +107,5 @@ func (s *Service) checkCap(ctx context.Context, tenant, month, key string) error
 	if packs > 0 {
 		plan += " with its MAU packs"
 	}
-	return fmt.Errorf("%w: this organisation's %s includes %d monthly active users and all are used this month", ErrMAULimit, plan, row.IncludedMAU+packs)
+	return public.Errorf(ErrMAULimit, "this organisation's %s includes %d monthly active users and all are used this month", plan, row.IncludedMAU+packs)
 }

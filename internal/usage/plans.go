@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -64,15 +65,15 @@ func (s *Service) SavePlan(ctx context.Context, p Plan) (Plan, error) {
 	p.Name = strings.TrimSpace(p.Name)
 	switch {
 	case !planID.MatchString(p.ID):
-		return Plan{}, fmt.Errorf("%w: id %q must be 1 to 40 lowercase letters, digits or dashes", ErrInvalidPlan, p.ID)
+		return Plan{}, public.Errorf(ErrInvalidPlan, "id %q must be 1 to 40 lowercase letters, digits or dashes", p.ID)
 	case p.Name == "" || len(p.Name) > 100:
-		return Plan{}, fmt.Errorf("%w: name must have 1 to 100 characters", ErrInvalidPlan)
+		return Plan{}, public.Errorf(ErrInvalidPlan, "name must have 1 to 100 characters")
 	case p.PriceCents < 0 || p.OverageCents < 0 || p.IncludedMAU < 0:
-		return Plan{}, fmt.Errorf("%w: prices and included_mau cannot be negative", ErrInvalidPlan)
+		return Plan{}, public.Errorf(ErrInvalidPlan, "prices and included_mau cannot be negative")
 	case p.Visibility != "" && p.Visibility != VisibilityPublic && p.Visibility != VisibilityPrivate:
-		return Plan{}, fmt.Errorf("%w: visibility %q is not public or private", ErrInvalidPlan, p.Visibility)
+		return Plan{}, public.Errorf(ErrInvalidPlan, "visibility %q is not public or private", p.Visibility)
 	case p.ChangePolicy != "" && p.ChangePolicy != PolicyNow && p.ChangePolicy != PolicyMonthEnd:
-		return Plan{}, fmt.Errorf("%w: change_policy %q is not now or month_end", ErrInvalidPlan, p.ChangePolicy)
+		return Plan{}, public.Errorf(ErrInvalidPlan, "change_policy %q is not now or month_end", p.ChangePolicy)
 	}
 	old, err := s.cfg.Store.PlanByID(ctx, p.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -125,7 +126,7 @@ func (s *Service) CancelSubscription(ctx context.Context, tenantID string) error
 		return err
 	}
 	if current.ID == s.cfg.DefaultPlan {
-		return fmt.Errorf("%w: the tenant is on the default plan (%s) already", ErrNoChange, current.Name)
+		return public.Errorf(ErrNoChange, "the tenant is on the default plan (%s) already", current.Name)
 	}
 	now := s.cfg.Now().UTC()
 	return s.cfg.Store.SchedulePlanChange(ctx, store.PlanChange{ID: randomID("pch_"), TenantID: tenantID, FromPlan: current.ID,
@@ -135,7 +136,7 @@ func (s *Service) CancelSubscription(ctx context.Context, tenantID string) error
 // CancelScheduled drops the tenant's scheduled change or cancellation.
 func (s *Service) CancelScheduled(ctx context.Context, tenantID string) error {
 	if _, err := s.cfg.Store.ScheduledPlanChange(ctx, tenantID); errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("%w: no plan change is scheduled", ErrNoChange)
+		return public.Errorf(ErrNoChange, "no plan change is scheduled")
 	} else if err != nil {
 		return err
 	}
@@ -161,7 +162,7 @@ func (s *Service) scheduled(ctx context.Context, tenantID string) (*Change, erro
 // SetPlanVisibility makes a plan public or private.
 func (s *Service) SetPlanVisibility(ctx context.Context, planID, visibility string) error {
 	if visibility != VisibilityPublic && visibility != VisibilityPrivate {
-		return fmt.Errorf("%w: visibility %q is not public or private", ErrInvalidPlan, visibility)
+		return public.Errorf(ErrInvalidPlan, "visibility %q is not public or private", visibility)
 	}
 	err := s.cfg.Store.SetPlanVisibility(ctx, planID, visibility)
 	if errors.Is(err, store.ErrNotFound) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
 )
@@ -74,10 +75,10 @@ func (s *Service) speakerStats(e room.Event) map[string]any {
 // Feedback enqueues a FEEDBACK event for a meeting (rating 1–5, -1 none).
 func (s *Service) Feedback(ctx context.Context, key room.Key, meetingID, userID string, rating int, comments string) error {
 	if rating != -1 && (rating < 1 || rating > 5) {
-		return fmt.Errorf("%w: rating must be 1 to 5 (or -1 for none)", ErrInvalid)
+		return public.Errorf(ErrInvalid, "rating must be 1 to 5 (or -1 for none)")
 	}
 	if len(comments) > 4096 {
-		return fmt.Errorf("%w: comments have at most 4096 bytes", ErrInvalid)
+		return public.Errorf(ErrInvalid, "comments have at most 4096 bytes")
 	}
 	if key.Tenant == "" {
 		return nil

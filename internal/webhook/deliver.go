@@ -15,6 +15,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -130,7 +131,7 @@ func newHTTPClient(timeout time.Duration, allowPrivate bool, conns int) *http.Cl
 		dialer.Control = func(_, address string, _ syscall.RawConn) error {
 			ap, err := netip.ParseAddrPort(address)
 			if err != nil {
-				return fmt.Errorf("%w: %q: %w", ErrForbiddenTarget, address, err)
+				return public.Errorf(ErrForbiddenTarget, "%q: %w", address, err)
 			}
 			return checkAddr(ap.Addr())
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
 )
 
@@ -77,18 +78,18 @@ func (s *Service) apply(ctx context.Context, e *Endpoint, p EndpointParams) erro
 		for i, ev := range events {
 			events[i] = strings.ToUpper(strings.TrimSpace(ev))
 			if !slices.Contains(EventTypes, events[i]) {
-				return fmt.Errorf("%w: unknown event type %q; known: %s", ErrInvalid, ev, strings.Join(EventTypes, ", "))
+				return public.Errorf(ErrInvalid, "unknown event type %q; known: %s", ev, strings.Join(EventTypes, ", "))
 			}
 		}
 		if len(events) == 0 {
-			return fmt.Errorf("%w: subscribe to at least one event type", ErrInvalid)
+			return public.Errorf(ErrInvalid, "subscribe to at least one event type")
 		}
 		slices.Sort(events)
 		e.Events = slices.Compact(events)
 	}
 	if p.Authorization != nil {
 		if len(*p.Authorization) > 2048 || strings.ContainsAny(*p.Authorization, "\r\n") {
-			return fmt.Errorf("%w: authorization must be one line of at most 2048 characters", ErrInvalid)
+			return public.Errorf(ErrInvalid, "authorization must be one line of at most 2048 characters")
 		}
 		e.Authorization = *p.Authorization
 	}
@@ -102,7 +103,7 @@ func (s *Service) apply(ctx context.Context, e *Endpoint, p EndpointParams) erro
 func (s *Service) checkURL(ctx context.Context, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(raw) > 2048 {
-		return fmt.Errorf("%w: url %q must be an absolute http(s) URL", ErrInvalid, raw)
+		return public.Errorf(ErrInvalid, "url %q must be an absolute http(s) URL", raw)
 	}
 	if s.cfg.AllowPrivate {
 		return nil
@@ -122,7 +123,7 @@ func (s *Service) checkURL(ctx context.Context, raw string) error {
 	}
 	for _, ip := range ips {
 		if err := checkAddr(ip); err != nil {
-			return fmt.Errorf("%w: url %q: %w (the operator can allow it with --webhook-allow-private)", ErrInvalid, raw, err)
+			return public.Errorf(ErrInvalid, "url %q: %w (the operator can allow it with --webhook-allow-private)", raw, err)
 		}
 	}
 	return nil
@@ -131,12 +132,12 @@ func (s *Service) checkURL(ctx context.Context, raw string) error {
 // CreateEndpoint adds an endpoint with a new signing secret.
 func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, p EndpointParams) (Endpoint, error) {
 	if p.URL == nil || p.Events == nil {
-		return Endpoint{}, fmt.Errorf("%w: url and events are required", ErrInvalid)
+		return Endpoint{}, public.Errorf(ErrInvalid, "url and events are required")
 	}
 	if have, err := s.cfg.Store.WebhookEndpoints(ctx, tenantID); err != nil {
 		return Endpoint{}, err
 	} else if len(have) >= MaxEndpoints {
-		return Endpoint{}, fmt.Errorf("%w: the tenant has %d webhook endpoints, the most it may have; delete one first", ErrLimit, len(have))
+		return Endpoint{}, public.Errorf(ErrLimit, "the tenant has %d webhook endpoints, the most it may have; delete one first", len(have))
 	}
 	now := s.cfg.Now().UTC().Truncate(time.Millisecond)
 	e := Endpoint{ID: newID("wh_"), TenantID: tenantID, Secret: newID("whsec_"), Enabled: true, CreatedAt: now, UpdatedAt: now}

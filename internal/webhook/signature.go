@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // SignatureHeader is the header JaaS signs events in.
@@ -46,7 +48,7 @@ func Verify(header, secret string, body []byte, now time.Time, tolerance time.Du
 		case "t":
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				return fmt.Errorf("%w: timestamp %q", ErrBadSignature, v)
+				return public.Errorf(ErrBadSignature, "timestamp %q", v)
 			}
 			ts = n
 		case "v1":
@@ -54,10 +56,10 @@ func Verify(header, secret string, body []byte, now time.Time, tolerance time.Du
 		}
 	}
 	if ts < 0 || len(sigs) == 0 {
-		return fmt.Errorf("%w: header has no t= or v1=", ErrBadSignature)
+		return public.Errorf(ErrBadSignature, "header has no t= or v1=")
 	}
 	if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
-		return fmt.Errorf("%w: timestamp is %v away from now", ErrBadSignature, d.Round(time.Second))
+		return public.Errorf(ErrBadSignature, "timestamp is %v away from now", d.Round(time.Second))
 	}
 	want := Sign(secret, ts, body)
 	for _, s := range sigs {

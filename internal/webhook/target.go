@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/confer-video/confer/internal/public"
 )
 
 // ErrForbiddenTarget is a webhook address inside the operator's network or
@@ -110,16 +112,16 @@ var (
 func checkAddr(a netip.Addr) error {
 	a = a.WithZone("").Unmap()
 	if !a.IsValid() {
-		return fmt.Errorf("%w: no address", ErrForbiddenTarget)
+		return public.Errorf(ErrForbiddenTarget, "no address")
 	}
 	if v4, ok := embeddedIPv4(a); ok {
 		if why := refusal(v4); why != "" {
-			return fmt.Errorf("%w: %v embeds %v, which %s", ErrForbiddenTarget, a, v4, why)
+			return public.Errorf(ErrForbiddenTarget, "%v embeds %v, which %s", a, v4, why)
 		}
 		return nil
 	}
 	if why := refusal(a); why != "" {
-		return fmt.Errorf("%w: %v %s", ErrForbiddenTarget, a, why)
+		return public.Errorf(ErrForbiddenTarget, "%v %s", a, why)
 	}
 	return nil
 }
