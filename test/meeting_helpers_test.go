@@ -61,7 +61,13 @@ func newTenant(t *testing.T, s *testServer) *tenantFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := s.Client.CreateKey(ctx, tn.ID, api.CreateKeyRequest{Generate: true})
+	return tenantKey(t, s, tn.ID)
+}
+
+// tenantKey gives an existing tenant a generated key to mint tokens with.
+func tenantKey(t *testing.T, s *testServer, tenantID string) *tenantFixture {
+	t.Helper()
+	k, err := s.Client.CreateKey(context.Background(), tenantID, api.CreateKeyRequest{Generate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +75,7 @@ func newTenant(t *testing.T, s *testServer) *tenantFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tenantFixture{ID: tn.ID, KID: k.KID, priv: priv}
+	return &tenantFixture{ID: tenantID, KID: k.KID, priv: priv}
 }
 
 // token mints a token for room (a name in this tenant).

@@ -89,8 +89,10 @@ func TestRecordingButton(t *testing.T) {
 
 // TestIFrameRecording: through the IFrame API, startRecording({mode:
 // 'file'}) fires recordingStatusChanged {on: true, mode: 'file'} and
-// stopRecording('file') {on: false}; a refused live stream fires it with
-// the refusal's code as error.
+// stopRecording('file') {on: false}; once composited, while the meeting
+// runs, recordingLinkAvailable {link, ttl} gives a link that downloads the
+// MP4; a refused live stream fires recordingStatusChanged with the
+// refusal's code as error.
 func TestIFrameRecording(t *testing.T) {
 	t.Parallel()
 	needFFmpeg(t)
@@ -109,7 +111,8 @@ func TestIFrameRecording(t *testing.T) {
 	features := func(g *token.Grant) { g.Features = map[string]bool{"recording": true, "livestreaming": true} }
 
 	eval[bool](t, p, `window.ada = make('Ada', `+js(f.token(t, "embedrec", "Ada", true, features))+`, 'a');
-		ada.on('recordingStatusChanged', (d) => window.log.push({ api: 'Ada', ev: 'recordingStatusChanged', d })); true`)
+		ada.on('recordingStatusChanged', (d) => window.log.push({ api: 'Ada', ev: 'recordingStatusChanged', d }));
+		ada.on('recordingLinkAvailable', (d) => window.log.push({ api: 'Ada', ev: 'recordingLinkAvailable', d })); true`)
 	poll[bool](t, p, "Ada joined", `!!find('Ada', 'videoConferenceJoined')`, 30*time.Second)
 	cmds := eval[[]string](t, p, `ada.getSupportedCommands()`)
 	events := eval[[]string](t, p, `ada.getSupportedEvents()`)
@@ -118,8 +121,8 @@ func TestIFrameRecording(t *testing.T) {
 			t.Errorf("getSupportedCommands lacks %s: %v", want, cmds)
 		}
 	}
-	if all := strings.Join(events, ","); !strings.Contains(all, "recordingStatusChanged") || strings.Contains(all, "recordingLinkAvailable") {
-		t.Errorf("getSupportedEvents: %v, want recordingStatusChanged and not recordingLinkAvailable", events)
+	if all := strings.Join(events, ","); !strings.Contains(all, "recordingStatusChanged") || !strings.Contains(all, "recordingLinkAvailable") {
+		t.Errorf("getSupportedEvents: %v, want recordingStatusChanged and recordingLinkAvailable", events)
 	}
 
 	eval[bool](t, p, `ada.executeCommand('startRecording', { mode: 'file' }); true`)
@@ -127,10 +130,23 @@ func TestIFrameRecording(t *testing.T) {
 	if on["mode"] != "file" || on["error"] != nil {
 		t.Errorf("recordingStatusChanged on: %v, want mode file without error", on)
 	}
+	eventually(t, 20*time.Second, "2 s recorded", func() bool {
+		var st recordingStatus
+		_, body := s.send(t, "GET", "/api/v1/tenants/"+f.ID+"/rooms/embedrec/recording", nil)
+		return json.Unmarshal(body, &st) == nil && st.RecordedMs >= 2000
+	})
 	eval[bool](t, p, `ada.executeCommand('stopRecording', 'file'); true`)
 	off := poll[map[string]any](t, p, "recordingStatusChanged off", `find('Ada', 'recordingStatusChanged', d => d.on === false)?.d`, 15*time.Second)
 	if off["mode"] != "file" {
 		t.Errorf("recordingStatusChanged off: %v, want mode file", off)
+	}
+	link := poll[map[string]any](t, p, "recordingLinkAvailable", `find('Ada', 'recordingLinkAvailable')?.d`, 2*time.Minute)
+	u, _ := link["link"].(string)
+	if ttl, _ := link["ttl"].(float64); u == "" || ttl <= 0 {
+		t.Fatalf("recordingLinkAvailable %v, want a link and a ttl > 0", link)
+	}
+	if codecs, dur := probeMedia(t, download(t, s, u)); codecs["video"] != "h264" || codecs["audio"] != "aac" || dur < 1 {
+		t.Errorf("the MP4 behind recordingLinkAvailable's link: %v, %.1f s; want H.264 + AAC of about 2 s", codecs, dur)
 	}
 
 	eval[bool](t, p, `ada.executeCommand('startRecording', { mode: 'stream', rtmpStreamKey: 'ftp://nowhere/x' }); true`)

@@ -166,6 +166,28 @@ func TestRecordingSurvivesKill(t *testing.T) {
 		t.Errorf("composite of %.2f s, want about %.1f", dur, want)
 	}
 	checkTones(t, mp4, 1, dur-2, tones)
+	checkRecoveredCatalogue(ctx, t, c, tn.ID, uploaded["recordingSessionId"].(string), ended["durationSec"].(float64))
+	checkRecoveredMinutes(t, base, tn.ID)
+}
+
+// checkRecoveredCatalogue: the catalogue lists the recording a crash
+// interrupted as ready, as long as RECORDING_ENDED said, marked recovered.
+func checkRecoveredCatalogue(ctx context.Context, t *testing.T, c *client.Client, tenant, id string, durationSec float64) {
+	t.Helper()
+	var l api.RecordingList
+	eventually(t, 30*time.Second, "the recovered recording ready in the catalogue", func() bool {
+		var err error
+		l, err = c.Recordings(ctx, tenant, 0, "")
+		return err == nil && len(l.Recordings) == 1 && l.Recordings[0].Status == "ready"
+	})
+	r := l.Recordings[0]
+	if r.ID != id || math.Abs(float64(r.DurationMs)/1000-durationSec) > 1 || r.SizeBytes == 0 || r.ParticipantCount != 2 {
+		t.Errorf("catalogue entry %+v, want %s of %.0f s with its size and 2 participants", r, id, durationSec)
+	}
+	d, err := c.Recording(ctx, tenant, id)
+	if err != nil || !d.Recovered || d.Links.MP4 == "" {
+		t.Errorf("recovered recording's detail: %+v, %v; want it marked recovered, with its MP4's link", d, err)
+	}
 }
 
 // adminCall makes an API call with the admin token.

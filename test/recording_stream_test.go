@@ -33,14 +33,17 @@ func listening(port string) bool {
 // test pattern) to an RTMP server — ffmpeg listening on 127.0.0.1 — through
 // signaling; everyone is told (mode "stream"); the integrator gets
 // LIVE_STREAM_STARTED and _ENDED; the stream received is H.264 + AAC with
-// both tones. A moderator without the feature is refused, naming it.
+// both tones; its 8 s count as 1 streamed minute of the tenant's month. A
+// moderator without the feature is refused, naming it. A recording runs
+// during the stream (both at once, each stopped on its own, and a second
+// stream refused) and is delivered and metered.
 func TestLiveStream(t *testing.T) {
 	t.Parallel()
 	needFFmpeg(t)
 	s := startServer(t, store.DialectSQLite, fastWebhooks)
 	f := newTenant(t, s)
 	rcv := newReceiver(t)
-	createEndpoint(t, s, f.ID, rcv.URL, []string{"LIVE_STREAM_STARTED", "LIVE_STREAM_ENDED"})
+	createEndpoint(t, s, f.ID, rcv.URL, []string{"LIVE_STREAM_STARTED", "LIVE_STREAM_ENDED", "RECORDING_UPLOADED"})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
@@ -95,14 +98,40 @@ func TestLiveStream(t *testing.T) {
 			t.Fatalf("recordingStatus: %v %v, want on, mode stream", m, err)
 		}
 	}
+	// While it streams, Bob records the meeting too; a second live stream
+	// is refused, naming the one that runs.
+	bob.Send(ctx, map[string]any{"type": "recording", "action": "start"})
+	for _, c := range []*meetclient.Client{ada, bob} {
+		if st := expectRecording(ctx, t, c, true); st.Mode != "file" {
+			t.Fatalf("recording during the stream: mode %q, want file", st.Mode)
+		}
+	}
+	ada.Send(ctx, map[string]any{"type": "recording", "action": "start", "mode": "stream", "rtmpStreamKey": "rtmp://" + addr + "/live/other"})
+	if _, err := ada.Expect(ctx, "recordingStatus"); !asRefusedCode(err, "alreadyRecording", "streamed live") {
+		t.Fatalf("a second live stream: %v, want alreadyRecording naming the stream that runs", err)
+	}
 	statusPath := "/api/v1/tenants/" + f.ID + "/rooms/" + name + "/recording"
 	eventually(t, 60*time.Second, "8 s streamed", func() bool {
-		code, body := s.call(t, "GET", statusPath, "")
+		code, body := s.call(t, "GET", statusPath+"?mode=stream", "")
 		var st recordingStatus
-		return code == 200 && json.Unmarshal(body, &st) == nil && st.RecordedMs >= 8000
+		return code == 200 && json.Unmarshal(body, &st) == nil && st.Mode == "stream" && st.RecordedMs >= 8000
 	})
-	ada.Send(ctx, map[string]any{"type": "recording", "action": "stop"})
-	expectRecording(ctx, t, ada, false)
+	// Stopping the recording leaves the stream running, and the other way.
+	bob.Send(ctx, map[string]any{"type": "recording", "action": "stop", "mode": "file"})
+	for _, c := range []*meetclient.Client{ada, bob} {
+		if st := expectRecording(ctx, t, c, false); st.Mode != "file" {
+			t.Fatalf("recording stopped: mode %q, want file", st.Mode)
+		}
+	}
+	code, body := s.call(t, "GET", statusPath+"?mode=stream", "")
+	var streaming recordingStatus
+	if code != 200 || json.Unmarshal(body, &streaming) != nil || !streaming.On || streaming.Mode != "stream" {
+		t.Fatalf("the stream after the recording stopped: %d %s, want on", code, body)
+	}
+	ada.Send(ctx, map[string]any{"type": "recording", "action": "stop", "mode": "stream"})
+	if st := expectRecording(ctx, t, ada, false); st.Mode != "stream" {
+		t.Fatalf("stream stopped: mode %q, want stream", st.Mode)
+	}
 	select {
 	case err := <-rtmpDone:
 		rtmpDone <- err
@@ -130,6 +159,12 @@ func TestLiveStream(t *testing.T) {
 	eventually(t, 30*time.Second, "LIVE_STREAM_ENDED", func() bool { return rcv.count("LIVE_STREAM_ENDED") == 1 })
 	if n := rcv.count("LIVE_STREAM_STARTED"); n != 1 {
 		t.Errorf("LIVE_STREAM_STARTED received %d times, want 1", n)
+	}
+	eventually(t, 60*time.Second, "RECORDING_UPLOADED of the recording made during the stream", func() bool {
+		return rcv.count("RECORDING_UPLOADED") == 1
+	})
+	if u, _ := meteredNow(t, s, f.ID); u.StreamingMinutes != 1 || u.RecordingMinutes != 1 {
+		t.Errorf("usage after the stream: %d streamed, %d recorded minutes; want 1, 1", u.StreamingMinutes, u.RecordingMinutes)
 	}
 }
 

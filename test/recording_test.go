@@ -64,6 +64,7 @@ func needFFmpeg(t *testing.T) {
 // recordingStatus is the recordingStatus message's fields the test reads.
 type recordingStatus struct {
 	On            bool   `json:"on"`
+	Mode          string `json:"mode"`
 	SessionID     string `json:"recordingSessionId"`
 	InitiatorName string `json:"initiatorName"`
 	RecordedMs    int64  `json:"recordedMs"`

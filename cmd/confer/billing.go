@@ -17,7 +17,7 @@ func billingCmd() *cobra.Command {
 	remoteFlags(cmd)
 	cmd.PersistentFlags().String("tenant", "", "tenant id")
 
-	usageCmd := &cobra.Command{Use: "usage", Short: "A tenant's monthly active users, meetings and participant-minutes", Args: cobra.NoArgs,
+	usageCmd := &cobra.Command{Use: "usage", Short: "A tenant's monthly active users, meetings, participant-minutes and recorded, streamed and transcribed minutes", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			month, _ := cmd.Flags().GetString("month")
 			var m usage.Month
@@ -26,8 +26,10 @@ func billingCmd() *cobra.Command {
 			}); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "month                %s\nmau                  %d of %d included\nmeetings             %d\nparticipant-minutes  %.1f\n",
+			fmt.Fprintf(cmd.OutOrStdout(), "month                  %s\nmau                    %d of %d included\nmeetings               %d\nparticipant-minutes    %.1f\n",
 				m.Month, m.MAU, m.IncludedMAU, m.Meetings, m.ParticipantMinutes)
+			fmt.Fprintf(cmd.OutOrStdout(), "recorded-minutes       %d\nstreamed-minutes       %d\ntranscribed-minutes    %d\n",
+				m.RecordingMinutes, m.StreamingMinutes, m.TranscriptionMinutes)
 			return nil
 		}}
 	usageCmd.Flags().String("month", time.Now().UTC().Format("2006-01"), "month, YYYY-MM")

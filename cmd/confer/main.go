@@ -18,7 +18,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), migrateCmd(), tokenCmd(), keysCmd(), tenantCmd(), webhooksCmd(), brandingCmd(), membersCmd(), accountCmd(), nodeCmd(), billingCmd(), plansCmd(), loadtestCmd(), doctorCmd(), supportCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), tokenCmd(), keysCmd(), tenantCmd(), webhooksCmd(), brandingCmd(), membersCmd(), accountCmd(), nodeCmd(), billingCmd(), plansCmd(), loadtestCmd(), doctorCmd(), supportCmd(), recordingsCmd())
 	if err := root.Execute(); err != nil {
 		if _, quiet := err.(*exitError); !quiet {
 			fmt.Fprintln(os.Stderr, "confer:", err)

@@ -26,6 +26,7 @@ type monthBill struct {
 	planAtEnd   store.Plan
 	includedMAU int
 	lines       []store.InvoiceLine
+	metered     []Metered
 }
 
 // bill works out a tenant's month: one line per plan period (fees prorated
@@ -72,11 +73,10 @@ func (s *Service) bill(ctx context.Context, t store.Tenant, month string, start,
 			Quantity: over, UnitCents: b.planAtEnd.OverageCents, AmountCents: int64(over) * b.planAtEnd.OverageCents})
 	}
 	b.lines = append(b.lines, packs.lines...)
-	metered, err := s.meteredLines(ctx, t.ID, month)
-	if err != nil {
+	if b.metered, err = s.metered(ctx, t.ID, month); err != nil {
 		return monthBill{}, err
 	}
-	b.lines = append(b.lines, metered...)
+	b.lines = append(b.lines, meteredLines(b.metered)...)
 	return b, nil
 }
 
@@ -118,10 +118,23 @@ func (s *Service) packLines(ctx context.Context, tenantID, month string) (packBi
 	return b, nil
 }
 
-// meteredLines bills the month's metered add-on usage: per kind, the
-// cheapest add-on of that kind prices it at price_cents per quantity
-// minutes, rounded to the nearest cent (halves up). No usage, no line.
-func (s *Service) meteredLines(ctx context.Context, tenantID, month string) ([]store.InvoiceLine, error) {
+// Metered is a metered add-on kind's use in a month and what it costs:
+// the cheapest add-on of that kind prices it at price_cents per quantity
+// minutes, rounded to the nearest cent (halves up). AddonID is "" when no
+// add-on of the kind is sold (the use is then not billed).
+type Metered struct {
+	Kind        string `json:"kind"`
+	Minutes     int64  `json:"minutes"`
+	AddonID     string `json:"addon_id,omitempty"`
+	AddonName   string `json:"addon_name,omitempty"`
+	AmountCents int64  `json:"amount_cents"`
+	// line is the invoice line that bills it; nil when AddonID is "".
+	line *store.InvoiceLine
+}
+
+// metered works out the month's metered add-on use, per kind with use, in
+// invoice order.
+func (s *Service) metered(ctx context.Context, tenantID, month string) ([]Metered, error) {
 	used, err := s.cfg.Store.AddonUsage(ctx, tenantID, month)
 	if err != nil || len(used) == 0 {
 		return nil, err
@@ -130,23 +143,38 @@ func (s *Service) meteredLines(ctx context.Context, tenantID, month string) ([]s
 	if err != nil {
 		return nil, err
 	}
-	var out []store.InvoiceLine
+	var out []Metered
 	for _, kind := range MeteredKinds {
 		minutes := used[kind]
 		if minutes <= 0 {
 			continue
 		}
+		m := Metered{Kind: kind, Minutes: minutes}
 		for _, a := range all { // ordered by kind, then price
 			if a.Kind != kind || a.Quantity <= 0 {
 				continue
 			}
-			amount := (2*minutes*a.PriceCents + int64(a.Quantity)) / (2 * int64(a.Quantity))
-			out = append(out, store.InvoiceLine{Description: fmt.Sprintf("%s, %s (%s per %d min)", a.Name, month, Money(a.PriceCents), a.Quantity),
-				Quantity: int(minutes), UnitCents: a.PriceCents, AmountCents: amount})
+			m.AddonID, m.AddonName = a.ID, a.Name
+			m.AmountCents = (2*minutes*a.PriceCents + int64(a.Quantity)) / (2 * int64(a.Quantity))
+			m.line = &store.InvoiceLine{Description: fmt.Sprintf("%s, %s (%s per %d min)", a.Name, month, Money(a.PriceCents), a.Quantity),
+				Quantity: int(minutes), UnitCents: a.PriceCents, AmountCents: m.AmountCents}
 			break
 		}
+		out = append(out, m)
 	}
 	return out, nil
+}
+
+// meteredLines bills the month's metered add-on use: a line per kind with
+// use that an add-on prices. No use, no line.
+func meteredLines(metered []Metered) []store.InvoiceLine {
+	var out []store.InvoiceLine
+	for _, m := range metered {
+		if m.line != nil {
+			out = append(out, *m.line)
+		}
+	}
+	return out
 }
 
 func (s *Service) addons(ctx context.Context) (map[string]store.Addon, error) {

@@ -20,7 +20,10 @@ type Preview struct {
 	IncludedMAU int    `json:"included_mau"`
 	Lines       []Line `json:"lines"`
 	TotalCents  int64  `json:"total_cents"`
-	Currency    string `json:"currency"`
+	// Metered is the month's metered use so far per kind (recorded,
+	// streamed, transcribed minutes) and what its lines bill.
+	Metered  []Metered `json:"metered"`
+	Currency string    `json:"currency"`
 	// Switch is the plan whose switch now is previewed, if any.
 	Switch string `json:"switch,omitempty"`
 }
@@ -56,7 +59,8 @@ func (s *Service) Preview(ctx context.Context, tenantID, planID string, anyPlan 
 	if err != nil {
 		return Preview{}, err
 	}
-	p := Preview{Month: month, Plan: b.planAtEnd.Name, MAU: mau, IncludedMAU: b.includedMAU, Currency: "USD", Lines: []Line{}}
+	p := Preview{Month: month, Plan: b.planAtEnd.Name, MAU: mau, IncludedMAU: b.includedMAU, Currency: "USD", Lines: []Line{},
+		Metered: append([]Metered{}, b.metered...)}
 	if whatIf != nil {
 		p.Switch = whatIf.ToPlan
 	}

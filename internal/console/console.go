@@ -53,6 +53,7 @@ var tenantPages = []page{
 	{"branding", "Branding", true, "Build"},
 	{"activity", "Activity", true, "Usage"},
 	{"analytics", "Analytics", true, "Usage"},
+	{"recordings", "Recordings", true, "Usage"},
 	{"plan", "My plan", true, "Account"},
 	{"billing", "Billing", true, "Account"},
 	{"team", "Team", true, "Account"},

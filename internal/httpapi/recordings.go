@@ -16,14 +16,21 @@ import (
 // *recording.Service implements it.
 type Recordings interface {
 	Start(ctx context.Context, req recording.StartRequest) (recording.Status, error)
-	Stop(ctx context.Context, key room.Key, reason string) (recording.Status, error)
+	Stop(ctx context.Context, key room.Key, mode, reason string) (recording.Status, error)
 	Status(key room.Key) (recording.Status, error)
+	Active(key room.Key) ([]recording.Status, error)
+	List(ctx context.Context, tenantID string, limit int, before string) ([]recording.Entry, error)
+	Recording(ctx context.Context, tenantID, id string) (recording.Details, error)
+	Delete(ctx context.Context, tenantID, id string) error
 }
 
 var _ Recordings = (*recording.Service)(nil)
 
 // registerRecordings adds the integrator's backend's control of a
-// meeting's recording: POST starts it, DELETE stops it, GET tells its state.
+// meeting's recording (POST starts it, or with {"mode": "stream"} a live
+// stream — both may run at once; DELETE stops it, ?mode=stream the live
+// stream; GET tells its state, ?mode= of one) and the tenant's recordings: listed, shown
+// with links, deleted.
 func (a *API) registerRecordings(mux *http.ServeMux) {
 	if a.cfg.Recordings == nil {
 		return
@@ -32,6 +39,9 @@ func (a *API) registerRecordings(mux *http.ServeMux) {
 	mux.Handle("POST "+base, a.guard(account.Configure, a.startRecording))
 	mux.Handle("DELETE "+base, a.guard(account.Configure, a.stopRecording))
 	mux.Handle("GET "+base, a.guard(account.Read, a.recordingStatus))
+	mux.Handle("GET /api/v1/tenants/{tenant}/recordings", a.guard(account.Read, a.listRecordings))
+	mux.Handle("GET /api/v1/tenants/{tenant}/recordings/{id}", a.guard(account.Read, a.getRecording))
+	mux.Handle("DELETE /api/v1/tenants/{tenant}/recordings/{id}", a.guard(account.Configure, a.deleteRecording))
 }
 
 func (a *API) recordingRoom(r *http.Request) (room.Key, error) {
@@ -70,7 +80,11 @@ func (a *API) stopRecording(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.cfg.Recordings.Stop(r.Context(), key, "stopped through the API")
+	mode, err := stopMode(r)
+	if err != nil {
+		return err
+	}
+	st, err := a.cfg.Recordings.Stop(r.Context(), key, mode, "stopped through the API")
 	if err != nil {
 		return recordingError(err)
 	}
@@ -82,11 +96,34 @@ func (a *API) recordingStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	mode, err := stopMode(r)
+	if err != nil {
+		return err
+	}
 	st, err := a.cfg.Recordings.Status(key)
 	if err != nil {
 		return recordingError(err)
 	}
+	if mode != "" && st.Mode != mode {
+		st = recording.Status{Mode: mode}
+		all, _ := a.cfg.Recordings.Active(key)
+		for _, one := range all {
+			if one.Mode == mode {
+				st = one
+			}
+		}
+	}
 	return writeJSON(w, http.StatusOK, st)
+}
+
+// stopMode is the request's ?mode=: "" (the recording, else the live
+// stream), "file" or "stream".
+func stopMode(r *http.Request) (string, error) {
+	mode := r.URL.Query().Get("mode")
+	if mode != "" && mode != "file" && mode != "stream" {
+		return "", errorf(http.StatusBadRequest, "invalid_argument", "mode must be file (the recording) or stream (the live stream)")
+	}
+	return mode, nil
 }
 
 // recordingError maps the recording service's refusals to API errors.
@@ -102,6 +139,12 @@ func recordingError(err error) error {
 		return errorf(http.StatusBadRequest, "bad_stream", message(err))
 	case errors.Is(err, recording.ErrNoSpace):
 		return errorf(http.StatusInsufficientStorage, "no_space", message(err))
+	case errors.Is(err, recording.ErrRecordingNotFound):
+		return errorf(http.StatusNotFound, "recording_not_found", message(err))
+	case errors.Is(err, recording.ErrRecordingBusy):
+		return errorf(http.StatusConflict, "recording_in_progress", message(err))
+	case errors.Is(err, recording.ErrNoCatalog):
+		return errorf(http.StatusNotImplemented, "no_catalogue", "this server keeps no catalogue of recordings")
 	}
 	return err
 }

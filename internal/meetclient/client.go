@@ -88,6 +88,7 @@ type Client struct {
 	remote     map[string]*RemoteStats
 	selfID     string
 	closed     bool
+	switching  bool // moved to another room, its joined not yet here (switch.go)
 	firstRTP   time.Time
 	stop       chan struct{}
 	sending    sync.WaitGroup

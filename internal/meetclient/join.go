@@ -25,6 +25,8 @@ type Participant struct {
 	AudioMuted bool   `json:"audioMuted"`
 	VideoMuted bool   `json:"videoMuted"`
 	HandRaised bool   `json:"handRaised"`
+	// BreakoutRoom is the breakout room the participant is in ("" main).
+	BreakoutRoom string `json:"breakoutRoom"`
 }
 
 // Joined is the joined message.
@@ -32,8 +34,9 @@ type Joined struct {
 	Self         Participant   `json:"self"`
 	Participants []Participant `json:"participants"`
 	Room         struct {
-		MeetingID string `json:"meetingId"`
-		Lobby     bool   `json:"lobby"`
+		MeetingID  string `json:"meetingId"`
+		Lobby      bool   `json:"lobby"`
+		BreakoutID string `json:"breakoutId"`
 	} `json:"room"`
 	ICEServers []struct {
 		URLs       []string `json:"urls"`
@@ -97,7 +100,18 @@ func (c *Client) joined(ctx context.Context, m Message) (*Joined, error) {
 
 // handle runs the negotiation messages as they arrive.
 func (c *Client) handle(m Message) error {
+	c.mu.Lock()
+	stale := c.switching && negotiation[m.Type]
+	if m.Type == "joined" {
+		c.switching = false
+	}
+	c.mu.Unlock()
+	if stale {
+		return nil // the media of the room the client left
+	}
 	switch m.Type {
+	case "moved":
+		c.dropMedia()
 	case "offer":
 		var o struct {
 			SDP    string      `json:"sdp"`

@@ -41,6 +41,9 @@ func (w *composeWorker) Work(ctx context.Context, job *river.Job[ComposeArgs]) e
 	if errors.Is(err, os.ErrNotExist) && w.s.uploadedAlready(ctx, job.Args.Tenant, job.Args.Session) {
 		return nil // done by a run before, moved to S3
 	}
+	if errors.Is(err, os.ErrNotExist) && w.s.deleted(ctx, job.Args.Tenant, job.Args.Session) {
+		return river.JobCancel(err) // deleted by its tenant before it was composited
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		// The files are on another node of a cluster (jobs are shared, the
 		// recordings directory is not): leave the job to it, until the
@@ -87,9 +90,13 @@ func (s *Service) compose(ctx context.Context, tenantID, session string) error {
 		s.cfg.Logger.InfoContext(ctx, "recording composited", "session", session, "recordedMs", m.DurationMs(), "took", time.Since(start))
 	}
 	s.transcribeIfAsked(ctx, dir, m)
+	if err := s.meterRecording(ctx, m); err != nil {
+		return err // run again: the minutes must be counted
+	}
 	return s.offload(ctx, dir, m, func() {
 		if !m.sent("RECORDING_UPLOADED") {
 			s.announce(ctx, dir, m, "RECORDING_UPLOADED", s.uploadedData(m))
+			s.offerLink(m)
 		}
 		if m.Transcript != "" && !m.sent("TRANSCRIPTION_UPLOADED") {
 			s.announce(ctx, dir, m, "TRANSCRIPTION_UPLOADED", s.transcriptionData(m))

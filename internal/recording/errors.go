@@ -27,4 +27,12 @@ var (
 	ErrLinkExpired = errors.New("link expired")
 	// ErrLinkInvalid means a pre-authenticated link is malformed or forged.
 	ErrLinkInvalid = errors.New("link invalid")
+	// ErrRecordingNotFound means the tenant has no recording of that id.
+	ErrRecordingNotFound = errors.New("recording not found")
+	// ErrRecordingBusy means a recording cannot be deleted now: it is being
+	// made or composited.
+	ErrRecordingBusy = errors.New("recording in progress")
+	// ErrNoCatalog means the service was built without a catalogue of
+	// recordings (Config.Catalog).
+	ErrNoCatalog = errors.New("recording: no catalogue of recordings is configured")
 )

@@ -144,7 +144,7 @@ func (ls *liveStream) start(ctx context.Context) error {
 		}
 	}()
 	go ls.run(blank)
-	ls.live.Media.SetTap(ls)
+	ls.live.Media.AddTap(ls)
 	return nil
 }
 
@@ -262,7 +262,7 @@ func (ls *liveStream) status() Status {
 
 // stop untaps the room and ends ffmpeg's input: it flushes and exits.
 func (ls *liveStream) stop(reason string) Status {
-	ls.live.Media.SetTap(nil)
+	ls.live.Media.RemoveTap(ls)
 	close(ls.quit)
 	<-ls.done
 	ls.stdin.Close() // closed by the program already, unless it failed to start

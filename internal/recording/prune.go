@@ -37,6 +37,9 @@ func (s *Service) Prune(ctx context.Context) (int, error) {
 			return n, err
 		}
 	}
+	if err := s.pruneCatalogue(ctx, s.cfg.Now()); err != nil {
+		return n, err
+	}
 	tenants, err := os.ReadDir(s.cfg.Dir)
 	if os.IsNotExist(err) {
 		return n, nil

@@ -46,7 +46,8 @@ type Roster interface {
 
 // Media is the SFU room a recording taps; *sfu.Room implements it.
 type Media interface {
-	SetTap(sfu.Tap)
+	AddTap(sfu.Tap)
+	RemoveTap(sfu.Tap)
 	RequestKeyframe(trackID string)
 	DominantSpeaker() string
 }
@@ -61,6 +62,12 @@ type Config struct {
 	Webhooks Webhooks
 	// Branding, if set, gives the logo shown in the composited video.
 	Branding Branding
+	// Meter, if set, counts the minutes recorded, streamed live and
+	// transcribed as the tenant's metered add-on use.
+	Meter Meter
+	// Catalog, if set, keeps the catalogue of recordings (List, Recording,
+	// Delete need it).
+	Catalog Catalog
 	// PublicURL is the base of pre-authenticated links; required.
 	PublicURL func() string
 	// LinkSecret signs the links; required.
@@ -128,16 +135,20 @@ type Live struct {
 	Media     Media
 	// Notify tells everyone in the meeting that recording changed.
 	Notify func(Status)
+	// LinkReady, if set, hands the MP4's link to those who may record
+	// once a recording is composited while the meeting still runs.
+	LinkReady LinkReady
 }
 
 type liveRoom struct {
 	Live
 	// holders counts the front doors that attached the meeting (the
 	// meeting page's signaling, the Jitsi clients'); notify tells each.
-	holders  int
-	notifies []func(Status)
-	rec      *session    // nil when not recording
-	stream   *liveStream // nil when not streaming
+	holders   int
+	notifies  []func(Status)
+	linkReady []LinkReady
+	rec       *session    // nil when not recording
+	stream    *liveStream // nil when not streaming (both may run at once)
 }
 
 // notify tells everyone in the meeting, through every front door.
@@ -147,16 +158,17 @@ func (lr *liveRoom) notify(st Status) {
 	}
 }
 
-// busy is the status of what the room does now (a recording or a live
-// stream, one at a time), and false when neither.
-func (lr *liveRoom) busy() (Status, bool) {
-	switch {
-	case lr.rec != nil:
-		return lr.rec.status(), true
-	case lr.stream != nil:
-		return lr.stream.status(), true
+// active is the status of what runs in the room now: the recording, then
+// the live stream; empty when neither.
+func (lr *liveRoom) active() []Status {
+	var out []Status
+	if lr.rec != nil {
+		out = append(out, lr.rec.status())
 	}
-	return Status{}, false
+	if lr.stream != nil {
+		out = append(out, lr.stream.status())
+	}
+	return out
 }
 
 // New returns the service and registers its jobs on cfg.Jobs (before the
@@ -213,12 +225,18 @@ func (s *Service) Attach(l Live) {
 		if l.Notify != nil {
 			old.notifies = append(old.notifies, l.Notify)
 		}
+		if l.LinkReady != nil {
+			old.linkReady = append(old.linkReady, l.LinkReady)
+		}
 		s.mu.Unlock()
 		return
 	}
 	lr := &liveRoom{Live: l, holders: 1}
 	if l.Notify != nil {
 		lr.notifies = []func(Status){l.Notify}
+	}
+	if l.LinkReady != nil {
+		lr.linkReady = []LinkReady{l.LinkReady}
 	}
 	s.live[l.Key] = lr
 	s.mu.Unlock()
@@ -320,7 +338,9 @@ func CheckAllowedMode(p room.Participant, mode string) error {
 	return nil
 }
 
-// Start records the meeting in req.Key; one recording per room at a time.
+// Start records the meeting in req.Key, or streams it live (mode
+// "stream"): one recording and one live stream per room at a time, both
+// at once if wanted.
 func (s *Service) Start(ctx context.Context, req StartRequest) (Status, error) {
 	switch req.Mode {
 	case "", "file":
@@ -338,7 +358,8 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (Status, error) {
 		s.mu.Unlock()
 		return Status{}, fmt.Errorf("%w: nobody is in room %s on this server now", ErrNoMeeting, req.Key)
 	}
-	if st, busy := lr.busy(); busy {
+	if lr.rec != nil {
+		st := lr.rec.status()
 		s.mu.Unlock()
 		return st, alreadyErr(req.Key, st)
 	}
@@ -354,23 +375,30 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (Status, error) {
 	st := rec.status()
 	s.cfg.Logger.InfoContext(ctx, "recording started", "room", req.Key.String(), "session", st.SessionID, "initiator", st.InitiatorID)
 	s.sendEvent(ctx, rec.manifest(), "RECORDING_STARTED", startedData(rec.manifest()))
+	s.catalogue(ctx, rec.dir, rec.manifest())
 	lr.notify(st)
 	return st, nil
 }
 
-// Stop ends the room's recording; reason says why (who stopped it).
-func (s *Service) Stop(ctx context.Context, key room.Key, reason string) (Status, error) {
+// Stop ends the room's recording (mode "file") or live stream ("stream");
+// with mode "", the recording if one runs, else the live stream. reason
+// says why (who stopped it).
+func (s *Service) Stop(ctx context.Context, key room.Key, mode, reason string) (Status, error) {
 	s.mu.Lock()
 	lr := s.live[key]
-	if lr != nil && lr.stream != nil {
+	if lr != nil && lr.stream != nil && (mode == "stream" || (mode == "" && lr.rec == nil)) {
 		stream := lr.stream
 		lr.stream = nil
 		s.mu.Unlock()
 		return s.endStream(ctx, lr, stream, reason), nil
 	}
-	if lr == nil || lr.rec == nil {
+	if lr == nil || lr.rec == nil || mode == "stream" {
 		s.mu.Unlock()
-		return Status{}, fmt.Errorf("%w: room %s is not being recorded", ErrNotRecording, key)
+		what := "recorded"
+		if mode == "stream" {
+			what = "streamed live"
+		}
+		return Status{}, fmt.Errorf("%w: room %s is not being %s", ErrNotRecording, key, what)
 	}
 	rec := lr.rec
 	lr.rec = nil
@@ -378,19 +406,27 @@ func (s *Service) Stop(ctx context.Context, key room.Key, reason string) (Status
 	return s.finish(ctx, lr, rec, reason), nil
 }
 
-// Status is the room's recording state; Status.On is false when it is
-// not being recorded, and ErrNoMeeting when nobody is in it here.
+// Status is the room's recording state (or, when only a live stream
+// runs, the stream's); Status.On is false when neither runs, and
+// ErrNoMeeting when nobody is in it here.
 func (s *Service) Status(key room.Key) (Status, error) {
+	all, err := s.Active(key)
+	if len(all) == 0 {
+		return Status{Mode: "file"}, err
+	}
+	return all[0], err
+}
+
+// Active is what runs in the room now: its recording, then its live
+// stream; none when neither, and ErrNoMeeting when nobody is in it here.
+func (s *Service) Active(key room.Key) ([]Status, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lr := s.live[key]
 	if lr == nil {
-		return Status{Mode: "file"}, fmt.Errorf("%w: nobody is in room %s on this server now", ErrNoMeeting, key)
+		return nil, fmt.Errorf("%w: nobody is in room %s on this server now", ErrNoMeeting, key)
 	}
-	if st, busy := lr.busy(); busy {
-		return st, nil
-	}
-	return Status{Mode: "file"}, nil
+	return lr.active(), nil
 }
 
 // finish stops a recording taken off its room: files closed, manifest
@@ -401,6 +437,7 @@ func (s *Service) finish(ctx context.Context, lr *liveRoom, rec *session, reason
 	st := Status{Mode: "file", SessionID: m.SessionID, InitiatorID: m.InitiatorID, InitiatorName: m.InitiatorName,
 		StartedAt: m.StartedAt, RecordedMs: m.DurationMs(), Reason: reason}
 	s.cfg.Logger.InfoContext(ctx, "recording stopped", "room", lr.Key.String(), "session", m.SessionID, "reason", reason, "ms", st.RecordedMs)
+	s.meterRecording(ctx, m)
 	s.announce(ctx, s.dir(m.Tenant, m.SessionID), m, "RECORDING_ENDED", endedData(m))
 	s.queueCompose(ctx, m)
 	lr.notify(st)

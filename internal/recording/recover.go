@@ -49,6 +49,7 @@ func (s *Service) recoverOne(ctx context.Context, dir string) error {
 	if s.recordingNow(m.SessionID) || s.expired(dir, s.cfg.Now()) {
 		return nil
 	}
+	s.catalogue(ctx, dir, m) // as it stands, then as it is finished
 	if m.sent("RECORDING_UPLOADED") {
 		return s.offload(ctx, dir, m, func() {}) // a move to S3 cut short
 	}
@@ -58,6 +59,7 @@ func (s *Service) recoverOne(ctx context.Context, dir string) error {
 		}
 		s.cfg.Logger.InfoContext(ctx, "recording recovered after a crash", "session", m.SessionID, "recordedMs", m.DurationMs())
 	}
+	s.meterRecording(ctx, m) // the stop may have crashed before counting it
 	if !m.sent("RECORDING_ENDED") {
 		s.announce(ctx, dir, m, "RECORDING_ENDED", endedData(m))
 	}
@@ -198,6 +200,7 @@ func parseFrameCRC(out []byte) (fileStats, error) {
 // so that a recovery does not send it again.
 func (s *Service) announce(ctx context.Context, dir string, m *Manifest, eventType string, data map[string]any) {
 	s.sendEvent(ctx, m, eventType, data)
+	s.catalogue(ctx, dir, m)
 	cur, err := ReadManifest(dir)
 	if err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "recording: note webhook sent", "session", m.SessionID, "err", err)

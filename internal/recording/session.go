@@ -77,7 +77,7 @@ func (s *Service) newSession(l Live, req StartRequest) (*session, error) {
 
 // start taps the room and follows it until stop.
 func (r *session) start() {
-	r.live.Media.SetTap(r)
+	r.live.Media.AddTap(r)
 	r.wg.Add(1)
 	go r.watch()
 }
@@ -98,7 +98,7 @@ func (r *session) watch() {
 				r.checkpoint()
 			}
 			if time.Since(r.base) >= r.svc.cfg.MaxDuration {
-				go r.svc.Stop(context.Background(), r.live.Key, fmt.Sprintf("the %v limit of a recording was reached", r.svc.cfg.MaxDuration))
+				go r.svc.Stop(context.Background(), r.live.Key, "file", fmt.Sprintf("the %v limit of a recording was reached", r.svc.cfg.MaxDuration))
 				return
 			}
 		}
@@ -263,7 +263,7 @@ func (r *session) manifest() *Manifest {
 
 // stop untaps the room, closes every file and writes the final manifest.
 func (r *session) stop(reason string) *Manifest {
-	r.live.Media.SetTap(nil) // TrackRemoved closes each tapped track
+	r.live.Media.RemoveTap(r) // TrackRemoved closes each tapped track
 	close(r.quit)
 	r.wg.Wait()
 	r.observe()

@@ -181,6 +181,15 @@ func (o *objectStore) prune(ctx context.Context, retention time.Duration, now ti
 	return len(old), nil
 }
 
+// remove deletes every object of a recording.
+func (o *objectStore) remove(ctx context.Context, tenantDir, session string) error {
+	objs := o.c.ListObjects(ctx, o.cfg.Bucket, minio.ListObjectsOptions{Prefix: o.key(tenantDir, session, "") + "/", Recursive: true})
+	for e := range o.c.RemoveObjects(ctx, o.cfg.Bucket, objs, minio.RemoveObjectsOptions{}) {
+		return fmt.Errorf("recording: delete %s from S3: %w", e.ObjectName, e.Err)
+	}
+	return nil
+}
+
 // offload moves a finished recording to the object store, if there is
 // one: its media files are uploaded, then announce runs (the webhook
 // RECORDING_UPLOADED, whose links then work from any node), then the

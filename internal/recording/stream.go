@@ -8,14 +8,14 @@ import (
 	"github.com/confer-video/confer/internal/room"
 )
 
-// alreadyErr refuses a second recording or stream of a room, naming what
-// runs.
+// alreadyErr refuses a second recording, or a second live stream, of a
+// room, naming the one that runs.
 func alreadyErr(key room.Key, st Status) error {
 	what := "recorded"
 	if st.Mode == "stream" {
 		what = "streamed live"
 	}
-	return fmt.Errorf("%w: room %s is being %s since %s (session %s); one recording or live stream at a time", ErrAlreadyRecording, key, what,
+	return fmt.Errorf("%w: room %s is being %s since %s (session %s); stop it first", ErrAlreadyRecording, key, what,
 		st.StartedAt.Format(time.RFC3339), st.SessionID)
 }
 
@@ -31,7 +31,8 @@ func (s *Service) startStream(ctx context.Context, req StartRequest) (Status, er
 		s.mu.Unlock()
 		return Status{}, fmt.Errorf("%w: nobody is in room %s on this server now", ErrNoMeeting, req.Key)
 	}
-	if st, busy := lr.busy(); busy {
+	if lr.stream != nil {
+		st := lr.stream.status()
 		s.mu.Unlock()
 		return st, alreadyErr(req.Key, st)
 	}
@@ -58,6 +59,7 @@ func (s *Service) endStream(ctx context.Context, lr *liveRoom, ls *liveStream, r
 	st := ls.stop(reason)
 	s.cfg.Logger.InfoContext(ctx, "live stream stopped", "room", lr.Key.String(), "session", st.SessionID, "reason", reason,
 		"ms", st.RecordedMs, "dropped", ls.dropped.Load())
+	s.meterStream(ctx, lr.Key, st)
 	s.sendEvent(ctx, ls.manifest(), "LIVE_STREAM_ENDED", streamData(st, true))
 	lr.notify(st)
 	return st

@@ -16,7 +16,8 @@ import (
 // espeak-ng at different times; compositing the recording makes a
 // transcript through the operator's command — pocketsphinx, with a small
 // grammar — which finds each one's words with their name and time, in
-// JSON and WebVTT.
+// JSON and WebVTT. The recording's 9 s count as 1 recorded and 1
+// transcribed minute in its month, once, however often the job runs.
 func TestTranscription(t *testing.T) {
 	t.Parallel()
 	for _, tool := range []string{"ffmpeg", "espeak-ng", "pocketsphinx_continuous"} {
@@ -25,6 +26,7 @@ func TestTranscription(t *testing.T) {
 		}
 	}
 	s, _ := setup(t)
+	meter := meterOn(t, s, "tn")
 	work := t.TempDir()
 	grammar := filepath.Join(work, "words.jsgf")
 	os.WriteFile(grammar, []byte("#JSGF V1.0;\ngrammar words;\npublic <s> = ( good | morning | everybody | the | weather | is | nice | today | "+
@@ -93,4 +95,10 @@ func TestTranscription(t *testing.T) {
 	if got.Transcript != TranscriptFile || got.Composite != CompositeFile {
 		t.Errorf("manifest: transcript %q, composite %q", got.Transcript, got.Composite)
 	}
+	want := map[string]int64{MeterRecording: 1, MeterTranscription: 1}
+	checkMetered(t, meter, "tn", start.Format("2006-01"), want)
+	if err := s.compose(context.Background(), "tn", "sess-tr"); err != nil { // the job run again
+		t.Fatalf("compose again: %v", err)
+	}
+	checkMetered(t, meter, "tn", start.Format("2006-01"), want)
 }

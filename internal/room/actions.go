@@ -14,10 +14,15 @@ type MediaState struct {
 	ScreenSharing bool
 }
 
-// SetMedia records the participant's mute and screen-share state.
+// SetMedia records the participant's mute and screen-share state. It
+// refuses (ErrForceMuted) to unmute what audio/video moderation forbids.
 func (ms *Membership) SetMedia(s MediaState) error {
-	return ms.update(func(p *Participant) {
+	return ms.updateIf(func(r *Room, p *Participant) error {
+		if err := r.mayUnmute(p, s); err != nil {
+			return err
+		}
 		p.AudioMuted, p.VideoMuted, p.ScreenSharing = s.AudioMuted, s.VideoMuted, s.ScreenSharing
+		return nil
 	})
 }
 
@@ -36,6 +41,11 @@ func (ms *Membership) SetName(name string) error {
 }
 
 func (ms *Membership) update(f func(*Participant)) error {
+	return ms.updateIf(func(_ *Room, p *Participant) error { f(p); return nil })
+}
+
+// updateIf changes the participant with f, unless f refuses.
+func (ms *Membership) updateIf(f func(*Room, *Participant) error) error {
 	r := ms.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -43,7 +53,9 @@ func (ms *Membership) update(f func(*Participant)) error {
 	if !ok {
 		return ErrNoParticipant
 	}
-	f(&mb.p)
+	if err := f(r, &mb.p); err != nil {
+		return err
+	}
 	r.broadcast(ParticipantUpdated{Participant: mb.p})
 	return nil
 }
@@ -208,6 +220,7 @@ func (ms *Membership) GrantModerator(ctx context.Context, target string) error {
 			return nil, nil
 		}
 		mb.p.Role = RoleModerator
+		r.restrict(mb) // a moderator is never force-muted
 		r.broadcast(ParticipantUpdated{Participant: mb.p})
 		for _, w := range r.lobby { // the new moderator sees who knocks
 			mb.conn.Notify(Knocking{Participant: w.p})

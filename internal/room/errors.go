@@ -24,3 +24,7 @@ var (
 // ErrNotAllowed means the participant's token does not grant the action
 // (a context.features entry set to false).
 var ErrNotAllowed = errors.New("your token does not allow that")
+
+// ErrForceMuted means audio or video moderation is on and no moderator has
+// allowed the participant to unmute (or start its video).
+var ErrForceMuted = errors.New("the moderator must allow you to unmute")

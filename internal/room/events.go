@@ -35,8 +35,12 @@ type Event struct {
 	// Reason is why a participant left.
 	Reason LeaveReason
 	// By is the id of the moderator who caused it, if one did.
-	By   string
-	Chat *ChatMessage
+	By string
+	// Moved marks the ParticipantLeft and ParticipantJoined of a
+	// participant changing rooms within the meeting (breakout rooms): the
+	// same person, still in the meeting.
+	Moved bool `json:",omitempty"`
+	Chat  *ChatMessage
 	// Poll is the poll created or answered (PollCreated, PollAnswered).
 	Poll *PollEvent `json:",omitempty"`
 	// Reaction is the reaction sent (Reacted).

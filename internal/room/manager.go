@@ -98,6 +98,12 @@ type Room struct {
 	// its reactions, for the end (reactions.go).
 	polls     []*poll
 	reactions []ReactionRecord
+	// breakouts are the meeting's breakout rooms, oldest first
+	// (breakout.go); breakoutSeq numbers their default names.
+	breakouts   []*breakout
+	breakoutSeq int
+	// av is the audio/video moderation (avmoderation.go).
+	av avState
 	// order makes the room's events leave in the order its state changed,
 	// although they are emitted outside its lock.
 	order eventOrder
@@ -170,6 +176,7 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	r, ticket = room, room.order.take()
 	p := req.Participant
 	p.ID = cmp.Or(req.ID, newParticipantID())
+	p.Breakout = "" // everyone enters the main room
 	if r.find(p.ID) != nil {
 		return nil, ErrIDTaken
 	}
@@ -225,10 +232,14 @@ func (m *Manager) provision(ctx context.Context, key Key) Settings {
 
 // admit makes mb a member and tells everyone. Called with r.mu held.
 func (r *Room) admit(mb *member) []Event {
+	r.restrictQuietly(mb)
 	for _, o := range r.members {
-		o.conn.Notify(ParticipantJoinedNotice{Participant: mb.p})
+		if o.p.Breakout == mb.p.Breakout {
+			o.conn.Notify(ParticipantJoinedNotice{Participant: mb.p})
+		}
 	}
 	r.members[mb.p.ID] = mb
+	r.breakoutsChanged()
 	if r.seen == nil {
 		r.seen = map[string]Participant{}
 		r.active = map[string]bool{}
@@ -314,9 +325,12 @@ func (r *Room) remove(id string, reason LeaveReason) []Event {
 	}
 	delete(r.members, id)
 	for _, o := range r.members {
-		o.conn.Notify(ParticipantLeftNotice{ID: id, Reason: reason})
+		if o.p.Breakout == mb.p.Breakout {
+			o.conn.Notify(ParticipantLeftNotice{ID: id, Reason: reason})
+		}
 	}
-	return []Event{r.leaveEvent(ParticipantLeft, &mb.p, reason)}
+	r.breakoutsChanged()
+	return append([]Event{r.leaveEvent(ParticipantLeft, &mb.p, reason)}, r.vacate(mb.p.Breakout)...)
 }
 
 func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
@@ -332,6 +346,11 @@ func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
 		}
 		if m.rooms[r.info.Key] == r {
 			delete(m.rooms, r.info.Key)
+		}
+		for _, b := range r.breakouts { // ended with the meeting
+			if b.meetingID != "" {
+				events = append(events, r.endBreakout(b))
+			}
 		}
 		end := r.event(RoomDestroyed, nil)
 		r.noteSpeaker("", end.Time)
@@ -442,6 +461,11 @@ func (r *Room) emitInOrder(ctx context.Context, ticket uint64, events []Event) {
 
 func (r *Room) event(t EventType, p *Participant) Event {
 	e := Event{Type: t, Time: r.m.cfg.Now().UTC(), Room: r.info}
+	if p != nil && p.Breakout != "" { // it happened in a breakout room
+		if b, err := r.breakout(p.Breakout); err == nil {
+			e.Room = r.breakoutInfo(b)
+		}
+	}
 	if p != nil {
 		cp := *p
 		e.Participant = &cp
@@ -470,9 +494,14 @@ func (r *Room) notifyModerators(n Notice) {
 	}
 }
 
+// broadcast tells every member, or those in the room of the meeting the
+// notice is for (scope).
 func (r *Room) broadcast(n Notice) {
+	where, scoped := r.scope(n)
 	for _, mb := range r.members {
-		mb.conn.Notify(n)
+		if !scoped || mb.p.Breakout == where {
+			mb.conn.Notify(n)
+		}
 	}
 }
 

@@ -90,7 +90,14 @@ type Participant struct {
 	VideoMuted         bool            `json:"videoMuted"`
 	ScreenSharing      bool            `json:"screenSharing"`
 	HandRaised         bool            `json:"handRaised"`
-	JoinedAt           time.Time       `json:"joinedAt"`
+	// AudioForceMuted and VideoForceMuted: audio (video) moderation is on
+	// and no moderator has allowed the participant to unmute (avmoderation.go).
+	AudioForceMuted bool      `json:"audioForceMuted,omitempty"`
+	VideoForceMuted bool      `json:"videoForceMuted,omitempty"`
+	JoinedAt        time.Time `json:"joinedAt"`
+	// Breakout is the breakout room the participant is in; "" the main
+	// room (breakout.go).
+	Breakout string `json:"breakoutRoom,omitempty"`
 }
 
 // Moderator reports whether p is a moderator.
@@ -110,6 +117,15 @@ type Info struct {
 	// AutoRecord: the integrator's provisioning asked for the meeting to be
 	// recorded from its first join.
 	AutoRecord bool `json:"autoRecord,omitempty"`
+	// AudioModeration and VideoModeration: a moderator turned audio
+	// (video) moderation on (avmoderation.go).
+	AudioModeration bool `json:"audioModeration,omitempty"`
+	VideoModeration bool `json:"videoModeration,omitempty"`
+	// BreakoutID and BreakoutName name a breakout room, whose Info this is:
+	// its MeetingID is the breakout room's own, MainMeetingID the meeting's.
+	BreakoutID    string `json:"breakoutId,omitempty"`
+	BreakoutName  string `json:"breakoutName,omitempty"`
+	MainMeetingID string `json:"mainMeetingId,omitempty"`
 }
 
 // ChatMessage is one message of the room's chat; To is empty for everyone.

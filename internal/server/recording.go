@@ -8,6 +8,7 @@ import (
 
 	"github.com/confer-video/confer/internal/httpapi"
 	"github.com/confer-video/confer/internal/recording"
+	"github.com/confer-video/confer/internal/usage"
 	"github.com/confer-video/confer/internal/xmpp"
 )
 
@@ -18,7 +19,7 @@ import (
 func (s *Server) buildRecording(linkSecret []byte, reg prometheus.Registerer) error {
 	rc := s.cfg.Recording
 	log := s.deps.Logger
-	cfg := recording.Config{Dir: cmp.Or(rc.Dir, filepath.Join(s.cfg.Data, "recordings")), Jobs: s.jobs, Webhooks: s.webhooks,
+	cfg := recording.Config{Dir: cmp.Or(rc.Dir, filepath.Join(s.cfg.Data, "recordings")), Jobs: s.jobs, Webhooks: s.webhooks, Meter: s.usage, Catalog: s.store,
 		Branding: s.tenants, PublicURL: s.URL, LinkSecret: derive(linkSecret, "recordings"), Retention: rc.Retention,
 		MaxDuration: rc.MaxDuration, FFmpeg: rc.FFmpeg, Transcriber: rc.Transcriber, Cluster: s.cfg.Redis.URL != "",
 		Now: s.deps.Now, Logger: log.With("component", "recording"), Registerer: reg}
@@ -37,6 +38,8 @@ func (s *Server) buildRecording(linkSecret []byte, reg prometheus.Registerer) er
 	s.recording = rec
 	return nil
 }
+
+var _ recording.Meter = (*usage.Service)(nil)
 
 // recordings is the recording service for the REST API; nil when off.
 func (s *Server) recordings() httpapi.Recordings {

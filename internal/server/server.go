@@ -173,9 +173,6 @@ func (s *Server) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.buildRecording(linkSecret, reg); err != nil {
-		return err
-	}
 	lost := &usage.LostConfig{Nodes: incarnations{s}, Emit: func(ctx context.Context, e room.Event) { s.events.Emit(ctx, e) }}
 	if s.cfg.Redis.URL == "" {
 		// Alone, this node loses meetings only by restarting, which the
@@ -185,6 +182,9 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	if s.usage, err = usage.New(usage.Config{Store: s.store, Jobs: s.jobs, Retention: s.cfg.Analytics.Retention, DevicesPerToken: s.cfg.Analytics.DevicesPerToken, DefaultPlan: s.cfg.DefaultPlan, NodeID: s.nodeID, Lost: lost,
 		Now: s.deps.Now, Logger: log.With("component", "usage")}); err != nil {
+		return err
+	}
+	if err := s.buildRecording(linkSecret, reg); err != nil { // after usage: it meters recorded minutes
 		return err
 	}
 	for _, p := range s.cfg.Plans {

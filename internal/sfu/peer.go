@@ -85,6 +85,7 @@ type Peer struct {
 	// description (trickle ICE races the offer/answer on the socket).
 	early    map[PCKind][]webrtc.ICECandidateInit
 	closed   bool
+	blocked  map[Source]bool // gate.go
 	trackSeq int
 	downSeq  int // numbers the subscriptions, oldest first
 
@@ -287,6 +288,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	if !existing {
 		p.trackSeq++
 		t = newPublishedTrack(fmt.Sprintf("%s-%s-%d", p.id, spec.Source, p.trackSeq), p, spec, remote)
+		t.blocked.Store(p.blocked[spec.Source])
 		p.published[key] = t
 	}
 	p.mu.Unlock()

@@ -54,7 +54,10 @@ type publishedTrack struct {
 	subs   atomic.Pointer[[]*downTrack] // copy-on-write
 	subsMu sync.Mutex
 	muted  atomic.Bool // stopped by a moderator
-	closed atomic.Bool
+	// blocked: the participant may not send this source now (audio/video
+	// moderation, gate.go); like muted, but set by the room's rule.
+	blocked atomic.Bool
+	closed  atomic.Bool
 	// dynacast decides which layers the publisher sends; nil unless
 	// simulcast video.
 	dynacast *dynacast
@@ -138,11 +141,11 @@ func (t *publishedTrack) readLoop(remote *webrtc.TrackRemote, layer int, m *metr
 		st.lastSeen.Store(now.UnixNano())
 		m.receivedPackets.Inc()
 		if t.kind == webrtc.RTPCodecTypeAudio && audioLevelID != 0 && speaker != nil {
-			if ext := pkt.GetExtension(audioLevelID); len(ext) > 0 && !t.muted.Load() {
+			if ext := pkt.GetExtension(audioLevelID); len(ext) > 0 && !t.stopped() {
 				speaker.observe(t.owner.id, ext[0]&0x7f, now)
 			}
 		}
-		if t.muted.Load() {
+		if t.stopped() {
 			continue
 		}
 		keyframe := false

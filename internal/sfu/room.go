@@ -18,7 +18,8 @@ type Room struct {
 	tracks map[string]*publishedTrack
 	closed bool
 	stop   chan struct{}
-	tap    atomic.Pointer[tapState] // recording (tap.go); nil: none
+	taps   atomic.Pointer[[]*tapState] // recording, live streaming (tap.go); nil: none
+	tapsMu sync.Mutex                  // serialises AddTap/RemoveTap
 	share  sharing
 }
 

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -9,7 +10,8 @@ import (
 )
 
 // A Tap receives a copy of a room's media as the SFU forwards it, without
-// taking part in forwarding (recording). Set one with Room.SetTap.
+// taking part in forwarding (recording, live streaming). Add one with
+// Room.AddTap.
 type Tap interface {
 	// TrackAdded is called for each track published in the room while the
 	// tap is set (those already published when it is set, too; a track may
@@ -45,23 +47,20 @@ type tapState struct {
 	sinks sync.Map // *publishedTrack → TapSink (nil: left out)
 }
 
-// SetTap starts sending the room's media to tap, or stops with nil. Video
-// tracks are asked for a keyframe in every layer, so a recording starts at
-// once.
-func (r *Room) SetTap(tap Tap) {
-	if tap == nil {
-		old := r.tap.Swap(nil)
-		if old != nil {
-			old.sinks.Range(func(k, v any) bool {
-				if v != nil {
-					old.tap.TrackRemoved(k.(*publishedTrack).tapInfo())
-				}
-				return true
-			})
-		}
-		return
+// AddTap starts sending the room's media to tap too (a recording and a
+// live stream each have one): every track published now and later is
+// announced to it. Video tracks are asked for a keyframe in every layer,
+// so it starts at once.
+func (r *Room) AddTap(tap Tap) {
+	st := &tapState{tap: tap}
+	r.tapsMu.Lock()
+	old := r.taps.Load()
+	next := []*tapState{st}
+	if old != nil {
+		next = append(slices.Clone(*old), st)
 	}
-	r.tap.Store(&tapState{tap: tap})
+	r.taps.Store(&next)
+	r.tapsMu.Unlock()
 	r.mu.Lock()
 	tracks := make([]*publishedTrack, 0, len(r.tracks))
 	for _, t := range r.tracks {
@@ -69,8 +68,40 @@ func (r *Room) SetTap(tap Tap) {
 	}
 	r.mu.Unlock()
 	for _, t := range tracks {
-		r.tapTrack(t, true)
+		r.tapTrackTo(st, t, true)
 	}
+}
+
+// RemoveTap stops sending the room's media to tap: TrackRemoved is called
+// for each track it took.
+func (r *Room) RemoveTap(tap Tap) {
+	r.tapsMu.Lock()
+	var gone *tapState
+	var next []*tapState
+	if old := r.taps.Load(); old != nil {
+		for _, st := range *old {
+			if st.tap == tap {
+				gone = st
+			} else {
+				next = append(next, st)
+			}
+		}
+	}
+	if len(next) == 0 {
+		r.taps.Store(nil)
+	} else {
+		r.taps.Store(&next)
+	}
+	r.tapsMu.Unlock()
+	if gone == nil {
+		return
+	}
+	gone.sinks.Range(func(k, v any) bool {
+		if v != nil {
+			gone.tap.TrackRemoved(k.(*publishedTrack).tapInfo())
+		}
+		return true
+	})
 }
 
 // RequestKeyframe asks the publisher of a track for a keyframe in every
@@ -87,13 +118,18 @@ func (r *Room) RequestKeyframe(trackID string) {
 	}
 }
 
-// tapTrack tells the room's tap, if any, that t was published (added) or
-// unpublished.
+// tapTrack tells the room's taps, if any, that t was published (added)
+// or unpublished.
 func (r *Room) tapTrack(t *publishedTrack, added bool) {
-	st := r.tap.Load()
-	if st == nil {
-		return
+	if taps := r.taps.Load(); taps != nil {
+		for _, st := range *taps {
+			r.tapTrackTo(st, t, added)
+		}
 	}
+}
+
+// tapTrackTo tells one tap that t was published (added) or unpublished.
+func (r *Room) tapTrackTo(st *tapState, t *publishedTrack, added bool) {
 	if !added {
 		if v, ok := st.sinks.LoadAndDelete(t); ok && v != nil {
 			st.tap.TrackRemoved(t.tapInfo())
@@ -120,15 +156,17 @@ func (t *publishedTrack) tapInfo() TapTrack {
 	return TapTrack{ID: t.id, ParticipantID: t.owner.id, Source: t.source, Kind: t.kind, Codec: t.codec, Simulcast: t.simulcast}
 }
 
-// tapPacket hands a forwarded packet to the room's tap: one atomic load
+// tapPacket hands a forwarded packet to the room's taps: one atomic load
 // when the room has none.
 func (t *publishedTrack) tapPacket(layer int, pkt *rtp.Packet, keyframe bool, now time.Time) {
-	st := t.owner.room.tap.Load()
-	if st == nil {
+	taps := t.owner.room.taps.Load()
+	if taps == nil {
 		return
 	}
-	if v, ok := st.sinks.Load(t); ok && v != nil {
-		v.(TapSink).WriteRTP(layer, pkt, keyframe, now)
+	for _, st := range *taps {
+		if v, ok := st.sinks.Load(t); ok && v != nil {
+			v.(TapSink).WriteRTP(layer, pkt, keyframe, now)
+		}
 	}
 }
 
@@ -137,10 +175,14 @@ func (t *publishedTrack) recorded() bool {
 	if t.owner == nil || t.owner.room == nil {
 		return false
 	}
-	st := t.owner.room.tap.Load()
-	if st == nil {
+	taps := t.owner.room.taps.Load()
+	if taps == nil {
 		return false
 	}
-	v, ok := st.sinks.Load(t)
-	return ok && v != nil
+	for _, st := range *taps {
+		if v, ok := st.sinks.Load(t); ok && v != nil {
+			return true
+		}
+	}
+	return false
 }

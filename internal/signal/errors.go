@@ -16,4 +16,7 @@ var (
 	// errReactionFlood means a participant reacts faster than
 	// Config.ReactionsPerSecond.
 	errReactionFlood = errors.New("too many reactions")
+	// errBreakoutFlood means a participant sends breakout room messages
+	// faster than breakoutsPerSecond.
+	errBreakoutFlood = errors.New("too many breakout room messages")
 )

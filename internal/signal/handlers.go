@@ -56,6 +56,8 @@ func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) err
 		return s.recording(ctx, m)
 	case "poll":
 		return s.poll(ctx, m)
+	case "breakout":
+		return s.breakout(ctx, m)
 	case "reaction":
 		return s.react(ctx, m)
 	case "speakerStats":
@@ -95,6 +97,8 @@ func (s *session) moderate(ctx context.Context, m *inbound) error {
 		return s.ms.Deny(ctx, m.Target)
 	case "end":
 		return s.ms.End(ctx)
+	case "avModeration", "approveMedia", "rejectMedia":
+		return s.avModerate(ctx, m)
 	default:
 		return fmt.Errorf("%w: unknown moderator action %q", errBadRequest, runes.Cut(m.Action, 40))
 	}
@@ -110,12 +114,16 @@ func errorCode(err error) string {
 		return "pollFlood"
 	case errors.Is(err, errReactionFlood):
 		return "reactionFlood"
+	case errors.Is(err, errBreakoutFlood):
+		return "breakoutFlood"
 	case errors.Is(err, room.ErrNotAllowed):
 		return "notAllowed"
 	case errors.Is(err, room.ErrNotModerator):
 		return "notModerator"
 	case errors.Is(err, room.ErrNoParticipant):
 		return "noParticipant"
+	case errors.Is(err, room.ErrForceMuted):
+		return "forceMuted"
 	case errors.Is(err, recording.ErrNotAllowed):
 		return "recordingNotAllowed"
 	case errors.Is(err, recording.ErrAlreadyRecording):

@@ -64,7 +64,7 @@ func (s *session) join(ctx context.Context, m *inbound) bool {
 func (s *session) joinMedia(ctx context.Context) bool {
 	s.mu.Lock()
 	ms := s.ms
-	if ms == nil || s.peer != nil {
+	if ms == nil || s.peer != nil || s.gone {
 		s.mu.Unlock()
 		return false
 	}
@@ -73,7 +73,7 @@ func (s *session) joinMedia(ctx context.Context) bool {
 		s.mu.Unlock()
 		return true
 	}
-	info, participants := ms.Room().Snapshot()
+	info, participants := ms.View() // the meeting's room, or its breakout room
 	sfuRoom := s.srv.attach(s, ms.Room(), info)
 	s.meetingID = info.MeetingID
 	var ice []ICEServer
@@ -89,9 +89,11 @@ func (s *session) joinMedia(ctx context.Context) bool {
 		s.fail(websocket.StatusInternalError, "internal", "could not connect media")
 		return true
 	}
+	applyGate(ms, peer) // before any track: a force-muted joiner's media is dropped from the start
 	s.peer = peer
 	s.mu.Unlock()
 	s.sendRecordingStatus()
+	s.sendBreakoutRooms(ms)
 	s.log.InfoContext(ctx, "joined", "participant", self.ID, "meeting", info.MeetingID, "moderator", self.Moderator())
 	return false
 }

@@ -83,6 +83,10 @@ type inbound struct {
 	// reaction
 	Reaction string `json:"reaction"`
 
+	// breakout: a breakout room's id and name
+	RoomID   string `json:"roomId"`
+	RoomName string `json:"roomName"`
+
 	// moderate
 	Action  string `json:"action"`
 	Target  string `json:"target"`

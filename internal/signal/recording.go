@@ -3,6 +3,7 @@ package signal
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/runes"
@@ -53,7 +54,7 @@ func (s *session) recording(ctx context.Context, m *inbound) error {
 		_, err := rec.Start(ctx, recording.StartRequest{Key: s.key, Initiator: self, Mode: mode, StreamKey: key})
 		return err
 	case "stop":
-		_, err := rec.Stop(ctx, s.key, "stopped by "+self.Name)
+		_, err := rec.Stop(ctx, s.key, mode, "stopped by "+self.Name)
 		return err
 	default:
 		return fmt.Errorf("%w: recording action %q must be start or stop", errBadRequest, runes.Cut(m.Action, 40))
@@ -61,11 +62,53 @@ func (s *session) recording(ctx context.Context, m *inbound) error {
 }
 
 // sendRecordingStatus tells a participant who just joined that the
-// meeting is being recorded.
+// meeting is being recorded, streamed live, or both.
 func (s *session) sendRecordingStatus() {
 	if rec := s.srv.cfg.Recording; rec != nil {
-		if st, err := rec.Status(s.key); err == nil && st.On {
+		all, _ := rec.Active(s.key)
+		for _, st := range all {
 			s.send(newRecordingMsg(st))
 		}
 	}
+}
+
+// recordingLinkMsg hands a composited recording's MP4 link, valid TTL ms,
+// to a participant who may record; the page passes it on as the IFrame
+// API's recordingLinkAvailable {link, ttl}.
+type recordingLinkMsg struct {
+	Type string `json:"type"`
+	Link string `json:"link"`
+	TTL  int64  `json:"ttl"`
+}
+
+// sendRecordingLink sends a recording's link to those in the meeting who
+// may record (recording.CheckAllowed), and to no one else.
+func (s *Server) sendRecordingLink(meetingID, link string, ttl time.Duration) {
+	msg := recordingLinkMsg{Type: "recordingLink", Link: link, TTL: ttl.Milliseconds()}
+	s.mu.Lock()
+	var targets []*session
+	if mr := s.media[meetingID]; mr != nil {
+		for sess := range mr.sessions {
+			targets = append(targets, sess)
+		}
+	}
+	s.mu.Unlock()
+	for _, sess := range targets {
+		if sess.mayRecord() {
+			sess.send(msg)
+		}
+	}
+}
+
+// mayRecord says whether the session's participant may start and stop
+// recordings.
+func (s *session) mayRecord() bool {
+	s.mu.Lock()
+	ms := s.ms
+	s.mu.Unlock()
+	if ms == nil {
+		return false
+	}
+	self, ok := ms.Self()
+	return ok && recording.CheckAllowed(self) == nil
 }

@@ -286,15 +286,19 @@ func (s *Server) attach(sess *session, rm *room.Room, info room.Info) *sfu.Room 
 		id := info.MeetingID
 		// The media room is shared with the Jitsi clients' front door.
 		mr.sfu = s.cfg.SFU.Acquire(id)
+		breakout := info.BreakoutID != "" // its media only: speaker stats and recording are the meeting's
 		mr.stopSpeaker = mr.sfu.OnDominantSpeaker(func(speaker string) {
-			rm.SetDominantSpeaker(speaker)
+			if !breakout {
+				rm.SetDominantSpeaker(speaker)
+			}
 			s.broadcast(id, speakerMsg{Type: "dominantSpeaker", ID: speaker})
 		})
 		s.media[info.MeetingID] = mr
 		mr.key = info.Key
-		if rec := s.cfg.Recording; rec != nil {
+		if rec := s.cfg.Recording; rec != nil && !breakout {
 			rec.Attach(recording.Live{Key: info.Key, MeetingID: id, Roster: rm, Media: mr.sfu,
-				Notify: func(st recording.Status) { s.broadcast(id, newRecordingMsg(st)) }})
+				Notify:    func(st recording.Status) { s.broadcast(id, newRecordingMsg(st)) },
+				LinkReady: func(link string, ttl time.Duration) { s.sendRecordingLink(id, link, ttl) }})
 		}
 	}
 	mr.sessions[sess] = struct{}{}

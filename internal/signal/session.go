@@ -59,7 +59,17 @@ type session struct {
 	wrongPasswords int
 	ms             *room.Membership
 
+	// gateMu orders syncGate's updates of the media gate (avmoderation.go).
+	gateMu sync.Mutex
+
+	// switching orders the moves between a meeting's rooms, and breakouts
+	// bounds the breakout room messages a participant sends (breakout.go).
+	switching sync.Mutex
+	moves     atomic.Int32 // moved notices not yet followed
+	breakouts *rate.Limiter
+
 	mu        sync.Mutex
+	gone      bool // left: no media is joined any more
 	peer      *sfu.Peer
 	meetingID string
 	left      room.LeaveReason
@@ -76,6 +86,7 @@ func newSession(s *Server, conn *websocket.Conn) *session {
 		stats:     rate.NewLimiter(rate.Every(statsEvery), 2),
 		polls:     rate.NewLimiter(rate.Limit(s.cfg.PollsPerSecond), int(4*s.cfg.PollsPerSecond)),
 		reactions: rate.NewLimiter(rate.Limit(s.cfg.ReactionsPerSecond), int(s.cfg.ReactionsPerSecond)),
+		breakouts: rate.NewLimiter(breakoutsPerSecond, breakoutBurst),
 		out:       make(chan []byte, outQueue),
 		quit:      make(chan struct{}),
 	}
@@ -214,6 +225,7 @@ func (s *session) handle(ctx context.Context, m *inbound) bool {
 // leave takes the participant out of the room and its media.
 func (s *session) leave(ctx context.Context) {
 	s.mu.Lock()
+	s.gone = true
 	peer, meetingID, reason := s.peer, s.meetingID, s.left
 	s.peer = nil
 	s.mu.Unlock()
@@ -239,8 +251,12 @@ func (s *session) leave(ctx context.Context) {
 // the room's lock (Notify itself never takes the session's lock).
 func (s *session) Notify(n room.Notice) {
 	s.sendRaw(encodeNotice(n))
+	if _, ok := n.(room.Moved); ok {
+		s.moves.Add(1)
+		go s.switchRoom()
+	}
 	switch n.(type) {
-	case room.Admitted, room.RemoteMute, room.Kicked, room.Denied, room.Ended:
+	case room.Admitted, room.RemoteMute, room.Kicked, room.Denied, room.Ended, room.ForceMutedNotice:
 		go s.act(n)
 	}
 }
@@ -262,6 +278,8 @@ func (s *session) act(n room.Notice) {
 			}
 			peer.SetSourceMuted(src, true)
 		}
+	case room.ForceMutedNotice:
+		s.syncGate()
 	case room.Kicked:
 		s.setLeft(room.LeftKicked)
 		s.close(closeWith(CloseForbidden, "kicked: a moderator removed you from the meeting"))
@@ -401,7 +419,7 @@ func (s *session) pingLoop(ctx context.Context) {
 var knownTypes = map[string]bool{
 	"hello": true, "join": true, "leave": true, "ping": true, "offer": true, "answer": true, "candidate": true,
 	"restartIce": true, "media": true, "video": true, "chat": true, "hand": true, "name": true, "moderate": true, "stats": true,
-	"recording": true, "poll": true, "reaction": true, "speakerStats": true,
+	"recording": true, "breakout": true, "poll": true, "reaction": true, "speakerStats": true,
 }
 
 func metricType(t string) string {

@@ -131,3 +131,36 @@ func (q queries) AddonUsage(ctx context.Context, tenantID, month string) (map[st
 	}
 	return out, rows.Err()
 }
+
+// AddonUse is one metered use to count: minutes of an add-on kind in a
+// tenant's month, from one source (a recording session's id).
+type AddonUse struct {
+	TenantID string
+	Kind     string
+	Month    string
+	Source   string
+	Minutes  int64
+	At       time.Time
+}
+
+// CountAddonUsage adds a use's minutes to the tenant's month exactly once:
+// one transaction notes the source and kind in addon_usage_counted and
+// adds the minutes to addon_usage. Counted again, it adds nothing and
+// reports false.
+func (s *Store) CountAddonUsage(ctx context.Context, u AddonUse) (bool, error) {
+	var added bool
+	err := s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.db.ExecContext(ctx, `INSERT INTO addon_usage_counted (source, kind, tenant_id, month, minutes, counted_at)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source, kind) DO NOTHING`,
+			u.Source, u.Kind, u.TenantID, u.Month, u.Minutes, millis(u.At))
+		if err != nil {
+			return fmt.Errorf("store: count add-on usage: %w", classify(err))
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // counted before
+		}
+		added = true
+		return tx.RecordAddonUsage(ctx, u.TenantID, u.Kind, u.Month, u.Minutes)
+	})
+	return added && err == nil, err
+}

@@ -53,10 +53,11 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, recs []store.OutboxRe
 
 func (s *Service) applyEvent(ctx context.Context, tx *store.Tx, node string, e room.Event) error {
 	tenant := e.Room.Key.Tenant
-	if tenant == "" {
-		return nil
+	if tenant == "" || e.Moved || e.Room.BreakoutID != "" && (e.Type == room.RoomCreated || e.Type == room.RoomDestroyed) {
+		return nil // a move between the meeting's rooms: the same person in the same meeting
 	}
-	id := e.Room.MeetingID
+	id := cmp.Or(e.Room.MainMeetingID, e.Room.MeetingID) // a breakout room counts as its meeting
+	e.Room.MeetingID = id
 	switch e.Type {
 	case room.RoomCreated:
 		if node == "" && s.cfg.NodeID != nil {

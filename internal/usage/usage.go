@@ -123,14 +123,20 @@ type Month struct {
 	Daily              []Day   `json:"daily"`
 	Meetings           int     `json:"meetings"`
 	ParticipantMinutes float64 `json:"participant_minutes"`
+	// RecordingMinutes, StreamingMinutes and TranscriptionMinutes are the
+	// month's metered minutes (recordings and live streams by the month
+	// they ended in, UTC), as the invoice bills them.
+	RecordingMinutes     int64 `json:"recording_minutes"`
+	StreamingMinutes     int64 `json:"streaming_minutes"`
+	TranscriptionMinutes int64 `json:"transcription_minutes"`
 }
 
 // ErrBadMonth means the month is not YYYY-MM.
 var ErrBadMonth = errors.New("month must be YYYY-MM")
 
 // Usage reports a tenant's month ("" = the current one): MAU, cumulative MAU
-// per day (up to today in the current month), meetings and
-// participant-minutes.
+// per day (up to today in the current month), meetings,
+// participant-minutes and metered minutes.
 func (s *Service) Usage(ctx context.Context, tenantID, month string) (Month, error) {
 	s.caughtUp(ctx)
 	now := s.cfg.Now().UTC()
@@ -162,5 +168,11 @@ func (s *Service) Usage(ctx context.Context, tenantID, month string) (Month, err
 		return Month{}, err
 	}
 	out.Meetings, out.ParticipantMinutes = meetings, float64(t.Milliseconds())/60000
+	metered, err := s.cfg.Store.AddonUsage(ctx, tenantID, month)
+	if err != nil {
+		return Month{}, err
+	}
+	out.RecordingMinutes, out.StreamingMinutes = metered[AddonRecording], metered[AddonStreaming]
+	out.TranscriptionMinutes = metered[AddonTranscription]
 	return out, nil
 }

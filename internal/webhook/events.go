@@ -234,11 +234,17 @@ func (s *Service) envelope(e room.Event, eventType string, data any) Envelope {
 // translate maps a room event to JaaS envelopes (contracts §3.3).
 func (s *Service) translate(e room.Event) []Envelope {
 	conference := fmt.Sprintf("%s@conference.%s.%s", e.Room.Key.Name, e.Room.Key.Tenant, s.cfg.Domain)
-	roomData := map[string]any{"conference": conference, "isBreakout": false, "breakoutRoomId": ""}
+	if id := e.Room.BreakoutID; id != "" {
+		conference = fmt.Sprintf("%s@breakout.%s.%s", id, e.Room.Key.Tenant, s.cfg.Domain)
+	}
+	roomData := map[string]any{"conference": conference, "isBreakout": e.Room.BreakoutID != "", "breakoutRoomId": e.Room.BreakoutID}
 	switch e.Type {
 	case room.RoomCreated:
 		return []Envelope{s.envelope(e, "ROOM_CREATED", roomData)}
 	case room.RoomDestroyed:
+		if e.Room.BreakoutID != "" { // the meeting's statistics come with its end
+			return []Envelope{s.envelope(e, "ROOM_DESTROYED", roomData)}
+		}
 		out := []Envelope{s.envelope(e, "ROOM_DESTROYED", roomData), s.envelope(e, "SPEAKER_STATS", s.speakerStats(e))}
 		if len(e.Reactions) > 0 {
 			out = append(out, s.envelope(e, "AGGREGATED_REACTIONS", aggregatedReactions(e.Reactions)))
@@ -281,7 +287,7 @@ func (s *Service) participantData(e room.Event, left bool) map[string]any {
 	p := e.Participant
 	data := map[string]any{
 		"moderator": p.Moderator(), "name": p.Name, "group": p.Group, "email": p.Email, "id": p.UserID,
-		"participantJid": s.jid(p.ID), "participantId": p.ID, "avatar": p.Avatar, "isBreakout": false, "breakoutRoomId": "",
+		"participantJid": s.jid(p.ID), "participantId": p.ID, "avatar": p.Avatar, "isBreakout": e.Room.BreakoutID != "", "breakoutRoomId": e.Room.BreakoutID,
 	}
 	if left {
 		data["disconnectReason"] = disconnectReason(e.Reason)
@@ -298,6 +304,8 @@ func disconnectReason(r room.LeaveReason) string {
 		return "kicked"
 	case room.LeftError:
 		return "unrecoverable_error"
+	case room.LeftSwitchRoom:
+		return "switch_room"
 	default:
 		return "unknown"
 	}

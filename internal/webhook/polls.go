@@ -43,7 +43,7 @@ func (s *Service) inMeeting(e room.Event) []Envelope {
 			answers[i].Value = &v
 		}
 	}
-	data := map[string]any{"answers": answers, "pollId": e.Poll.ID, "isBreakout": false, "breakoutRoomId": "",
+	data := map[string]any{"answers": answers, "pollId": e.Poll.ID, "isBreakout": e.Room.BreakoutID != "", "breakoutRoomId": e.Room.BreakoutID,
 		"user": pollUser{ParticipantJid: s.jid(p.ID), CurrentName: p.Name, ID: p.UserID, Name: p.Name, Email: p.Email}}
 	if e.Type == room.PollCreated {
 		data["question"] = e.Poll.Question

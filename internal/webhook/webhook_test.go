@@ -74,6 +74,13 @@ func TestTranslate(t *testing.T) {
 	info := room.Info{Key: room.NewKey(tenantID, "Daily"), MeetingID: "m-1"}
 	p := &room.Participant{ID: "abcd1234", UserID: "u1", Name: "Ada", Email: "ada@example.com", Role: room.RoleParticipant, DeviceID: "dev1", KeyID: tenantID + "/k1"}
 	at := time.UnixMilli(1_700_000_000_123)
+	breakout := info // a breakout room's instance: its own session
+	breakout.BreakoutID, breakout.BreakoutName, breakout.MainMeetingID = "b1", "Team A", "m-0"
+	isBreakout := func(t *testing.T, d map[string]any) {
+		if d["isBreakout"] != true || d["breakoutRoomId"] != "b1" {
+			t.Errorf("data %v, want breakout room b1", d)
+		}
+	}
 	tests := []struct {
 		event room.Event
 		types []string
@@ -107,6 +114,19 @@ func TestTranslate(t *testing.T) {
 		}},
 		{room.Event{Type: room.ChatSent, Room: info, Participant: p, Time: at}, nil, nil},
 		{room.Event{Type: room.RoomDestroyed, Room: info, Time: at}, []string{"ROOM_DESTROYED", "SPEAKER_STATS"}, nil},
+		{room.Event{Type: room.RoomCreated, Room: breakout, Time: at}, []string{"ROOM_CREATED"}, func(t *testing.T, d map[string]any) {
+			isBreakout(t, d)
+			if d["conference"] != "b1@breakout."+tenantID+".meet.example.com" {
+				t.Errorf("conference %v", d["conference"])
+			}
+		}},
+		{room.Event{Type: room.ParticipantLeft, Room: info, Participant: p, Reason: room.LeftSwitchRoom, Moved: true, Time: at}, []string{"PARTICIPANT_LEFT"}, func(t *testing.T, d map[string]any) {
+			if d["disconnectReason"] != "switch_room" || d["isBreakout"] != false {
+				t.Errorf("data %v", d)
+			}
+		}},
+		{room.Event{Type: room.ParticipantJoined, Room: breakout, Participant: p, Moved: true, Time: at}, []string{"PARTICIPANT_JOINED"}, isBreakout},
+		{room.Event{Type: room.RoomDestroyed, Room: breakout, Time: at}, []string{"ROOM_DESTROYED"}, isBreakout},
 	}
 	for _, tc := range tests {
 		envs := s.translate(tc.event)

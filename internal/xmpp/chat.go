@@ -14,6 +14,9 @@ import (
 // participants see them and the chat log and webhooks have them.
 // Messages without a body (Jitsi's json-message extensions) are dropped.
 func (s *session) message(ctx context.Context, e *Element) {
+	if s.avModerationMessage(ctx, e) {
+		return
+	}
 	to, ok := s.toMUC(e.Get("to"))
 	occ := s.occ.Load()
 	if !ok || occ == nil || occ.ms == nil {

@@ -53,7 +53,7 @@ func (s *session) jibri(ctx context.Context, e, q *Element) *Element {
 	case "start":
 		st, err = rec.Start(ctx, recording.StartRequest{Key: s.grant.Key, Initiator: me, Mode: mode, StreamKey: q.Get("streamid")})
 	case "stop":
-		st, err = rec.Stop(ctx, s.grant.Key, "stopped by "+me.Name)
+		st, err = rec.Stop(ctx, s.grant.Key, mode, "stopped by "+me.Name)
 	default:
 		return mucError(e, "modify", "bad-request", "action must be start or stop, not "+runes.Cut(action, 40), self)
 	}

@@ -16,6 +16,7 @@ func (s *session) startMedia(occ *occupancy, meetingID string) {
 		return
 	}
 	s.newMedia(occ.ms.Room(), occ.roomJID+"/"+focusNick, occ.nick, meetingID, randomID(8))
+	s.gateOwnMedia()
 }
 
 // newMedia starts a media session, sid, of the meeting roster has.
@@ -69,6 +70,7 @@ func (s *session) restartMedia(old *jingleSession, terminate bool) {
 	}
 	s.log.Info("media session restarted")
 	s.newMedia(old.roster, old.focus, old.nick, old.meetingID, randomID(8))
+	s.gateOwnMedia()
 	old.release() // after the new one holds the room
 }
 

@@ -158,7 +158,7 @@ func (s *session) join(ctx context.Context, e *Element, to mucJID) bool {
 		return false
 	}
 	occ.ms = ms
-	s.startPump(s.joinPresences(occ))
+	s.startPump(append(s.joinPresences(occ), s.avModerationState(occ)...))
 	info, _ := ms.Room().Snapshot()
 	s.startMedia(occ, info.MeetingID)
 	me, _ := ms.Self()
@@ -247,11 +247,14 @@ func (s *session) update(occ *occupancy, e *Element) {
 	if j := s.media.Load(); j != nil && desktop != nil {
 		j.setDesktopSources(desktop)
 	}
-	if audio != me.AudioMuted || video != me.VideoMuted {
-		s.setMediaMuted(audio, video)
-	}
 	if audio != me.AudioMuted || video != me.VideoMuted || screen != me.ScreenSharing {
-		changed = occ.ms.SetMedia(room.MediaState{AudioMuted: audio, VideoMuted: video, ScreenSharing: screen}) == nil || changed
+		// The room may refuse an unmute (audio/video moderation): then
+		// the media stays stopped.
+		err := occ.ms.SetMedia(room.MediaState{AudioMuted: audio, VideoMuted: video, ScreenSharing: screen})
+		if err == nil && (audio != me.AudioMuted || video != me.VideoMuted) {
+			s.setMediaMuted(audio, video)
+		}
+		changed = err == nil || changed
 	}
 	if raised := handRaised(e); raised != me.HandRaised {
 		changed = occ.ms.RaiseHand(raised) == nil || changed

@@ -130,6 +130,9 @@ func (s *session) notice(occ *occupancy, n room.Notice) []*Element {
 	if occ == nil {
 		return nil
 	}
+	if out, ok := s.avNotice(occ, n); ok {
+		return out
+	}
 	switch n := n.(type) {
 	case room.RoomUpdated:
 		// Status 104: the room's configuration changed (lobby, password);

@@ -110,7 +110,7 @@ type Recorder interface {
 	Detach(ctx context.Context, key room.Key, meetingID string)
 	Status(key room.Key) (recording.Status, error)
 	Start(ctx context.Context, req recording.StartRequest) (recording.Status, error)
-	Stop(ctx context.Context, key room.Key, reason string) (recording.Status, error)
+	Stop(ctx context.Context, key room.Key, mode, reason string) (recording.Status, error)
 }
 
 // Server serves XMPP over WebSocket and config.js.

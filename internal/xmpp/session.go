@@ -58,6 +58,7 @@ type session struct {
 	wrongPasswords int                           // read loop only
 	knockNick      string                        // read loop only: the nick of a join refused for the lobby
 	clientClosed   bool                          // read loop only: the client sent <close/>
+	gateMu         sync.Mutex                    // orders gateMedia (avmoderation.go)
 	qmu            sync.Mutex
 	queue          []queued
 	qready         bool

@@ -156,12 +156,13 @@
   for (const name of JITSI_COMMANDS) commands[name] = COMMAND_EXCEPTIONS[name] || kebab(name);
 
   // What Confer's meeting page implements (the others are refused by name).
-  const CONFER_COMMANDS = new Set(['answerKnockingParticipant', 'cancelPrivateChat', 'displayName',
+  const CONFER_COMMANDS = new Set(['addBreakoutRoom', 'autoAssignToBreakoutRooms', 'closeBreakoutRoom', 'joinBreakoutRoom',
+    'removeBreakoutRoom', 'sendParticipantToRoom', 'answerKnockingParticipant', 'approveVideo', 'askToUnmute', 'cancelPrivateChat', 'displayName',
     'endConference', 'grantModerator', 'hangup', 'hideNotification', 'initiatePrivateChat', 'kickParticipant',
     'localSubject', 'muteEveryone', 'muteRemoteParticipant', 'overwriteConfig', 'password', 'pinParticipant',
     'rejectParticipant', 'sendChatMessage', 'setLargeVideoParticipant', 'setTileView', 'setVideoQuality',
     'showNotification', 'startRecording', 'stopRecording', 'subject', 'toggleAudio', 'toggleChat', 'toggleFilmStrip', 'toggleLobby',
-    'toggleParticipantsPane', 'toggleRaiseHand', 'toggleShareScreen', 'toggleTileView', 'toggleVideo']);
+    'toggleModeration', 'toggleParticipantsPane', 'toggleRaiseHand', 'toggleShareScreen', 'toggleTileView', 'toggleVideo']);
 
   const JITSI_EVENTS = ['avatar-changed', 'audio-availability-changed', 'audio-mute-status-changed',
     'audio-only-changed', 'audio-or-video-sharing-toggled', 'breakout-rooms-updated', 'browser-support', 'camera-error',
@@ -184,11 +185,12 @@
   const camel = function (s) { return s.replace(/-([a-z])/g, function (_, c) { return c.toUpperCase(); }); };
   const events = {};
   for (const name of JITSI_EVENTS) events[name] = EVENT_EXCEPTIONS[name] || camel(name);
-  const CONFER_EVENTS = new Set(['audio-mute-status-changed', 'browser-support', 'chat-updated',
+  const CONFER_EVENTS = new Set(['audio-mute-status-changed', 'breakout-rooms-updated', 'browser-support', 'chat-updated',
     'conference-created-timestamp', 'display-name-change', 'dominant-speaker-changed', 'error-occurred',
-    'incoming-message', 'knocking-participant', 'outgoing-message', 'participant-joined', 'participant-kicked-out',
+    'incoming-message', 'knocking-participant', 'moderation-participant-approved', 'moderation-participant-rejected',
+    'moderation-status-changed', 'outgoing-message', 'participant-joined', 'participant-kicked-out',
     'participant-left', 'participant-role-changed', 'participants-pane-toggled', 'password-required',
-    'raise-hand-updated', 'ready', 'recording-status-changed', 'screen-sharing-status-changed', 'subject-change', 'tile-view-changed',
+    'raise-hand-updated', 'ready', 'recording-link-available', 'recording-status-changed', 'screen-sharing-status-changed', 'subject-change', 'tile-view-changed',
     'video-conference-joined', 'video-conference-left', 'video-mute-status-changed', 'video-quality-changed',
     'video-ready-to-close']);
 
@@ -418,8 +420,8 @@
     pinParticipant(id, videoType) { this.executeCommand('pinParticipant', id, videoType); }
     setLargeVideoParticipant(id, videoType) { this.executeCommand('setLargeVideoParticipant', id, videoType); }
     resizeLargeVideo(width, height) { this.executeCommand('resizeLargeVideo', width, height); }
-    startRecording() { return Promise.reject(new Error('Confer does not support recording yet')); }
-    stopRecording() { return Promise.reject(new Error('Confer does not support recording yet')); }
+    startRecording(options) { this.executeCommand('startRecording', options); }
+    stopRecording(mode) { this.executeCommand('stopRecording', mode); }
     setVirtualBackground() { console.warn('Confer does not support virtual backgrounds yet'); }
 
     dispose() {

@@ -10,8 +10,8 @@ const $ = (id) => document.getElementById(id);
 // meetingApp is what the IFrame API's commands and requests act on. m has
 // state, cfg, params, emit (the IFrame API's events), toasts and app.js's
 // moderate, leave, toast, togglePanel, setView, toggleScreen, sendMedia,
-// join, sendConstraints, renderPeople and switchDevice, and recording
-// (recording.js).
+// join, sendConstraints, renderPeople and switchDevice, recording
+// (recording.js) and moderation (moderation.js).
 export function meetingApp(m) {
   const { state, cfg, params } = m;
   return {
@@ -27,8 +27,10 @@ export function meetingApp(m) {
     startRecording: (opts) => m.recording.start(opts || {}),
     stopRecording: (mode) => m.recording.stop(mode),
     toggleRecording: () => m.recording.toggle(),
-    toggleAudio: () => { state.audioMuted = !state.audioMuted; m.sendMedia(); },
-    toggleVideo: () => { state.videoMuted = !state.videoMuted; m.sendMedia(); },
+    toggleAudio: () => { if (!m.moderation.blocks('audio')) { state.audioMuted = !state.audioMuted; m.sendMedia(); } },
+    toggleVideo: () => { if (!m.moderation.blocks('video')) { state.videoMuted = !state.videoMuted; m.sendMedia(); } },
+    moderation: m.moderation,
+    breakout: m.breakout,
     toggleHand: () => $('tb-hand').click(),
     setPanel: (id, open) => { if ($(id).hidden === !!open || open === undefined) m.togglePanel(id); },
     setLocalSubject: (s) => { $('subject').textContent = s; },
@@ -45,7 +47,7 @@ export function meetingApp(m) {
     privateChat: (id) => { m.renderPeople(); $('chat-to').value = id; if (id && $('chat').hidden) m.togglePanel('chat'); },
     sharingParticipants: () => [...document.querySelectorAll('.tile.screen')].map((el) => el.dataset.id),
     roomInfo: () => ({
-      isMainRoom: true, id: state.room?.meetingId || '', jid: params.room,
+      isMainRoom: !state.room?.breakoutId, id: state.room?.breakoutId || state.room?.meetingId || '', jid: params.room,
       participants: [...state.participants.values()].map((p) => ({ id: p.id, jid: p.id, role: p.role, displayName: p.name,
         userContext: { user: { id: p.userId || '', name: p.name, email: p.email || '' } } })),
     }),

@@ -17,6 +17,8 @@ import { chatLine, renderRoster, renderKnockList } from './roster.js';
 import { Polls, pollButton } from './polls.js';
 import { Reactions, SpeakerStats } from './reactions.js';
 import { Recording } from './recording.js';
+import { Breakout } from './breakout.js';
+import { Moderation } from './moderation.js';
 import { t, tr, setMessage, pickLanguage, setLanguage, onLanguage, fillLanguageSelect } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -166,7 +168,11 @@ function onEvent(type, msg) {
     case 'reaction': return reactions.show(msg);
     case 'speakerStats': return speakerStats.update(msg.stats || []);
     case 'recordingStatus': return recording.update(msg);
+    case 'breakoutRooms': return breakout.update(msg.rooms);
+    case 'moved': return breakout.moved(msg);
+    case 'recordingLink': return recording.linkAvailable(msg);
     case 'remoteMute': return remoteMute(msg);
+    case 'avModeration': case 'forceMuted': case 'mediaApproved': case 'mediaRejected': return moderation.onMessage(type, msg);
     case 'knocking':
       state.knocks.set(msg.participant.id, msg.participant);
       ext.emit('knocking-participant', { participant: { id: msg.participant.id, name: msg.participant.name } });
@@ -189,7 +195,7 @@ function onError(msg) {
     return;
   }
   if (msg.fatal) { state.leaving = true; refused(msg.code, msg.message); return; }
-  if (recording.refused(msg)) return;
+  if (recording.refused(msg) || moderation.refused(msg)) return;
   toast(msg.message);
 }
 
@@ -246,12 +252,14 @@ async function enterMeeting(msg) {
   view.reset();
   hideReconnecting();
   for (const p of msg.participants) addParticipant(p, false);
+  moderation.joined();
   polls.reset(msg.polls);
   recording.reset();
+  breakout.joined();
   show('meeting');
   const me = state.self;
   ext.emit('video-conference-joined', { roomName: params.room, id: me.id, displayName: me.name, formattedDisplayName: `${me.name} (me)`,
-    avatarURL: me.avatar || '', breakoutRoom: false, email: me.email || '', visitor: false });
+    avatarURL: me.avatar || '', breakoutRoom: !!state.room.breakoutId, email: me.email || '', visitor: false });
   ext.emit('conference-created-timestamp', { timestamp: Date.parse(state.room.createdAt) || Date.now() });
   ext.emit('audio-mute-status-changed', { muted: state.audioMuted });
   ext.emit('video-mute-status-changed', { muted: state.videoMuted });
@@ -303,7 +311,7 @@ function removeParticipant(id, reason) {
   if (state.pinned === id) state.pinned = '';
   if (reason === 'kicked') ext.emit('participant-kicked-out', { kicked: { id, local: false }, kicker: {} });
   ext.emit('participant-left', { id });
-  if (p) toast(t(reason === 'kicked' ? 'toast.removed' : 'toast.left', { name: p.name }));
+  if (p && reason !== 'switch_room') toast(t(reason === 'kicked' ? 'toast.removed' : 'toast.left', { name: p.name }));
   renderPeople();
   layout();
 }
@@ -398,6 +406,7 @@ function renderSelfViewItem() { tr($('om-selfview').querySelector('.txt'), state
 
 function renderToolbar() {
   renderButtons(state);
+  moderation.render();
   if (state.self) {
     const el = tile(state.self.id);
     el.querySelector('video').hidden = state.videoMuted || !state.localStream?.getVideoTracks().length;
@@ -450,7 +459,7 @@ async function toggleScreen() {
 
 function togglePanel(id) {
   const before = { chat: !$('chat').hidden, people: !$('people').hidden };
-  for (const p of ['chat', 'people', 'settings', 'polls']) $(p).hidden = p === id ? !$(p).hidden : true;
+  for (const p of ['chat', 'people', 'settings', 'polls', 'breakout']) $(p).hidden = p === id ? !$(p).hidden : true;
   if (before.chat !== !$('chat').hidden) ext.emit('chat-updated', { isOpen: !$('chat').hidden, unreadCount: $('chat').hidden ? state.unread : 0 });
   if (before.people !== !$('people').hidden) ext.emit('participants-pane-toggled', { open: !$('people').hidden });
   if (id === 'chat' && !$('chat').hidden) { state.unread = 0; $('chat-badge').hidden = true; $('chat-input').focus(); }
@@ -478,10 +487,15 @@ reactions.addButton($('tb-hand'));
 const speakerStats = new SpeakerStats({ container: $('meeting'), send: (m) => state.conn?.send(m) });
 speakerStats.addMenuItem($('more-menu'));
 const recording = new Recording({ state, cfg, send: (m) => state.conn?.send(m), toast: (x) => toast(x), emit: (...a) => ext.emit(...a) });
+const breakout = new Breakout({ state, send: (m) => state.conn?.send(m), toast, announce, emit: (...a) => ext.emit(...a), toggle: () => togglePanel('breakout'),
+  leaveMedia: () => { state.conn.switchRooms(); for (const id of [...state.remote.keys()]) removeTrack(id); },
+  container: $('meeting').querySelector('.body'), menu: $('more-menu'), topbar: $('meeting').querySelector('.topbar') });
+const moderation = new Moderation({ state, moderate: (...a) => moderate(...a), toast: (x) => toast(x), emit: (...a) => ext.emit(...a),
+  sendMedia: () => sendMedia(), raiseHand: (raised) => { state.hand = raised; state.conn?.send({ type: 'hand', raised }); renderToolbar(); } });
 
 const people = { state, isSelf: (id) => isSelf(id), emit: (...a) => ext.emit(...a), moderate: (...a) => moderate(...a), hands: () => tiles.handQueue };
 const addChat = (msg) => chatLine(people, msg);
-const renderPeople = () => { renderRoster(people); renderToolbar(); };
+const renderPeople = () => { renderRoster(people); moderation.decorate(); renderToolbar(); };
 const renderKnocks = () => renderKnockList(people);
 
 function moderate(action, target, extra = {}) {
@@ -524,7 +538,7 @@ function leave() {
 
 // app is what the IFrame API's commands and requests act on (api.js).
 const app = meetingApp({ state, cfg, params, toasts, emit: (...a) => ext.emit(...a), moderate, leave, toast, togglePanel, setView,
-  toggleScreen, sendMedia, join, sendConstraints, renderPeople, switchDevice, recording });
+  toggleScreen, sendMedia, join, sendConstraints, renderPeople, switchDevice, recording, moderation, breakout });
 
 // Audio levels and connection quality on the tiles, every 700 ms.
 setInterval(() => stats.refresh(), 700);

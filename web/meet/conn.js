@@ -8,6 +8,9 @@ const SIMULCAST = [
   { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 2_000_000 },
 ];
 
+// MEDIA are the messages of a room's media negotiation.
+const MEDIA = new Set(['offer', 'answer', 'candidate', 'publishLayers']);
+
 export class Connection {
   constructor({ room, jwt, deviceId, onEvent, iceTransportPolicy = 'all' }) {
     this.iceTransportPolicy = iceTransportPolicy;
@@ -69,9 +72,13 @@ export class Connection {
   }
 
   async handle(msg) {
+    // Between a move to another room and its joined, the old room's media
+    // negotiation is stale (switchRooms).
+    if (this.switching && MEDIA.has(msg.type)) return;
     switch (msg.type) {
       case 'joined':
         this.iceServers = msg.iceServers || [];
+        this.switching = false;
         break;
       case 'offer':
         await this.onSubscriberOffer(msg);
@@ -262,6 +269,24 @@ export class Connection {
     const kbps = this.lastQuality ? ((bytes - this.lastQuality.bytes) * 8) / (now - this.lastQuality.at) : 0;
     this.lastQuality = { bytes, at: now };
     return { rtt, loss: received + lost ? (100 * lost) / (received + lost) : 0, bitrate: Math.max(0, kbps), candidateType: type };
+  }
+
+  // switchRooms drops both media connections when the server moves this
+  // participant to another room of the meeting (a breakout room); the new
+  // room's joined message starts them again, on the same WebSocket.
+  switchRooms() {
+    this.switching = true;
+    this.pub?.close();
+    this.sub?.close();
+    this.pub = null;
+    this.sub = null;
+    this.senders = {};
+    this.tracksByMid = new Map();
+    this.activeTracks = new Set();
+    this.pendingAnswer = null;
+    this.pendingCandidates = { pub: [], sub: [] };
+    this.pubChain = Promise.resolve();
+    this.layerChain = Promise.resolve();
   }
 
   close() {

@@ -3,7 +3,7 @@
 // context.features.recording), the red indicator in the top bar for
 // everyone while it runs, toasts (which screen readers hear) when it starts
 // and stops and when the server refuses, and the IFrame API's
-// recordingStatusChanged event.
+// recordingStatusChanged and recordingLinkAvailable events.
 import { t, tr } from './i18n.js';
 import { setButton } from './controls.js';
 
@@ -18,7 +18,9 @@ const CODES = new Set(['recordingNotAllowed', 'alreadyRecording', 'notRecording'
 export class Recording {
   constructor(m) {
     this.m = m;
-    this.status = { on: false, mode: 'file' };
+    // One status per mode: a recording and a live stream may run at once.
+    this.status = { file: { on: false }, stream: { on: false } };
+    this.asked = 'file'; // the mode of the last command, for refusals
   }
 
   // allowed tells whether self may start a recording from the page.
@@ -36,31 +38,34 @@ export class Recording {
     if (opts.rtmpStreamKey) msg.rtmpStreamKey = String(opts.rtmpStreamKey);
     const yt = opts.youtubeStreamKey || opts.youTubeStreamKey;
     if (yt) msg.youtubeStreamKey = String(yt);
+    this.asked = mode;
     this.m.send(msg);
   }
 
-  // stop asks the server to stop what runs (mode, if given, says which).
+  // stop asks the server to stop the recording or the live stream (mode;
+  // without one, the recording if it runs, else the stream).
   stop(mode) {
     const msg = { type: 'recording', action: 'stop' };
     if (mode === 'file' || mode === 'stream') msg.mode = mode;
+    this.asked = msg.mode || (this.status.file.on || !this.status.stream.on ? 'file' : 'stream');
     this.m.send(msg);
   }
 
-  // toggle is the Record item's click.
+  // toggle is the Record item's click: the recording, whatever streams.
   toggle() {
-    if (this.status.on) this.stop(this.status.mode); else this.start({ mode: 'file' });
+    if (this.status.file.on) this.stop('file'); else this.start({ mode: 'file' });
   }
 
   // update applies a recordingStatus message.
   update(msg) {
-    const was = this.before || this.status;
-    this.before = null;
+    const mode = msg.mode === 'stream' ? 'stream' : 'file';
+    const was = (this.before && this.before[mode]) || this.status[mode];
+    if (this.before) this.before[mode] = null;
     const on = !!msg.on;
-    const mode = msg.mode || 'file';
     const id = msg.recordingSessionId || '';
-    this.status = { on, mode, id };
+    this.status[mode] = { on, id };
     this.render();
-    if (was.on === on && (!on || (was.mode === mode && was.id === id))) return;
+    if (was.on === on && (!on || was.id === id)) return;
     const stream = mode === 'stream';
     const name = msg.initiatorName || '?';
     // A status saying it has run for a while is the one a joiner gets.
@@ -70,35 +75,53 @@ export class Recording {
     this.m.emit('recording-status-changed', { on, mode });
   }
 
+  // linkAvailable passes on the link of a recording composited while the
+  // meeting runs, which the server sends only to those who may record:
+  // the IFrame API's recordingLinkAvailable {link, ttl} (ttl in ms).
+  linkAvailable(msg) {
+    if (typeof msg.link !== 'string' || !msg.link) return;
+    this.m.emit('recording-link-available', { link: msg.link, ttl: Number(msg.ttl) || 0 });
+  }
+
   // refused shows a refusal of a recording command; it reports whether the
   // error was one.
   refused(msg) {
     if (!CODES.has(msg.code)) return false;
     this.m.toast(t('toast.recordingRefused', { reason: msg.message || msg.code }));
-    this.m.emit('recording-status-changed', { on: this.status.on, mode: this.status.mode, error: msg.code });
+    const mode = this.asked;
+    this.m.emit('recording-status-changed', { on: this.status[mode].on, mode, error: msg.code });
     return true;
   }
 
-  // reset forgets the status on (re)joining: the server repeats it if a
-  // recording runs. A rejoin during the same recording is not announced
-  // again (update compares with the status from before, and its session).
+  // reset forgets the status on (re)joining: the server repeats what runs.
+  // A rejoin during the same recording is not announced again (update
+  // compares with the status from before, and its session).
   reset() {
     this.before = this.status;
-    this.status = { on: false, mode: 'file' };
+    this.status = { file: { on: false }, stream: { on: false } };
     this.render();
   }
 
-  // render shows the indicator and the Record item.
+  // render shows the indicator (Recording, Live, or both), the Record item
+  // and, while a live stream runs, the item that stops it.
   render() {
-    const { on, mode } = this.status;
-    const stream = mode === 'stream';
-    $('rec-indicator').hidden = !on;
-    $('rec-indicator').classList.toggle('live', stream);
-    tr($('rec-text'), stream ? 'recording.live' : 'recording.on');
+    const rec = this.status.file.on;
+    const live = this.status.stream.on;
+    $('rec-indicator').hidden = !rec && !live;
+    $('rec-indicator').classList.toggle('live', live && !rec);
+    const text = $('rec-text');
+    if (rec && live) {
+      delete text.dataset.i18n;
+      text.textContent = `${t('recording.on')} · ${t('recording.live')}`;
+    } else {
+      tr(text, live ? 'recording.live' : 'recording.on');
+    }
     const item = $('om-record');
     item.hidden = !this.allowed();
-    const label = t(on ? (stream ? 'menu.stopStream' : 'menu.stopRecording') : 'menu.startRecording');
-    setButton('om-record', { iconName: on ? 'recordStop' : 'record', label });
+    const label = t(rec ? 'menu.stopRecording' : 'menu.startRecording');
+    setButton('om-record', { iconName: rec ? 'recordStop' : 'record', label });
     item.querySelector('.txt').textContent = label;
+    const streamItem = $('om-stream');
+    if (streamItem) streamItem.hidden = !live || !this.m.state.moderator || !this.m.state.ready?.features?.livestreaming;
   }
 }

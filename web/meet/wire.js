@@ -21,6 +21,7 @@ export function wire(m) {
   $('tb-view').onclick = () => app.setView(state.view === 'tile' ? 'stage' : 'tile');
   $('tb-leave').onclick = () => app.leave();
   $('om-record').onclick = () => { m.controls.closeMenu(false); app.toggleRecording(); };
+  $('om-stream').onclick = () => { m.controls.closeMenu(false); app.stopRecording('stream'); };
   $('tb-invite').onclick = () => m.showInvite();
   $('invite-close').onclick = () => { $('invite-dialog').hidden = true; };
   $('invite-copy').onclick = async () => {

@@ -37,7 +37,10 @@ async function load(month) {
     stat('Monthly active users', num.format(u.mau), `of ${num.format(u.included_mau)} included`),
     stat('Meetings', num.format(u.meetings), 'started this month'),
     stat('Participant-minutes', num.format(Math.round(u.participant_minutes)), 'time spent in meetings'),
-    stat('Beyond the plan', over ? h('span', { class: 'badge warn' }, num.format(over) + ' MAU') : h('span', { class: 'badge ok' }, 'none')));
+    stat('Beyond the plan', over ? h('span', { class: 'badge warn' }, num.format(over) + ' MAU') : h('span', { class: 'badge ok' }, 'none')),
+    stat('Recorded minutes', num.format(u.recording_minutes || 0), 'each recording rounded up'),
+    stat('Streamed minutes', num.format(u.streaming_minutes || 0), 'live streams'),
+    stat('Transcribed minutes', num.format(u.transcription_minutes || 0), 'audio made into transcripts'));
   $('overage').textContent = over
     ? `${num.format(over)} active users beyond the ${num.format(u.included_mau)} your plan includes are billed at the plan's overage price.`
     : '';

@@ -45,6 +45,22 @@ function lineTable(v) {
   return t;
 }
 
+// METERED are the kinds billed by the minute, in invoice order.
+const METERED = ['recording_minutes', 'streaming_minutes', 'transcription_minutes'];
+
+// used is this month's minutes of a metered kind and their cost.
+const used = (preview, kind) => (preview.metered || []).find((m) => m.kind === kind) || { kind, minutes: 0, amount_cents: 0 };
+
+// meteredTable lists this month's metered minutes and what the invoice
+// bills for them (the same figures as its lines).
+function meteredTable(preview) {
+  return table([
+    { label: 'Use', cell: (m) => kindNames[m.kind] },
+    { label: 'Minutes', class: 'num', cell: (m) => num.format(m.minutes) },
+    { label: 'Cost so far', class: 'num', cell: (m) => (m.minutes && !m.addon_id ? 'not billed (no add-on sold)' : money(m.amount_cents)) },
+  ], METERED.map((k) => used(preview, k)), 'Metered minutes this month');
+}
+
 function renderMonth(st, preview) {
   const p = st.plan;
   // The invoice so far, with the overage so far replaced by the projection.
@@ -63,6 +79,8 @@ function renderMonth(st, preview) {
         h('span', { class: 'hint' }, st.projected_overage_cents ? `incl. ${money(st.projected_overage_cents)} overage` : 'plans and add-ons, no overage'))),
     h('label', {}, `${pct}% of the included active users used`,
       h('progress', { max: 100, value: pct, class: over ? 'over' : '' }, `${pct}%`)),
+    h('h3', {}, 'Recorded, streamed and transcribed minutes'),
+    h('div', { id: 'metered' }, meteredTable(preview)),
     h('h3', {}, 'This month’s invoice so far'),
     h('div', { id: 'upcoming' }, lineTable(preview)),
     h('p', { class: 'hint' }, 'Each plan held this month is charged for its days. Details day by day are on the ',
@@ -120,9 +138,9 @@ function addonPrice(a) {
   return a.quantity === 1 ? `${money(a.price_cents)} per minute` : `${money(a.price_cents)} per ${num.format(a.quantity)} minutes`;
 }
 
-function renderAddons(addons) {
+function renderAddons(addons, preview) {
   const owner = can.manageBilling();
-  $('addons-note').textContent = 'MAU packs raise this month’s included active users at once and renew monthly until removed (a removed pack still counts, and is billed, to the end of the month). Minutes are billed from measured use; none is measured yet.';
+  $('addons-note').textContent = 'MAU packs raise this month’s included active users at once and renew monthly until removed (a removed pack still counts, and is billed, to the end of the month). Recorded, streamed and transcribed minutes are billed from measured use (each recording rounded up to a whole minute) at the cheapest add-on of their kind.';
   if (!addons.length) {
     fill($('addons'), empty('The operator sells no add-ons.'));
     return;
@@ -130,7 +148,7 @@ function renderAddons(addons) {
   fill($('addons'), table([
     { label: 'Add-on', cell: (a) => h('span', {}, h('b', {}, a.name), h('br'), h('span', { class: 'hint' }, kindNames[a.kind] || a.kind)) },
     { label: 'Price', cell: addonPrice },
-    { label: 'This month', cell: (a) => (a.kind !== 'mau_pack' ? 'billed by use'
+    { label: 'This month', cell: (a) => (a.kind !== 'mau_pack' ? `${num.format(used(preview, a.kind).minutes)} min used, billed by use`
       : a.packs ? `${a.packs} pack${a.packs > 1 ? 's' : ''}${a.ending ? `, ${a.ending} ending this month` : ''}` : 'none') },
     { label: '', cell: (a) => (a.kind !== 'mau_pack' || !owner ? '' : h('span', { class: 'row' },
       h('button', { class: 'btn small', type: 'button', dataset: { buy: a.id }, onclick: () => buy(a) }, 'Buy a pack'),
@@ -151,7 +169,7 @@ async function load() {
   renderCurrent(st);
   renderMonth(st, preview);
   renderPlans(st, plans);
-  renderAddons(addons);
+  renderAddons(addons, preview);
 }
 
 load().catch((e) => {
