@@ -149,6 +149,16 @@ func TestIFrameRecording(t *testing.T) {
 		t.Errorf("the MP4 behind recordingLinkAvailable's link: %v, %.1f s; want H.264 + AAC of about 2 s", codecs, dur)
 	}
 
+	// A live stream to a YouTube broadcast: getLivestreamUrl is where it is watched.
+	addr, _, _, _ := rtmpReceiver(t)
+	eval[bool](t, p, `ada.startRecording({ mode: 'stream', rtmpStreamKey: 'rtmp://`+addr+`/live/key', rtmpBroadcastID: 'b-42' }); true`)
+	poll[bool](t, p, "the live stream on", `!!find('Ada', 'recordingStatusChanged', d => d.on === true && d.mode === 'stream')`, 15*time.Second)
+	if got := eval[map[string]any](t, p, `ada.getLivestreamUrl()`); got["livestreamUrl"] != "https://youtu.be/b-42" {
+		t.Errorf("getLivestreamUrl: %v, want livestreamUrl https://youtu.be/b-42", got)
+	}
+	eval[bool](t, p, `ada.stopRecording('stream'); true`)
+	poll[bool](t, p, "the live stream off", `!!find('Ada', 'recordingStatusChanged', d => d.on === false && d.mode === 'stream')`, 15*time.Second)
+
 	eval[bool](t, p, `ada.executeCommand('startRecording', { mode: 'stream', rtmpStreamKey: 'ftp://nowhere/x' }); true`)
 	bad := poll[map[string]any](t, p, "recordingStatusChanged with an error", `find('Ada', 'recordingStatusChanged', d => !!d.error)?.d`, 15*time.Second)
 	if bad["error"] != "recordingBadStream" || bad["on"] != false {

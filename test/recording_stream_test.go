@@ -47,19 +47,7 @@ func TestLiveStream(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	addr := freePort(t)
-	port := addr[strings.LastIndex(addr, ":")+1:]
-	out := filepath.Join(t.TempDir(), "live.flv")
-	rtmp := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-listen", "1", "-i", "rtmp://"+addr+"/live/key", "-c", "copy", out)
-	var rtmpErr strings.Builder
-	rtmp.Stderr = &rtmpErr
-	if err := rtmp.Start(); err != nil {
-		t.Fatal(err)
-	}
-	rtmpDone := make(chan error, 1)
-	go func() { rtmpDone <- rtmp.Wait() }()
-	t.Cleanup(func() { rtmp.Process.Kill(); <-rtmpDone })
-	eventually(t, 20*time.Second, "the RTMP server listening", func() bool { return listening(port) })
+	addr, out, rtmpDone, rtmpErr := rtmpReceiver(t)
 
 	const name = "streamed"
 	tones := map[string]int{"Ada": 440, "Bob": 1100}
@@ -87,15 +75,17 @@ func TestLiveStream(t *testing.T) {
 		t.Fatalf("stream without the feature: %v, want recordingNotAllowed naming context.features.livestreaming", err)
 	}
 
-	ada.Send(ctx, map[string]any{"type": "recording", "action": "start", "mode": "stream", "rtmpStreamKey": "rtmp://" + addr + "/live/key"})
+	ada.Send(ctx, map[string]any{"type": "recording", "action": "start", "mode": "stream", "rtmpStreamKey": "rtmp://" + addr + "/live/key",
+		"broadcastId": "abc_123-X"})
 	for _, c := range []*meetclient.Client{ada, bob} {
 		m, err := c.Expect(ctx, "recordingStatus")
 		var st struct {
-			On   bool   `json:"on"`
-			Mode string `json:"mode"`
+			On      bool   `json:"on"`
+			Mode    string `json:"mode"`
+			ViewURL string `json:"liveStreamViewURL"`
 		}
-		if err != nil || m.Decode(&st) != nil || !st.On || st.Mode != "stream" {
-			t.Fatalf("recordingStatus: %v %v, want on, mode stream", m, err)
+		if err != nil || m.Decode(&st) != nil || !st.On || st.Mode != "stream" || st.ViewURL != "https://youtu.be/abc_123-X" {
+			t.Fatalf("recordingStatus: %v %v, want on, mode stream, the broadcast's view URL", m, err)
 		}
 	}
 	// While it streams, Bob records the meeting too; a second live stream
@@ -192,4 +182,25 @@ func pictureShare(t *testing.T, path string, at float64) float64 {
 		}
 	}
 	return float64(n) / float64(w*h)
+}
+
+// rtmpReceiver starts an RTMP server (ffmpeg listening on 127.0.0.1) that
+// writes the stream it receives at rtmp://<addr>/live/key to out; done
+// gets ffmpeg's end, errText its error output.
+func rtmpReceiver(t *testing.T) (addr, out string, done chan error, errText *strings.Builder) {
+	t.Helper()
+	addr = freePort(t)
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	out = filepath.Join(t.TempDir(), "live.flv")
+	rtmp := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-listen", "1", "-i", "rtmp://"+addr+"/live/key", "-c", "copy", out)
+	errText = &strings.Builder{}
+	rtmp.Stderr = errText
+	if err := rtmp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done = make(chan error, 1)
+	go func() { done <- rtmp.Wait() }()
+	t.Cleanup(func() { rtmp.Process.Kill(); <-done })
+	eventually(t, 20*time.Second, "the RTMP server listening", func() bool { return listening(port) })
+	return addr, out, done, errText
 }

@@ -58,6 +58,19 @@ func StreamURL(key string) (string, error) {
 	return youtubeIngest + key, nil
 }
 
+// ViewURL is where people watch a YouTube live broadcast (Jibri's
+// live-stream-view-url), from its id (rtmpBroadcastID); "" for none.
+func ViewURL(broadcastID string) (string, error) {
+	id := strings.TrimSpace(broadcastID)
+	switch {
+	case id == "":
+		return "", nil
+	case len(id) > 64 || strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "":
+		return "", fmt.Errorf("%w: a broadcast id has at most 64 letters, digits, '-' and '_'", ErrBadStream)
+	}
+	return "https://youtu.be/" + id, nil
+}
+
 // liveEvent is one packet copied off the forwarding path.
 type liveEvent struct {
 	slot     int    // audio slot, -1 for video
@@ -98,10 +111,10 @@ type liveVideo struct {
 
 var _ sfu.Tap = (*liveStream)(nil)
 
-func (s *Service) newLiveStream(l Live, req StartRequest, url string) *liveStream {
+func (s *Service) newLiveStream(l Live, req StartRequest, url, view string) *liveStream {
 	p := req.Initiator
 	st := Status{On: true, Mode: "stream", SessionID: uuid.NewString(), InitiatorID: cmpOr(req.InitiatorID, p.UserID, p.ID),
-		InitiatorName: p.Name, StartedAt: s.cfg.Now().UTC()}
+		InitiatorName: p.Name, StartedAt: s.cfg.Now().UTC(), ViewURL: view}
 	return &liveStream{svc: s, live: l, st: st, url: url, base: time.Now(), in: make(chan liveEvent, 4*s.cfg.BufferPackets),
 		quit: make(chan struct{}), done: make(chan struct{}), exited: make(chan struct{}), videos: map[string]*liveVideo{}}
 }

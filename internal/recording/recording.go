@@ -298,6 +298,9 @@ type StartRequest struct {
 	// StreamKey is the live stream's destination: a YouTube stream key or
 	// an rtmp:// (rtmps://) URL.
 	StreamKey string
+	// BroadcastID is the YouTube broadcast a live stream feeds (its
+	// rtmpBroadcastID), which gives its ViewURL.
+	BroadcastID string
 	// Transcribe asks for a transcript after the meeting (also asked when
 	// the initiator's token has context.features.transcription).
 	Transcribe bool
@@ -315,6 +318,9 @@ type Status struct {
 	RecordedMs int64 `json:"recordedMs"`
 	// Reason says why it stopped, once off.
 	Reason string `json:"reason,omitempty"`
+	// ViewURL is where people watch a live stream (the IFrame API's
+	// getLivestreamUrl), when its broadcast is known.
+	ViewURL string `json:"liveStreamViewURL,omitempty"`
 }
 
 // CheckAllowed says whether a participant may start or stop recordings: a

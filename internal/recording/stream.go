@@ -25,6 +25,10 @@ func (s *Service) startStream(ctx context.Context, req StartRequest) (Status, er
 	if err != nil {
 		return Status{}, err
 	}
+	view, err := ViewURL(req.BroadcastID)
+	if err != nil {
+		return Status{}, err
+	}
 	s.mu.Lock()
 	lr := s.live[req.Key]
 	if lr == nil {
@@ -36,7 +40,7 @@ func (s *Service) startStream(ctx context.Context, req StartRequest) (Status, er
 		s.mu.Unlock()
 		return st, alreadyErr(req.Key, st)
 	}
-	ls := s.newLiveStream(lr.Live, req, url)
+	ls := s.newLiveStream(lr.Live, req, url, view)
 	lr.stream = ls
 	s.mu.Unlock()
 	if err := ls.start(ctx); err != nil {

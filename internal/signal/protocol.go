@@ -72,6 +72,7 @@ type inbound struct {
 	Mode             string `json:"mode"`
 	RTMPStreamKey    string `json:"rtmpStreamKey"`
 	YoutubeStreamKey string `json:"youtubeStreamKey"`
+	BroadcastID      string `json:"broadcastId"`
 
 	// poll: action "create" (question, options), "answer" (pollId,
 	// choices) or "close" (pollId)

@@ -23,7 +23,8 @@ func newRecordingMsg(st recording.Status) recordingMsg {
 // recording starts or stops the meeting's recording: {"type": "recording",
 // "action": "start" | "stop"}, for a moderator whose token has
 // context.features.recording; with "mode": "stream" and "rtmpStreamKey"
-// (or "youtubeStreamKey"), a live stream, for one whose token has
+// (or "youtubeStreamKey"; "broadcastId" names the YouTube broadcast it
+// feeds), a live stream, for one whose token has
 // context.features.livestreaming. The answer is the recordingStatus
 // message everyone gets.
 func (s *session) recording(ctx context.Context, m *inbound) error {
@@ -51,7 +52,7 @@ func (s *session) recording(ctx context.Context, m *inbound) error {
 		if key == "" {
 			key = m.YoutubeStreamKey
 		}
-		_, err := rec.Start(ctx, recording.StartRequest{Key: s.key, Initiator: self, Mode: mode, StreamKey: key})
+		_, err := rec.Start(ctx, recording.StartRequest{Key: s.key, Initiator: self, Mode: mode, StreamKey: key, BroadcastID: m.BroadcastID})
 		return err
 	case "stop":
 		_, err := rec.Stop(ctx, s.key, mode, "stopped by "+self.Name)

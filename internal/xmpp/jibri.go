@@ -51,7 +51,8 @@ func (s *session) jibri(ctx context.Context, e, q *Element) *Element {
 	var err error
 	switch action {
 	case "start":
-		st, err = rec.Start(ctx, recording.StartRequest{Key: s.grant.Key, Initiator: me, Mode: mode, StreamKey: q.Get("streamid")})
+		st, err = rec.Start(ctx, recording.StartRequest{Key: s.grant.Key, Initiator: me, Mode: mode, StreamKey: q.Get("streamid"),
+			BroadcastID: q.Get("you_tube_broadcast_id")})
 	case "stop":
 		st, err = rec.Stop(ctx, s.grant.Key, mode, "stopped by "+me.Name)
 	default:

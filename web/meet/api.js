@@ -27,6 +27,7 @@ export function meetingApp(m) {
     startRecording: (opts) => m.recording.start(opts || {}),
     stopRecording: (mode) => m.recording.stop(mode),
     toggleRecording: () => m.recording.toggle(),
+    livestreamUrl: () => m.recording.livestreamUrl(),
     toggleAudio: () => { if (!m.moderation.blocks('audio')) { state.audioMuted = !state.audioMuted; m.sendMedia(); } },
     toggleVideo: () => { if (!m.moderation.blocks('video')) { state.videoMuted = !state.videoMuted; m.sendMedia(); } },
     moderation: m.moderation,

@@ -89,6 +89,7 @@ export function initEmbed(params, app) {
     'get-content-sharing-participants': () => ({ sharingParticipantIds: app.sharingParticipants() }),
     'rooms-info': () => ({ rooms: app.breakout.roomsInfo() || [app.roomInfo()] }),
     'list-breakout-rooms': () => app.breakout.listRooms(),
+    'get-livestream-url': () => ({ livestreamUrl: app.livestreamUrl() }),
   };
   const deviceRequests = {
     getAvailableDevices: () => app.devices(),

@@ -38,6 +38,8 @@ export class Recording {
     if (opts.rtmpStreamKey) msg.rtmpStreamKey = String(opts.rtmpStreamKey);
     const yt = opts.youtubeStreamKey || opts.youTubeStreamKey;
     if (yt) msg.youtubeStreamKey = String(yt);
+    const broadcast = opts.rtmpBroadcastID || opts.youtubeBroadcastID;
+    if (broadcast) msg.broadcastId = String(broadcast);
     this.asked = mode;
     this.m.send(msg);
   }
@@ -63,7 +65,7 @@ export class Recording {
     if (this.before) this.before[mode] = null;
     const on = !!msg.on;
     const id = msg.recordingSessionId || '';
-    this.status[mode] = { on, id };
+    this.status[mode] = { on, id, viewURL: on ? msg.liveStreamViewURL || '' : '' };
     this.render();
     if (was.on === on && (!on || was.id === id)) return;
     const stream = mode === 'stream';
@@ -74,6 +76,10 @@ export class Recording {
     else this.m.toast(t(stream ? 'toast.streamStopped' : 'toast.recordingStopped', { reason: msg.reason || '' }));
     this.m.emit('recording-status-changed', { on, mode });
   }
+
+  // livestreamUrl is where people watch the live stream (the IFrame API's
+  // getLivestreamUrl), when it feeds a known YouTube broadcast.
+  livestreamUrl() { return this.status.stream.viewURL || undefined; }
 
   // linkAvailable passes on the link of a recording composited while the
   // meeting runs, which the server sends only to those who may record:
