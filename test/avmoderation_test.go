@@ -2,10 +2,6 @@ package test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -134,18 +130,10 @@ func TestAVModerationPage(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
-	domain := strings.TrimPrefix(s.URL, "http://")
 	room := f.ID + "/avmodpage"
-	parent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, parentPage, s.URL, domain, room)
-	}))
-	t.Cleanup(parent.Close)
-	b := newBrowser(t)
-	p := b.open("integrator", parent.URL)
-	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	b, p := iframeHost(t, s, room)
 
-	eval[bool](t, p, `window.ada = make('Ada', `+js(f.token(t, "avmodpage", "Ada", true))+`, 'a');
+	eval[bool](t, p, `window.ada = make('Ada', `+jsValue(f.token(t, "avmodpage", "Ada", true))+`, 'a');
 		for (const ev of ['moderationStatusChanged', 'moderationParticipantApproved', 'moderationParticipantRejected'])
 			ada.on(ev, (d) => window.log.push({ api: 'Ada', ev, d }));
 		true`)
@@ -182,7 +170,7 @@ func TestAVModerationPage(t *testing.T) {
 	if !eval[bool](t, p, `ada.isModerationOn('audio')`) || eval[bool](t, p, `ada.isModerationOn('video')`) {
 		t.Error("isModerationOn: want audio on, video off")
 	}
-	poll[bool](t, p, "isParticipantForceMuted(Bob)", `ada.isParticipantForceMuted(`+js(bobID)+`, 'audio')`, 10*time.Second)
+	poll[bool](t, p, "isParticipantForceMuted(Bob)", `ada.isParticipantForceMuted(`+jsValue(bobID)+`, 'audio')`, 10*time.Second)
 	poll[bool](t, bob, "Bob muted by the moderation", `window.confer.state.audioMuted`, 10*time.Second)
 	const micLabel = `document.getElementById('tb-mic').getAttribute('aria-label')`
 	if got := eval[string](t, bob, micLabel); got != "Ask to speak" {
@@ -198,7 +186,7 @@ func TestAVModerationPage(t *testing.T) {
 	if eval[bool](t, bob, `!window.confer.state.audioMuted`) {
 		t.Error("Bob unmuted under audio moderation")
 	}
-	poll[bool](t, cy, "Cy sees Bob's hand", `!!window.confer.state.participants.get(`+js(bobID)+`)?.handRaised`, 10*time.Second)
+	poll[bool](t, cy, "Cy sees Bob's hand", `!!window.confer.state.participants.get(`+jsValue(bobID)+`)?.handRaised`, 10*time.Second)
 
 	// Cy sees the switch off and Bob's request with Allow and Reject.
 	cy.click(t, "#tb-people")
@@ -213,12 +201,12 @@ func TestAVModerationPage(t *testing.T) {
 	reportAxe(t, "participants panel with audio moderation", runAxe(t, cy, axeSource(t)))
 
 	// Ada rejects Bob's request: the event, his hand down.
-	eval[bool](t, p, `ada.executeCommand('rejectParticipant', `+js(bobID)+`, 'audio'); true`)
+	eval[bool](t, p, `ada.executeCommand('rejectParticipant', `+jsValue(bobID)+`, 'audio'); true`)
 	rej := poll[map[string]any](t, p, "moderationParticipantRejected", `find('Ada', 'moderationParticipantRejected')?.d`, 10*time.Second)
 	if rej["id"] != bobID || rej["mediaType"] != "audio" {
 		t.Errorf("moderationParticipantRejected: %v, want id %s mediaType audio", rej, bobID)
 	}
-	poll[bool](t, bob, "Bob's hand lowered", `!window.confer.state.participants.get(`+js(bobID)+`)?.handRaised`, 10*time.Second)
+	poll[bool](t, bob, "Bob's hand lowered", `!window.confer.state.participants.get(`+jsValue(bobID)+`)?.handRaised`, 10*time.Second)
 
 	// Cy allows Bob from the panel; Ada hears of it; Bob unmutes.
 	cy.click(t, bobRow+" [data-action=approve-audio]")
@@ -228,7 +216,7 @@ func TestAVModerationPage(t *testing.T) {
 	}
 	poll[bool](t, bob, "Bob's mic button back to Unmute", micLabel+` === 'Unmute microphone'`, 10*time.Second)
 	bob.click(t, "#tb-mic")
-	poll[bool](t, cy, "Bob unmuted, as Cy sees", `window.confer.state.participants.get(`+js(bobID)+`)?.audioMuted === false`, 10*time.Second)
+	poll[bool](t, cy, "Bob unmuted, as Cy sees", `window.confer.state.participants.get(`+jsValue(bobID)+`)?.audioMuted === false`, 10*time.Second)
 
 	// Video moderation: Bob's camera stops; approveVideo lets him start it.
 	eval[bool](t, p, `ada.executeCommand('toggleModeration', true, 'video'); true`)
@@ -241,11 +229,11 @@ func TestAVModerationPage(t *testing.T) {
 	if eval[bool](t, bob, `!window.confer.state.videoMuted`) {
 		t.Error("Bob started his video under video moderation")
 	}
-	eval[bool](t, p, `ada.executeCommand('approveVideo', `+js(bobID)+`); true`)
+	eval[bool](t, p, `ada.executeCommand('approveVideo', `+jsValue(bobID)+`); true`)
 	poll[bool](t, p, "approved for video", `!!find('Ada', 'moderationParticipantApproved', d => d.mediaType === 'video')`, 10*time.Second)
 	poll[bool](t, bob, "Bob may start video", `!window.confer.state.self.videoForceMuted`, 10*time.Second)
 	bob.click(t, "#tb-cam")
-	poll[bool](t, cy, "Bob's video on, as Cy sees", `window.confer.state.participants.get(`+js(bobID)+`)?.videoMuted === false`, 10*time.Second)
+	poll[bool](t, cy, "Bob's video on, as Cy sees", `window.confer.state.participants.get(`+jsValue(bobID)+`)?.videoMuted === false`, 10*time.Second)
 
 	// Dee joins now, her mic and camera on: she joins muted, and asks.
 	dee := b.open("Dee", meetingURL(s.URL, room, f.token(t, "avmodpage", "Dee", false), fastMeeting()))

@@ -3,8 +3,6 @@ package test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -28,21 +26,13 @@ func TestIFrameBreakoutRooms(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
-	domain := strings.TrimPrefix(s.URL, "http://")
 	room := f.ID + "/breakouts"
-	parent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, parentPage, s.URL, domain, room)
-	}))
-	t.Cleanup(parent.Close)
-	b := newBrowser(t)
-	p := b.open("integrator", parent.URL)
-	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	b, p := iframeHost(t, s, room)
 
-	eval[bool](t, p, `window.ada = make('Ada', `+js(f.token(t, "breakouts", "Ada", true))+`, 'a');
+	eval[bool](t, p, `window.ada = make('Ada', `+jsValue(f.token(t, "breakouts", "Ada", true))+`, 'a');
 		ada.on('breakoutRoomsUpdated', (d) => window.log.push({ api: 'Ada', ev: 'breakoutRoomsUpdated', d })); true`)
 	poll[bool](t, p, "Ada joined", `!!find('Ada', 'videoConferenceJoined')`, 30*time.Second)
-	eval[bool](t, p, `window.bob = make('Bob', `+js(f.token(t, "breakouts", "Bob", false))+`, 'b'); true`)
+	eval[bool](t, p, `window.bob = make('Bob', `+jsValue(f.token(t, "breakouts", "Bob", false))+`, 'b'); true`)
 	bobID := poll[string](t, p, "Bob joined", `find('Bob', 'videoConferenceJoined')?.d.id`, 30*time.Second)
 	cy := b.open("Cy", meetingURL(s.URL, room, f.token(t, "breakouts", "Cy", false), fastMeeting()))
 	poll[bool](t, cy, "Cy joined", `window.confer.state.joined`, 30*time.Second)
@@ -69,13 +59,13 @@ func TestIFrameBreakoutRooms(t *testing.T) {
 	}
 
 	for _, id := range []string{bobID, cyID} {
-		eval[bool](t, p, `ada.executeCommand('sendParticipantToRoom', `+js(id)+`, `+js(roomID)+`); true`)
+		eval[bool](t, p, `ada.executeCommand('sendParticipantToRoom', `+jsValue(id)+`, `+jsValue(roomID)+`); true`)
 	}
 	inTeamA := `(() => { const e = [...window.log].reverse().find(e => e.api === 'Ada' && e.ev === 'breakoutRoomsUpdated');
 		const ps = Object.values(e?.d.rooms[%q]?.participants || {}).map(p => p.id).sort().join(',');
 		return ps; })()`
 	want := strings.Join(slices.Sorted(slices.Values([]string{bobID, cyID})), ",")
-	poll[bool](t, p, "Bob and Cy listed in Team A", fmt.Sprintf(inTeamA, roomID)+` === `+js(want), 15*time.Second)
+	poll[bool](t, p, "Bob and Cy listed in Team A", fmt.Sprintf(inTeamA, roomID)+` === `+jsValue(want), 15*time.Second)
 	poll[bool](t, p, "Bob's videoConferenceJoined in the breakout room", `!!find('Bob', 'videoConferenceJoined', d => d.breakoutRoom === true)`, 20*time.Second)
 	poll[bool](t, p, "Bob's videoConferenceLeft", `!!find('Bob', 'videoConferenceLeft')`, 5*time.Second)
 	info := eval[string](t, p, `ada.getRoomsInfo().then(r => r.rooms.map(x => (x.isMainRoom ? 'main' : x.id) + ':' + x.participants.map(p => p.id).sort().join('+')).join(' '))`)
@@ -88,7 +78,7 @@ func TestIFrameBreakoutRooms(t *testing.T) {
 	if got := eval[string](t, cy, `[...window.confer.state.participants.keys()].sort().join(',')`); got != want {
 		t.Errorf("Cy's page lists %q in the breakout room, want %q", got, want)
 	}
-	if eval[bool](t, cy, `!!document.querySelector('.tile[data-id=`+js(adaID)+`]')`) {
+	if eval[bool](t, cy, `!!document.querySelector('.tile[data-id=`+jsValue(adaID)+`]')`) {
 		t.Error("Cy's page still has a tile for Ada, who is in the main room")
 	}
 	if !eval[bool](t, cy, `!document.getElementById('br-where').hidden && document.getElementById('br-leave').textContent === 'Leave breakout room'`) {
@@ -98,7 +88,7 @@ func TestIFrameBreakoutRooms(t *testing.T) {
 		t.Error("Cy's page reloaded or reconnected to move")
 	}
 
-	eval[bool](t, p, `ada.executeCommand('closeBreakoutRoom', `+js(roomID)+`); true`)
+	eval[bool](t, p, `ada.executeCommand('closeBreakoutRoom', `+jsValue(roomID)+`); true`)
 	poll[bool](t, cy, "Cy back in the main room plays Ada's video", fmt.Sprintf(videoFrom, adaID), 30*time.Second)
 	poll[bool](t, cy, "Cy's page has left the breakout room", `document.getElementById('br-where').hidden && window.confer.state.participants.size === 3`, 10*time.Second)
 	poll[bool](t, p, "Bob's videoConferenceJoined in the main room",

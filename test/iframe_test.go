@@ -35,6 +35,23 @@ window.make = (name, jwt, node) => {
 window.find = (api, ev, pred) => window.log.find(e => e.api === api && e.ev === ev && (!pred || pred(e.d)));
 </script></body></html>`
 
+// iframeHost serves parentPage for room (<tenant>/<name>) from another
+// origin, as an integrator's page, and opens it in a new browser.
+func iframeHost(t *testing.T, s *testServer, room string) (*browser, *page) {
+	t.Helper()
+	domain := strings.TrimPrefix(s.URL, "http://")
+	parent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, parentPage, s.URL, domain, room)
+	}))
+	t.Cleanup(parent.Close)
+	b := newBrowser(t)
+	return b, b.open("integrator", parent.URL)
+}
+
+// jsValue is v as a JavaScript literal (JSON).
+func jsValue(v any) string { b, _ := json.Marshal(v); return string(b) }
+
 // TestIFrameAPI: JitsiMeetExternalAPI, loaded by a page of another origin,
 // embeds two participants and drives them with Jitsi's commands, functions
 // and events.
@@ -42,24 +59,16 @@ func TestIFrameAPI(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
-	domain := strings.TrimPrefix(s.URL, "http://")
 	room := f.ID + "/embedded"
-	parent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, parentPage, s.URL, domain, room)
-	}))
-	t.Cleanup(parent.Close)
-	b := newBrowser(t)
-	p := b.open("integrator", parent.URL)
-	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	_, p := iframeHost(t, s, room)
 
-	eval[bool](t, p, `window.ada = make('Ada', `+js(f.token(t, "embedded", "Ada", true))+`, 'a'); true`)
+	eval[bool](t, p, `window.ada = make('Ada', `+jsValue(f.token(t, "embedded", "Ada", true))+`, 'a'); true`)
 	joined := poll[map[string]any](t, p, "Ada's videoConferenceJoined", `find('Ada', 'videoConferenceJoined')?.d`, 30*time.Second)
 	if joined["roomName"] != room || joined["displayName"] != "Ada" || joined["id"] == "" || joined["formattedDisplayName"] == nil {
 		t.Errorf("videoConferenceJoined: %v", joined)
 	}
 	poll[bool](t, p, "onload on ready", `!!find('Ada', 'onload')`, 5*time.Second)
-	eval[bool](t, p, `window.bob = make('Bob', `+js(f.token(t, "embedded", "Bob", false))+`, 'b'); true`)
+	eval[bool](t, p, `window.bob = make('Bob', `+jsValue(f.token(t, "embedded", "Bob", false))+`, 'b'); true`)
 	pj := poll[map[string]any](t, p, "Ada sees Bob join", `find('Ada', 'participantJoined', d => d.displayName === 'Bob')?.d`, 30*time.Second)
 	if pj["id"] == "" || pj["formattedDisplayName"] != "Bob" {
 		t.Errorf("participantJoined: %v", pj)

@@ -2,9 +2,6 @@ package test
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -98,19 +95,11 @@ func TestIFrameRecording(t *testing.T) {
 	needFFmpeg(t)
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
-	domain := strings.TrimPrefix(s.URL, "http://")
 	room := f.ID + "/embedrec"
-	parent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, parentPage, s.URL, domain, room)
-	}))
-	t.Cleanup(parent.Close)
-	b := newBrowser(t)
-	p := b.open("integrator", parent.URL)
-	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	_, p := iframeHost(t, s, room)
 	features := func(g *token.Grant) { g.Features = map[string]bool{"recording": true, "livestreaming": true} }
 
-	eval[bool](t, p, `window.ada = make('Ada', `+js(f.token(t, "embedrec", "Ada", true, features))+`, 'a');
+	eval[bool](t, p, `window.ada = make('Ada', `+jsValue(f.token(t, "embedrec", "Ada", true, features))+`, 'a');
 		ada.on('recordingStatusChanged', (d) => window.log.push({ api: 'Ada', ev: 'recordingStatusChanged', d }));
 		ada.on('recordingLinkAvailable', (d) => window.log.push({ api: 'Ada', ev: 'recordingLinkAvailable', d })); true`)
 	poll[bool](t, p, "Ada joined", `!!find('Ada', 'videoConferenceJoined')`, 30*time.Second)
