@@ -24,6 +24,12 @@ type axeViolation struct {
 	Nodes            []string
 }
 
+// axeSerious runs the injected axe-core on the page and gives its serious
+// and critical violations as JSON ([]axeViolation).
+const axeSerious = `axe.run(document).then(r => JSON.stringify(r.violations
+	.filter(v => v.impact === 'serious' || v.impact === 'critical')
+	.map(v => ({ID: v.id, Impact: v.impact, Help: v.help, Nodes: v.nodes.map(n => n.target.join(' ') + ' ' + n.html.slice(0, 160) + ': ' + (n.failureSummary || '').split('\n').slice(1).join(' ').trim())}))))`
+
 // runAxe injects axe-core into the page and returns its serious and
 // critical violations.
 func runAxe(t *testing.T, p *page, src string) []axeViolation {
@@ -33,10 +39,7 @@ func runAxe(t *testing.T, p *page, src string) []axeViolation {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](src+"\n;true")); err != nil {
 		t.Fatalf("%s: inject axe-core: %v", p.name, err)
 	}
-	const run = `axe.run(document).then(r => JSON.stringify(r.violations
-		.filter(v => v.impact === 'serious' || v.impact === 'critical')
-		.map(v => ({ID: v.id, Impact: v.impact, Help: v.help, Nodes: v.nodes.map(n => n.target.join(' ') + ' ' + n.html.slice(0, 160) + ': ' + (n.failureSummary || '').split('\n').slice(1).join(' ').trim())}))))`
-	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](axeSerious, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("%s: axe.run: %v", p.name, err)
 	}

@@ -1,8 +1,6 @@
 package test
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +12,8 @@ import (
 	"github.com/confer-video/confer/internal/store/storetest"
 )
 
-// puppeteerPackage drives Firefox over WebDriver BiDi from test/interop/firefox.js.
+// puppeteerPackage drives Firefox over WebDriver BiDi from
+// test/interop/firefox-driver.js (test/firefox_helpers_test.go).
 const puppeteerPackage = "puppeteer-core@25.16.0"
 
 // firefoxPath finds Debian's Firefox ESR, skipping (failing under CI) without it.
@@ -65,85 +64,24 @@ func puppeteerModules(t *testing.T) string {
 	return modules
 }
 
-// firefoxStep is one line test/interop/firefox.js prints.
-type firefoxStep struct {
-	Step, Text, Type string
-	GetDisplayMedia  bool
-	ShareLabel       string
-	UserAgent        string
-	Videos, Audio    int
-	Layers           []string
-}
+// firefoxReceived is what a Firefox page receives and sends: remote videos
+// that play, packets of audio received so far, and the video layers it
+// publishes.
+const firefoxReceived = `(async () => {
+	const videos = [...document.querySelectorAll('.tile:not(.local) video')].filter((v) => v.srcObject && v.videoWidth > 0 && v.currentTime > 0).length;
+	const s = await window.confer.stats();
+	const audio = s.inbound.filter((i) => i.kind === 'audio').reduce((n, i) => n + (i.packets || 0), 0);
+	const layers = [...new Set(s.outbound.filter((o) => o.kind === 'video' && o.packets > 0).map((o) => o.rid || '-'))].sort();
+	return videos >= 1 && audio > 50 && { videos, audio, layers };
+})()`
 
-// firefoxParticipant joins url in headless Firefox; the returned channel
-// has its steps, and the meeting stays open until the test ends.
-func firefoxParticipant(t *testing.T, url string) <-chan firefoxStep {
-	t.Helper()
-	ff := firefoxPath(t)
-	modules := puppeteerModules(t)
-	cmd := exec.Command("node", "interop/firefox.js", ff, url)
-	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "HOME="+t.TempDir())
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	steps := make(chan firefoxStep, 64)
-	go func() {
-		defer close(steps)
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var s firefoxStep
-			if json.Unmarshal(sc.Bytes(), &s) == nil {
-				steps <- s
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		stdin.Close() // firefox.js closes the browser and exits
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	return steps
-}
-
-// waitStep waits for Firefox's step name, logging its console meanwhile.
-func waitStep(t *testing.T, steps <-chan firefoxStep, name string, timeout time.Duration) firefoxStep {
-	t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case s, ok := <-steps:
-			if !ok {
-				t.Fatalf("firefox: exited before %q", name)
-			}
-			switch s.Step {
-			case name:
-				return s
-			case "error", "pageerror":
-				t.Fatalf("firefox: %s: %s", s.Step, s.Text)
-			default:
-				t.Logf("firefox %s: %s %s", s.Step, s.Type, s.Text)
-			}
-		case <-deadline:
-			t.Fatalf("firefox: no %q within %s", name, timeout)
-		}
-	}
-}
+// firefoxMediaState describes a Firefox page's media when it does not flow.
+const firefoxMediaState = `(async () => {
+	const st = window.confer.state, c = st.conn;
+	const local = (st.localStream?.getTracks() || []).map((t) => t.kind + ':' + t.readyState + ':' + t.enabled);
+	return JSON.stringify({ local, pub: c.pub?.connectionState, pubIce: c.pub?.iceConnectionState, sub: c.sub?.connectionState,
+		subIce: c.sub?.iceConnectionState, remote: [...st.remote.values()].map((r) => r.source + ':' + r.track.kind), stats: await window.confer.stats() });
+})()`
 
 // TestFirefoxAndChromiumMeeting: a mixed room of headless Firefox ESR
 // (puppeteer-core over WebDriver BiDi, fake media) and Chromium: each plays
@@ -151,6 +89,7 @@ func waitStep(t *testing.T, steps <-chan firefoxStep, name string, timeout time.
 // three simulcast layers, as Chromium does.
 func TestFirefoxAndChromiumMeeting(t *testing.T) {
 	t.Parallel()
+	ff := newFirefox(t)
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
 	room := f.ID + "/mixed"
@@ -158,10 +97,17 @@ func TestFirefoxAndChromiumMeeting(t *testing.T) {
 	ada := b.open("Ada (Chromium)", meetingURL(s.URL, room, f.token(t, "mixed", "Ada", true), fastMeeting()))
 	poll[bool](t, ada, "joined", `window.confer.state.joined`, 20*time.Second)
 
-	steps := firefoxParticipant(t, meetingURL(s.URL, room, f.token(t, "mixed", "Fox", false), fastMeeting()))
-	joined := waitStep(t, steps, "joined", 60*time.Second)
-	t.Logf("firefox: %s; getDisplayMedia %v", joined.UserAgent, joined.GetDisplayMedia)
-	got := waitStep(t, steps, "received", 60*time.Second)
+	fox := ff.open(t, "Fox (Firefox)", meetingURL(s.URL, room, f.token(t, "mixed", "Fox", false), fastMeeting()))
+	ffPoll[bool](t, fox, "Firefox joined", `!!window.confer && window.confer.state.joined`, 30*time.Second)
+	features := ffEval[map[string]any](t, fox, `({getDisplayMedia: !!navigator.mediaDevices?.getDisplayMedia, userAgent: navigator.userAgent})`)
+	t.Logf("firefox: %s; getDisplayMedia %v", features["userAgent"], features["getDisplayMedia"])
+	var got struct {
+		Videos, Audio int
+		Layers        []string
+	}
+	if err := fox.call(map[string]any{"op": "poll", "expr": firefoxReceived, "timeout": 45000}, time.Minute, &got); err != nil {
+		t.Fatalf("firefox receives no video and audio: %v\nmedia: %s", err, ffEval[string](t, fox, firefoxMediaState))
+	}
 	t.Logf("firefox receives %d video(s), %d audio packets; publishes video layers %v", got.Videos, got.Audio, got.Layers)
 	if !slices.Equal(got.Layers, []string{"f", "h", "q"}) {
 		t.Errorf("firefox publishes video layers %v, want the page's simulcast [f h q]", got.Layers)
