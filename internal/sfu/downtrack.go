@@ -66,7 +66,7 @@ func (d *downTrack) ID() string { return d.track.id }
 func (d *downTrack) RID() string { return "" }
 
 // StreamID groups a participant's tracks: their participant id.
-func (d *downTrack) StreamID() string { return d.track.owner.id }
+func (d *downTrack) StreamID() string { return d.track.participantID() }
 
 // Kind is audio or video.
 func (d *downTrack) Kind() webrtc.RTPCodecType { return d.track.kind }

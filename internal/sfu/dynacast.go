@@ -93,7 +93,7 @@ func (t *publishedTrack) wantedLayer() int {
 	if t.recorded() {
 		return maxLayers - 1 // a recording takes the top layer
 	}
-	want := -1
+	want := t.relayWanted() // other nodes' demand (relay.go); -1 for none
 	for _, d := range *t.subs.Load() {
 		want = max(want, d.requestedLayer())
 	}

@@ -13,6 +13,7 @@ type metrics struct {
 	dynacastChanges  prometheus.Counter
 	paddingPackets   prometheus.Counter
 	retransmitted    prometheus.Counter
+	relayedPackets   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,9 +28,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		dynacastChanges:  prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_dynacast_changes_total", Help: "Changes of the simulcast layers publishers are told to send."}),
 		paddingPackets:   prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_padding_packets_total", Help: "Padding-only RTP packets sent to probe a subscriber's bandwidth."}),
 		retransmitted:    prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_retransmitted_packets_total", Help: "RTP packets resent to subscribers that reported them lost."}),
+		relayedPackets:   prometheus.NewCounter(prometheus.CounterOpts{Name: "confer_sfu_relayed_packets_total", Help: "RTP packets sent to other nodes over relays."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.forwardedPackets, m.forwardedBytes, m.receivedPackets, m.peers, m.tracks, m.layerSwitches, m.keyframeRequests, m.dynacastChanges, m.paddingPackets, m.retransmitted)
+		reg.MustRegister(m.forwardedPackets, m.forwardedBytes, m.receivedPackets, m.peers, m.tracks, m.layerSwitches, m.keyframeRequests, m.dynacastChanges, m.paddingPackets, m.retransmitted, m.relayedPackets)
 	}
 	return m
 }

@@ -31,6 +31,9 @@ type PublishSpec struct {
 	// (IncomingStream); zero for the meeting page's tracks.
 	group         string
 	layer, layers int
+	// trackID and participant name a track a relay peer receives from
+	// another node (relay.go): its id there and whose it is.
+	trackID, participant string
 }
 
 // TrackInfo tells a subscriber what arrives on one of its mids.
@@ -95,6 +98,10 @@ type Peer struct {
 	incoming  map[*webrtc.RTPTransceiver]IncomingStream
 	spare     []*webrtc.RTPTransceiver
 	receivers int
+
+	// relay is set for a relay peer (JoinRelay): the room's link to
+	// another node.
+	relay *relayState
 }
 
 // Join adds a participant's media to the room and starts its subscriber
@@ -211,7 +218,7 @@ const maxMidLen = 32
 // MaxTracksPerPeer tracks, of known sources and short mids, in an offer of
 // at most twice as many media sections. It returns the specs by mid.
 func (p *Peer) checkOffer(offerSDP string, specs []PublishSpec) (map[string]PublishSpec, error) {
-	limit := p.sfu.cfg.MaxTracksPerPeer
+	limit := p.maxTracks()
 	if len(specs) > limit {
 		return nil, fmt.Errorf("%w: %d tracks announced, a participant may publish at most %d", ErrTooManyTracks, len(specs), limit)
 	}
@@ -250,7 +257,11 @@ func (p *Peer) publisher() (*webrtc.PeerConnection, error) {
 	if p.pub != nil {
 		return p.pub, nil
 	}
-	pub, err := p.sfu.pubAPI.NewPeerConnection(webrtc.Configuration{})
+	api := p.sfu.pubAPI
+	if p.relay != nil {
+		api = p.relay.api // relay.go: its own sockets
+	}
+	pub, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +298,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver)
 	t, existing := p.published[key]
 	if !existing {
 		p.trackSeq++
-		t = newPublishedTrack(fmt.Sprintf("%s-%s-%d", p.id, spec.Source, p.trackSeq), p, spec, remote)
+		t = newPublishedTrack(cmp.Or(spec.trackID, fmt.Sprintf("%s-%s-%d", p.id, spec.Source, p.trackSeq)), p, spec, remote)
 		t.blocked.Store(p.blocked[spec.Source])
 		p.published[key] = t
 	}
@@ -322,6 +333,9 @@ func (p *Peer) specFor(mid string, receiver *webrtc.RTPReceiver) (PublishSpec, b
 		return PublishSpec{Mid: mid, Source: st.Source, Height: height, group: st.Group, layer: st.Layer, layers: st.Layers}, ok
 	}
 	spec, ok := p.specs[mid]
+	if !ok && p.relay != nil {
+		return spec, false // a relay's tracks all name their participant
+	}
 	if !ok {
 		spec = PublishSpec{Mid: mid, Source: SourceMic}
 		if remote := receiver.Track(); remote != nil && remote.Kind() == webrtc.RTPCodecTypeVideo {
@@ -472,7 +486,7 @@ func (p *Peer) trackTable() []TrackInfo {
 			continue
 		}
 		if d, ok := s.Track().(*downTrack); ok {
-			info := TrackInfo{Mid: tr.Mid(), ParticipantID: d.track.owner.id, Source: d.track.source, TrackID: d.track.id}
+			info := TrackInfo{Mid: tr.Mid(), ParticipantID: d.track.participantID(), Source: d.track.source, TrackID: d.track.id}
 			if enc := s.GetParameters().Encodings; len(enc) > 0 {
 				info.SSRC = uint32(enc[0].SSRC)
 			}
@@ -484,6 +498,10 @@ func (p *Peer) trackTable() []TrackInfo {
 
 // subscribe adds a published track to this peer's subscriber connection.
 func (p *Peer) subscribe(t *publishedTrack) {
+	if p.relay != nil {
+		p.relaySubscribe(t)
+		return
+	}
 	p.mu.Lock()
 	if p.closed || p.downs[t.id] != nil {
 		p.mu.Unlock()
@@ -509,6 +527,10 @@ func (p *Peer) subscribe(t *publishedTrack) {
 
 // unsubscribe removes a track from this peer's subscriber connection.
 func (p *Peer) unsubscribe(t *publishedTrack) {
+	if p.relay != nil {
+		p.relayUnsubscribe(t)
+		return
+	}
 	p.mu.Lock()
 	d := p.downs[t.id]
 	delete(p.downs, t.id)
@@ -571,6 +593,7 @@ func (p *Peer) Close() {
 	}
 	p.mu.Unlock()
 	p.room.removePeer(p)
+	p.relayClose()
 	for _, d := range downs {
 		d.track.removeSub(d)
 		d.close()

@@ -41,14 +41,17 @@ func layerIndex(rid string) int {
 // publishedTrack is one track a participant publishes: audio, or video with
 // one layer or up to three simulcast layers.
 type publishedTrack struct {
-	id        string
-	mid       string // the publisher's media section
-	owner     *Peer
-	source    Source
-	kind      webrtc.RTPCodecType
-	codec     webrtc.RTPCodecCapability
-	simulcast bool
-	height    int // of the full-size layer, as the publisher announced it
+	id    string
+	mid   string // the publisher's media section
+	owner *Peer
+	// participant is whose track it is when not owner's: a track a relay
+	// peer receives from another node (relay.go).
+	participant string
+	source      Source
+	kind        webrtc.RTPCodecType
+	codec       webrtc.RTPCodecCapability
+	simulcast   bool
+	height      int // of the full-size layer, as the publisher announced it
 
 	layers [maxLayers]layerState
 	subs   atomic.Pointer[[]*downTrack] // copy-on-write
@@ -61,6 +64,8 @@ type publishedTrack struct {
 	// dynacast decides which layers the publisher sends; nil unless
 	// simulcast video.
 	dynacast *dynacast
+	// relays send the track to other nodes (relay.go), copy-on-write.
+	relays atomic.Pointer[[]*relayTrack]
 }
 
 type layerState struct {
@@ -74,7 +79,7 @@ type layerState struct {
 
 func newPublishedTrack(id string, owner *Peer, spec PublishSpec, remote *webrtc.TrackRemote) *publishedTrack {
 	t := &publishedTrack{
-		id: id, mid: spec.Mid, owner: owner, source: spec.Source, kind: remote.Kind(), codec: remote.Codec().RTPCodecCapability,
+		id: id, mid: spec.Mid, owner: owner, participant: spec.participant, source: spec.Source, kind: remote.Kind(), codec: remote.Codec().RTPCodecCapability,
 		simulcast: remote.RID() != "" || spec.layers > 1, height: spec.Height,
 	}
 	t.codec.RTCPFeedback = nil
@@ -142,7 +147,7 @@ func (t *publishedTrack) readLoop(remote *webrtc.TrackRemote, layer int, m *metr
 		m.receivedPackets.Inc()
 		if t.kind == webrtc.RTPCodecTypeAudio && audioLevelID != 0 && speaker != nil {
 			if ext := pkt.GetExtension(audioLevelID); len(ext) > 0 && !t.stopped() {
-				speaker.observe(t.owner.id, ext[0]&0x7f, now)
+				speaker.observe(t.participantID(), ext[0]&0x7f, now)
 			}
 		}
 		if t.stopped() {
@@ -156,7 +161,8 @@ func (t *publishedTrack) readLoop(remote *webrtc.TrackRemote, layer int, m *metr
 		for _, d := range *t.subs.Load() {
 			d.forward(layer, &pkt, keyframe, now)
 		}
-		t.tapPacket(layer, &pkt, keyframe, now) // recording: one atomic load when off
+		t.relayPacket(layer, &pkt, audioLevelID) // other nodes: one atomic load when none
+		t.tapPacket(layer, &pkt, keyframe, now)  // recording: one atomic load when off
 	}
 }
 

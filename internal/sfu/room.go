@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pion/webrtc/v4"
 )
 
 // Room is the media side of one conference: its peers and their tracks.
@@ -120,6 +122,9 @@ func (r *Room) unpublish(t *publishedTrack) {
 	t.closed.Store(true)
 	r.sfu.metrics.tracks.Dec()
 	r.sfu.published.Add(-1)
+	if t.participant != "" && t.kind == webrtc.RTPCodecTypeAudio {
+		r.speaker.remove(t.participant) // a relayed participant's voice is gone
+	}
 	for _, p := range peers {
 		p.unsubscribe(t)
 	}

@@ -153,7 +153,7 @@ func (r *Room) tapTrackTo(st *tapState, t *publishedTrack, added bool) {
 }
 
 func (t *publishedTrack) tapInfo() TapTrack {
-	return TapTrack{ID: t.id, ParticipantID: t.owner.id, Source: t.source, Kind: t.kind, Codec: t.codec, Simulcast: t.simulcast}
+	return TapTrack{ID: t.id, ParticipantID: t.participantID(), Source: t.source, Kind: t.kind, Codec: t.codec, Simulcast: t.simulcast}
 }
 
 // tapPacket hands a forwarded packet to the room's taps: one atomic load
