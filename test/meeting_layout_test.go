@@ -25,6 +25,8 @@ type viewport struct {
 var (
 	desktop720 = viewport{"desktop 1280x720", 1280, 720, false}
 	phone390   = viewport{"phone 390x844", 390, 844, true}
+	tablet820  = viewport{"tablet 820x1180", 820, 1180, true}
+	screen4K   = viewport{"4K 3840x2160", 3840, 2160, false}
 )
 
 func (v viewport) emulate(t *testing.T, p *page) {
@@ -136,8 +138,8 @@ func checkTileView(t *testing.T, where string, g geometry, n int) (fill float64)
 }
 
 // TestMeetingLayoutTileView: with 1, 2, 6 and 12 participants (one
-// Chromium, the rest pion clients) the tile view at 1280x720 and on a
-// 390x844 phone shows every tile at 16:9, without overlap, filling the
+// Chromium, the rest pion clients) the tile view at 1280x720, on a 390x844
+// phone, an 820x1180 tablet and a 3840x2160 (4K) screen shows every tile at 16:9, without overlap, filling the
 // stage; pinning a participant switches to speaker view with that tile the
 // largest, and unpinning goes back.
 func TestMeetingLayoutTileView(t *testing.T) {
@@ -156,7 +158,7 @@ func TestMeetingLayoutTileView(t *testing.T) {
 			name := fmt.Sprintf("Guest %d", joined)
 			s.join(ctx, t, room, f.token(t, "layout", name, false), nil)
 		}
-		for _, v := range []viewport{desktop720, phone390} {
+		for _, v := range []viewport{desktop720, phone390, tablet820, screen4K} {
 			v.emulate(t, p)
 			checkTileView(t, fmt.Sprintf("%s, %d participants", v.name, n), readGeometry(t, p, n), n)
 		}
