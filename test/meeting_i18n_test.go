@@ -8,15 +8,11 @@ import (
 	"maps"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/chromedp"
 
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
@@ -256,7 +252,7 @@ func TestMeetingBrowserLanguage(t *testing.T) {
 }
 
 // TestMeetingLanguageScreenshots writes a German and an Arabic (right to
-// left) meeting at desktop size into $CONFER_SCREENSHOTS
+// left) meeting at desktop and phone sizes into $CONFER_SCREENSHOTS
 // (./scripts/screenshots): four people, a raised hand, the chat open with a
 // message each way. Without the variable it is skipped.
 func TestMeetingLanguageScreenshots(t *testing.T) {
@@ -307,19 +303,6 @@ func TestMeetingLanguageScreenshots(t *testing.T) {
 		poll[bool](t, p, "the message", `document.querySelectorAll('#chat-log li').length === 1`, 10*time.Second)
 		eval[bool](t, p, fmt.Sprintf(`document.getElementById('chat-input').value = %q; document.getElementById('chat-form').requestSubmit(); true`, l.reply))
 		poll[bool](t, p, "own message", `!!document.querySelector('#chat-log li.mine')`, 10*time.Second)
-		eval[bool](t, p, `document.getElementById('toasts').replaceChildren(); document.activeElement?.blur(); true`)
-		sctx, scancel := context.WithTimeout(p.ctx, 20*time.Second)
-		away := chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 640, 1) // no tooltip
-		if err := chromedp.Do(sctx, chromedp.EmulateViewport(1280, 800), away, chromedp.Sleep(1500*time.Millisecond)); err != nil {
-			t.Fatal(err)
-		}
-		png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
-		scancel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "meeting-"+l.code+"-desktop.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		shootMeeting(t, p, dir, "meeting-"+l.code)
 	}
 }

@@ -36,46 +36,7 @@ func TestScreenshots(t *testing.T) {
 	b := newBrowser(t)
 	shoot := func(p *page, name string) {
 		t.Helper()
-		// The tab in front (a background tab pauses its tile statistics),
-		// without the join notices that would cover tiles.
-		fctx, fcancel := context.WithTimeout(p.ctx, 10*time.Second)
-		front := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, cdppage.BringToFront, cdp.Empty{})
-			return err
-		})
-		if err := chromedp.Do(fctx, front); err != nil {
-			t.Fatal(err)
-		}
-		fcancel()
-		eval[bool](t, p, `document.getElementById('toasts').replaceChildren(); document.activeElement?.blur(); true`)
-		mctx, mcancel := context.WithTimeout(p.ctx, 10*time.Second)
-		if err := chromedp.Do(mctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1)); err != nil {
-			t.Fatal(err)
-		}
-		mcancel()
-		for _, size := range []struct {
-			suffix string
-			view   chromedp.Action[chromedp.Void]
-		}{
-			{"desktop", chromedp.EmulateViewport(1280, 800)},
-			{"phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)},
-		} {
-			ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
-			if err := chromedp.Do(ctx, size.view, chromedp.Sleep(1500*time.Millisecond)); err != nil {
-				t.Fatal(err)
-			}
-			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-			cancel()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, name+"-"+size.suffix+".png"), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
-		defer cancel()
-		chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800))
+		shootMeeting(t, p, dir, name)
 	}
 	meet := func(name, room string, moderator bool) *page {
 		hash := map[string]string{"config.prejoinConfig.enabled": "false", "config.resolution": "360"}
@@ -291,4 +252,51 @@ func shootPage(t *testing.T, p *page, dir, name string, phone bool) {
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
 	chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
+}
+
+// shootMeeting writes the meeting page p at desktop and phone sizes as
+// name-desktop.png and name-phone.png in dir: its tab in front, without
+// toasts, focus rings or the pointer's tooltips.
+func shootMeeting(t *testing.T, p *page, dir, name string) {
+	t.Helper()
+	// The tab in front (a background tab pauses its tile statistics),
+	// without the join notices that would cover tiles.
+	fctx, fcancel := context.WithTimeout(p.ctx, 10*time.Second)
+	front := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, cdppage.BringToFront, cdp.Empty{})
+		return err
+	})
+	if err := chromedp.Do(fctx, front); err != nil {
+		t.Fatal(err)
+	}
+	fcancel()
+	eval[bool](t, p, `document.getElementById('toasts').replaceChildren(); document.activeElement?.blur(); true`)
+	mctx, mcancel := context.WithTimeout(p.ctx, 10*time.Second)
+	if err := chromedp.Do(mctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	mcancel()
+	for _, size := range []struct {
+		suffix string
+		view   chromedp.Action[chromedp.Void]
+	}{
+		{"desktop", chromedp.EmulateViewport(1280, 800)},
+		{"phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)},
+	} {
+		ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+		if err := chromedp.Do(ctx, size.view, chromedp.Sleep(1500*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"-"+size.suffix+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800))
 }

@@ -303,6 +303,7 @@ func (r *Room) move(mb *member, to, by string) []Event {
 		}
 	}
 	mb.conn.Notify(Moved{RoomID: to, Name: name, By: by})
+	r.followMoved(mb)
 	for _, o := range r.members {
 		if o != mb && o.p.Breakout == to {
 			o.conn.Notify(ParticipantJoinedNotice{Participant: mb.p})

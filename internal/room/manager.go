@@ -104,6 +104,8 @@ type Room struct {
 	breakoutSeq int
 	// av is the audio/video moderation (avmoderation.go).
 	av avState
+	// follow is follow-me's state (followme.go).
+	follow FollowMe
 	// order makes the room's events leave in the order its state changed,
 	// although they are emitted outside its lock.
 	order eventOrder
@@ -330,6 +332,7 @@ func (r *Room) remove(id string, reason LeaveReason) []Event {
 		}
 	}
 	r.breakoutsChanged()
+	r.followLeft(id)
 	return append([]Event{r.leaveEvent(ParticipantLeft, &mb.p, reason)}, r.vacate(mb.p.Breakout)...)
 }
 

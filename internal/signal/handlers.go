@@ -58,6 +58,8 @@ func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) err
 		return s.poll(ctx, m)
 	case "breakout":
 		return s.breakout(ctx, m)
+	case "followMe":
+		return s.ms.SetFollowMe(ctx, m.Enabled, m.Layout)
 	case "reaction":
 		return s.react(ctx, m)
 	case "speakerStats":

@@ -81,7 +81,7 @@ func (s *session) joinMedia(ctx context.Context) bool {
 		ice = f(self.ID)
 	}
 	s.send(joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
-		DominantSpeaker: sfuRoom.DominantSpeaker(), Polls: ms.Room().Polls()})
+		DominantSpeaker: sfuRoom.DominantSpeaker(), Polls: ms.Room().Polls(), FollowMe: following(ms)})
 	peer, err := sfuRoom.Join(self.ID, s)
 	if err != nil {
 		s.mu.Unlock()
@@ -119,4 +119,12 @@ func (s *session) refusePasswords(ctx context.Context, message string) {
 		r.JoinRefused(ctx, s.key.Tenant, s.key.Name, "passwordAttempts", message, s.deviceID, s.userAgent)
 	}
 	s.refuse("passwordAttempts", message, CloseFlood)
+}
+
+// following is follow-me's state for a joiner's joined message; nil when off.
+func following(ms *room.Membership) *room.FollowMe {
+	if f := ms.FollowMe(); f.Leader != "" {
+		return &f
+	}
+	return nil
 }

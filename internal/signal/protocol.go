@@ -94,6 +94,9 @@ type inbound struct {
 	Kind    string `json:"kind"`
 	Enabled bool   `json:"enabled"`
 	Subject string `json:"subject"`
+
+	// followMe: enabled and the leader's layout
+	Layout room.Layout `json:"layout"`
 }
 
 // Outbound messages.
@@ -134,6 +137,8 @@ type (
 		DominantSpeaker string             `json:"dominantSpeaker,omitempty"`
 		// Polls are the meeting's polls so far.
 		Polls []room.Poll `json:"polls,omitempty"`
+		// FollowMe is follow-me's state, when it is on.
+		FollowMe *room.FollowMe `json:"followMe,omitempty"`
 	}
 	lobbyMsg struct {
 		Type string           `json:"type"`

@@ -419,7 +419,7 @@ func (s *session) pingLoop(ctx context.Context) {
 var knownTypes = map[string]bool{
 	"hello": true, "join": true, "leave": true, "ping": true, "offer": true, "answer": true, "candidate": true,
 	"restartIce": true, "media": true, "video": true, "chat": true, "hand": true, "name": true, "moderate": true, "stats": true,
-	"recording": true, "breakout": true, "poll": true, "reaction": true, "speakerStats": true,
+	"recording": true, "breakout": true, "poll": true, "reaction": true, "speakerStats": true, "followMe": true,
 }
 
 func metricType(t string) string {

@@ -158,7 +158,7 @@
   // What Confer's meeting page implements (the others are refused by name).
   const CONFER_COMMANDS = new Set(['addBreakoutRoom', 'autoAssignToBreakoutRooms', 'closeBreakoutRoom', 'joinBreakoutRoom',
     'removeBreakoutRoom', 'sendParticipantToRoom', 'answerKnockingParticipant', 'approveVideo', 'askToUnmute', 'cancelPrivateChat', 'displayName',
-    'endConference', 'grantModerator', 'hangup', 'hideNotification', 'initiatePrivateChat', 'kickParticipant',
+    'endConference', 'grantModerator', 'hangup', 'setFollowMe', 'hideNotification', 'initiatePrivateChat', 'kickParticipant',
     'localSubject', 'muteEveryone', 'muteRemoteParticipant', 'overwriteConfig', 'password', 'pinParticipant',
     'rejectParticipant', 'sendChatMessage', 'setLargeVideoParticipant', 'setTileView', 'setVideoQuality',
     'showNotification', 'startRecording', 'stopRecording', 'subject', 'toggleAudio', 'toggleChat', 'toggleFilmStrip', 'toggleLobby',

@@ -11,7 +11,7 @@ const $ = (id) => document.getElementById(id);
 // state, cfg, params, emit (the IFrame API's events), toasts and app.js's
 // moderate, leave, toast, togglePanel, setView, toggleScreen, sendMedia,
 // join, sendConstraints, renderPeople and switchDevice, recording
-// (recording.js) and moderation (moderation.js).
+// (recording.js), moderation (moderation.js) and followMe (followme.js).
 export function meetingApp(m) {
   const { state, cfg, params } = m;
   return {
@@ -32,6 +32,8 @@ export function meetingApp(m) {
     toggleVideo: () => { if (!m.moderation.blocks('video')) { state.videoMuted = !state.videoMuted; m.sendMedia(); } },
     moderation: m.moderation,
     breakout: m.breakout,
+    setFollowMe: (value) => m.followMe.set(!!value),
+    toggleFilmstrip: () => m.followMe.toggleFilmstrip(),
     toggleHand: () => $('tb-hand').click(),
     setPanel: (id, open) => { if ($(id).hidden === !!open || open === undefined) m.togglePanel(id); },
     setLocalSubject: (s) => { $('subject').textContent = s; },
@@ -39,6 +41,7 @@ export function meetingApp(m) {
       if (!$('password').hidden) { state.password = pw; m.join(); } else m.moderate('password', '', { password: pw });
     },
     pin: (id) => {
+      if (m.followMe.holds()) return; // follow-me: the leader decides
       state.pinned = id && state.participants.has(id) ? id : '';
       if (state.pinned) announce(t('toast.pinned', { name: state.participants.get(id).name }));
       m.setView(state.pinned ? 'stage' : state.view);

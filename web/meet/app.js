@@ -19,6 +19,7 @@ import { Reactions, SpeakerStats } from './reactions.js';
 import { Recording } from './recording.js';
 import { Breakout } from './breakout.js';
 import { Moderation } from './moderation.js';
+import { FollowMe } from './followme.js';
 import { t, tr, setMessage, pickLanguage, setLanguage, onLanguage, fillLanguageSelect } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -170,6 +171,7 @@ function onEvent(type, msg) {
     case 'recordingStatus': return recording.update(msg);
     case 'breakoutRooms': return breakout.update(msg.rooms);
     case 'moved': return breakout.moved(msg);
+    case 'followMe': return followMe.update(msg);
     case 'recordingLink': return recording.linkAvailable(msg);
     case 'remoteMute': return remoteMute(msg);
     case 'avModeration': case 'forceMuted': case 'mediaApproved': case 'mediaRejected': return moderation.onMessage(type, msg);
@@ -256,6 +258,7 @@ async function enterMeeting(msg) {
   polls.reset(msg.polls);
   recording.reset();
   breakout.joined();
+  followMe.joined(msg.followMe);
   show('meeting');
   const me = state.self;
   ext.emit('video-conference-joined', { roomName: params.room, id: me.id, displayName: me.name, formattedDisplayName: `${me.name} (me)`,
@@ -369,11 +372,13 @@ function removeTrack(trackId) {
 // ---- views: tile view and speaker (stage) view ----
 
 function setView(v) {
+  if (v !== state.view && followMe.holds()) return; // follow-me: the leader decides (followme.js)
   if (state.view !== v) ext.emit('tile-view-changed', { enabled: v === 'tile' });
   state.view = v;
   const tileView = v === 'tile';
   setButton('tb-view', { iconName: tileView ? 'speaker' : 'tile', label: t(tileView ? 'toolbar.speakerView' : 'toolbar.tileView') });
   layout();
+  followMe.changed();
 }
 
 // stageTile is speaker view's big tile: the pinned participant, else a
@@ -492,10 +497,12 @@ const breakout = new Breakout({ state, send: (m) => state.conn?.send(m), toast, 
   container: $('meeting').querySelector('.body'), menu: $('more-menu'), topbar: $('meeting').querySelector('.topbar') });
 const moderation = new Moderation({ state, moderate: (...a) => moderate(...a), toast: (x) => toast(x), emit: (...a) => ext.emit(...a),
   sendMedia: () => sendMedia(), raiseHand: (raised) => { state.hand = raised; state.conn?.send({ type: 'hand', raised }); renderToolbar(); } });
+const followMe = new FollowMe({ state, send: (m) => state.conn?.send(m), setView: (v) => setView(v), layout, toast,
+  settings: $('mod-settings'), menu: $('more-menu'), topbar: $('meeting').querySelector('.topbar') });
 
 const people = { state, isSelf: (id) => isSelf(id), emit: (...a) => ext.emit(...a), moderate: (...a) => moderate(...a), hands: () => tiles.handQueue };
 const addChat = (msg) => chatLine(people, msg);
-const renderPeople = () => { renderRoster(people); moderation.decorate(); renderToolbar(); };
+const renderPeople = () => { renderRoster(people); moderation.decorate(); renderToolbar(); followMe.render(); };
 const renderKnocks = () => renderKnockList(people);
 
 function moderate(action, target, extra = {}) {
@@ -538,7 +545,7 @@ function leave() {
 
 // app is what the IFrame API's commands and requests act on (api.js).
 const app = meetingApp({ state, cfg, params, toasts, emit: (...a) => ext.emit(...a), moderate, leave, toast, togglePanel, setView,
-  toggleScreen, sendMedia, join, sendConstraints, renderPeople, switchDevice, recording, moderation, breakout });
+  toggleScreen, sendMedia, join, sendConstraints, renderPeople, switchDevice, recording, moderation, breakout, followMe });
 
 // Audio levels and connection quality on the tiles, every 700 ms.
 setInterval(() => stats.refresh(), 700);

@@ -97,8 +97,12 @@ export class Layout {
     meeting.classList.toggle('view-tile', !big);
     this.stage.hidden = !big;
     list.forEach((el, i) => { el.style.order = String(i); });
-    if (big) this.speaker(big, list.filter((el) => el !== big));
-    else this.grid(list);
+    if (big) {
+      // A hidden filmstrip (followme.js) leaves the big tile alone.
+      const rest = state.filmstripHidden ? [] : list.filter((el) => el !== big);
+      for (const el of list) if (el !== big && !rest.includes(el)) el.classList.add('off');
+      this.speaker(big, rest);
+    } else this.grid(list);
     for (const el of document.querySelectorAll('.tile')) {
       el.classList.toggle('dominant', el.dataset.id === state.dominant && el.dataset.source === 'camera');
       const pin = el.querySelector('.pin');

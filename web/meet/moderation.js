@@ -7,6 +7,7 @@
 // the moderator's choices, and fires the IFrame API's moderation events.
 import { t, tr, mark } from './i18n.js';
 import { setButton, announce } from './controls.js';
+import { icon } from './icons.js';
 
 const $ = (id) => document.getElementById(id);
 const KINDS = ['audio', 'video'];
@@ -173,9 +174,11 @@ export class Moderation {
     for (const kind of KINDS) {
       $(`avmod-${kind}`).checked = !this.on(kind);
       const muted = kind === 'video' ? state.videoMuted : state.audioMuted;
-      if (!state.self || !muted || !this.forceMuted(state.self.id, kind)) continue;
+      const ask = !!state.self && muted && this.forceMuted(state.self.id, kind);
+      askBadge($(BUTTON[kind]), ask);
+      if (!ask) continue;
       const label = t(kind === 'video' ? 'avmod.askVideo' : 'avmod.askToSpeak');
-      setButton(BUTTON[kind], { iconName: 'hand', label, pressed: false });
+      setButton(BUTTON[kind], { iconName: kind === 'video' ? 'camOff' : 'micOff', label, pressed: false });
       $(BUTTON[kind]).dataset.tip = `${label}: ${t(kind === 'video' ? 'avmod.mustAllowVideo' : 'avmod.mustAllow')}`;
     }
   }
@@ -207,4 +210,14 @@ export class Moderation {
     b.onclick = onclick;
     return b;
   }
+}
+
+// askBadge marks a muted mic (camera) button that must ask to speak with a
+// small hand, so it is not taken for a plain mute (nor doubles the
+// raise-hand button), or takes the mark away.
+function askBadge(b, on) {
+  const badge = b.querySelector('.ask-badge');
+  if (!on) { badge?.remove(); return; }
+  if (!badge) b.append(Object.assign(document.createElement('span'), { className: 'ask-badge', innerHTML: icon('hand') }));
+  b.querySelector('.ask-badge').setAttribute('aria-hidden', 'true');
 }
