@@ -28,6 +28,7 @@ import (
 	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/payment"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 
 	"github.com/confer-video/confer/internal/public"
 )
@@ -93,7 +94,7 @@ type Line struct {
 type Invoice struct {
 	ID           string     `json:"id"`
 	Number       string     `json:"number"`
-	Tenant       string     `json:"tenant"`
+	Tenant       tenant.ID  `json:"tenant"`
 	Month        string     `json:"month"`
 	Plan         string     `json:"plan"`
 	MAU          int        `json:"mau"`
@@ -252,8 +253,8 @@ func (s *Service) issue(ctx context.Context, t store.Tenant, month string, start
 }
 
 // Invoices lists a tenant's invoices, newest first.
-func (s *Service) Invoices(ctx context.Context, tenantID string) ([]Invoice, error) {
-	rows, err := s.cfg.Store.Invoices(ctx, tenantID)
+func (s *Service) Invoices(ctx context.Context, tenantID tenant.ID) ([]Invoice, error) {
+	rows, err := s.cfg.Store.Invoices(ctx, string(tenantID))
 	if err != nil {
 		return nil, err
 	}
@@ -265,8 +266,8 @@ func (s *Service) Invoices(ctx context.Context, tenantID string) ([]Invoice, err
 }
 
 // Invoice returns one invoice; with tenantID set, only that tenant's.
-func (s *Service) Invoice(ctx context.Context, tenantID, id string) (Invoice, error) {
-	r, err := s.cfg.Store.Invoice(ctx, tenantID, id)
+func (s *Service) Invoice(ctx context.Context, tenantID tenant.ID, id string) (Invoice, error) {
+	r, err := s.cfg.Store.Invoice(ctx, string(tenantID), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Invoice{}, fmt.Errorf("invoice %s: %w", id, ErrNotFound)
 	}
@@ -303,8 +304,8 @@ func (s *Service) SetStatus(ctx context.Context, id, status string) (Invoice, er
 }
 
 // BillingEmail returns where a tenant's invoices go.
-func (s *Service) BillingEmail(ctx context.Context, tenantID string) (string, error) {
-	email, err := s.cfg.Store.BillingEmail(ctx, tenantID)
+func (s *Service) BillingEmail(ctx context.Context, tenantID tenant.ID) (string, error) {
+	email, err := s.cfg.Store.BillingEmail(ctx, string(tenantID))
 	if errors.Is(err, store.ErrNotFound) {
 		return "", fmt.Errorf("tenant %s: %w", tenantID, ErrNotFound)
 	}
@@ -312,7 +313,7 @@ func (s *Service) BillingEmail(ctx context.Context, tenantID string) (string, er
 }
 
 // SetBillingEmail sets where a tenant's invoices go ("" clears it).
-func (s *Service) SetBillingEmail(ctx context.Context, tenantID, email string) error {
+func (s *Service) SetBillingEmail(ctx context.Context, tenantID tenant.ID, email string) error {
 	email = strings.TrimSpace(email)
 	if email != "" {
 		a, err := mail.ParseAddress(email)
@@ -320,7 +321,7 @@ func (s *Service) SetBillingEmail(ctx context.Context, tenantID, email string) e
 			return public.Errorf(ErrInvalid, "%q is not an e-mail address", email)
 		}
 	}
-	err := s.cfg.Store.SetBillingEmail(ctx, tenantID, email)
+	err := s.cfg.Store.SetBillingEmail(ctx, string(tenantID), email)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("tenant %s: %w", tenantID, ErrNotFound)
 	}
@@ -328,7 +329,7 @@ func (s *Service) SetBillingEmail(ctx context.Context, tenantID, email string) e
 }
 
 func fromRow(r store.Invoice) Invoice {
-	v := Invoice{ID: r.ID, Number: number(r), Tenant: r.TenantID, Month: r.Month, Plan: r.PlanName, MAU: r.MAU, IncludedMAU: r.IncludedMAU,
+	v := Invoice{ID: r.ID, Number: number(r), Tenant: tenant.ID(r.TenantID), Month: r.Month, Plan: r.PlanName, MAU: r.MAU, IncludedMAU: r.IncludedMAU,
 		Currency: "USD", Status: r.Status, BillingEmail: r.BillingEmail, IssuedAt: r.IssuedAt, DueAt: r.DueAt, PaidAt: r.PaidAt,
 		PaymentAttempts: r.PaymentAttempts, PaymentError: r.PaymentError, PaymentRetryAt: r.PaymentRetryAt}
 	for _, l := range r.Lines {

@@ -42,7 +42,7 @@ func TestCloseMonth(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			ctx := context.Background()
 			st, now := setup(t, d, 30)
-			late := "vpaas-magic-cookie-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+			const late = "vpaas-magic-cookie-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 			st.CreateTenant(ctx, store.Tenant{ID: late, Name: "Late", CreatedAt: time.Date(2026, 12, 1, 0, 10, 0, 0, time.UTC)})
 			s, err := New(Config{Store: st, Now: now, Logger: quiet})
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // PaymentMailArgs is the River job that sends a payment e-mail.
@@ -80,8 +81,8 @@ func recipients(ctx context.Context, tx *store.Tx, tenantID, contact string) ([]
 	return out, nil
 }
 
-func (s *Service) billingURL(tenantID string) string {
-	return strings.TrimRight(s.cfg.PublicURL(), "/") + "/console/t/" + tenantID + "/billing"
+func (s *Service) billingURL(tenantID tenant.ID) string {
+	return strings.TrimRight(s.cfg.PublicURL(), "/") + "/console/t/" + string(tenantID) + "/billing"
 }
 
 func amount(v Invoice) string {
@@ -112,6 +113,6 @@ func (s *Service) cardRemovedMail(c store.PaymentCustomer) (string, string) {
 		card = fmt.Sprintf("Your %s card ending in %s", c.CardBrand, c.CardLast4)
 	}
 	body := card + " was removed from your payment details, so invoices are no longer charged automatically.\n\n" +
-		"Add a card on Billing in the console to go on paying by card: " + s.billingURL(c.TenantID) + "\n"
+		"Add a card on Billing in the console to go on paying by card: " + s.billingURL(tenant.ID(c.TenantID)) + "\n"
 	return "Your card on file was removed", body
 }

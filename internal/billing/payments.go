@@ -13,6 +13,7 @@ import (
 	"github.com/confer-video/confer/internal/payment"
 	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Mailer sends e-mail (internal/mailer).
@@ -246,7 +247,7 @@ func (s *Service) claimAndCharge(ctx context.Context, invoiceID string, attempts
 }
 
 // Payment says how a tenant pays.
-func (s *Service) Payment(ctx context.Context, tenantID string) (PaymentInfo, error) {
+func (s *Service) Payment(ctx context.Context, tenantID tenant.ID) (PaymentInfo, error) {
 	if s.cfg.Payments == nil {
 		return PaymentInfo{}, nil
 	}
@@ -254,7 +255,7 @@ func (s *Service) Payment(ctx context.Context, tenantID string) (PaymentInfo, er
 	for _, d := range s.cfg.RetryAfter {
 		info.RetryAfterDays = append(info.RetryAfterDays, int(d.Round(time.Hour).Hours()/24))
 	}
-	c, err := s.cfg.Store.PaymentCustomer(ctx, tenantID)
+	c, err := s.cfg.Store.PaymentCustomer(ctx, string(tenantID))
 	if errors.Is(err, store.ErrNotFound) {
 		return info, nil
 	}
@@ -271,11 +272,11 @@ func (s *Service) Payment(ctx context.Context, tenantID string) (PaymentInfo, er
 // PaymentMethodURL returns the provider's hosted page where the tenant's
 // owner adds or changes the card, making the provider's customer first if
 // needed; the browser comes back to returnURL.
-func (s *Service) PaymentMethodURL(ctx context.Context, tenantID, tenantName, returnURL string) (string, error) {
+func (s *Service) PaymentMethodURL(ctx context.Context, tenantID tenant.ID, tenantName, returnURL string) (string, error) {
 	if s.cfg.Payments == nil {
 		return "", ErrNoProvider
 	}
-	c, err := s.cfg.Store.PaymentCustomer(ctx, tenantID)
+	c, err := s.cfg.Store.PaymentCustomer(ctx, string(tenantID))
 	if errors.Is(err, store.ErrNotFound) {
 		c, err = s.createCustomer(ctx, tenantID, tenantName)
 	}
@@ -287,7 +288,7 @@ func (s *Service) PaymentMethodURL(ctx context.Context, tenantID, tenantName, re
 
 // RetryPayment charges a failed (or open) invoice again now; the invoice
 // is charging when it returns.
-func (s *Service) RetryPayment(ctx context.Context, tenantID, invoiceID string) (Invoice, error) {
+func (s *Service) RetryPayment(ctx context.Context, tenantID tenant.ID, invoiceID string) (Invoice, error) {
 	if s.cfg.Payments == nil {
 		return Invoice{}, ErrNoProvider
 	}
@@ -319,18 +320,18 @@ func (s *Service) RetryPayment(ctx context.Context, tenantID, invoiceID string) 
 
 // createCustomer makes the tenant's customer at the provider and records
 // it (the provider's idempotency key per tenant keeps it to one).
-func (s *Service) createCustomer(ctx context.Context, tenantID, tenantName string) (store.PaymentCustomer, error) {
+func (s *Service) createCustomer(ctx context.Context, tenantID tenant.ID, tenantName string) (store.PaymentCustomer, error) {
 	email, err := s.BillingEmail(ctx, tenantID)
 	if err != nil {
 		return store.PaymentCustomer{}, err
 	}
-	id, err := s.cfg.Payments.CreateCustomer(ctx, payment.Customer{TenantID: tenantID, Name: tenantName, Email: email})
+	id, err := s.cfg.Payments.CreateCustomer(ctx, payment.Customer{TenantID: string(tenantID), Name: tenantName, Email: email})
 	if err != nil {
 		return store.PaymentCustomer{}, err
 	}
-	if err := s.cfg.Store.InsertPaymentCustomer(ctx, store.PaymentCustomer{TenantID: tenantID, Provider: s.cfg.Payments.Name(),
+	if err := s.cfg.Store.InsertPaymentCustomer(ctx, store.PaymentCustomer{TenantID: string(tenantID), Provider: s.cfg.Payments.Name(),
 		CustomerID: id, UpdatedAt: s.cfg.Now().UTC()}); err != nil {
 		return store.PaymentCustomer{}, err
 	}
-	return s.cfg.Store.PaymentCustomer(ctx, tenantID)
+	return s.cfg.Store.PaymentCustomer(ctx, string(tenantID))
 }

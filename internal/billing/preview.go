@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Preview is the current month's invoice as it would be issued now: each
@@ -36,8 +37,8 @@ var ErrPlanNotFound = errors.New("plan not found")
 // planID, as if the tenant switched to that plan now (a plan whose changes
 // wait for month end changes nothing this month). A member may preview
 // only plans offered to the tenant; the operator (anyPlan) any.
-func (s *Service) Preview(ctx context.Context, tenantID, planID string, anyPlan bool) (Preview, error) {
-	t, err := s.cfg.Store.Tenant(ctx, tenantID)
+func (s *Service) Preview(ctx context.Context, tenantID tenant.ID, planID string, anyPlan bool) (Preview, error) {
+	t, err := s.cfg.Store.Tenant(ctx, string(tenantID))
 	if errors.Is(err, store.ErrNotFound) {
 		return Preview{}, fmt.Errorf("tenant %s: %w", tenantID, ErrNotFound)
 	}
@@ -51,7 +52,7 @@ func (s *Service) Preview(ctx context.Context, tenantID, planID string, anyPlan 
 	if err != nil {
 		return Preview{}, err
 	}
-	mau, err := s.cfg.Store.MonthMAU(ctx, tenantID, month)
+	mau, err := s.cfg.Store.MonthMAU(ctx, string(tenantID), month)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -73,11 +74,11 @@ func (s *Service) Preview(ctx context.Context, tenantID, planID string, anyPlan 
 
 // previewSwitch is the change a switch to planID now would make; nil for
 // no plan, the current plan, or a plan that waits for month end.
-func (s *Service) previewSwitch(ctx context.Context, tenantID, planID string, anyPlan bool, now time.Time) (*store.PlanChange, error) {
+func (s *Service) previewSwitch(ctx context.Context, tenantID tenant.ID, planID string, anyPlan bool, now time.Time) (*store.PlanChange, error) {
 	if planID == "" {
 		return nil, nil
 	}
-	plans, err := s.cfg.Store.TenantPlans(ctx, tenantID)
+	plans, err := s.cfg.Store.TenantPlans(ctx, string(tenantID))
 	if anyPlan && err == nil {
 		plans, err = s.cfg.Store.Plans(ctx)
 	}
@@ -93,9 +94,9 @@ func (s *Service) previewSwitch(ctx context.Context, tenantID, planID string, an
 	if to == nil {
 		return nil, fmt.Errorf("%w: no plan %q is offered to this tenant", ErrPlanNotFound, planID)
 	}
-	current, err := s.cfg.Store.TenantPlan(ctx, tenantID)
+	current, err := s.cfg.Store.TenantPlan(ctx, string(tenantID))
 	if err != nil || current.ID == planID || to.ChangePolicy == "month_end" {
 		return nil, err
 	}
-	return &store.PlanChange{TenantID: tenantID, FromPlan: current.ID, ToPlan: planID, Kind: "switch", EffectiveAt: now}, nil
+	return &store.PlanChange{TenantID: string(tenantID), FromPlan: current.ID, ToPlan: planID, Kind: "switch", EffectiveAt: now}, nil
 }

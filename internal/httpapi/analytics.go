@@ -53,7 +53,7 @@ func (a *API) listMeetings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ms, err := a.cfg.Usage.Meetings(r.Context(), string(t.ID), f)
+	ms, err := a.cfg.Usage.Meetings(r.Context(), t.ID, f)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (a *API) getMeeting(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := a.cfg.Usage.Meeting(r.Context(), string(t.ID), r.PathValue("id"))
+	m, err := a.cfg.Usage.Meeting(r.Context(), t.ID, r.PathValue("id"))
 	if errors.Is(err, usage.ErrNotFound) {
 		return errorf(http.StatusNotFound, "meeting_not_found", "no meeting "+r.PathValue("id")+" for this tenant")
 	}
@@ -89,7 +89,7 @@ func (a *API) listJoinFailures(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fs, err := a.cfg.Usage.JoinFailures(r.Context(), string(t.ID), f)
+	fs, err := a.cfg.Usage.JoinFailures(r.Context(), t.ID, f)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func (a *API) listInvoices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vs, err := a.cfg.Billing.Invoices(r.Context(), string(t.ID))
+	vs, err := a.cfg.Billing.Invoices(r.Context(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (a *API) previewInvoice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.cfg.Billing.Preview(r.Context(), string(t.ID), r.URL.Query().Get("plan"), principalOf(r).operator)
+	p, err := a.cfg.Billing.Preview(r.Context(), t.ID, r.URL.Query().Get("plan"), principalOf(r).operator)
 	if err != nil {
 		return billingError(err)
 	}
@@ -69,7 +69,7 @@ func (a *API) getInvoice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.cfg.Billing.Invoice(r.Context(), string(t.ID), r.PathValue("id"))
+	v, err := a.cfg.Billing.Invoice(r.Context(), t.ID, r.PathValue("id"))
 	if err != nil {
 		return billingError(err)
 	}
@@ -89,7 +89,7 @@ func (a *API) getBilling(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	email, err := a.cfg.Billing.BillingEmail(r.Context(), string(t.ID))
+	email, err := a.cfg.Billing.BillingEmail(r.Context(), t.ID)
 	if err != nil {
 		return billingError(err)
 	}
@@ -108,7 +108,7 @@ func (a *API) setBilling(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	if err := a.cfg.Billing.SetBillingEmail(r.Context(), string(t.ID), req.Email); err != nil {
+	if err := a.cfg.Billing.SetBillingEmail(r.Context(), t.ID, req.Email); err != nil {
 		return billingError(err)
 	}
 	return a.getBilling(w, r)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Generating an RSA-4096 key pair costs the server about a second of CPU, a
@@ -73,11 +75,11 @@ func newKeygenLimiter(now func() time.Time) *keygenLimiter {
 	return &keygenLimiter{tenants: newPerKeyRate(keygenEvery, keygenBurst, now), slot: make(chan struct{}, 1)}
 }
 
-// acquire reserves one key generation for tenant; release must be called
+// acquire reserves one key generation for tenantID; release must be called
 // when it is done. It refuses with 429 when the tenant has generated too
 // many lately, and 503 when the server is busy generating others' keys.
-func (l *keygenLimiter) acquire(ctx context.Context, tenant string) (release func(), err error) {
-	cancelToken, d := l.tenants.reserve(tenant)
+func (l *keygenLimiter) acquire(ctx context.Context, tenantID tenant.ID) (release func(), err error) {
+	cancelToken, d := l.tenants.reserve(string(tenantID))
 	if d > 0 {
 		return nil, tooMany("too_many_requests", d, "this tenant generated "+strconv.Itoa(keygenBurst)+" key pairs lately; generate another in "+
 			d.Round(time.Second).String()+", or upload a public key you made yourself (openssl genrsa)")
@@ -95,8 +97,8 @@ func (l *keygenLimiter) acquire(ctx context.Context, tenant string) (release fun
 }
 
 // manualSend takes one of the tenant's hand-made webhook deliveries.
-func (a *API) manualSend(tenant string) error {
-	if _, d := a.manualSends.reserve(tenant); d > 0 {
+func (a *API) manualSend(tenantID tenant.ID) error {
+	if _, d := a.manualSends.reserve(string(tenantID)); d > 0 {
 		return tooMany("too_many_requests", d, "this tenant sent "+strconv.Itoa(manualSendBurst)+
 			" test events and replays lately; send another in "+d.Round(time.Second).String())
 	}

@@ -88,7 +88,7 @@ func keyJSON(k tenant.Key) api.Key {
 // generateKey makes a key pair for the tenant within the key generation
 // limits.
 func (a *API) generateKey(r *http.Request, id tenant.ID, keyID string) (tenant.Key, []byte, error) {
-	release, err := a.keygen.acquire(r.Context(), string(id))
+	release, err := a.keygen.acquire(r.Context(), id)
 	if err != nil {
 		return tenant.Key{}, nil, err
 	}

@@ -39,7 +39,7 @@ func (a *API) getPayment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	info, err := a.cfg.Billing.Payment(r.Context(), string(t.ID))
+	info, err := a.cfg.Billing.Payment(r.Context(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (a *API) paymentMethodURL(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	back := a.cfg.PublicURL() + "/console/t/" + string(t.ID) + "/billing"
-	u, err := a.cfg.Billing.PaymentMethodURL(r.Context(), string(t.ID), t.Name, back)
+	u, err := a.cfg.Billing.PaymentMethodURL(r.Context(), t.ID, t.Name, back)
 	if err != nil {
 		return paymentError(err)
 	}
@@ -66,7 +66,7 @@ func (a *API) retryPayment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.cfg.Billing.RetryPayment(r.Context(), string(t.ID), r.PathValue("id"))
+	v, err := a.cfg.Billing.RetryPayment(r.Context(), t.ID, r.PathValue("id"))
 	if err != nil {
 		return paymentError(err)
 	}

@@ -47,7 +47,7 @@ func (a *API) getTenantPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.cfg.Usage.TenantPlan(r.Context(), string(t.ID))
+	st, err := a.cfg.Usage.TenantPlan(r.Context(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (a *API) setTenantPlan(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	if err := a.cfg.Usage.ChangePlan(r.Context(), string(t.ID), req.Plan, principalOf(r).operator); err != nil {
+	if err := a.cfg.Usage.ChangePlan(r.Context(), t.ID, req.Plan, principalOf(r).operator); err != nil {
 		return planError(err, req.Plan)
 	}
 	return a.getTenantPlan(w, r)

@@ -10,6 +10,7 @@ import (
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Recordings starts and stops the recording of a tenant's meetings;
@@ -19,9 +20,9 @@ type Recordings interface {
 	Stop(ctx context.Context, key room.Key, mode, reason string) (recording.Status, error)
 	Status(key room.Key) (recording.Status, error)
 	Active(key room.Key) ([]recording.Status, error)
-	List(ctx context.Context, tenantID string, limit int, before string) ([]recording.Entry, error)
-	Recording(ctx context.Context, tenantID, id string) (recording.Details, error)
-	Delete(ctx context.Context, tenantID, id string) error
+	List(ctx context.Context, tenantID tenant.ID, limit int, before string) ([]recording.Entry, error)
+	Recording(ctx context.Context, tenantID tenant.ID, id string) (recording.Details, error)
+	Delete(ctx context.Context, tenantID tenant.ID, id string) error
 }
 
 var _ Recordings = (*recording.Service)(nil)

@@ -26,7 +26,7 @@ func (a *API) listRecordings(w http.ResponseWriter, r *http.Request) error {
 			return errorf(http.StatusBadRequest, "invalid_argument", "limit must be a number from 1 to "+strconv.Itoa(maxRecordingsPage))
 		}
 	}
-	list, err := a.cfg.Recordings.List(r.Context(), string(t.ID), limit+1, r.URL.Query().Get("cursor"))
+	list, err := a.cfg.Recordings.List(r.Context(), t.ID, limit+1, r.URL.Query().Get("cursor"))
 	if err != nil {
 		return recordingError(err)
 	}
@@ -45,7 +45,7 @@ func (a *API) getRecording(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.cfg.Recordings.Recording(r.Context(), string(t.ID), r.PathValue("id"))
+	d, err := a.cfg.Recordings.Recording(r.Context(), t.ID, r.PathValue("id"))
 	if err != nil {
 		return recordingError(err)
 	}
@@ -57,7 +57,7 @@ func (a *API) deleteRecording(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.cfg.Recordings.Delete(r.Context(), string(t.ID), r.PathValue("id")); err != nil {
+	if err := a.cfg.Recordings.Delete(r.Context(), t.ID, r.PathValue("id")); err != nil {
 		return recordingError(err)
 	}
 	w.WriteHeader(http.StatusNoContent)

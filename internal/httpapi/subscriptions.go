@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/confer-video/confer/internal/account"
+	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/usage"
 )
 
@@ -66,14 +67,14 @@ func (a *API) listPlanOffers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) offerPlan(w http.ResponseWriter, r *http.Request) error {
-	if err := a.cfg.Usage.OfferPlan(r.Context(), r.PathValue("plan"), r.PathValue("tenant_id")); err != nil {
+	if err := a.cfg.Usage.OfferPlan(r.Context(), r.PathValue("plan"), tenant.ID(r.PathValue("tenant_id"))); err != nil {
 		return planError(err, r.PathValue("plan"))
 	}
 	return a.listPlanOffers(w, r)
 }
 
 func (a *API) withdrawOffer(w http.ResponseWriter, r *http.Request) error {
-	if err := a.cfg.Usage.WithdrawOffer(r.Context(), r.PathValue("plan"), r.PathValue("tenant_id")); err != nil {
+	if err := a.cfg.Usage.WithdrawOffer(r.Context(), r.PathValue("plan"), tenant.ID(r.PathValue("tenant_id"))); err != nil {
 		return planError(err, r.PathValue("plan"))
 	}
 	return a.listPlanOffers(w, r)
@@ -85,7 +86,7 @@ func (a *API) listOfferedPlans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ps, err := a.cfg.Usage.OfferedPlans(r.Context(), string(t.ID))
+	ps, err := a.cfg.Usage.OfferedPlans(r.Context(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func (a *API) cancelSubscription(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.cfg.Usage.CancelSubscription(r.Context(), string(t.ID)); err != nil {
+	if err := a.cfg.Usage.CancelSubscription(r.Context(), t.ID); err != nil {
 		return planError(err, "")
 	}
 	return a.getTenantPlan(w, r)
@@ -110,7 +111,7 @@ func (a *API) cancelScheduled(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.cfg.Usage.CancelScheduled(r.Context(), string(t.ID)); err != nil {
+	if err := a.cfg.Usage.CancelScheduled(r.Context(), t.ID); err != nil {
 		return planError(err, "")
 	}
 	return a.getTenantPlan(w, r)
@@ -142,7 +143,7 @@ func (a *API) listTenantAddons(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	as, err := a.cfg.Usage.TenantAddons(r.Context(), string(t.ID))
+	as, err := a.cfg.Usage.TenantAddons(r.Context(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -155,7 +156,7 @@ func (a *API) buyPack(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.cfg.Usage.BuyPack(r.Context(), string(t.ID), r.PathValue("addon")); err != nil {
+	if err := a.cfg.Usage.BuyPack(r.Context(), t.ID, r.PathValue("addon")); err != nil {
 		return planError(err, "")
 	}
 	return a.listTenantAddons(w, r)
@@ -167,7 +168,7 @@ func (a *API) removePack(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.cfg.Usage.RemovePack(r.Context(), string(t.ID), r.PathValue("addon")); err != nil {
+	if err := a.cfg.Usage.RemovePack(r.Context(), t.ID, r.PathValue("addon")); err != nil {
 		return planError(err, "")
 	}
 	return a.listTenantAddons(w, r)

@@ -9,6 +9,7 @@ import (
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/api"
 	"github.com/confer-video/confer/internal/support"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // registerSupport serves support requests: a tenant's members read them
@@ -50,12 +51,12 @@ func supportError(err error) error {
 
 // supportTenant is the tenant a support route names; "" on the operator's
 // routes, which reach every tenant's requests.
-func (a *API) supportTenant(r *http.Request) (string, error) {
+func (a *API) supportTenant(r *http.Request) (tenant.ID, error) {
 	if r.PathValue("tenant") == "" {
 		return "", nil
 	}
 	t, err := a.tenant(r)
-	return string(t.ID), err
+	return t.ID, err
 }
 
 // supportAuthor is who the request writes as.
@@ -70,14 +71,14 @@ func supportAuthor(r *http.Request) support.Author {
 // listSupport lists requests: ?status=open|answered|closed|active,
 // &limit=1..500, and on the operator's route &tenant=.
 func (a *API) listSupport(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := a.supportTenant(r)
+	tid, err := a.supportTenant(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	f := support.Filter{Tenant: tenant, Status: q.Get("status")}
-	if tenant == "" {
-		f.Tenant = q.Get("tenant")
+	f := support.Filter{Tenant: tid, Status: q.Get("status")}
+	if tid == "" {
+		f.Tenant = tenant.ID(q.Get("tenant"))
 	}
 	if s := q.Get("limit"); s != "" {
 		if f.Limit, err = strconv.Atoi(s); err != nil || f.Limit < 1 {
@@ -96,7 +97,7 @@ func (a *API) listSupport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) openSupport(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := a.supportTenant(r)
+	tid, err := a.supportTenant(r)
 	if err != nil {
 		return err
 	}
@@ -104,21 +105,21 @@ func (a *API) openSupport(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	sr, err := a.cfg.Support.Open(r.Context(), supportAuthor(r), tenant, support.OpenParams{Subject: req.Subject, Body: req.Body,
+	sr, err := a.cfg.Support.Open(r.Context(), supportAuthor(r), tid, support.OpenParams{Subject: req.Subject, Body: req.Body,
 		Severity: req.Severity, Page: req.Page, MeetingID: req.MeetingID})
 	if err != nil {
 		return supportError(err)
 	}
-	w.Header().Set("Location", "/api/v1/tenants/"+tenant+"/support/"+sr.ID)
+	w.Header().Set("Location", "/api/v1/tenants/"+string(tid)+"/support/"+sr.ID)
 	return writeJSON(w, http.StatusCreated, supportJSON(sr))
 }
 
 func (a *API) getSupport(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := a.supportTenant(r)
+	tid, err := a.supportTenant(r)
 	if err != nil {
 		return err
 	}
-	sr, err := a.cfg.Support.Get(r.Context(), tenant, r.PathValue("id"))
+	sr, err := a.cfg.Support.Get(r.Context(), tid, r.PathValue("id"))
 	if err != nil {
 		return supportError(err)
 	}
@@ -126,7 +127,7 @@ func (a *API) getSupport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) replySupport(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := a.supportTenant(r)
+	tid, err := a.supportTenant(r)
 	if err != nil {
 		return err
 	}
@@ -134,7 +135,7 @@ func (a *API) replySupport(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	m, err := a.cfg.Support.Reply(r.Context(), supportAuthor(r), tenant, r.PathValue("id"), req.Body)
+	m, err := a.cfg.Support.Reply(r.Context(), supportAuthor(r), tid, r.PathValue("id"), req.Body)
 	if err != nil {
 		return supportError(err)
 	}
@@ -142,7 +143,7 @@ func (a *API) replySupport(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) setSupportStatus(w http.ResponseWriter, r *http.Request) error {
-	tenant, err := a.supportTenant(r)
+	tid, err := a.supportTenant(r)
 	if err != nil {
 		return err
 	}
@@ -150,7 +151,7 @@ func (a *API) setSupportStatus(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	sr, err := a.cfg.Support.SetStatus(r.Context(), supportAuthor(r), tenant, r.PathValue("id"), support.Status(req.Status))
+	sr, err := a.cfg.Support.SetStatus(r.Context(), supportAuthor(r), tid, r.PathValue("id"), support.Status(req.Status))
 	if err != nil {
 		return supportError(err)
 	}
@@ -158,7 +159,7 @@ func (a *API) setSupportStatus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func supportJSON(sr support.Request) api.SupportRequest {
-	out := api.SupportRequest{ID: sr.ID, Tenant: sr.Tenant, TenantName: sr.TenantName, Subject: sr.Subject, Severity: string(sr.Severity),
+	out := api.SupportRequest{ID: sr.ID, Tenant: string(sr.Tenant), TenantName: sr.TenantName, Subject: sr.Subject, Severity: string(sr.Severity),
 		Status: string(sr.Status), Page: sr.Page, MeetingID: sr.MeetingID, OpenedBy: supportAuthorJSON(sr.OpenedBy), Replies: sr.Replies,
 		CreatedAt: sr.CreatedAt, UpdatedAt: sr.UpdatedAt, ClosedAt: sr.ClosedAt}
 	for _, m := range sr.Messages {

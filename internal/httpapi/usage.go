@@ -15,7 +15,7 @@ func (a *API) getUsage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := a.cfg.Usage.Usage(r.Context(), string(t.ID), r.URL.Query().Get("month"))
+	m, err := a.cfg.Usage.Usage(r.Context(), t.ID, r.URL.Query().Get("month"))
 	if errors.Is(err, usage.ErrBadMonth) {
 		return errorf(http.StatusBadRequest, "invalid_argument", err.Error())
 	}

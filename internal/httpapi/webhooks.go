@@ -31,7 +31,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &p); err != nil {
 		return err
 	}
-	e, err := a.cfg.Webhooks.CreateEndpoint(r.Context(), string(t.ID), p)
+	e, err := a.cfg.Webhooks.CreateEndpoint(r.Context(), t.ID, p)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := a.cfg.Webhooks.Endpoints(r.Context(), string(t.ID))
+	list, err := a.cfg.Webhooks.Endpoints(r.Context(), t.ID)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (a *API) getWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := a.cfg.Webhooks.Endpoint(r.Context(), string(t.ID), r.PathValue("id"))
+	e, err := a.cfg.Webhooks.Endpoint(r.Context(), t.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (a *API) revealWebhookSecret(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	secret, err := a.cfg.Webhooks.Secret(r.Context(), string(t.ID), r.PathValue("id"))
+	secret, err := a.cfg.Webhooks.Secret(r.Context(), t.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (a *API) patchWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err := readJSON(w, r, &p); err != nil {
 		return err
 	}
-	e, err := a.cfg.Webhooks.UpdateEndpoint(r.Context(), string(t.ID), r.PathValue("id"), p)
+	e, err := a.cfg.Webhooks.UpdateEndpoint(r.Context(), t.ID, r.PathValue("id"), p)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.cfg.Webhooks.DeleteEndpoint(r.Context(), string(t.ID), r.PathValue("id")); err != nil {
+	if err := a.cfg.Webhooks.DeleteEndpoint(r.Context(), t.ID, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -123,10 +123,10 @@ func (a *API) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.manualSend(string(t.ID)); err != nil {
+	if err := a.manualSend(t.ID); err != nil {
 		return err
 	}
-	id, err := a.cfg.Webhooks.SendTest(r.Context(), string(t.ID), r.PathValue("id"))
+	id, err := a.cfg.Webhooks.SendTest(r.Context(), t.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (a *API) rotateWebhookSecret(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	e, err := a.cfg.Webhooks.RotateSecret(r.Context(), string(t.ID), r.PathValue("id"))
+	e, err := a.cfg.Webhooks.RotateSecret(r.Context(), t.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 			return errorf(http.StatusBadRequest, "invalid_argument", "limit must be a number from 1 to 500")
 		}
 	}
-	list, err := a.cfg.Webhooks.Deliveries(r.Context(), string(t.ID), r.PathValue("id"), limit)
+	list, err := a.cfg.Webhooks.Deliveries(r.Context(), t.ID, r.PathValue("id"), limit)
 	if err != nil {
 		return err
 	}
@@ -170,10 +170,10 @@ func (a *API) replayDelivery(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.manualSend(string(t.ID)); err != nil {
+	if err := a.manualSend(t.ID); err != nil {
 		return err
 	}
-	id, err := a.cfg.Webhooks.Replay(r.Context(), string(t.ID), r.PathValue("id"), r.PathValue("delivery"))
+	id, err := a.cfg.Webhooks.Replay(r.Context(), t.ID, r.PathValue("id"), r.PathValue("delivery"))
 	if err != nil {
 		return err
 	}

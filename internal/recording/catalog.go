@@ -10,6 +10,7 @@ import (
 
 	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Catalog keeps the catalogue of a tenant's recordings, which lists fast
@@ -92,21 +93,21 @@ func (s *Service) catalog() (Catalog, error) {
 
 // List returns up to limit of a tenant's recordings, newest first; with
 // before (a recording's id), those that started before it.
-func (s *Service) List(ctx context.Context, tenantID string, limit int, before string) ([]Entry, error) {
+func (s *Service) List(ctx context.Context, tenantID tenant.ID, limit int, before string) ([]Entry, error) {
 	c, err := s.catalog()
 	if err != nil {
 		return nil, err
 	}
-	return c.ListRecordings(ctx, tenantID, limit, before)
+	return c.ListRecordings(ctx, string(tenantID), limit, before)
 }
 
 // entry finds a tenant's recording in the catalogue.
-func (s *Service) entry(ctx context.Context, tenantID, id string) (Entry, error) {
+func (s *Service) entry(ctx context.Context, tenantID tenant.ID, id string) (Entry, error) {
 	c, err := s.catalog()
 	if err != nil {
 		return Entry{}, err
 	}
-	e, err := c.GetRecording(ctx, tenantID, id)
+	e, err := c.GetRecording(ctx, string(tenantID), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Entry{}, public.Errorf(ErrRecordingNotFound, "tenant %s has no recording %q (it may have been deleted, or be another tenant's)", tenantID, id)
 	}
@@ -115,15 +116,15 @@ func (s *Service) entry(ctx context.Context, tenantID, id string) (Entry, error)
 
 // Recording returns a tenant's recording with its manifest and fresh
 // links to its files.
-func (s *Service) Recording(ctx context.Context, tenantID, id string) (Details, error) {
+func (s *Service) Recording(ctx context.Context, tenantID tenant.ID, id string) (Details, error) {
 	e, err := s.entry(ctx, tenantID, id)
 	if err != nil {
 		return Details{}, err
 	}
 	d := Details{Entry: e}
-	m, err := ReadManifest(s.dir(tenantID, id))
+	m, err := ReadManifest(s.dir(string(tenantID), id))
 	if errors.Is(err, os.ErrNotExist) && s.objects != nil {
-		m, err = s.objects.readManifest(ctx, tenantDir(tenantID), id)
+		m, err = s.objects.readManifest(ctx, tenantDir(string(tenantID)), id)
 	}
 	if err != nil {
 		s.cfg.Logger.WarnContext(ctx, "recording: manifest not reachable from this node", "session", id, "err", err)
@@ -159,7 +160,7 @@ func (s *Service) links(m *Manifest) Links {
 
 // Delete deletes a tenant's recording: its files here and in S3, and its
 // entry. One still being recorded, or being composited, is refused.
-func (s *Service) Delete(ctx context.Context, tenantID, id string) error {
+func (s *Service) Delete(ctx context.Context, tenantID tenant.ID, id string) error {
 	e, err := s.entry(ctx, tenantID, id)
 	if err != nil {
 		return err
@@ -167,7 +168,7 @@ func (s *Service) Delete(ctx context.Context, tenantID, id string) error {
 	if e.Status == store.RecordingActive || s.recordingNow(id) {
 		return public.Errorf(ErrRecordingBusy, "recording %s of room %s is still being made; stop it first", id, e.Room)
 	}
-	dir := s.dir(tenantID, id)
+	dir := s.dir(string(tenantID), id)
 	_, err = os.Stat(dir)
 	if err != nil && e.Status != store.RecordingReady && s.cfg.Cluster {
 		return public.Errorf(ErrRecordingBusy, "recording %s is being composited on the node that recorded it; try again when it is ready", id)
@@ -183,11 +184,11 @@ func (s *Service) Delete(ctx context.Context, tenantID, id string) error {
 		return fmt.Errorf("recording: delete %s: %w", id, err)
 	}
 	if s.objects != nil {
-		if err := s.objects.remove(ctx, tenantDir(tenantID), id); err != nil {
+		if err := s.objects.remove(ctx, tenantDir(string(tenantID)), id); err != nil {
 			return err
 		}
 	}
-	if err := s.cfg.Catalog.DeleteRecording(ctx, tenantID, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.cfg.Catalog.DeleteRecording(ctx, string(tenantID), id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	s.cfg.Logger.InfoContext(ctx, "recording deleted", "tenant", tenantID, "session", id)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // The metered add-on kinds the service counts minutes of (the names of
@@ -21,7 +22,7 @@ const (
 // (UTC), once per source (a recording's or live stream's session id) and
 // kind: counting it again adds nothing. *usage.Service implements it.
 type Meter interface {
-	CountMinutes(ctx context.Context, tenantID, kind, source string, end time.Time, minutes int64) error
+	CountMinutes(ctx context.Context, tenantID tenant.ID, kind, source string, end time.Time, minutes int64) error
 }
 
 // billedMinutes rounds a duration up to whole minutes, as JaaS bills each
@@ -39,7 +40,7 @@ func (s *Service) meter(ctx context.Context, tenantID, kind, session string, end
 	if s.cfg.Meter == nil || tenantID == "" || n == 0 {
 		return nil
 	}
-	return s.cfg.Meter.CountMinutes(context.WithoutCancel(ctx), tenantID, kind, session, end, n)
+	return s.cfg.Meter.CountMinutes(context.WithoutCancel(ctx), tenant.ID(tenantID), kind, session, end, n)
 }
 
 // meterRecording counts a stopped recording's minutes and, once its

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/tenant"
 	"github.com/confer-video/confer/internal/usage"
 	"github.com/confer-video/confer/internal/webhook"
 )
@@ -41,7 +42,7 @@ func (s *Server) feedback(w http.ResponseWriter, r *http.Request) {
 	}
 	key := room.NewKey(tenantID, name)
 	if key.Tenant != "" {
-		m, err := s.usage.Meeting(r.Context(), key.Tenant, req.MeetingID)
+		m, err := s.usage.Meeting(r.Context(), tenant.ID(key.Tenant), req.MeetingID)
 		if errors.Is(err, usage.ErrNotFound) || (err == nil && !strings.EqualFold(m.Room, key.Name)) {
 			http.Error(w, fmt.Sprintf("room %s has no meeting %q", req.Room, req.MeetingID), http.StatusNotFound)
 			return

@@ -23,6 +23,7 @@ import (
 
 	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 
 	"github.com/confer-video/confer/internal/public"
 )
@@ -185,7 +186,7 @@ type Author struct {
 // Request is a support request.
 type Request struct {
 	ID         string
-	Tenant     string
+	Tenant     tenant.ID
 	TenantName string
 	Subject    string
 	Severity   Severity
@@ -213,7 +214,7 @@ type Message struct {
 }
 
 func requestFrom(r store.SupportRequest) Request {
-	return Request{ID: r.ID, Tenant: r.TenantID, TenantName: r.TenantName, Subject: r.Subject, Severity: Severity(r.Severity),
+	return Request{ID: r.ID, Tenant: tenant.ID(r.TenantID), TenantName: r.TenantName, Subject: r.Subject, Severity: Severity(r.Severity),
 		Status: Status(r.Status), Page: r.Page, MeetingID: r.MeetingID, Replies: max(r.Messages-1, 0),
 		OpenedBy:  Author{UserID: r.OpenedBy, Name: r.OpenerName, Email: r.OpenerEmail},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ClosedAt: r.ClosedAt}
@@ -227,7 +228,7 @@ func messageFrom(m store.SupportMessage) Message {
 // Filter selects requests for List.
 type Filter struct {
 	// Tenant keeps one tenant's requests; "" every tenant's (the operator).
-	Tenant string
+	Tenant tenant.ID
 	// Status keeps one status; "active" those not closed; "" all.
 	Status string
 	// Limit bounds the list: 1 to 500, default 100.
@@ -244,7 +245,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Request, error) {
 	if f.Limit < 0 || f.Limit > 500 {
 		return nil, public.Errorf(ErrInvalid, "limit must be from 1 to 500")
 	}
-	rows, err := s.cfg.Store.SupportRequests(ctx, store.SupportFilter{TenantID: f.Tenant, Status: f.Status, Limit: cmp.Or(f.Limit, 100)})
+	rows, err := s.cfg.Store.SupportRequests(ctx, store.SupportFilter{TenantID: string(f.Tenant), Status: f.Status, Limit: cmp.Or(f.Limit, 100)})
 	if err != nil {
 		return nil, err
 	}
@@ -255,10 +256,10 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Request, error) {
 	return out, nil
 }
 
-// Get returns a request with its thread; tenant "" finds any tenant's
+// Get returns a request with its thread; tenantID "" finds any tenant's
 // (the operator).
-func (s *Service) Get(ctx context.Context, tenant, id string) (Request, error) {
-	row, err := s.cfg.Store.SupportRequest(ctx, tenant, id)
+func (s *Service) Get(ctx context.Context, tenantID tenant.ID, id string) (Request, error) {
+	row, err := s.cfg.Store.SupportRequest(ctx, string(tenantID), id)
 	if err != nil {
 		return Request{}, notFound(err, id)
 	}

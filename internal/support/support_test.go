@@ -14,6 +14,7 @@ import (
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/store/storetest"
 	"github.com/confer-video/confer/internal/support"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 const (
@@ -78,9 +79,9 @@ func forEachDialect(t *testing.T, fn func(t *testing.T, d store.Dialect)) {
 	}
 }
 
-func (f *fixture) open(t *testing.T, by support.Author, tenant, subject string) support.Request {
+func (f *fixture) open(t *testing.T, by support.Author, tenantID tenant.ID, subject string) support.Request {
 	t.Helper()
-	r, err := f.svc.Open(context.Background(), by, tenant, support.OpenParams{Subject: subject, Body: "It broke.", Severity: "high"})
+	r, err := f.svc.Open(context.Background(), by, tenantID, support.OpenParams{Subject: subject, Body: "It broke.", Severity: "high"})
 	if err != nil {
 		t.Fatalf("open %q: %v", subject, err)
 	}

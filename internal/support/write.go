@@ -9,6 +9,7 @@ import (
 
 	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // OpenParams describes a new request.
@@ -22,12 +23,12 @@ type OpenParams struct {
 	MeetingID string
 }
 
-// Open records a member's new request in tenant and e-mails the operator.
-func (s *Service) Open(ctx context.Context, by Author, tenant string, p OpenParams) (Request, error) {
+// Open records a member's new request in tenantID and e-mails the operator.
+func (s *Service) Open(ctx context.Context, by Author, tenantID tenant.ID, p OpenParams) (Request, error) {
 	if by.Operator || by.UserID == "" {
 		return Request{}, public.Errorf(ErrForbidden, "a tenant's members open support requests; the operator answers them")
 	}
-	fields, err := s.checkOpen(ctx, tenant, p)
+	fields, err := s.checkOpen(ctx, tenantID, p)
 	if err != nil {
 		return Request{}, err
 	}
@@ -40,20 +41,20 @@ func (s *Service) Open(ctx context.Context, by Author, tenant string, p OpenPara
 		return Request{}, err
 	}
 	now := s.now()
-	fields.ID, fields.TenantID, fields.Status = reqID, tenant, string(Open)
+	fields.ID, fields.TenantID, fields.Status = reqID, string(tenantID), string(Open)
 	fields.OpenedBy, fields.OpenerName, fields.OpenerEmail = by.UserID, by.Name, by.Email
 	fields.CreatedAt, fields.UpdatedAt = now, now
-	msg := store.SupportMessage{ID: msgID, RequestID: reqID, TenantID: tenant, AuthorID: by.UserID, AuthorName: by.Name,
+	msg := store.SupportMessage{ID: msgID, RequestID: reqID, TenantID: string(tenantID), AuthorID: by.UserID, AuthorName: by.Name,
 		AuthorEmail: by.Email, Body: p.Body, CreatedAt: now}
 	err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		t, err := s.lockTenant(ctx, tx, tenant)
+		t, err := s.lockTenant(ctx, tx, string(tenantID))
 		if err != nil {
 			return err
 		}
-		if err := s.checkRates(ctx, tx, by.UserID, tenant); err != nil {
+		if err := s.checkRates(ctx, tx, by.UserID, string(tenantID)); err != nil {
 			return err
 		}
-		if err := s.checkActive(ctx, tx, tenant); err != nil {
+		if err := s.checkActive(ctx, tx, string(tenantID)); err != nil {
 			return err
 		}
 		if err := tx.CreateSupportRequest(ctx, fields, msg); err != nil {
@@ -65,12 +66,12 @@ func (s *Service) Open(ctx context.Context, by Author, tenant string, p OpenPara
 	if err != nil {
 		return Request{}, err
 	}
-	s.cfg.Logger.InfoContext(ctx, "support request opened", "tenant", tenant, "request", reqID, "severity", fields.Severity)
-	return s.Get(ctx, tenant, reqID)
+	s.cfg.Logger.InfoContext(ctx, "support request opened", "tenant", tenantID, "request", reqID, "severity", fields.Severity)
+	return s.Get(ctx, tenantID, reqID)
 }
 
 // checkOpen checks a new request's fields and returns them cleaned.
-func (s *Service) checkOpen(ctx context.Context, tenant string, p OpenParams) (store.SupportRequest, error) {
+func (s *Service) checkOpen(ctx context.Context, tenantID tenant.ID, p OpenParams) (store.SupportRequest, error) {
 	subject, err := checkSubject(p.Subject)
 	if err != nil {
 		return store.SupportRequest{}, err
@@ -91,7 +92,7 @@ func (s *Service) checkOpen(ctx context.Context, tenant string, p OpenParams) (s
 		if len(meeting) > 128 {
 			return store.SupportRequest{}, public.Errorf(ErrInvalid, "the meeting id is longer than 128 bytes; copy it from Analytics")
 		}
-		if _, err := s.cfg.Store.Meeting(ctx, tenant, meeting); errors.Is(err, store.ErrNotFound) {
+		if _, err := s.cfg.Store.Meeting(ctx, string(tenantID), meeting); errors.Is(err, store.ErrNotFound) {
 			return store.SupportRequest{}, public.Errorf(ErrInvalid, "this tenant has no meeting %q; copy the id from Analytics", truncate(meeting))
 		} else if err != nil {
 			return store.SupportRequest{}, err
@@ -102,10 +103,10 @@ func (s *Service) checkOpen(ctx context.Context, tenant string, p OpenParams) (s
 
 // Reply adds a message to a request's thread: a member's reopens a closed
 // request and is e-mailed to the operator; the operator's marks it
-// answered and is e-mailed to the requester. Tenant "" finds any tenant's
+// answered and is e-mailed to the requester. TenantID "" finds any tenant's
 // request (the operator).
-func (s *Service) Reply(ctx context.Context, by Author, tenant, id, body string) (Message, error) {
-	if !by.Operator && (by.UserID == "" || tenant == "") {
+func (s *Service) Reply(ctx context.Context, by Author, tenantID tenant.ID, id, body string) (Message, error) {
+	if !by.Operator && (by.UserID == "" || tenantID == "") {
 		return Message{}, public.Errorf(ErrForbidden, "only the operator may answer without naming the tenant")
 	}
 	if err := checkBody(body); err != nil {
@@ -122,7 +123,7 @@ func (s *Service) Reply(ctx context.Context, by Author, tenant, id, body string)
 		msg.AuthorID, msg.AuthorName, msg.AuthorEmail, status = "", s.cfg.OperatorName, "", Answered
 	}
 	err = s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		row, err := s.lockRequest(ctx, tx, tenant, id)
+		row, err := s.lockRequest(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
 		}
@@ -155,21 +156,21 @@ func (s *Service) Reply(ctx context.Context, by Author, tenant, id, body string)
 }
 
 // SetStatus closes or reopens a request (members), or sets any status
-// (the operator). Tenant "" finds any tenant's request (the operator).
-func (s *Service) SetStatus(ctx context.Context, by Author, tenant, id string, status Status) (Request, error) {
+// (the operator). TenantID "" finds any tenant's request (the operator).
+func (s *Service) SetStatus(ctx context.Context, by Author, tenantID tenant.ID, id string, status Status) (Request, error) {
 	if _, err := ParseStatus(string(status)); err != nil {
 		return Request{}, err
 	}
-	if !by.Operator && (tenant == "" || status == Answered) {
+	if !by.Operator && (tenantID == "" || status == Answered) {
 		return Request{}, public.Errorf(ErrForbidden, "members may close or reopen a request; only the operator marks it answered")
 	}
-	var tenantID string
+	var owner tenant.ID
 	err := s.cfg.Store.InTx(ctx, func(tx *store.Tx) error {
-		row, err := s.lockRequest(ctx, tx, tenant, id)
+		row, err := s.lockRequest(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
 		}
-		tenantID = row.TenantID
+		owner = tenant.ID(row.TenantID)
 		if row.Status == string(status) {
 			return nil
 		}
@@ -183,7 +184,7 @@ func (s *Service) SetStatus(ctx context.Context, by Author, tenant, id string, s
 	if err != nil {
 		return Request{}, err
 	}
-	return s.Get(ctx, tenantID, id)
+	return s.Get(ctx, owner, id)
 }
 
 // lockTenant takes the tenant's write lock for the transaction, so that
@@ -200,8 +201,8 @@ func (s *Service) lockTenant(ctx context.Context, tx *store.Tx, tenant string) (
 
 // lockRequest finds a request, locks its tenant and reads it again (as it
 // stands under the lock).
-func (s *Service) lockRequest(ctx context.Context, tx *store.Tx, tenant, id string) (store.SupportRequest, error) {
-	row, err := tx.SupportRequest(ctx, tenant, id)
+func (s *Service) lockRequest(ctx context.Context, tx *store.Tx, tenantID tenant.ID, id string) (store.SupportRequest, error) {
+	row, err := tx.SupportRequest(ctx, string(tenantID), id)
 	if err != nil {
 		return store.SupportRequest{}, notFound(err, id)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Add-on kinds: a MAU pack adds Quantity monthly active users to the
@@ -79,12 +80,12 @@ func (s *Service) Addons(ctx context.Context) ([]Addon, error) {
 }
 
 // TenantAddons lists the add-ons with the packs the tenant holds this month.
-func (s *Service) TenantAddons(ctx context.Context, tenantID string) ([]TenantAddon, error) {
+func (s *Service) TenantAddons(ctx context.Context, tenantID tenant.ID) ([]TenantAddon, error) {
 	all, err := s.Addons(ctx)
 	if err != nil {
 		return nil, err
 	}
-	counts, err := s.cfg.Store.MonthPacks(ctx, tenantID, s.month())
+	counts, err := s.cfg.Store.MonthPacks(ctx, string(tenantID), s.month())
 	if err != nil {
 		return nil, err
 	}
@@ -104,20 +105,20 @@ func (s *Service) TenantAddons(ctx context.Context, tenantID string) ([]TenantAd
 // BuyPack gives the tenant one more pack of a MAU-pack add-on from this
 // month on: it raises this month's included MAU at once, is billed for this
 // month and renews every month until removed.
-func (s *Service) BuyPack(ctx context.Context, tenantID, addonID string) error {
+func (s *Service) BuyPack(ctx context.Context, tenantID tenant.ID, addonID string) error {
 	if _, err := s.pack(ctx, addonID); err != nil {
 		return err
 	}
-	return s.cfg.Store.AddPack(ctx, randomID("pack_"), tenantID, addonID, s.month(), s.cfg.Now().UTC())
+	return s.cfg.Store.AddPack(ctx, randomID("pack_"), string(tenantID), addonID, s.month(), s.cfg.Now().UTC())
 }
 
 // RemovePack stops one of the tenant's packs from renewing: it still counts
 // (and is billed) this month, and is gone from next month.
-func (s *Service) RemovePack(ctx context.Context, tenantID, addonID string) error {
+func (s *Service) RemovePack(ctx context.Context, tenantID tenant.ID, addonID string) error {
 	if _, err := s.pack(ctx, addonID); err != nil {
 		return err
 	}
-	err := s.cfg.Store.EndPack(ctx, tenantID, addonID, s.month())
+	err := s.cfg.Store.EndPack(ctx, string(tenantID), addonID, s.month())
 	if errors.Is(err, store.ErrNotFound) {
 		return public.Errorf(ErrAddonNotFound, "the tenant holds no renewing pack of %s", addonID)
 	}

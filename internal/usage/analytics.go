@@ -12,6 +12,7 @@ import (
 
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Filter selects meetings or failures: started in [From, To), of one room.
@@ -115,10 +116,10 @@ func (s *Service) window(f Filter) Filter {
 }
 
 // Meetings lists a tenant's meetings, newest first.
-func (s *Service) Meetings(ctx context.Context, tenantID string, f Filter) ([]Meeting, error) {
+func (s *Service) Meetings(ctx context.Context, tenantID tenant.ID, f Filter) ([]Meeting, error) {
 	s.caughtUp(ctx)
 	f = s.window(f)
-	rows, err := s.cfg.Store.Meetings(ctx, tenantID, strings.ToLower(f.Room), f.From, f.To, f.Limit)
+	rows, err := s.cfg.Store.Meetings(ctx, string(tenantID), strings.ToLower(f.Room), f.From, f.To, f.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -143,16 +144,16 @@ func (s *Service) meeting(r store.Meeting) Meeting {
 var ErrNotFound = errors.New("meeting not found")
 
 // Meeting returns one meeting with its sessions.
-func (s *Service) Meeting(ctx context.Context, tenantID, id string) (Meeting, error) {
+func (s *Service) Meeting(ctx context.Context, tenantID tenant.ID, id string) (Meeting, error) {
 	s.caughtUp(ctx)
-	r, err := s.cfg.Store.Meeting(ctx, tenantID, id)
+	r, err := s.cfg.Store.Meeting(ctx, string(tenantID), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Meeting{}, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Meeting{}, err
 	}
-	sessions, err := s.cfg.Store.Sessions(ctx, tenantID, id)
+	sessions, err := s.cfg.Store.Sessions(ctx, string(tenantID), id)
 	if err != nil {
 		return Meeting{}, err
 	}
@@ -168,10 +169,10 @@ func (s *Service) Meeting(ctx context.Context, tenantID, id string) (Meeting, er
 }
 
 // JoinFailures lists a tenant's refused joins, newest first.
-func (s *Service) JoinFailures(ctx context.Context, tenantID string, f Filter) ([]JoinFailure, error) {
+func (s *Service) JoinFailures(ctx context.Context, tenantID tenant.ID, f Filter) ([]JoinFailure, error) {
 	s.caughtUp(ctx)
 	f = s.window(f)
-	rows, err := s.cfg.Store.JoinFailures(ctx, tenantID, f.From, f.To, f.Limit)
+	rows, err := s.cfg.Store.JoinFailures(ctx, string(tenantID), f.From, f.To, f.Limit)
 	if err != nil {
 		return nil, err
 	}

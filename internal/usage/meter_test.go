@@ -8,6 +8,7 @@ import (
 
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/store/storetest"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // TestCountMinutes: minutes land in the UTC month their use ended in,
@@ -38,11 +39,11 @@ func TestCountMinutes(t *testing.T) {
 		{"its transcript", AddonTranscription, "r1", time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC), 2},
 		{"a tenant that does not exist", AddonRecording, "r9", now, 5},
 	} {
-		tenant := "t1"
+		id := tenant.ID("t1")
 		if tc.source == "r9" {
-			tenant = "gone"
+			id = "gone"
 		}
-		if err := s.CountMinutes(ctx, tenant, tc.kind, tc.source, tc.end, tc.minutes); err != nil {
+		if err := s.CountMinutes(ctx, id, tc.kind, tc.source, tc.end, tc.minutes); err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}

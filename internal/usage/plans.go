@@ -12,6 +12,7 @@ import (
 
 	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Plan is what a tenant pays for: a monthly price, included MAU and a price
@@ -101,9 +102,9 @@ func (s *Service) Plans(ctx context.Context) ([]Plan, error) {
 
 // TenantPlan reports a tenant's plan and this month's standing: MAU so far,
 // MAU beyond the plan, and a projection to the end of the month.
-func (s *Service) TenantPlan(ctx context.Context, tenantID string) (PlanStatus, error) {
+func (s *Service) TenantPlan(ctx context.Context, tenantID tenant.ID) (PlanStatus, error) {
 	s.caughtUp(ctx)
-	row, err := s.cfg.Store.TenantPlan(ctx, tenantID)
+	row, err := s.cfg.Store.TenantPlan(ctx, string(tenantID))
 	if errors.Is(err, store.ErrNotFound) {
 		return PlanStatus{}, fmt.Errorf("tenant %s: %w", tenantID, ErrPlanNotFound)
 	}
@@ -112,12 +113,12 @@ func (s *Service) TenantPlan(ctx context.Context, tenantID string) (PlanStatus, 
 	}
 	now := s.cfg.Now().UTC()
 	month := now.Format("2006-01")
-	mau, err := s.cfg.Store.MonthMAU(ctx, tenantID, month)
+	mau, err := s.cfg.Store.MonthMAU(ctx, string(tenantID), month)
 	if err != nil {
 		return PlanStatus{}, err
 	}
 	p := fromPlanRow(row)
-	packs, err := s.packMAU(ctx, tenantID, month)
+	packs, err := s.packMAU(ctx, string(tenantID), month)
 	if err != nil {
 		return PlanStatus{}, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Plan visibilities: a public plan is offered to every tenant, a private one
@@ -58,8 +59,8 @@ func randomID(prefix string) string { return prefix + newID() }
 
 // OfferedPlans lists the plans a tenant may pick: public ones, private ones
 // offered to it, and the one it is on.
-func (s *Service) OfferedPlans(ctx context.Context, tenantID string) ([]Plan, error) {
-	rows, err := s.cfg.Store.TenantPlans(ctx, tenantID)
+func (s *Service) OfferedPlans(ctx context.Context, tenantID tenant.ID) ([]Plan, error) {
+	rows, err := s.cfg.Store.TenantPlans(ctx, string(tenantID))
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +72,7 @@ func (s *Service) OfferedPlans(ctx context.Context, tenantID string) ([]Plan, er
 }
 
 // offered finds a plan among those the tenant may pick.
-func (s *Service) offered(ctx context.Context, tenantID, planID string) (Plan, error) {
+func (s *Service) offered(ctx context.Context, tenantID tenant.ID, planID string) (Plan, error) {
 	plans, err := s.OfferedPlans(ctx, tenantID)
 	if err != nil {
 		return Plan{}, err
@@ -89,7 +90,7 @@ func (s *Service) offered(ctx context.Context, tenantID, planID string) (Plan, e
 // scheduled before). A member may pick only an offered plan; the operator
 // (anyPlan) any. Picking the current plan drops a scheduled change (and is
 // otherwise a no-op, so PUT stays idempotent).
-func (s *Service) ChangePlan(ctx context.Context, tenantID, planID string, anyPlan bool) error {
+func (s *Service) ChangePlan(ctx context.Context, tenantID tenant.ID, planID string, anyPlan bool) error {
 	row, err := s.cfg.Store.PlanByID(ctx, planID)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%q: %w", planID, ErrPlanNotFound)
@@ -102,15 +103,15 @@ func (s *Service) ChangePlan(ctx context.Context, tenantID, planID string, anyPl
 			return err
 		}
 	}
-	current, err := s.cfg.Store.TenantPlan(ctx, tenantID)
+	current, err := s.cfg.Store.TenantPlan(ctx, string(tenantID))
 	if err != nil {
 		return err
 	}
 	if current.ID == planID {
-		return s.cfg.Store.DeleteScheduledPlanChange(ctx, tenantID)
+		return s.cfg.Store.DeleteScheduledPlanChange(ctx, string(tenantID))
 	}
 	now := s.cfg.Now().UTC()
-	c := store.PlanChange{ID: randomID("pch_"), TenantID: tenantID, FromPlan: current.ID, ToPlan: planID, Kind: ChangeSwitch, EffectiveAt: now, CreatedAt: now}
+	c := store.PlanChange{ID: randomID("pch_"), TenantID: string(tenantID), FromPlan: current.ID, ToPlan: planID, Kind: ChangeSwitch, EffectiveAt: now, CreatedAt: now}
 	if row.ChangePolicy == PolicyMonthEnd {
 		c.EffectiveAt = nextMonth(now)
 		return s.cfg.Store.SchedulePlanChange(ctx, c)
@@ -120,8 +121,8 @@ func (s *Service) ChangePlan(ctx context.Context, tenantID, planID string, anyPl
 
 // CancelSubscription schedules the tenant's move to the default plan on the
 // 1st of next month; until then it keeps its plan.
-func (s *Service) CancelSubscription(ctx context.Context, tenantID string) error {
-	current, err := s.cfg.Store.TenantPlan(ctx, tenantID)
+func (s *Service) CancelSubscription(ctx context.Context, tenantID tenant.ID) error {
+	current, err := s.cfg.Store.TenantPlan(ctx, string(tenantID))
 	if err != nil {
 		return err
 	}
@@ -129,23 +130,23 @@ func (s *Service) CancelSubscription(ctx context.Context, tenantID string) error
 		return public.Errorf(ErrNoChange, "the tenant is on the default plan (%s) already", current.Name)
 	}
 	now := s.cfg.Now().UTC()
-	return s.cfg.Store.SchedulePlanChange(ctx, store.PlanChange{ID: randomID("pch_"), TenantID: tenantID, FromPlan: current.ID,
+	return s.cfg.Store.SchedulePlanChange(ctx, store.PlanChange{ID: randomID("pch_"), TenantID: string(tenantID), FromPlan: current.ID,
 		ToPlan: s.cfg.DefaultPlan, Kind: ChangeCancel, EffectiveAt: nextMonth(now), CreatedAt: now})
 }
 
 // CancelScheduled drops the tenant's scheduled change or cancellation.
-func (s *Service) CancelScheduled(ctx context.Context, tenantID string) error {
-	if _, err := s.cfg.Store.ScheduledPlanChange(ctx, tenantID); errors.Is(err, store.ErrNotFound) {
+func (s *Service) CancelScheduled(ctx context.Context, tenantID tenant.ID) error {
+	if _, err := s.cfg.Store.ScheduledPlanChange(ctx, string(tenantID)); errors.Is(err, store.ErrNotFound) {
 		return public.Errorf(ErrNoChange, "no plan change is scheduled")
 	} else if err != nil {
 		return err
 	}
-	return s.cfg.Store.DeleteScheduledPlanChange(ctx, tenantID)
+	return s.cfg.Store.DeleteScheduledPlanChange(ctx, string(tenantID))
 }
 
 // scheduled returns the tenant's scheduled change, or nil.
-func (s *Service) scheduled(ctx context.Context, tenantID string) (*Change, error) {
-	c, err := s.cfg.Store.ScheduledPlanChange(ctx, tenantID)
+func (s *Service) scheduled(ctx context.Context, tenantID tenant.ID) (*Change, error) {
+	c, err := s.cfg.Store.ScheduledPlanChange(ctx, string(tenantID))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -173,8 +174,8 @@ func (s *Service) SetPlanVisibility(ctx context.Context, planID, visibility stri
 
 // OfferPlan offers a plan to a tenant. Offering a public plan is allowed
 // (it stays offered if the plan is made private later).
-func (s *Service) OfferPlan(ctx context.Context, planID, tenantID string) error {
-	err := s.cfg.Store.OfferPlan(ctx, planID, tenantID, s.cfg.Now().UTC())
+func (s *Service) OfferPlan(ctx context.Context, planID string, tenantID tenant.ID) error {
+	err := s.cfg.Store.OfferPlan(ctx, planID, string(tenantID), s.cfg.Now().UTC())
 	if errors.Is(err, store.ErrReference) {
 		return fmt.Errorf("plan %q or tenant %q: %w", planID, tenantID, ErrPlanNotFound)
 	}
@@ -183,8 +184,8 @@ func (s *Service) OfferPlan(ctx context.Context, planID, tenantID string) error 
 
 // WithdrawOffer withdraws a plan's offer to a tenant. A tenant already on
 // the plan stays on it (and keeps seeing it) until it picks another.
-func (s *Service) WithdrawOffer(ctx context.Context, planID, tenantID string) error {
-	err := s.cfg.Store.WithdrawOffer(ctx, planID, tenantID)
+func (s *Service) WithdrawOffer(ctx context.Context, planID string, tenantID tenant.ID) error {
+	err := s.cfg.Store.WithdrawOffer(ctx, planID, string(tenantID))
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("plan %q is not offered to %q: %w", planID, tenantID, ErrPlanNotFound)
 	}
@@ -192,11 +193,19 @@ func (s *Service) WithdrawOffer(ctx context.Context, planID, tenantID string) er
 }
 
 // PlanOffers lists the tenants a plan is offered to.
-func (s *Service) PlanOffers(ctx context.Context, planID string) ([]string, error) {
+func (s *Service) PlanOffers(ctx context.Context, planID string) ([]tenant.ID, error) {
 	if _, err := s.cfg.Store.PlanByID(ctx, planID); errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%q: %w", planID, ErrPlanNotFound)
 	} else if err != nil {
 		return nil, err
 	}
-	return s.cfg.Store.PlanOffers(ctx, planID)
+	rows, err := s.cfg.Store.PlanOffers(ctx, planID)
+	if err != nil || rows == nil {
+		return nil, err
+	}
+	ids := make([]tenant.ID, len(rows))
+	for i, id := range rows {
+		ids[i] = tenant.ID(id)
+	}
+	return ids, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/confer-video/confer/internal/jobs"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Config configures the usage service.
@@ -137,7 +138,7 @@ var ErrBadMonth = errors.New("month must be YYYY-MM")
 // Usage reports a tenant's month ("" = the current one): MAU, cumulative MAU
 // per day (up to today in the current month), meetings,
 // participant-minutes and metered minutes.
-func (s *Service) Usage(ctx context.Context, tenantID, month string) (Month, error) {
+func (s *Service) Usage(ctx context.Context, tenantID tenant.ID, month string) (Month, error) {
 	s.caughtUp(ctx)
 	now := s.cfg.Now().UTC()
 	if month == "" {
@@ -148,12 +149,12 @@ func (s *Service) Usage(ctx context.Context, tenantID, month string) (Month, err
 		return Month{}, fmt.Errorf("%w: %q", ErrBadMonth, month)
 	}
 	end := start.AddDate(0, 1, 0)
-	daily, err := s.cfg.Store.DailyActive(ctx, tenantID, month)
+	daily, err := s.cfg.Store.DailyActive(ctx, string(tenantID), month)
 	if err != nil {
 		return Month{}, err
 	}
 	out := Month{Month: month, IncludedMAU: s.cfg.IncludedMAU, Daily: []Day{}}
-	if plan, err := s.cfg.Store.TenantPlan(ctx, tenantID); err == nil {
+	if plan, err := s.cfg.Store.TenantPlan(ctx, string(tenantID)); err == nil {
 		out.IncludedMAU = plan.IncludedMAU
 	}
 	for d := start; d.Before(end) && !d.After(now); d = d.AddDate(0, 0, 1) {
@@ -163,12 +164,12 @@ func (s *Service) Usage(ctx context.Context, tenantID, month string) (Month, err
 	if now.Before(start) {
 		out.Daily = []Day{}
 	}
-	meetings, t, err := s.cfg.Store.MeetingTotals(ctx, tenantID, start, end)
+	meetings, t, err := s.cfg.Store.MeetingTotals(ctx, string(tenantID), start, end)
 	if err != nil {
 		return Month{}, err
 	}
 	out.Meetings, out.ParticipantMinutes = meetings, float64(t.Milliseconds())/60000
-	metered, err := s.cfg.Store.AddonUsage(ctx, tenantID, month)
+	metered, err := s.cfg.Store.AddonUsage(ctx, string(tenantID), month)
 	if err != nil {
 		return Month{}, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/confer-video/confer/internal/public"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Errors callers branch on.
@@ -47,7 +48,7 @@ var EventTypes = []string{
 // created or rotated.
 type Endpoint struct {
 	ID            string    `json:"id"`
-	TenantID      string    `json:"tenant"`
+	TenantID      tenant.ID `json:"tenant"`
 	URL           string    `json:"url"`
 	Events        []string  `json:"events"`
 	Authorization string    `json:"authorization,omitempty"`
@@ -130,11 +131,11 @@ func (s *Service) checkURL(ctx context.Context, raw string) error {
 }
 
 // CreateEndpoint adds an endpoint with a new signing secret.
-func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, p EndpointParams) (Endpoint, error) {
+func (s *Service) CreateEndpoint(ctx context.Context, tenantID tenant.ID, p EndpointParams) (Endpoint, error) {
 	if p.URL == nil || p.Events == nil {
 		return Endpoint{}, public.Errorf(ErrInvalid, "url and events are required")
 	}
-	if have, err := s.cfg.Store.WebhookEndpoints(ctx, tenantID); err != nil {
+	if have, err := s.cfg.Store.WebhookEndpoints(ctx, string(tenantID)); err != nil {
 		return Endpoint{}, err
 	} else if len(have) >= MaxEndpoints {
 		return Endpoint{}, public.Errorf(ErrLimit, "the tenant has %d webhook endpoints, the most it may have; delete one first", len(have))
@@ -152,7 +153,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, tenantID string, p Endpoin
 }
 
 // UpdateEndpoint changes the fields p sets.
-func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, p EndpointParams) (Endpoint, error) {
+func (s *Service) UpdateEndpoint(ctx context.Context, tenantID tenant.ID, id string, p EndpointParams) (Endpoint, error) {
 	e, err := s.endpoint(ctx, tenantID, id)
 	if err != nil {
 		return Endpoint{}, err
@@ -169,7 +170,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, p End
 }
 
 // RotateSecret gives the endpoint a new signing secret and returns it.
-func (s *Service) RotateSecret(ctx context.Context, tenantID, id string) (Endpoint, error) {
+func (s *Service) RotateSecret(ctx context.Context, tenantID tenant.ID, id string) (Endpoint, error) {
 	e, err := s.endpoint(ctx, tenantID, id)
 	if err != nil {
 		return Endpoint{}, err
@@ -180,8 +181,8 @@ func (s *Service) RotateSecret(ctx context.Context, tenantID, id string) (Endpoi
 }
 
 // DeleteEndpoint removes an endpoint; its pending deliveries are dropped.
-func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
-	if err := s.cfg.Store.DeleteWebhookEndpoint(ctx, tenantID, id); errors.Is(err, store.ErrNotFound) {
+func (s *Service) DeleteEndpoint(ctx context.Context, tenantID tenant.ID, id string) error {
+	if err := s.cfg.Store.DeleteWebhookEndpoint(ctx, string(tenantID), id); errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%s: %w", id, ErrNotFound)
 	} else if err != nil {
 		return err
@@ -190,7 +191,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 }
 
 // Endpoint returns one endpoint (without its secret).
-func (s *Service) Endpoint(ctx context.Context, tenantID, id string) (Endpoint, error) {
+func (s *Service) Endpoint(ctx context.Context, tenantID tenant.ID, id string) (Endpoint, error) {
 	e, err := s.endpoint(ctx, tenantID, id)
 	e.Secret = ""
 	return e, err
@@ -198,13 +199,13 @@ func (s *Service) Endpoint(ctx context.Context, tenantID, id string) (Endpoint, 
 
 // Secret returns an endpoint's signing secret, for people who may see it
 // (the console's "reveal").
-func (s *Service) Secret(ctx context.Context, tenantID, id string) (string, error) {
+func (s *Service) Secret(ctx context.Context, tenantID tenant.ID, id string) (string, error) {
 	e, err := s.endpoint(ctx, tenantID, id)
 	return e.Secret, err
 }
 
-func (s *Service) endpoint(ctx context.Context, tenantID, id string) (Endpoint, error) {
-	row, err := s.cfg.Store.WebhookEndpoint(ctx, tenantID, id)
+func (s *Service) endpoint(ctx context.Context, tenantID tenant.ID, id string) (Endpoint, error) {
+	row, err := s.cfg.Store.WebhookEndpoint(ctx, string(tenantID), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return Endpoint{}, fmt.Errorf("%s: %w", id, ErrNotFound)
 	}
@@ -215,8 +216,8 @@ func (s *Service) endpoint(ctx context.Context, tenantID, id string) (Endpoint, 
 }
 
 // Endpoints lists a tenant's endpoints (without secrets).
-func (s *Service) Endpoints(ctx context.Context, tenantID string) ([]Endpoint, error) {
-	rows, err := s.cfg.Store.WebhookEndpoints(ctx, tenantID)
+func (s *Service) Endpoints(ctx context.Context, tenantID tenant.ID) ([]Endpoint, error) {
+	rows, err := s.cfg.Store.WebhookEndpoints(ctx, string(tenantID))
 	if err != nil {
 		return nil, err
 	}
@@ -230,11 +231,11 @@ func (s *Service) Endpoints(ctx context.Context, tenantID string) ([]Endpoint, e
 }
 
 func toRow(e Endpoint) store.WebhookEndpoint {
-	return store.WebhookEndpoint{ID: e.ID, TenantID: e.TenantID, URL: e.URL, Events: e.Events, Authorization: e.Authorization,
+	return store.WebhookEndpoint{ID: e.ID, TenantID: string(e.TenantID), URL: e.URL, Events: e.Events, Authorization: e.Authorization,
 		Secret: e.Secret, Enabled: e.Enabled, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
 }
 
 func fromRow(r store.WebhookEndpoint) Endpoint {
-	return Endpoint{ID: r.ID, TenantID: r.TenantID, URL: r.URL, Events: r.Events, Authorization: r.Authorization,
+	return Endpoint{ID: r.ID, TenantID: tenant.ID(r.TenantID), URL: r.URL, Events: r.Events, Authorization: r.Authorization,
 		Secret: r.Secret, Enabled: r.Enabled, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/tenant"
 )
 
 // Delivery is one event sent (or being sent) to an endpoint.
@@ -31,7 +32,7 @@ type Delivery struct {
 }
 
 // Deliveries lists an endpoint's most recent deliveries, newest first.
-func (s *Service) Deliveries(ctx context.Context, tenantID, endpointID string, limit int) ([]Delivery, error) {
+func (s *Service) Deliveries(ctx context.Context, tenantID tenant.ID, endpointID string, limit int) ([]Delivery, error) {
 	if _, err := s.endpoint(ctx, tenantID, endpointID); err != nil {
 		return nil, err
 	}
@@ -50,7 +51,7 @@ func (s *Service) Deliveries(ctx context.Context, tenantID, endpointID string, l
 
 // Replay sends a delivery's payload again, as a new delivery with the same
 // idempotencyKey (receivers deduplicate by it).
-func (s *Service) Replay(ctx context.Context, tenantID, endpointID, deliveryID string) (string, error) {
+func (s *Service) Replay(ctx context.Context, tenantID tenant.ID, endpointID, deliveryID string) (string, error) {
 	if _, err := s.endpoint(ctx, tenantID, endpointID); err != nil {
 		return "", err
 	}
@@ -68,14 +69,14 @@ func (s *Service) Replay(ctx context.Context, tenantID, endpointID, deliveryID s
 }
 
 // SendTest enqueues a TEST event to one endpoint, whatever it subscribes to.
-func (s *Service) SendTest(ctx context.Context, tenantID, endpointID string) (string, error) {
+func (s *Service) SendTest(ctx context.Context, tenantID tenant.ID, endpointID string) (string, error) {
 	ep, err := s.endpoint(ctx, tenantID, endpointID)
 	if err != nil {
 		return "", err
 	}
 	now := s.cfg.Now().UTC()
-	env := Envelope{IdempotencyKey: uuid.NewString(), CustomerID: customerID(tenantID), AppID: tenantID,
-		EventType: testEventType, SessionID: uuid.NewString(), Timestamp: now.UnixMilli(), FQN: tenantID + "/webhook-test",
+	env := Envelope{IdempotencyKey: uuid.NewString(), CustomerID: tenantID.CustomerID(), AppID: string(tenantID),
+		EventType: testEventType, SessionID: uuid.NewString(), Timestamp: now.UnixMilli(), FQN: string(tenantID) + "/webhook-test",
 		Data: map[string]string{"message": "This is a test event from Confer."}}
 	body, err := json.Marshal(env)
 	if err != nil {
