@@ -162,12 +162,6 @@ func (ff *firefox) openPages() []*ffPage {
 	return append([]*ffPage(nil), ff.pages...)
 }
 
-// newFirefoxPage starts a Firefox and opens url in it.
-func newFirefoxPage(t *testing.T, url string) *ffPage {
-	t.Helper()
-	return newFirefox(t).open(t, "Firefox", url)
-}
-
 // open opens a tab named name (unique in this Firefox) on url, 1280x800
 // as the Chromium pages.
 func (ff *firefox) open(t *testing.T, name, url string) *ffPage {
