@@ -33,6 +33,8 @@ type Config struct {
 	// SignalURL is where clients reach this node's signaling directly
 	// (ws(s)://host:port/_confer/signal): where other nodes redirect them.
 	SignalURL string
+	// Region names where the node is; "" none (cascading by region).
+	Region string
 	// Load reports this node's load.
 	Load func() Load
 	// Heartbeat is how often the node writes its entry (default 1 s); a node
@@ -57,6 +59,7 @@ type Load struct {
 type Node struct {
 	ID           string    `json:"id"`
 	SignalURL    string    `json:"signal_url"`
+	Region       string    `json:"region,omitempty"`
 	Rooms        int       `json:"rooms"`
 	Participants int       `json:"participants"`
 	Tracks       int       `json:"tracks"`
@@ -180,7 +183,7 @@ func (c *Cluster) self() Node {
 	load := c.cfg.Load()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Node{ID: c.cfg.NodeID, SignalURL: c.cfg.SignalURL, Rooms: load.Rooms, Participants: load.Participants, Tracks: load.Tracks, CPU: c.cpu.share(),
+	return Node{ID: c.cfg.NodeID, SignalURL: c.cfg.SignalURL, Region: c.cfg.Region, Rooms: load.Rooms, Participants: load.Participants, Tracks: load.Tracks, CPU: c.cpu.share(),
 		Draining: c.draining, StartedAt: c.started, HeartbeatAt: time.Now().UTC()}
 }
 

@@ -238,6 +238,10 @@ type Node struct {
 	// https://node1.meet.example.com: other nodes send a room's
 	// participants there. Default: the address it listens on.
 	URL string `yaml:"url"`
+	// Region names where the node is (e.g. "eu"): a participant whose join
+	// hints at a region has its media on a node of it, the meeting
+	// cascading there from its home node. Empty: no region.
+	Region string `yaml:"region"`
 	// DrainTimeout bounds how long a draining node waits for its meetings
 	// to end before it exits (default 2h).
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
@@ -329,6 +333,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_REDIS_URL":               &cfg.Redis.URL,
 		"CONFER_NODE_ID":                 &cfg.Node.ID,
 		"CONFER_NODE_URL":                &cfg.Node.URL,
+		"CONFER_NODE_REGION":             &cfg.Node.Region,
 		"CONFER_SMTP_FROM":               &cfg.SMTP.From,
 		"CONFER_SMTP_USERNAME":           &cfg.SMTP.Username,
 		"CONFER_SMTP_PASSWORD":           &cfg.SMTP.Password,

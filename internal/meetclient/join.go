@@ -15,6 +15,9 @@ type JoinOptions struct {
 	Password    string
 	AudioMuted  bool
 	VideoMuted  bool
+	// Region is the region hint: the participant's media goes to a node of
+	// that region when the cluster has one (cascading).
+	Region string
 }
 
 // Participant is a participant as the server describes it.
@@ -52,7 +55,7 @@ var ErrInLobby = fmt.Errorf("meetclient: waiting in the lobby")
 // Join sends join and, once in the meeting, starts publishing the clip.
 func (c *Client) Join(ctx context.Context, o JoinOptions) (*Joined, error) {
 	if err := c.Send(ctx, map[string]any{"type": "join", "displayName": o.DisplayName, "password": o.Password,
-		"audioMuted": o.AudioMuted, "videoMuted": o.VideoMuted}); err != nil {
+		"audioMuted": o.AudioMuted, "videoMuted": o.VideoMuted, "region": o.Region}); err != nil {
 		return nil, err
 	}
 	m, err := c.Expect(ctx, "joined", "lobby")

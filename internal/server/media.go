@@ -29,7 +29,7 @@ const TURNSecretFile = "turn-secret"
 
 // buildMedia starts the rooms, the SFU, the TURN server and the signaling
 // server, and routes the meeting page and its WebSocket (pages.go).
-func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error {
+func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer, linkSecret []byte) error {
 	log := s.deps.Logger
 	s.rooms = room.NewManager(room.Config{Events: s.events, Provisioner: s.webhooks, Now: s.deps.Now, Logger: log.With("component", "room")})
 	var err error
@@ -43,7 +43,11 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer) error
 	if err != nil {
 		return err
 	}
-	if err := s.buildSignal(iceServers, reg); err != nil {
+	edges, err := s.buildCascade(mux, linkSecret)
+	if err != nil {
+		return err
+	}
+	if err := s.buildSignal(iceServers, edges, reg); err != nil {
 		return err
 	}
 	return s.routeMeetings(mux)
@@ -84,14 +88,14 @@ func (s *Server) buildRelay(reg prometheus.Registerer) (func(string) []signal.IC
 }
 
 // buildSignal starts the meeting page's signaling server.
-func (s *Server) buildSignal(iceServers func(string) []signal.ICEServer, reg prometheus.Registerer) error {
+func (s *Server) buildSignal(iceServers func(string) []signal.ICEServer, edges signal.Edges, reg prometheus.Registerer) error {
 	var place signal.Placement
 	if s.Clustered() {
 		place = placement{s}
 	}
 	var err error
 	s.signal, err = signal.New(signal.Config{Tokens: s.tokens, Tenants: s.tenants, Rooms: s.rooms, SFU: s.sfu,
-		Placement: place, OriginPatterns: s.originPatterns(), MaxConnsPerClient: s.cfg.HTTP.MaxWebSockets,
+		Placement: place, Edges: edges, OriginPatterns: s.originPatterns(), MaxConnsPerClient: s.cfg.HTTP.MaxWebSockets,
 		ClientIP: func(r *http.Request) string { return forwarded.Key(s.trust.ClientIP(r)) }, ICEServers: iceServers,
 		Refusals: s.usage, Quality: s.usage, Admission: s.usage, Recording: s.recording,
 		Logger: s.deps.Logger.With("component", "signal"), Registerer: reg})

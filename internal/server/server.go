@@ -26,6 +26,7 @@ import (
 
 	"github.com/confer-video/confer/internal/account"
 	"github.com/confer-video/confer/internal/billing"
+	"github.com/confer-video/confer/internal/cascade"
 	"github.com/confer-video/confer/internal/config"
 	"github.com/confer-video/confer/internal/console"
 	"github.com/confer-video/confer/internal/forwarded"
@@ -83,6 +84,7 @@ type Server struct {
 	sfu         *sfu.SFU
 	relay       *relay.Server
 	signal      *signal.Server
+	cascade     *cascade.Cascade // in a cluster (cascade.go)
 	xmpp        *xmpp.Server
 	webhooks    *webhook.Service
 	recording   *recording.Service
@@ -231,7 +233,7 @@ func (s *Server) build(ctx context.Context) error {
 	if s.tls, err = s.tlsConfig(); err != nil { // before the media: TURN over TLS uses it
 		return err
 	}
-	if err := s.buildMedia(mux, reg); err != nil {
+	if err := s.buildMedia(mux, reg, linkSecret); err != nil {
 		return err
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -428,6 +430,9 @@ func (s *Server) Stop(ctx context.Context) error {
 		}
 		if c := s.clusterMember(); c != nil {
 			c.Stop(ctx, s.hostedRooms())
+		}
+		if s.cascade != nil {
+			s.cascade.Close()
 		}
 		if s.sfu != nil {
 			s.sfu.Close()

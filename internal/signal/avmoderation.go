@@ -24,7 +24,7 @@ func (s *session) avModerate(ctx context.Context, m *inbound) error {
 
 // applyGate makes the media server drop what the room does not let the
 // participant send now, whatever its client sends.
-func applyGate(ms *room.Membership, peer *sfu.Peer) {
+func applyGate(ms *room.Membership, peer Peer) {
 	audio, video := ms.ForceMuted()
 	peer.SetSourceBlocked(sfu.SourceMic, audio)
 	peer.SetSourceBlocked(sfu.SourceCamera, video)

@@ -11,7 +11,7 @@ import (
 	"github.com/confer-video/confer/internal/sfu"
 )
 
-func (s *session) inMeeting(ctx context.Context, peer *sfu.Peer, m *inbound) error {
+func (s *session) inMeeting(ctx context.Context, peer Peer, m *inbound) error {
 	switch m.Type {
 	case "offer":
 		answer, err := peer.HandleOffer(m.SDP, m.Tracks)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/confer-video/confer/internal/admission"
 	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/runes"
 )
 
 // join enters the room (or its lobby).
@@ -21,6 +22,7 @@ func (s *session) join(ctx context.Context, m *inbound) bool {
 		return s.reject("badRequest", "already joined")
 	}
 	c := s.claims
+	s.region = runes.Cut(m.Region, maxRegion)
 	if m.Password != "" && !c.Moderator {
 		if wait := s.srv.guesses.wait(s.key, s.clientIP); wait > 0 {
 			s.refusePasswords(ctx, fmt.Sprintf("too many wrong passwords for this meeting from your address; try again in %s", wait.Round(time.Second)))
@@ -82,7 +84,7 @@ func (s *session) joinMedia(ctx context.Context) bool {
 	}
 	s.send(joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
 		DominantSpeaker: sfuRoom.DominantSpeaker(), Polls: ms.Room().Polls(), FollowMe: following(ms)})
-	peer, err := sfuRoom.Join(self.ID, s)
+	peer, err := s.joinPeer(ctx, sfuRoom, info.MeetingID, self.ID)
 	if err != nil {
 		s.mu.Unlock()
 		s.log.ErrorContext(ctx, "join media", "err", err)

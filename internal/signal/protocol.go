@@ -42,6 +42,9 @@ type inbound struct {
 	Password    string `json:"password"`
 	AudioMuted  bool   `json:"audioMuted"`
 	VideoMuted  bool   `json:"videoMuted"`
+	// Region is the participant's region hint: its media goes to a node
+	// of that region when the cluster has one (cascading).
+	Region string `json:"region"`
 
 	// offer / answer / candidate
 	SDP       string                   `json:"sdp"`

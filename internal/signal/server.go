@@ -68,6 +68,9 @@ type Placement interface {
 type Config struct {
 	// Placement, if set, sends each client to the node that has its room.
 	Placement Placement
+	// Edges, if set, puts participants' media on the nodes of their
+	// region hint (cascading); nil: all media on this node.
+	Edges Edges
 	// OriginPatterns are the other hosts whose pages may open signaling
 	// here (a cluster node is reached from the load balancer's pages);
 	// empty: only pages of this host.

@@ -57,6 +57,7 @@ type session struct {
 	deviceID       string
 	grant          admission.Grant
 	wrongPasswords int
+	region         string // the join's region hint (edge.go)
 	ms             *room.Membership
 
 	// gateMu orders syncGate's updates of the media gate (avmoderation.go).
@@ -70,7 +71,7 @@ type session struct {
 
 	mu        sync.Mutex
 	gone      bool // left: no media is joined any more
-	peer      *sfu.Peer
+	peer      Peer
 	meetingID string
 	left      room.LeaveReason
 	connected bool // a PeerConnection has reached connected

@@ -143,6 +143,7 @@ function join() {
     password: state.password,
     audioMuted: state.audioMuted,
     videoMuted: state.videoMuted,
+    region: params.region || undefined,
   });
   show('loading');
 }

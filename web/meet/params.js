@@ -50,6 +50,9 @@ export function parseLocation(loc = window.location) {
     interfaceConfig: hash.interfaceConfig || {},
     userInfo: hash.userInfo || {},
     lang: hash.lang || '',
+    // region hints which node of a cluster should carry this browser's
+    // media (?region=, or configOverwrite.region); docs/cascading.md.
+    region: String(query.get('region') || hash.config?.region || '').slice(0, 40),
     hash,
   };
 }

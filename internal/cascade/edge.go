@@ -1,0 +1,100 @@
+package cascade
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/confer-video/confer/internal/sfu"
+)
+
+// The edge's side: a participant's media peer driven by the home, and the
+// meeting's relay to the home.
+
+// serveEdgePeer puts a participant's peer in this node's room of the
+// meeting for as long as the home keeps the channel open.
+func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participant string) {
+	room := c.cfg.SFU.Acquire(meeting)
+	defer room.Release()
+	peer, err := room.Join(participant, edgeSignal{l})
+	if err != nil {
+		l.log.WarnContext(ctx, "edge peer", "participant", participant, "err", err)
+		l.close("join media: " + err.Error())
+		return
+	}
+	c.edgePeers.Add(1)
+	defer c.edgePeers.Add(-1)
+	defer peer.Close()
+	l.log.InfoContext(ctx, "edge peer joined", "participant", participant)
+	l.serve(ctx, func(m *message) *message { return handlePeer(peer, m) })
+	l.log.InfoContext(ctx, "edge peer left", "participant", participant)
+}
+
+// handlePeer applies one of the home's calls to the participant's peer.
+func handlePeer(p *sfu.Peer, m *message) *message {
+	switch m.Op {
+	case opOffer:
+		answer, err := p.HandleOffer(m.SDP, m.Specs)
+		if err != nil {
+			return errorReply(err)
+		}
+		return &message{SDP: answer}
+	case opAnswer:
+		return errorReply(p.HandleAnswer(m.SDP))
+	case opCandidate:
+		if m.Candidate == nil {
+			return errorReply(fmt.Errorf("%w: a candidate message without its candidate", ErrBadRequest))
+		}
+		return errorReply(p.AddCandidate(m.PC, *m.Candidate))
+	case opRestartICE:
+		p.RestartICE()
+	case opMuted:
+		p.SetSourceMuted(m.Source, m.On)
+	case opBlocked:
+		p.SetSourceBlocked(m.Source, m.On)
+	case opConstraint:
+		p.SetVideoConstraint(m.TrackID, m.Height)
+	default:
+		return errorReply(fmt.Errorf("%w: unknown operation %q", ErrBadRequest, m.Op))
+	}
+	return nil
+}
+
+// edgeSignal sends a peer's Signaler callbacks to the home.
+type edgeSignal struct{ l *link }
+
+var _ sfu.Signaler = edgeSignal{}
+
+func (s edgeSignal) SubscriberOffer(sdp string, tracks []sfu.TrackInfo) {
+	s.l.send(&message{Op: opSubscriberOffer, SDP: sdp, Tracks: tracks})
+}
+
+func (s edgeSignal) Candidate(pc sfu.PCKind, c webrtc.ICECandidateInit) {
+	s.l.send(&message{Op: opCandidate, PC: pc, Candidate: &c})
+}
+
+func (s edgeSignal) ConnectionState(pc sfu.PCKind, st webrtc.PeerConnectionState) {
+	s.l.send(&message{Op: opState, PC: pc, State: int(st)})
+}
+
+func (s edgeSignal) PublishLayers(mid, trackID string, active []string) {
+	go s.l.send(&message{Op: opPublishLayers, Mid: mid, TrackID: trackID, Active: active}) // must not block
+}
+
+// serveEdgeRelay links this node's room of the meeting to the caller's
+// for as long as the caller keeps the channel open: the home's relay
+// (while this node has participants of the meeting), or, with mesh,
+// another edge's.
+func (c *Cascade) serveEdgeRelay(l *link, meeting, from string, mesh bool) {
+	if !c.edgeAdd(meeting, l, !mesh) {
+		l.close("the meeting has no participants on this node")
+		return
+	}
+	if err := c.linkRooms(l, meeting, from, func() { c.edgeRemove(meeting, l) }); err != nil {
+		l.log.Warn("edge relay", "err", err)
+		return
+	}
+	l.log.Info("relay opened", "mesh", mesh)
+	<-l.done
+}

@@ -1,0 +1,62 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/confer-video/confer/internal/cascade"
+	"github.com/confer-video/confer/internal/signal"
+)
+
+// buildCascade serves the node-to-node control channel of cascading
+// (docs/cascading.md), keyed by the cluster's shared link secret, and
+// returns what places participants' media on the nodes of their region;
+// nil when the node is not in a cluster.
+func (s *Server) buildCascade(mux *http.ServeMux, linkSecret []byte) (signal.Edges, error) {
+	if !s.Clustered() {
+		return nil, nil
+	}
+	var err error
+	s.cascade, err = cascade.New(cascade.Config{NodeID: s.nodeID, Secret: derive(linkSecret, "cascade"), SFU: s.sfu,
+		Now: s.deps.Now, Logger: s.deps.Logger.With("component", "cascade")})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET "+cascade.Path+"{kind}", s.cascade)
+	return edges{s}, nil
+}
+
+// edges implements signal.Edges with the cluster's registry (which node
+// of a region) and the cascade (the peer on it).
+type edges struct{ s *Server }
+
+func (e edges) Join(ctx context.Context, req signal.EdgeJoin) (signal.Peer, error) {
+	c := e.s.clusterMember()
+	if c == nil {
+		return nil, nil
+	}
+	has := func(node string) bool { return e.s.cascade.HasRelay(req.MeetingID, node) }
+	n, remote, err := c.Edge(ctx, req.Region, has)
+	if err != nil || !remote {
+		return nil, err
+	}
+	p, err := e.s.cascade.Join(ctx, cascade.JoinRequest{Target: cascade.Target{Node: n.ID, URL: nodeBase(n.SignalURL)},
+		MeetingID: req.MeetingID, ParticipantID: req.ParticipantID, Signaler: req.Signaler, Lost: req.Lost})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// nodeBase is a node's base URL from its signaling URL.
+func nodeBase(signalURL string) string { return strings.TrimSuffix(signalURL, "/_confer/signal") }
+
+// edgePeers is how many participants' media this node carries for
+// meetings homed elsewhere.
+func (s *Server) edgePeers() int {
+	if s.cascade == nil {
+		return 0
+	}
+	return s.cascade.EdgePeers()
+}
