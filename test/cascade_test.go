@@ -47,6 +47,12 @@ type member struct {
 // n-<region>) on Redis database db and PostgreSQL.
 func startCascade(ctx context.Context, t *testing.T, db int, regions ...string) *cascadeCluster {
 	t.Helper()
+	return startCascadeEnv(ctx, t, db, nil, regions...)
+}
+
+// startCascadeEnv is startCascade with more environment for every node.
+func startCascadeEnv(ctx context.Context, t *testing.T, db int, extra []string, regions ...string) *cascadeCluster {
+	t.Helper()
 	pg := storetest.Config(t, store.DialectPostgres).URL
 	rds := clusterRedis(t, db)
 	bin, err := buildConfer()
@@ -55,6 +61,7 @@ func startCascade(ctx context.Context, t *testing.T, db int, regions ...string) 
 	}
 	env := append(os.Environ(), "CONFER_ADMIN_TOKEN="+adminToken, "CONFER_DEMO=false", "CONFER_RTC_UDP=127.0.0.1:0", "CONFER_RTC_TCP=127.0.0.1:0",
 		"CONFER_TURN_DISABLED=true", "CONFER_DATABASE_URL="+pg, "CONFER_REDIS_URL="+rds, "CONFER_LOG_LEVEL=debug")
+	env = append(env, extra...)
 	cc := &cascadeCluster{regions: map[string]*clusterNode{}}
 	for _, r := range regions {
 		cc.regions[r] = startClusterNode(t, bin, "n-"+r, append(env, "CONFER_NODE_REGION="+r))

@@ -290,31 +290,7 @@ func firefoxLanguages(ctx context.Context, t *testing.T, s *testServer, f *tenan
 	p.click(t, "#tb-chat")
 	ffEval[bool](t, p, `document.getElementById('chat-input').value = 'مرحبا'; document.getElementById('chat-form').requestSubmit(); true`)
 	ffPoll[bool](t, p, "own chat line", `!!document.querySelector('#chat-log li.mine')`, 10*time.Second)
-	const mirror = `(() => {
-		const r = (el) => el.getBoundingClientRect();
-		const tile = document.querySelector('.tile:not(.local)'), label = tile.querySelector('.label');
-		const log = r(document.getElementById('chat-log')), mine = r(document.querySelector('#chat-log li.mine'));
-		return JSON.stringify({micRight: r(document.getElementById('tb-mic')).x > r(document.getElementById('tb-leave')).x,
-			labelGap: r(tile).right - r(label).right, bubbleGap: mine.left - log.left, bubbleNarrower: mine.width < log.width});
-	})()`
-	var m struct {
-		MicRight       bool
-		LabelGap       float64
-		BubbleGap      float64
-		BubbleNarrower bool
-	}
-	if err := json.Unmarshal([]byte(ffEval[string](t, p, mirror)), &m); err != nil {
-		t.Fatal(err)
-	}
-	if !m.MicRight {
-		t.Errorf("Firefox RTL toolbar: the microphone button is left of the leave button, want it on the right")
-	}
-	if m.LabelGap < 0 || m.LabelGap > 14 {
-		t.Errorf("Firefox RTL tile: the name label ends %.0f px from the tile's right edge, want at most 14", m.LabelGap)
-	}
-	if !m.BubbleNarrower || m.BubbleGap > 2 {
-		t.Errorf("Firefox RTL chat: own bubble starts %.0f px from the log's left (narrower: %v), want it on the left", m.BubbleGap, m.BubbleNarrower)
-	}
+	checkRTLMirror(t, "Firefox ", ffEval[string](t, p, rtlMirrorJS))
 	reportAxe(t, "Firefox, Arabic meeting with the chat open", ffRunAxe(t, p, axe))
 }
 

@@ -123,6 +123,41 @@ func TestMeetingMessageKeys(t *testing.T) {
 	}
 }
 
+// rtlMirrorJS measures, on a meeting page with its own chat line shown,
+// whether the layout is mirrored (JSON of rtlMirror).
+const rtlMirrorJS = `(() => {
+	const r = (el) => el.getBoundingClientRect();
+	const tile = document.querySelector('.tile:not(.local)'), label = tile.querySelector('.label');
+	const log = r(document.getElementById('chat-log')), mine = r(document.querySelector('#chat-log li.mine'));
+	return JSON.stringify({micRight: r(document.getElementById('tb-mic')).x > r(document.getElementById('tb-leave')).x,
+		labelGap: r(tile).right - r(label).right, bubbleGap: mine.left - log.left, bubbleNarrower: mine.width < log.width});
+})()`
+
+// checkRTLMirror checks rtlMirrorJS's answer: the first toolbar button is
+// rightmost, name labels sit at the tiles' right edge, one's own chat
+// bubble on the left. where prefixes the errors ("Firefox ").
+func checkRTLMirror(t *testing.T, where, measured string) {
+	t.Helper()
+	var m struct {
+		MicRight       bool
+		LabelGap       float64
+		BubbleGap      float64
+		BubbleNarrower bool
+	}
+	if err := json.Unmarshal([]byte(measured), &m); err != nil {
+		t.Fatalf("%sRTL layout: %v", where, err)
+	}
+	if !m.MicRight {
+		t.Errorf("%sRTL toolbar: the microphone button is left of the leave button, want it on the right", where)
+	}
+	if m.LabelGap < 0 || m.LabelGap > 14 {
+		t.Errorf("%sRTL tile: the name label ends %.0f px from the tile's right edge, want at most 14", where, m.LabelGap)
+	}
+	if !m.BubbleNarrower || m.BubbleGap > 2 {
+		t.Errorf("%sRTL chat: own bubble starts %.0f px from the log's left (narrower: %v), want it on the left", where, m.BubbleGap, m.BubbleNarrower)
+	}
+}
+
 // TestMeetingLanguages: the page follows #config.defaultLanguage (German
 // here: toolbar, tiles, help, settings), switches to Arabic from Settings
 // with dir="rtl" and a mirrored layout (toolbar order, tile name labels,
@@ -190,29 +225,7 @@ func TestMeetingLanguages(t *testing.T) {
 	p.click(t, "#tb-chat")
 	eval[bool](t, p, `document.getElementById('chat-input').value = 'مرحبا'; document.getElementById('chat-form').requestSubmit(); true`)
 	poll[bool](t, p, "own chat line", `!!document.querySelector('#chat-log li.mine')`, 10*time.Second)
-	const mirror = `(() => {
-		const r = (el) => el.getBoundingClientRect();
-		const tile = document.querySelector('.tile:not(.local)'), label = tile.querySelector('.label');
-		const log = r(document.getElementById('chat-log')), mine = r(document.querySelector('#chat-log li.mine'));
-		return JSON.stringify({micRight: r(document.getElementById('tb-mic')).x > r(document.getElementById('tb-leave')).x,
-			labelGap: r(tile).right - r(label).right, bubbleGap: mine.left - log.left, bubbleNarrower: mine.width < log.width});
-	})()`
-	var m struct {
-		MicRight       bool
-		LabelGap       float64
-		BubbleGap      float64
-		BubbleNarrower bool
-	}
-	json.Unmarshal([]byte(eval[string](t, p, mirror)), &m)
-	if !m.MicRight {
-		t.Errorf("RTL toolbar: the microphone button is left of the leave button, want it on the right")
-	}
-	if m.LabelGap < 0 || m.LabelGap > 14 {
-		t.Errorf("RTL tile: the name label ends %.0f px from the tile's right edge, want at most 14", m.LabelGap)
-	}
-	if !m.BubbleNarrower || m.BubbleGap > 2 {
-		t.Errorf("RTL chat: own bubble starts %.0f px from the log's left (narrower: %v), want it on the left", m.BubbleGap, m.BubbleNarrower)
-	}
+	checkRTLMirror(t, "", eval[string](t, p, rtlMirrorJS))
 	b.checkCSP()
 
 	// The remembered choice (Arabic) loses to the IFrame API's ?lang=.

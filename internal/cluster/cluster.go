@@ -35,6 +35,10 @@ type Config struct {
 	SignalURL string
 	// Region names where the node is; "" none (cascading by region).
 	Region string
+	// MaxParticipants bounds the participants' media this node carries
+	// (its own meetings' and other nodes' it is an edge for); 0 no limit.
+	// When it is reached, new participants' media goes to another node.
+	MaxParticipants int
 	// Load reports this node's load.
 	Load func() Load
 	// Heartbeat is how often the node writes its entry (default 1 s); a node
@@ -53,20 +57,26 @@ type Config struct {
 // Load is what a node carries.
 type Load struct {
 	Rooms, Participants, Tracks int
+	// Media is the participants' media peers in the node's SFU.
+	Media int
 }
 
 // Node is a cluster member as its heartbeat describes it.
 type Node struct {
-	ID           string    `json:"id"`
-	SignalURL    string    `json:"signal_url"`
-	Region       string    `json:"region,omitempty"`
-	Rooms        int       `json:"rooms"`
-	Participants int       `json:"participants"`
-	Tracks       int       `json:"tracks"`
-	CPU          float64   `json:"cpu"` // share of the machine's cores, 0–1
-	Draining     bool      `json:"draining"`
-	StartedAt    time.Time `json:"started_at"`
-	HeartbeatAt  time.Time `json:"heartbeat_at"`
+	ID           string `json:"id"`
+	SignalURL    string `json:"signal_url"`
+	Region       string `json:"region,omitempty"`
+	Rooms        int    `json:"rooms"`
+	Participants int    `json:"participants"`
+	Tracks       int    `json:"tracks"`
+	// Media is the participants whose media the node carries, and
+	// MaxParticipants its bound on them (0 none).
+	Media           int       `json:"media"`
+	MaxParticipants int       `json:"max_participants,omitempty"`
+	CPU             float64   `json:"cpu"` // share of the machine's cores, 0–1
+	Draining        bool      `json:"draining"`
+	StartedAt       time.Time `json:"started_at"`
+	HeartbeatAt     time.Time `json:"heartbeat_at"`
 }
 
 // Cluster is this node's membership.
@@ -79,6 +89,7 @@ type Cluster struct {
 	draining bool
 	cpu      cpuMeter
 	placed   map[string][]time.Time // rooms placed on other nodes, recently
+	edged    map[string][]time.Time // participants' media placed on other nodes, recently
 
 	stop chan struct{}
 	done chan struct{}
@@ -179,11 +190,21 @@ func (c *Cluster) Draining() bool {
 	return c.draining
 }
 
-func (c *Cluster) self() Node {
+// self is this node's entry now, measuring its CPU since the last call.
+func (c *Cluster) self() Node { return c.entry(true) }
+
+// entry is this node's entry now; measure false reuses the CPU share of
+// the last measure, leaving the heartbeat's interval alone.
+func (c *Cluster) entry(measure bool) Node {
 	load := c.cfg.Load()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return Node{ID: c.cfg.NodeID, SignalURL: c.cfg.SignalURL, Region: c.cfg.Region, Rooms: load.Rooms, Participants: load.Participants, Tracks: load.Tracks, CPU: c.cpu.share(),
+	cpu := c.cpu.value
+	if measure {
+		cpu = c.cpu.share()
+	}
+	return Node{ID: c.cfg.NodeID, SignalURL: c.cfg.SignalURL, Region: c.cfg.Region, Rooms: load.Rooms, Participants: load.Participants, Tracks: load.Tracks,
+		Media: load.Media, MaxParticipants: c.cfg.MaxParticipants, CPU: cpu,
 		Draining: c.draining, StartedAt: c.started, HeartbeatAt: time.Now().UTC()}
 }
 

@@ -1,34 +1,88 @@
 package cluster
 
-import "context"
+import (
+	"cmp"
+	"context"
+	"errors"
+)
 
-// Edge picks the node for the media of a participant whose join hints at
-// region (cascading, docs/cascading.md): this node (false) when region is
-// empty or this node's, or no live node of the region can take it; else
-// the least loaded live, not draining node of the region, preferring one
-// that carries the meeting already (has(id) true), so the meeting spans
-// as few nodes as it can.
+// ErrNodesFull means no live node may carry one more participant's media:
+// each has node.max_participants of them.
+var ErrNodesFull = errors.New("every node of the cluster carries as many participants as it may (node.max_participants)")
+
+// Full says whether the node carries as many participants' media as its
+// MaxParticipants allows.
+func (n Node) Full() bool { return n.MaxParticipants > 0 && n.Media >= n.MaxParticipants }
+
+// Edge picks the node for the media of a participant of a meeting homed on
+// this node (cascading, docs/cascading.md): this node (false) or another
+// (true); ErrNodesFull when none can take it. See pickMedia for the rule;
+// has(id) says whether a node carries the meeting already.
 func (c *Cluster) Edge(ctx context.Context, region string, has func(node string) bool) (Node, bool, error) {
-	if region == "" || region == c.cfg.Region {
-		return Node{}, false, nil
-	}
 	nodes, err := c.Nodes(ctx)
 	if err != nil {
 		return Node{}, false, err
 	}
+	self := c.entry(false)
+	for i, n := range nodes {
+		if n.ID == self.ID {
+			continue
+		}
+		// Media placed there since its heartbeat is not in it yet.
+		nodes[i].Media += c.countSince(&c.edged, n.ID, n.HeartbeatAt)
+	}
+	n, remote, err := pickMedia(self, nodes, region, has)
+	if err != nil {
+		c.cfg.Logger.WarnContext(ctx, "no node can take a participant's media", "region", region, "media", self.Media, "max", self.MaxParticipants)
+		return Node{}, false, err
+	}
+	if remote {
+		c.note(&c.edged, n.ID)
+	}
+	return n, remote, nil
+}
+
+// pickMedia is the placement rule of a participant's media. The region is
+// the join's hint, else the home's (self). In order: the home when it is of
+// that region and not full; the best other node of that region; the home
+// when not full (a hint naming no node's region, or whose nodes are all
+// full); the best other node of any region — the meeting outgrows its home.
+// The best is a live, not draining, not full node, one that carries the
+// meeting already (has) first so the meeting spans as few nodes as it can,
+// then the one with the least media, then the least CPU.
+func pickMedia(self Node, nodes []Node, region string, has func(string) bool) (Node, bool, error) {
+	region = cmp.Or(region, self.Region)
+	if self.Region == region && !self.Full() {
+		return self, false, nil
+	}
+	if n, ok := bestNode(self.ID, nodes, has, func(n Node) bool { return n.Region == region }); ok {
+		return n, true, nil
+	}
+	if !self.Full() {
+		return self, false, nil
+	}
+	if n, ok := bestNode(self.ID, nodes, has, func(Node) bool { return true }); ok {
+		return n, true, nil
+	}
+	return Node{}, false, ErrNodesFull
+}
+
+// bestNode is the best node other than self among those keep accepts (see
+// pickMedia).
+func bestNode(self string, nodes []Node, has func(string) bool, keep func(Node) bool) (Node, bool) {
 	var best *Node
 	better := func(a, b Node) bool {
 		if ha, hb := has(a.ID), has(b.ID); ha != hb {
 			return ha
 		}
-		if a.Participants != b.Participants {
-			return a.Participants < b.Participants
+		if a.Media != b.Media {
+			return a.Media < b.Media
 		}
 		return a.CPU < b.CPU
 	}
 	for i := range nodes {
 		n := nodes[i]
-		if n.Region != region || n.Draining || n.ID == c.cfg.NodeID {
+		if n.ID == self || n.Draining || n.Full() || !keep(n) {
 			continue
 		}
 		if best == nil || better(n, *best) {
@@ -36,7 +90,7 @@ func (c *Cluster) Edge(ctx context.Context, region string, has func(node string)
 		}
 	}
 	if best == nil {
-		return Node{}, false, nil
+		return Node{}, false
 	}
-	return *best, true, nil
+	return *best, true
 }

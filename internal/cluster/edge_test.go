@@ -18,7 +18,7 @@ func TestEdge(t *testing.T) {
 	load := map[string]int{"home": 0, "us1": 5, "us2": 1, "us3": 0, "ap1": 0}
 	start := func(id, region string) *cluster.Cluster {
 		c, err := cluster.New(ctx, cluster.Config{RedisURL: url, NodeID: id, Region: region, SignalURL: "ws://" + id + "/_confer/signal",
-			Load: func() cluster.Load { return cluster.Load{Participants: load[id]} }, Heartbeat: 100 * time.Millisecond, NodeTTL: time.Second})
+			Load: func() cluster.Load { return cluster.Load{Media: load[id]} }, Heartbeat: 100 * time.Millisecond, NodeTTL: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -143,31 +143,41 @@ func (c *Cluster) Owner(ctx context.Context, room string) (string, error) {
 }
 
 // notePlaced remembers a room this node just placed on another node.
-func (c *Cluster) notePlaced(node string) {
+func (c *Cluster) notePlaced(node string) { c.note(&c.placed, node) }
+
+// placedSince counts the rooms this node placed on another after since.
+func (c *Cluster) placedSince(node string, since time.Time) int {
+	return c.countSince(&c.placed, node, since)
+}
+
+// note records that this node just put something (a room, a participant's
+// media) on another node, in recent (placed or edged): that node's
+// heartbeat does not show it yet.
+func (c *Cluster) note(recent *map[string][]time.Time, node string) {
 	if node == c.cfg.NodeID {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.placed == nil {
-		c.placed = map[string][]time.Time{}
+	if *recent == nil {
+		*recent = map[string][]time.Time{}
 	}
 	now := time.Now()
-	recent := c.placed[node][:0]
-	for _, t := range c.placed[node] {
+	kept := (*recent)[node][:0]
+	for _, t := range (*recent)[node] {
 		if now.Sub(t) < c.cfg.NodeTTL {
-			recent = append(recent, t)
+			kept = append(kept, t)
 		}
 	}
-	c.placed[node] = append(recent, now)
+	(*recent)[node] = append(kept, now)
 }
 
-// placedSince counts the rooms this node placed on another after since.
-func (c *Cluster) placedSince(node string, since time.Time) int {
+// countSince counts what recent holds for node after since.
+func (c *Cluster) countSince(recent *map[string][]time.Time, node string, since time.Time) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
-	for _, t := range c.placed[node] {
+	for _, t := range (*recent)[node] {
 		if t.After(since) {
 			n++
 		}

@@ -242,6 +242,11 @@ type Node struct {
 	// hints at a region has its media on a node of it, the meeting
 	// cascading there from its home node. Empty: no region.
 	Region string `yaml:"region"`
+	// MaxParticipants bounds the participants whose media the node carries
+	// (its meetings' and other nodes' it is an edge for); when it is
+	// reached, a meeting's new participants have their media on another
+	// node, and when every node is full joins are refused. 0: no limit.
+	MaxParticipants int `yaml:"max_participants"`
 	// DrainTimeout bounds how long a draining node waits for its meetings
 	// to end before it exits (default 2h).
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
@@ -399,6 +404,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	for name, dst := range map[string]*int{
 		"CONFER_HTTP_MAX_IN_FLIGHT": &cfg.HTTP.MaxInFlight, "CONFER_HTTP_MAX_WEBSOCKETS": &cfg.HTTP.MaxWebSockets,
 		"CONFER_TURN_MAX_ALLOCATIONS": &cfg.TURN.MaxAllocations, "CONFER_ANALYTICS_DEVICES_PER_TOKEN": &cfg.Analytics.DevicesPerToken,
+		"CONFER_NODE_MAX_PARTICIPANTS": &cfg.Node.MaxParticipants,
 	} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -590,6 +596,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.MaxInFlight < 0 || c.Console.MaxPasswordChecks < 0 || c.TURN.MaxAllocations < 0 || c.Analytics.DevicesPerToken < 0 || c.HTTP.MaxWebSockets < 0 || c.HTTP.BodyTimeout < 0 {
 		return errors.New("config: http.max_in_flight, http.max_websockets and http.body_timeout must not be negative")
+	}
+	if c.Node.MaxParticipants < 0 {
+		return fmt.Errorf("config: node.max_participants %d must not be negative (0: no limit)", c.Node.MaxParticipants)
 	}
 	if c.Metrics.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {

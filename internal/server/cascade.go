@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/confer-video/confer/internal/cascade"
+	"github.com/confer-video/confer/internal/cluster"
 	"github.com/confer-video/confer/internal/signal"
 )
 
@@ -31,17 +33,24 @@ func (s *Server) buildCascade(mux *http.ServeMux, linkSecret []byte) (signal.Edg
 // of a region) and the cascade (the peer on it).
 type edges struct{ s *Server }
 
-func (e edges) Join(ctx context.Context, req signal.EdgeJoin) (signal.Peer, error) {
+func (e edges) Place(ctx context.Context, meetingID, region string) (signal.EdgeNode, error) {
 	c := e.s.clusterMember()
 	if c == nil {
-		return nil, nil
+		return signal.EdgeNode{}, nil
 	}
-	has := func(node string) bool { return e.s.cascade.HasRelay(req.MeetingID, node) }
-	n, remote, err := c.Edge(ctx, req.Region, has)
+	has := func(node string) bool { return e.s.cascade.HasRelay(meetingID, node) }
+	n, remote, err := c.Edge(ctx, region, has)
+	if errors.Is(err, cluster.ErrNodesFull) {
+		return signal.EdgeNode{}, signal.ErrNodesFull
+	}
 	if err != nil || !remote {
-		return nil, err
+		return signal.EdgeNode{}, err
 	}
-	p, err := e.s.cascade.Join(ctx, cascade.JoinRequest{Target: cascade.Target{Node: n.ID, URL: nodeBase(n.SignalURL)},
+	return signal.EdgeNode{ID: n.ID, URL: nodeBase(n.SignalURL)}, nil
+}
+
+func (e edges) Join(ctx context.Context, node signal.EdgeNode, req signal.EdgeJoin) (signal.Peer, error) {
+	p, err := e.s.cascade.Join(ctx, cascade.JoinRequest{Target: cascade.Target{Node: node.ID, URL: node.URL},
 		MeetingID: req.MeetingID, ParticipantID: req.ParticipantID, Signaler: req.Signaler, Lost: req.Lost})
 	if err != nil {
 		return nil, err

@@ -38,8 +38,9 @@ func (s *Server) joinCluster(ctx context.Context) error {
 	if !s.Clustered() {
 		return nil
 	}
-	c, err := cluster.New(ctx, cluster.Config{RedisURL: s.cfg.Redis.URL, NodeID: s.nodeID(), SignalURL: s.signalURL(), Region: s.cfg.Node.Region, StartedAt: s.startedAt,
-		Load: s.load, Logger: s.deps.Logger.With("component", "cluster")})
+	c, err := cluster.New(ctx, cluster.Config{RedisURL: s.cfg.Redis.URL, NodeID: s.nodeID(), SignalURL: s.signalURL(), Region: s.cfg.Node.Region, MaxParticipants: s.cfg.Node.MaxParticipants,
+		StartedAt: s.startedAt,
+		Load:      s.load, Logger: s.deps.Logger.With("component", "cluster")})
 	if err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ func (s *Server) joinCluster(ctx context.Context) error {
 // load is what this node carries, for its cluster entry.
 func (s *Server) load() cluster.Load {
 	rooms, participants := s.rooms.Load()
-	return cluster.Load{Rooms: rooms, Participants: participants + s.edgePeers(), Tracks: s.sfu.PublishedTracks()}
+	return cluster.Load{Rooms: rooms, Participants: participants + s.edgePeers(), Tracks: s.sfu.PublishedTracks(), Media: s.sfu.Participants()}
 }
 
 func (s *Server) clusterMember() *cluster.Cluster {

@@ -160,6 +160,9 @@ func (r *Room) add(p *Peer) error {
 	}
 	r.mu.Unlock()
 	r.sfu.metrics.peers.Inc()
+	if !p.IsRelay() {
+		r.sfu.participants.Add(1)
+	}
 	for _, t := range existing {
 		p.subscribe(t)
 	}

@@ -1,9 +1,7 @@
 package sfu
 
 import (
-	"cmp"
 	"fmt"
-	"net"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -71,20 +69,8 @@ type RelaySignaler interface {
 func (s *SFU) relayAPI() (*webrtc.API, error) {
 	var se webrtc.SettingEngine
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	if s.cfg.ICEDisconnectedTimeout > 0 || s.cfg.ICEFailedTimeout > 0 {
-		se.SetICETimeouts(cmp.Or(s.cfg.ICEDisconnectedTimeout, 5*time.Second), cmp.Or(s.cfg.ICEFailedTimeout, 25*time.Second), 2*time.Second)
-	}
-	if s.cfg.LoopbackOnly {
-		se.SetIncludeLoopbackCandidate(true)
-		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	}
-	if len(s.cfg.PublicIPs) > 0 {
-		err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
-			External: s.cfg.PublicIPs, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("sfu: public IPs %v: %w", s.cfg.PublicIPs, err)
-		}
+	if err := s.addressSettings(&se); err != nil {
+		return nil, err
 	}
 	return s.buildAPI(se, false)
 }

@@ -147,6 +147,9 @@ func (r *Room) removePeer(p *Peer) {
 	r.mu.Unlock()
 	r.speaker.remove(p.id)
 	r.sfu.metrics.peers.Dec()
+	if !p.IsRelay() {
+		r.sfu.participants.Add(-1)
+	}
 	for _, t := range mine {
 		r.unpublish(t)
 	}

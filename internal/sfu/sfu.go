@@ -74,12 +74,18 @@ type SFU struct {
 	shared map[string]*Room
 	// published counts the published tracks (the load a cluster node reports).
 	published atomic.Int64
+	// participants counts the participants' peers, not relays.
+	participants atomic.Int64
 	// probes counts the media probes running (NewProbe).
 	probes atomic.Int32
 }
 
 // PublishedTracks is the number of tracks published to this SFU now.
 func (s *SFU) PublishedTracks() int { return int(s.published.Load()) }
+
+// Participants is the number of participants' peers in this SFU now (relays
+// to other nodes not counted): the media a cluster node carries.
+func (s *SFU) Participants() int { return int(s.participants.Load()) }
 
 // New opens the media socket and builds the engines.
 func New(cfg Config) (*SFU, error) {
@@ -131,6 +137,13 @@ func (s *SFU) settingEngine() (webrtc.SettingEngine, error) {
 		se.SetICETCPMux(webrtc.NewICETCPMux(nil, s.tcp, 64))
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	}
+	return se, s.addressSettings(&se)
+}
+
+// addressSettings applies the ICE timeouts and which addresses are
+// gathered and announced (loopback only, public IPs), for participants'
+// connections and relays alike.
+func (s *SFU) addressSettings(se *webrtc.SettingEngine) error {
 	if s.cfg.ICEDisconnectedTimeout > 0 || s.cfg.ICEFailedTimeout > 0 {
 		se.SetICETimeouts(cmp.Or(s.cfg.ICEDisconnectedTimeout, 5*time.Second), cmp.Or(s.cfg.ICEFailedTimeout, 25*time.Second), 2*time.Second)
 	}
@@ -143,10 +156,10 @@ func (s *SFU) settingEngine() (webrtc.SettingEngine, error) {
 			External: s.cfg.PublicIPs, AsCandidateType: webrtc.ICECandidateTypeHost, Mode: webrtc.ICEAddressRewriteReplace,
 		})
 		if err != nil {
-			return se, fmt.Errorf("sfu: public IPs %v: %w", s.cfg.PublicIPs, err)
+			return fmt.Errorf("sfu: public IPs %v: %w", s.cfg.PublicIPs, err)
 		}
 	}
-	return se, nil
+	return nil
 }
 
 // LocalAddr is the media socket's address.

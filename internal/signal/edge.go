@@ -2,6 +2,7 @@ package signal
 
 import (
 	"context"
+	"errors"
 
 	"github.com/coder/websocket"
 	"github.com/pion/webrtc/v4"
@@ -37,29 +38,55 @@ type EdgeJoin struct {
 	Lost func()
 }
 
-// Edges places participants' media on the nodes of their region
-// (cascading, docs/cascading.md); the server's cluster wiring implements
-// it.
+// EdgeNode names the node of a participant's media; the zero value is
+// this node.
+type EdgeNode struct{ ID, URL string }
+
+// Edges places participants' media on the nodes of their region, or on
+// other nodes when this one is full (cascading, docs/cascading.md); the
+// server's cluster wiring implements it.
 type Edges interface {
-	// Join returns the participant's peer on another node, or nil (and no
-	// error) when its media belongs on this node.
-	Join(ctx context.Context, req EdgeJoin) (Peer, error)
+	// Place picks the node for a participant's media: the zero EdgeNode
+	// for this node; an error wrapping ErrNodesFull when no node may take
+	// it.
+	Place(ctx context.Context, meetingID, region string) (EdgeNode, error)
+	// Join starts the participant's media on node (from Place).
+	Join(ctx context.Context, node EdgeNode, req EdgeJoin) (Peer, error)
 }
 
 // maxRegion bounds a region hint.
 const maxRegion = 64
 
-// joinPeer joins the participant's media: on the node of its region when
-// Edges names another one, else in this node's room.
-func (s *session) joinPeer(ctx context.Context, room *sfu.Room, meetingID, participantID string) (Peer, error) {
-	if e := s.srv.cfg.Edges; e != nil && s.region != "" {
-		p, err := e.Join(ctx, EdgeJoin{MeetingID: meetingID, ParticipantID: participantID, Region: s.region, Signaler: s,
+// placeMedia picks the node of the participant's media (Edges.Place); the
+// zero EdgeNode is this node. Only ErrNodesFull is returned: any other
+// failure keeps the media here.
+func (s *session) placeMedia(ctx context.Context, meetingID string) (EdgeNode, error) {
+	e := s.srv.cfg.Edges
+	if e == nil {
+		return EdgeNode{}, nil
+	}
+	n, err := e.Place(ctx, meetingID, s.region)
+	if errors.Is(err, ErrNodesFull) {
+		return EdgeNode{}, err
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "placing media failed: on this node instead", "region", s.region, "err", err)
+		return EdgeNode{}, nil
+	}
+	return n, nil
+}
+
+// joinPeer joins the participant's media: on node when placeMedia named
+// another one, else in this node's room.
+func (s *session) joinPeer(ctx context.Context, room *sfu.Room, node EdgeNode, meetingID, participantID string) (Peer, error) {
+	if node.ID != "" {
+		p, err := s.srv.cfg.Edges.Join(ctx, node, EdgeJoin{MeetingID: meetingID, ParticipantID: participantID, Region: s.region, Signaler: s,
 			Lost: func() {
 				s.fail(websocket.StatusGoingAway, "mediaLost", "the node carrying your media went away; reconnect")
 			}})
 		if err != nil {
-			s.log.WarnContext(ctx, "media on the region's node failed: on this node instead", "region", s.region, "err", err)
-		} else if p != nil {
+			s.log.WarnContext(ctx, "media on another node failed: on this node instead", "node", node.ID, "err", err)
+		} else {
 			return p, nil
 		}
 	}

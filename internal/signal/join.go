@@ -76,6 +76,12 @@ func (s *session) joinMedia(ctx context.Context) bool {
 		return true
 	}
 	info, participants := ms.View() // the meeting's room, or its breakout room
+	node, err := s.placeMedia(ctx, info.MeetingID)
+	if err != nil {
+		s.mu.Unlock()
+		s.refuseMedia(ctx, err)
+		return true
+	}
 	sfuRoom := s.srv.attach(s, ms.Room(), info)
 	s.meetingID = info.MeetingID
 	var ice []ICEServer
@@ -84,7 +90,7 @@ func (s *session) joinMedia(ctx context.Context) bool {
 	}
 	s.send(joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
 		DominantSpeaker: sfuRoom.DominantSpeaker(), Polls: ms.Room().Polls(), FollowMe: following(ms)})
-	peer, err := s.joinPeer(ctx, sfuRoom, info.MeetingID, self.ID)
+	peer, err := s.joinPeer(ctx, sfuRoom, node, info.MeetingID, self.ID)
 	if err != nil {
 		s.mu.Unlock()
 		s.log.ErrorContext(ctx, "join media", "err", err)
@@ -121,6 +127,16 @@ func (s *session) refusePasswords(ctx context.Context, message string) {
 		r.JoinRefused(ctx, s.key.Tenant, s.key.Name, "passwordAttempts", message, s.deviceID, s.userAgent)
 	}
 	s.refuse("passwordAttempts", message, CloseFlood)
+}
+
+// refuseMedia ends the connection of an admitted participant whose media
+// no node can carry (ErrNodesFull), and tells the tenant's analytics.
+func (s *session) refuseMedia(ctx context.Context, err error) {
+	if r := s.srv.cfg.Refusals; r != nil && s.key.Tenant != "" {
+		r.JoinRefused(ctx, s.key.Tenant, s.key.Name, "nodesFull", err.Error(), s.deviceID, s.userAgent)
+	}
+	s.log.WarnContext(ctx, "join refused: every node full", "err", err)
+	s.refuse("nodesFull", err.Error(), CloseUnavailable)
 }
 
 // following is follow-me's state for a joiner's joined message; nil when off.

@@ -1,0 +1,51 @@
+package cluster
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestPickMedia: a participant's media stays on the home while it has
+// room for it (or goes to its hinted region's node); a full home sends it
+// to the least loaded node that is not full, preferring its region's and
+// those carrying the meeting; when every node is full the join is refused.
+func TestPickMedia(t *testing.T) {
+	node := func(id, region string, media, max int) Node {
+		return Node{ID: id, Region: region, Media: media, MaxParticipants: max}
+	}
+	home := node("home", "eu", 1, 2)
+	full := node("home", "eu", 2, 2)
+	none := func(string) bool { return false }
+	tests := []struct {
+		name    string
+		self    Node
+		nodes   []Node
+		region  string
+		has     func(string) bool
+		want    string // "" this node
+		wantErr error
+	}{
+		{"room on the home", home, []Node{home, node("b", "eu", 0, 2)}, "", none, "", nil},
+		{"no limit", node("home", "eu", 500, 0), []Node{node("b", "eu", 0, 2)}, "", none, "", nil},
+		{"hinted region", home, []Node{home, node("us1", "us", 1, 2)}, "us", none, "us1", nil},
+		{"hinted region full: the home", home, []Node{home, node("us1", "us", 2, 2)}, "us", none, "", nil},
+		{"home full: same region first", full, []Node{full, node("us1", "us", 0, 2), node("eu2", "eu", 1, 2)}, "", none, "eu2", nil},
+		{"home full: least loaded other", full, []Node{full, node("us1", "us", 1, 3), node("ap1", "ap", 0, 2)}, "", none, "ap1", nil},
+		{"home full: carrying the meeting first", full, []Node{full, node("us1", "us", 1, 3), node("ap1", "ap", 0, 2)}, "",
+			func(id string) bool { return id == "us1" }, "us1", nil},
+		{"home and region full: any other", full, []Node{full, node("us1", "us", 2, 2), node("ap1", "ap", 0, 0)}, "us", none, "ap1", nil},
+		{"draining not taken", full, []Node{full, {ID: "b", Region: "eu", Draining: true}}, "", none, "", ErrNodesFull},
+		{"every node full", full, []Node{full, node("b", "eu", 2, 2), node("us1", "us", 5, 5)}, "", none, "", ErrNodesFull},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, remote, err := pickMedia(tt.self, tt.nodes, tt.region, tt.has)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if got := map[bool]string{true: n.ID}[remote]; got != tt.want {
+				t.Errorf("pickMedia(%q) = %q, want %q", tt.region, got, tt.want)
+			}
+		})
+	}
+}
