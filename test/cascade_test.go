@@ -81,6 +81,12 @@ func startCascadeEnv(ctx context.Context, t *testing.T, db int, extra []string, 
 		nl, err := admin.Nodes(ctx)
 		return err == nil && len(nl.Nodes) == len(regions)
 	})
+	nl, _ := admin.Nodes(ctx) // as `confer node list` shows them
+	for _, n := range nl.Nodes {
+		if cc.regions[n.Region] == nil || cc.regions[n.Region].id != n.ID {
+			t.Errorf("node %s lists region %q, want its own", n.ID, n.Region)
+		}
+	}
 	return cc
 }
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -46,13 +48,18 @@ func nodeCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NODE\tSIGNAL URL\tROOMS\tPARTICIPANTS\tTRACKS\tCPU\tSTATE")
+			fmt.Fprintln(w, "NODE\tREGION\tSIGNAL URL\tROOMS\tPARTICIPANTS\tMEDIA\tTRACKS\tCPU\tSTATE")
 			for _, n := range nl.Nodes {
 				state := "serving"
 				if n.Draining {
 					state = "draining"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%d\t%d\t%d\t%.0f%%\t%s\n", n.ID, n.SignalURL, n.Rooms, n.Participants, n.Tracks, n.CPU*100, state)
+				media := strconv.Itoa(n.Media)
+				if n.MaxParticipants > 0 {
+					media += "/" + strconv.Itoa(n.MaxParticipants)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%.0f%%\t%s\n", n.ID, cmp.Or(n.Region, "-"), n.SignalURL, n.Rooms, n.Participants, media,
+					n.Tracks, n.CPU*100, state)
 			}
 			return w.Flush()
 		},

@@ -4,15 +4,20 @@ import "time"
 
 // Node is a cluster member as GET /api/v1/nodes shows it.
 type Node struct {
-	ID           string    `json:"id"`
-	SignalURL    string    `json:"signal_url"`
-	Rooms        int       `json:"rooms"`
-	Participants int       `json:"participants"`
-	Tracks       int       `json:"tracks"`
-	CPU          float64   `json:"cpu"`
-	Draining     bool      `json:"draining"`
-	StartedAt    time.Time `json:"started_at"`
-	HeartbeatAt  time.Time `json:"heartbeat_at"`
+	ID           string `json:"id"`
+	SignalURL    string `json:"signal_url"`
+	Region       string `json:"region,omitempty"`
+	Rooms        int    `json:"rooms"`
+	Participants int    `json:"participants"`
+	Tracks       int    `json:"tracks"`
+	// Media is the participants whose media the node carries (its own
+	// meetings' and, cascaded, others'); MaxParticipants bounds it (0 none).
+	Media           int       `json:"media"`
+	MaxParticipants int       `json:"max_participants,omitempty"`
+	CPU             float64   `json:"cpu"`
+	Draining        bool      `json:"draining"`
+	StartedAt       time.Time `json:"started_at"`
+	HeartbeatAt     time.Time `json:"heartbeat_at"`
 }
 
 // NodeList is GET /api/v1/nodes.

@@ -195,8 +195,8 @@ func (n nodes) List(ctx context.Context) ([]api.Node, error) {
 	}
 	out := make([]api.Node, len(list))
 	for i, m := range list {
-		out[i] = api.Node{ID: m.ID, SignalURL: m.SignalURL, Rooms: m.Rooms, Participants: m.Participants, Tracks: m.Tracks, CPU: m.CPU,
-			Draining: m.Draining, StartedAt: m.StartedAt, HeartbeatAt: m.HeartbeatAt}
+		out[i] = api.Node{ID: m.ID, SignalURL: m.SignalURL, Region: m.Region, Rooms: m.Rooms, Participants: m.Participants, Tracks: m.Tracks,
+			Media: m.Media, MaxParticipants: m.MaxParticipants, CPU: m.CPU, Draining: m.Draining, StartedAt: m.StartedAt, HeartbeatAt: m.HeartbeatAt}
 	}
 	return out, nil
 }
