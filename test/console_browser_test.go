@@ -190,13 +190,7 @@ func TestConsoleBrowserFlow(t *testing.T) {
 // $CONFER_SCREENSHOTS (./scripts/screenshots). Without the variable it is
 // skipped.
 func TestConsoleScreenshots(t *testing.T) {
-	dir := os.Getenv("CONFER_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("set CONFER_SCREENSHOTS=DIR (./scripts/screenshots) to write screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := screenshotDir(t)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer receiver.Close()
 	clock := &testClock{}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -269,10 +268,7 @@ func TestMeetingBrowserLanguage(t *testing.T) {
 // (./scripts/screenshots): four people, a raised hand, the chat open with a
 // message each way. Without the variable it is skipped.
 func TestMeetingLanguageScreenshots(t *testing.T) {
-	dir := os.Getenv("CONFER_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("set CONFER_SCREENSHOTS=DIR (./scripts/screenshots) to write screenshots")
-	}
+	dir := screenshotDir(t)
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
 	c := clip(t)

@@ -3,7 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -18,13 +17,7 @@ import (
 // speak"; follow-me on a follower's page; the breakout rooms panel with
 // rooms and people. Without the variable it is skipped.
 func TestMeetingFeatureScreenshots(t *testing.T) {
-	dir := os.Getenv("CONFER_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("set CONFER_SCREENSHOTS=DIR (./scripts/screenshots) to write screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := screenshotDir(t)
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
 	b := newBrowser(t)

@@ -20,10 +20,11 @@ import (
 	"github.com/confer-video/confer/internal/token"
 )
 
-// TestScreenshots writes the README's screenshots of the meeting client at
-// desktop and phone sizes into $CONFER_SCREENSHOTS (./scripts/screenshots
-// sets it to docs/screenshots). Without the variable it is skipped.
-func TestScreenshots(t *testing.T) {
+// screenshotDir is where screenshots go: $CONFER_SCREENSHOTS
+// (./scripts/screenshots sets it to docs/screenshots), made if missing;
+// without the variable the test is skipped.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
 	dir := os.Getenv("CONFER_SCREENSHOTS")
 	if dir == "" {
 		t.Skip("set CONFER_SCREENSHOTS=DIR (./scripts/screenshots) to write screenshots")
@@ -31,6 +32,14 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// TestScreenshots writes the README's screenshots of the meeting client at
+// desktop and phone sizes into $CONFER_SCREENSHOTS (./scripts/screenshots
+// sets it to docs/screenshots). Without the variable it is skipped.
+func TestScreenshots(t *testing.T) {
+	dir := screenshotDir(t)
 	s := startServer(t, store.DialectSQLite, noDemo)
 	f := newTenant(t, s)
 	b := newBrowser(t)
@@ -137,13 +146,7 @@ func TestScreenshots(t *testing.T) {
 // February's paid one (Stripe is stripe-mock); the operator's Plans and
 // offers page. Without the variable it is skipped.
 func TestPaymentScreenshots(t *testing.T) {
-	dir := os.Getenv("CONFER_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("set CONFER_SCREENSHOTS=DIR (./scripts/screenshots) to write screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := screenshotDir(t)
 	ps := startPayServer(t, store.DialectSQLite, stripemock.Start(t), time.Date(2027, 2, 1, 9, 0, 0, 0, time.UTC))
 	for _, c := range []struct{ path, body string }{
 		{"/api/v1/plans", `{"id":"team","name":"Team","price_cents":2900,"included_mau":25,"overage_cents":100}`},

@@ -118,10 +118,7 @@ func TestSupportBrowser(t *testing.T) {
 // tenant's Support page and the operator's inbox into $CONFER_SCREENSHOTS
 // (./scripts/screenshots). Without the variable it is skipped.
 func TestSupportScreenshots(t *testing.T) {
-	dir := os.Getenv("CONFER_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("set CONFER_SCREENSHOTS=DIR (./scripts/screenshots) to write screenshots")
-	}
+	dir := screenshotDir(t)
 	s := startServer(t, store.DialectSQLite, noDemo)
 	owner := newConsoleUser(s)
 	owner.signUpNamed(t, "ada@acme-health.example", "Ada Lovelace", "")
