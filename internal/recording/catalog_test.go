@@ -3,14 +3,10 @@ package recording
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/minio/minio-go/v7"
 
 	"github.com/confer-video/confer/internal/store"
@@ -24,14 +20,7 @@ import (
 // prune removes old entries.
 func TestCatalogueWithS3(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		t.Skip("ffmpeg not installed; run ./scripts/test")
-	}
-	fake := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(fake.Close)
-	s, now := setup(t)
-	*now = time.Now()
-	s.cfg.FFmpeg, s.cfg.ComposeTimeout = "ffmpeg", time.Minute
+	s, now := setupS3(t)
 	ctx := context.Background()
 	db := storetest.Open(t, store.DialectSQLite)
 	for _, id := range []string{"tn", "tx"} {
@@ -40,14 +29,6 @@ func TestCatalogueWithS3(t *testing.T) {
 		}
 	}
 	s.cfg.Catalog = db
-	var err error
-	if s.objects, err = newObjectStore(&S3Config{Endpoint: strings.TrimPrefix(fake.URL, "http://"), Bucket: "recs", Prefix: "confer/",
-		AccessKey: "k", SecretKey: "s", Insecure: true, PathStyle: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.objects.ensureBucket(ctx); err != nil {
-		t.Fatal(err)
-	}
 	for _, id := range []string{"sess-1", "sess-2"} {
 		recordedDir(t, s, "tn", id)
 		if err := s.compose(ctx, "tn", id); err != nil {

@@ -47,13 +47,11 @@ func recordedDir(t *testing.T, s *Service, tenantID, session string) string {
 	return dir
 }
 
-// TestS3Storage: with S3 configured (an in-process S3 server), a
-// composited recording is uploaded and its local copy removed; its links
-// are served from the store (Range requests too), a compositing job run
-// again finds it done, and the retention prune deletes it from the store.
-// A cluster node without S3 is refused.
-func TestS3Storage(t *testing.T) {
-	t.Parallel()
+// setupS3 is setup for compositing (ffmpeg, skipped without it) with an
+// in-process S3 server as the recordings' store, its bucket made; the
+// clock starts now.
+func setupS3(t *testing.T) (*Service, *time.Time) {
+	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg not installed; run ./scripts/test")
 	}
@@ -62,16 +60,26 @@ func TestS3Storage(t *testing.T) {
 	s, now := setup(t)
 	*now = time.Now()
 	s.cfg.FFmpeg, s.cfg.ComposeTimeout = "ffmpeg", time.Minute
-	cfg := &S3Config{Endpoint: strings.TrimPrefix(fake.URL, "http://"), Bucket: "recs", Prefix: "confer/", AccessKey: "k", SecretKey: "s",
-		Insecure: true, PathStyle: true}
 	var err error
-	if s.objects, err = newObjectStore(cfg); err != nil {
+	if s.objects, err = newObjectStore(&S3Config{Endpoint: strings.TrimPrefix(fake.URL, "http://"), Bucket: "recs", Prefix: "confer/",
+		AccessKey: "k", SecretKey: "s", Insecure: true, PathStyle: true}); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.objects.ensureBucket(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s, now
+}
+
+// TestS3Storage: with S3 configured (an in-process S3 server), a
+// composited recording is uploaded and its local copy removed; its links
+// are served from the store (Range requests too), a compositing job run
+// again finds it done, and the retention prune deletes it from the store.
+// A cluster node without S3 is refused.
+func TestS3Storage(t *testing.T) {
+	t.Parallel()
+	s, now := setupS3(t)
 	ctx := context.Background()
-	if err := s.objects.ensureBucket(ctx); err != nil {
-		t.Fatal(err)
-	}
 	dir := recordedDir(t, s, "tn", "sess-s3")
 	if err := s.compose(ctx, "tn", "sess-s3"); err != nil {
 		t.Fatalf("compose: %v", err)
