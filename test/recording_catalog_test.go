@@ -249,6 +249,10 @@ func recordingsConsole(t *testing.T, s *testServer, tenant, room string) {
 	if n := eval[int](t, p, `document.querySelectorAll('#downloads a[href*="/_confer/recordings/"]').length`); n != 6 {
 		t.Errorf("%d download links, want the MP4, 4 tracks and the manifest", n)
 	}
+	if dir := os.Getenv("CONFER_SCREENSHOTS"); dir != "" { // ./scripts/screenshots
+		eval[bool](t, p, `window.scrollTo(0, 0); true`) // the full-page shot from the top, sticky bar in place
+		shootPage(t, p, dir, "console-recordings", true)
+	}
 	p.click(t, "#delete")
 	poll[bool](t, p, "the confirmation", `document.getElementById('confirm').open`, 5*time.Second)
 	p.click(t, "#confirm-ok")
