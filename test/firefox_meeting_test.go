@@ -35,8 +35,9 @@ type mixedRoom struct {
 // answers Ada's poll (Chromium) with the results live on both pages;
 // reacts and raises a hand that Ada sees; cannot unmute under Ada's audio
 // moderation until she allows it; is moved into a breakout room and back,
-// his media following; lays tiles out at two window sizes with three and
-// six people as the Chromium layout test demands (Ada's page too); shows
+// his media following; follows Ada's view under follow-me; lays tiles out
+// at two window sizes with three and six people as the Chromium layout
+// test demands (Ada's page too); shows
 // German, then Arabic laid out right to left; joins and leaves with the
 // keyboard alone; and, embedded by an integrator's page in Firefox,
 // answers the IFrame API's commands and events.
@@ -59,6 +60,7 @@ func TestFirefoxMixedMeeting(t *testing.T) {
 	t.Run("reaction and hand", r.reactAndRaiseHand)
 	t.Run("audio moderation", r.audioModeration)
 	t.Run("breakout room", func(t *testing.T) { r.breakout(ctx, t) })
+	t.Run("follow me", r.followMe)
 	t.Run("tile geometry", func(t *testing.T) { r.tileGeometry(ctx, t) })
 	r.fox.close(t)
 	closeChromiumPage(t, r.ada)
@@ -220,6 +222,48 @@ func (r *mixedRoom) breakout(ctx context.Context, t *testing.T) {
 	ada.click(t, "#tb-more")
 	ada.click(t, "#om-breakout")
 	poll[bool](t, ada, "breakout panel closed", `document.getElementById('breakout').hidden`, 5*time.Second)
+}
+
+// followMe: Fox picks speaker view himself; Ada turns "everyone follows
+// me" on in Settings and Fox's Firefox page follows her into tile view,
+// says whom it follows, refuses his own view change with the reason, and
+// puts Guest on the stage when Ada pins Guest. Ada turning it off gives Fox
+// his own speaker view back; both end in tile view for the next step.
+func (r *mixedRoom) followMe(t *testing.T) {
+	ada, fox := r.ada, r.fox
+	fox.click(t, "#tb-view")
+	ffPoll[bool](t, fox, "Fox's own speaker view", `document.getElementById('meeting').classList.contains('view-stage')`, 5*time.Second)
+	poll[bool](t, ada, "Ada in tile view", tileView, 5*time.Second)
+
+	ada.click(t, "#tb-settings")
+	poll[bool](t, ada, "follow-me setting", `!document.getElementById('settings').hidden && !!document.getElementById('set-followme')`, 5*time.Second)
+	ada.click(t, "#set-followme")
+	ffPoll[bool](t, fox, "Fox follows Ada into tile view", tileView, 15*time.Second)
+	ffPoll[bool](t, fox, "Fox's badge", followBadge+` === 'Following Ada'`, 5*time.Second)
+	if !ffEval[bool](t, fox, viewLocked) {
+		t.Error("Fox's view button is not marked disabled while he follows")
+	}
+	fox.click(t, "#tb-view")
+	ffPoll[bool](t, fox, "the toast saying why", fmt.Sprintf(toastSays, "Ada leads the view: you cannot change it now"), 5*time.Second)
+	if !ffEval[bool](t, fox, tileView) {
+		t.Error("Fox's own click changed the view he follows")
+	}
+
+	pin := fmt.Sprintf(`document.querySelector('.tile[data-id=%q][data-source="camera"] .pin').click(); true`, r.guestID)
+	eval[bool](t, ada, pin)
+	ffPoll[bool](t, fox, "Fox sees Guest on the stage, as Ada pinned", fmt.Sprintf(onStage, r.guestID), 15*time.Second)
+
+	ada.click(t, "#set-followme")
+	ffPoll[bool](t, fox, "badge gone", followBadge+` === ''`, 15*time.Second)
+	if ffEval[bool](t, fox, viewLocked) {
+		t.Error("Fox's view button is still marked disabled after follow-me ended")
+	}
+	fox.click(t, "#tb-view")
+	ffPoll[bool](t, fox, "Fox's view button his own again", tileView, 5*time.Second)
+	eval[bool](t, ada, pin)
+	ada.click(t, "#tb-view")
+	ada.click(t, "#tb-settings")
+	poll[bool](t, ada, "Ada back in tile view, settings closed", tileView+` && document.getElementById('settings').hidden`, 5*time.Second)
 }
 
 // tileGeometry: the tile view, with three and then six participants, at
