@@ -146,9 +146,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Jobs != nil {
 		s.registerPaymentWorkers(cfg.Jobs)
 		river.AddWorker(cfg.Jobs.Workers(), &closeWorker{s: s})
-		cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(cfg.CloseEvery), func() (river.JobArgs, *river.InsertOpts) {
+		cfg.Jobs.AddPeriodic(jobs.Periodic{Every: cfg.CloseEvery, Job: func() (river.JobArgs, *river.InsertOpts) {
 			return CloseMonthArgs{Month: previousMonth(s.cfg.Now())}, nil
-		}, &river.PeriodicJobOpts{RunOnStart: true}))
+		}})
 	}
 	return s, nil
 }

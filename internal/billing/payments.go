@@ -98,9 +98,9 @@ func (s *Service) registerPaymentWorkers(r *jobs.Runner) {
 		return
 	}
 	river.AddWorker(r.Workers(), &retryDueWorker{s: s})
-	r.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(s.cfg.RetryEvery), func() (river.JobArgs, *river.InsertOpts) {
+	r.AddPeriodic(jobs.Periodic{Every: s.cfg.RetryEvery, Job: func() (river.JobArgs, *river.InsertOpts) {
 		return RetryDueArgs{}, nil
-	}, &river.PeriodicJobOpts{RunOnStart: true}))
+	}})
 }
 
 // idempotencyKey names one attempt at one invoice: the provider charges a

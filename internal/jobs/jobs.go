@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -40,7 +41,7 @@ type Config struct {
 	RescueAfter time.Duration
 	// OutboxPoll is how often outbox consumers look for records they were
 	// not woken for (another node wrote them and a notification was lost);
-	// default 2 s.
+	// default FallbackPoll.
 	OutboxPoll time.Duration
 	// MaxQueued bounds the records waiting to be written to the outbox;
 	// default 10,000.
@@ -48,7 +49,11 @@ type Config struct {
 	// OutboxRetention is how long applied outbox records are kept (to
 	// inspect); default 10 minutes.
 	OutboxRetention time.Duration
-	Logger          *slog.Logger
+	// IdleAfter is how long River's client runs with no job inserted and
+	// none due before it stops until the next one (sleep.go); default
+	// 10 s, long enough for a job inserted in a transaction still open.
+	IdleAfter time.Duration
+	Logger    *slog.Logger
 }
 
 // Runner owns the River client.
@@ -56,8 +61,14 @@ type Runner struct {
 	cfg      Config
 	driver   riverdriver.Driver[*sql.Tx]
 	workers  *river.Workers
-	periodic []*river.PeriodicJob
+	periodic []Periodic
 	client   *river.Client[*sql.Tx]
+	// clientCtx is Start's ctx, for the client's later starts; kicked
+	// wakes the supervisor on insert; asleep is whether it stopped the
+	// client for want of work.
+	clientCtx context.Context
+	kicked    chan struct{}
+	asleep    atomic.Bool
 
 	outbox    *Outbox
 	consumers []Consumer
@@ -72,6 +83,18 @@ type Runner struct {
 	stopped sync.Once
 }
 
+// FallbackPoll is how often a loop woken by a Signal looks for work it was
+// not woken for: 2 s on PostgreSQL, where other nodes write and a
+// notification can be lost; 30 s on SQLite, where this process is the only
+// writer and its writes wake the loops (the look is a safety net), so an
+// idle server stays idle.
+func FallbackPoll(st *store.Store) time.Duration {
+	if st.Dialect() == store.DialectPostgres {
+		return 2 * time.Second
+	}
+	return 30 * time.Second
+}
+
 // ErrNotBuilt means a job was inserted before Build.
 var ErrNotBuilt = errors.New("jobs: runner not built")
 
@@ -83,11 +106,12 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	cfg.Workers = cmp.Or(cfg.Workers, 20)
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, time.Second)
 	cfg.RescueAfter = cmp.Or(cfg.RescueAfter, time.Minute)
-	cfg.OutboxPoll = cmp.Or(cfg.OutboxPoll, 2*time.Second)
+	cfg.OutboxPoll = cmp.Or(cfg.OutboxPoll, FallbackPoll(cfg.Store))
 	cfg.MaxQueued = cmp.Or(cfg.MaxQueued, 10_000)
 	cfg.OutboxRetention = cmp.Or(cfg.OutboxRetention, 10*time.Minute)
+	cfg.IdleAfter = cmp.Or(cfg.IdleAfter, 10*time.Second)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
-	r := &Runner{cfg: cfg, workers: river.NewWorkers(), signals: map[string]*Signal{}, stop: make(chan struct{}), writer: make(chan struct{})}
+	r := &Runner{cfg: cfg, workers: river.NewWorkers(), signals: map[string]*Signal{}, kicked: make(chan struct{}, 1), stop: make(chan struct{}), writer: make(chan struct{})}
 	r.outbox = newOutbox(cfg.Store, cfg.Logger, r.Signal("outbox"), cfg.MaxQueued)
 	if cfg.Store.Dialect() == store.DialectPostgres {
 		r.driver = riverdatabasesql.New(cfg.Store.DB())
@@ -107,15 +131,11 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 // Workers is where domains register their workers (river.AddWorker).
 func (r *Runner) Workers() *river.Workers { return r.workers }
 
-// AddPeriodic schedules a periodic job (run by the elected leader only).
-func (r *Runner) AddPeriodic(j *river.PeriodicJob) { r.periodic = append(r.periodic, j) }
-
 // Build makes the client once every worker is registered.
 func (r *Runner) Build() error {
 	c, err := river.NewClient(r.driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: r.cfg.Workers}},
 		Workers:              r.workers,
-		PeriodicJobs:         r.periodic,
 		FetchPollInterval:    r.cfg.PollInterval,
 		FetchCooldown:        min(r.cfg.PollInterval, 100*time.Millisecond),
 		JobTimeout:           min(time.Minute, r.cfg.RescueAfter), // workers may set their own
@@ -136,6 +156,7 @@ func (r *Runner) InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.In
 		return ErrNotBuilt
 	}
 	_, err := r.client.InsertManyTx(ctx, tx, params)
+	r.kick()
 	return err
 }
 
@@ -145,6 +166,7 @@ func (r *Runner) Insert(ctx context.Context, args river.JobArgs, opts *river.Ins
 		return ErrNotBuilt
 	}
 	_, err := r.client.Insert(ctx, args, opts)
+	r.kick()
 	return err
 }
 
@@ -156,18 +178,23 @@ func (r *Runner) Outbox() *Outbox { return r.outbox }
 // before Start.
 func (r *Runner) Go(fn func(ctx context.Context)) { r.loops = append(r.loops, fn) }
 
-// Start runs the workers (and, on the leader, the periodic jobs), the
-// outbox writer, the consumers, the loops and, on PostgreSQL, the listener
+// Start runs the workers (stopping and starting them again as work comes,
+// sleep.go) and the periodic jobs, the outbox writer, the consumers, the loops and, on PostgreSQL, the listener
 // that relays notifications to the signals.
 func (r *Runner) Start(ctx context.Context) error {
 	if r.client == nil {
 		return ErrNotBuilt
 	}
+	r.clientCtx = ctx
 	if err := r.client.Start(ctx); err != nil {
 		return err
 	}
 	loopCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	r.cancel = cancel
+	r.spawn(loopCtx, r.supervise)
+	for _, p := range r.periodic {
+		r.spawn(loopCtx, func(ctx context.Context) { r.schedule(ctx, p) })
+	}
 	go func() { defer close(r.writer); r.outbox.run(loopCtx, r.stop) }()
 	outboxWake := r.Signal("outbox")
 	for _, c := range r.consumers {

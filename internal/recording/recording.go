@@ -207,8 +207,8 @@ func New(cfg Config) (*Service, error) {
 	river.AddWorker(cfg.Jobs.Workers(), &composeWorker{s: s})
 	river.AddWorker(cfg.Jobs.Workers(), &pruneWorker{s: s})
 	cfg.Jobs.Go(s.recoverAll) // recordings a crash interrupted
-	cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
-		func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+	cfg.Jobs.AddPeriodic(jobs.Periodic{Every: 24 * time.Hour,
+		Job: func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil }})
 	return s, nil
 }
 

@@ -79,12 +79,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Jobs != nil {
 		cfg.Jobs.Consume(jobs.Consumer{Name: "usage", Kinds: []string{room.OutboxKind, qualityKind}, Handle: s.apply})
 		river.AddWorker(cfg.Jobs.Workers(), &pruneWorker{s: s})
-		cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
-			func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+		cfg.Jobs.AddPeriodic(jobs.Periodic{Every: 24 * time.Hour,
+			Job: func() (river.JobArgs, *river.InsertOpts) { return PruneArgs{}, nil }})
 		if cfg.Lost != nil {
 			river.AddWorker(cfg.Jobs.Workers(), &endLostWorker{s: s})
-			cfg.Jobs.AddPeriodic(river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.Lost.Every, 5*time.Second)),
-				func() (river.JobArgs, *river.InsertOpts) { return EndLostArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
+			cfg.Jobs.AddPeriodic(jobs.Periodic{Every: cmp.Or(cfg.Lost.Every, 5*time.Second),
+				Job: func() (river.JobArgs, *river.InsertOpts) { return EndLostArgs{}, nil }})
 		}
 	}
 	return s, nil

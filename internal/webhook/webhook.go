@@ -56,7 +56,7 @@ type Config struct {
 	Jobs *jobs.Runner
 	// PollInterval is how often senders look for deliveries they were not
 	// woken for (queued on another node whose notification was lost, or
-	// left by a crashed sender); default 2 s. Senders are woken when this
+	// left by a crashed sender); default jobs.FallbackPoll. Senders are woken when this
 	// node queues deliveries, when any node does (PostgreSQL), and when a
 	// retry is due.
 	PollInterval time.Duration
@@ -100,7 +100,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	cfg.MaxAge = cmp.Or(cfg.MaxAge, 24*time.Hour)
 	cfg.RetryBase = cmp.Or(cfg.RetryBase, 5*time.Second)
 	cfg.RetryMax = cmp.Or(cfg.RetryMax, time.Hour)
-	cfg.PollInterval = cmp.Or(cfg.PollInterval, 2*time.Second)
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, jobs.FallbackPoll(cfg.Store))
 	cfg.ProvisionTimeout = cmp.Or(cfg.ProvisionTimeout, 3*time.Second)
 	cfg.Workers = cmp.Or(cfg.Workers, 64)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
@@ -110,7 +110,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, jobs: cfg.Jobs, client: newHTTPClient(cfg.Timeout, cfg.AllowPrivate, cfg.Workers)}
 	if s.jobs == nil {
 		var err error
-		s.jobs, err = jobs.New(ctx, jobs.Config{Store: cfg.Store, Workers: cfg.Workers, PollInterval: cfg.PollInterval,
+		s.jobs, err = jobs.New(ctx, jobs.Config{Store: cfg.Store, Workers: cfg.Workers,
 			RescueAfter: RescueAfter(cfg.Timeout), Logger: cfg.Logger.With("component", "river")})
 		if err != nil {
 			return nil, fmt.Errorf("webhook: %w", err)
