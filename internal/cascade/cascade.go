@@ -68,7 +68,9 @@ type Cascade struct {
 	// meetings are the relays of meetings this node is an edge of.
 	meetings map[string]*edgeMeeting
 	links    map[*link]struct{} // as an edge, the channels served
+	peers    map[*link]struct{} // of those, participants' (Drain moves them)
 	closed   bool
+	draining bool
 
 	edgePeers atomic.Int64 // participants' peers this node has as an edge
 }
@@ -82,7 +84,7 @@ func New(cfg Config) (*Cascade, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Cascade{cfg: cfg, relays: map[relayKey]*homeRelay{}, meetings: map[string]*edgeMeeting{}, links: map[*link]struct{}{}}, nil
+	return &Cascade{cfg: cfg, relays: map[relayKey]*homeRelay{}, meetings: map[string]*edgeMeeting{}, links: map[*link]struct{}{}, peers: map[*link]struct{}{}}, nil
 }
 
 // EdgePeers is how many participants' media this node carries for

@@ -15,6 +15,11 @@ import (
 // serveEdgePeer puts a participant's peer in this node's room of the
 // meeting for as long as the home keeps the channel open.
 func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participant string) {
+	if !c.servePeer(l, true) {
+		moveAway(l) // draining
+		return
+	}
+	defer c.servePeer(l, false)
 	room := c.cfg.SFU.Acquire(meeting)
 	defer room.Release()
 	peer, err := room.Join(participant, edgeSignal{l})
@@ -29,6 +34,46 @@ func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participa
 	l.log.InfoContext(ctx, "edge peer joined", "participant", participant)
 	l.serve(ctx, func(m *message) *message { return handlePeer(peer, m) })
 	l.log.InfoContext(ctx, "edge peer left", "participant", participant)
+}
+
+// servePeer adds (on) or removes a participant's channel from those Drain
+// moves; false when the node is draining.
+func (c *Cascade) servePeer(l *link, on bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !on {
+		delete(c.peers, l)
+		return true
+	}
+	if c.draining {
+		return false
+	}
+	c.peers[l] = struct{}{}
+	return true
+}
+
+// moveAway tells the home the participant's media must move, and closes.
+func moveAway(l *link) {
+	l.send(&message{Op: opMoving})
+	l.close("node draining")
+}
+
+// Drain asks the homes of the participants whose media this node carries
+// to move it: each participant's channel says so and closes, the home
+// tells the participant to reconnect, and the rejoin is placed on another
+// node (this one is draining). Participants placed here afterwards are
+// moved at once.
+func (c *Cascade) Drain() {
+	c.mu.Lock()
+	c.draining = true
+	var moving []*link
+	for l := range c.peers {
+		moving = append(moving, l)
+	}
+	c.mu.Unlock()
+	for _, l := range moving {
+		moveAway(l)
+	}
 }
 
 // handlePeer applies one of the home's calls to the participant's peer.

@@ -35,6 +35,9 @@ const (
 	opWantLayers = "wantLayers"
 	// home → edge on its relay: link your room to this other edge's too
 	opMesh = "mesh"
+	// opMoving, edge → home before it closes a participant's channel:
+	// the edge is being drained, the media must move (not lost).
+	opMoving = "moving"
 	// replies
 	opReply = "reply"
 )

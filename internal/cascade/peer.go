@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 
@@ -22,6 +23,8 @@ type Peer struct {
 	key   relayKey
 	c     *Cascade
 	once  sync.Once
+	// moving: the edge said it is being drained before it closed.
+	moving atomic.Bool
 }
 
 // JoinRequest is a participant's media placed on an edge.
@@ -33,8 +36,10 @@ type JoinRequest struct {
 	// publish layers.
 	Signaler sfu.Signaler
 	// Lost is called (in its own goroutine) if the edge's channel ends
-	// before Close: the edge went away, with the participant's media.
-	Lost func()
+	// before Close: the edge went away with the participant's media
+	// (draining false), or it is being drained and asks for the media to
+	// move (draining true).
+	Lost func(draining bool)
 }
 
 // Join creates the participant's peer in the edge's room of the meeting,
@@ -55,10 +60,16 @@ func (c *Cascade) Join(ctx context.Context, req JoinRequest) (*Peer, error) {
 	}
 	p := &Peer{id: req.ParticipantID, l: l, relay: relay, key: key, c: c}
 	go func() {
-		l.serve(context.Background(), func(m *message) *message { return signalBack(req.Signaler, m) })
+		l.serve(context.Background(), func(m *message) *message {
+			if m.Op == opMoving {
+				p.moving.Store(true)
+				return nil
+			}
+			return signalBack(req.Signaler, m)
+		})
 		if p.release() && req.Lost != nil {
-			l.log.Warn("edge lost the participant's media", "participant", req.ParticipantID)
-			req.Lost()
+			l.log.Warn("edge ended the participant's media", "participant", req.ParticipantID, "draining", p.moving.Load())
+			req.Lost(p.moving.Load())
 		}
 	}()
 	l.log.InfoContext(ctx, "participant's media on an edge", "participant", req.ParticipantID, "meeting", req.MeetingID)

@@ -48,7 +48,9 @@ func (r *Runner) supervise(ctx context.Context) {
 		if !r.runWhileBusy(ctx) {
 			return
 		}
-		if err := r.client.Stop(ctx); err != nil && ctx.Err() == nil {
+		// Finished even if ctx ends meanwhile: Runner.Stop waits for this
+		// loop before it stops the client itself.
+		if err := r.client.Stop(context.WithoutCancel(ctx)); err != nil {
 			r.cfg.Logger.WarnContext(ctx, "stop idle job client", "err", err)
 		}
 		r.asleep.Store(true)

@@ -208,8 +208,10 @@ func (n nodes) Drain(ctx context.Context) (api.NodeStatus, error) {
 	return n.Status(ctx), nil
 }
 
-// Drain takes the node out of service: no new rooms are placed on it, its
-// meetings go on, and once they have ended (or node.drain_timeout has
+// Drain takes the node out of service: no new rooms or participants' media
+// are placed on it, its meetings go on, the media it carries for meetings
+// homed elsewhere moves at once (its participants reconnect to another
+// node), and once its meetings have ended (or node.drain_timeout has
 // passed) Drained is closed. Draining twice is harmless.
 func (s *Server) Drain(ctx context.Context) error {
 	c := s.clusterMember()
@@ -227,6 +229,9 @@ func (s *Server) Drain(ctx context.Context) error {
 	if err := c.Drain(ctx); err != nil {
 		return fmt.Errorf("server: drain: %w", err)
 	}
+	if s.cascade != nil {
+		s.cascade.Drain() // the media this node carries as an edge moves (docs/cascading.md)
+	}
 	rooms, participants := s.rooms.Load()
 	s.deps.Logger.InfoContext(ctx, "draining: no new rooms here", "rooms", rooms, "participants", participants, "until", deadline)
 	go func() {
@@ -234,7 +239,7 @@ func (s *Server) Drain(ctx context.Context) error {
 		defer t.Stop()
 		for range t.C {
 			rooms, _ := s.rooms.Load()
-			if rooms == 0 || time.Now().After(deadline) {
+			if rooms == 0 && s.edgePeers() == 0 || time.Now().After(deadline) {
 				s.deps.Logger.Info("drained", "rooms_left", rooms)
 				close(s.node.drained)
 				return

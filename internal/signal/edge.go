@@ -34,8 +34,9 @@ type EdgeJoin struct {
 	// "" when none.
 	Region   string
 	Signaler sfu.Signaler
-	// Lost is called if the other node loses the participant's media.
-	Lost func()
+	// Lost is called if the other node loses the participant's media
+	// (draining false) or, being drained, asks for it to move.
+	Lost func(draining bool)
 }
 
 // EdgeNode names the node of a participant's media; the zero value is
@@ -81,7 +82,11 @@ func (s *session) placeMedia(ctx context.Context, meetingID string) (EdgeNode, e
 func (s *session) joinPeer(ctx context.Context, room *sfu.Room, node EdgeNode, meetingID, participantID string) (Peer, error) {
 	if node.ID != "" {
 		p, err := s.srv.cfg.Edges.Join(ctx, node, EdgeJoin{MeetingID: meetingID, ParticipantID: participantID, Region: s.region, Signaler: s,
-			Lost: func() {
+			Lost: func(draining bool) {
+				if draining {
+					s.fail(websocket.StatusGoingAway, "mediaMoved", "the node carrying your media is being drained; reconnect to move to another")
+					return
+				}
 				s.fail(websocket.StatusGoingAway, "mediaLost", "the node carrying your media went away; reconnect")
 			}})
 		if err != nil {

@@ -1,0 +1,82 @@
+package test
+
+// Cascading step 5, in part (docs/cascading.md): draining an edge moves
+// the media it carries without ending the meeting.
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/confer-video/confer/internal/client"
+)
+
+// TestCascadeEdgeDrain: a meeting over two nodes, Ada and Bob with their
+// media on the home, Cy on the edge of her region. The operator drains
+// the edge: Cy's signaling is closed with 1001 mediaMoved (the meeting
+// page reconnects on it), the edge exits once it carries nothing, and Cy,
+// rejoining with the same region hint, has her media on the home (her
+// region has no other node); everyone receives everyone again, and Ada and
+// Bob's meeting went on throughout.
+func TestCascadeEdgeDrain(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cc := startCascade(ctx, t, 7, "eu", "us")
+	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
+	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "") // no hint: her media on the home
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := nodeBySignal(t, nodes, ada.cl.URL())
+	edge := nodes[0]
+	if home == edge {
+		edge = nodes[1]
+	}
+	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
+	t.Logf("home %s (%s), edge %s (%s)", home.id, homeRegion, edge.id, edgeRegion)
+	bob, err := cc.dialVia(ctx, t, "Bob", home, homeRegion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cy, err := cc.dialVia(ctx, t, "Cy", home, edgeRegion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	everyoneMeets(t, []member{ada, bob, cy})
+	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
+		t.Fatalf("edge: confer_sfu_peers = %v, want 2 (Cy and the relay)", got)
+	}
+
+	if _, err := (&client.Client{BaseURL: edge.url(), Token: adminToken}).DrainNode(ctx); err != nil {
+		t.Fatalf("drain the edge: %v", err)
+	}
+	cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+	defer ccancel()
+	if code, reason, err := cy.cl.Closed(cctx); err != nil || code != websocket.StatusGoingAway || !strings.HasPrefix(reason, "mediaMoved") {
+		t.Fatalf("Cy's signaling when her media's node drains: %v %q %v, want 1001 mediaMoved", code, reason, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- edge.wait() }()
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the drained edge did not exit once it carried nothing")
+	}
+	before := packetsFrom(ada.cl, bob.id)
+	eventually(t, 20*time.Second, "Ada and Bob's meeting goes on", func() bool {
+		return packetsFrom(ada.cl, bob.id) > before+50 && nodeMetric(t, home, "confer_sfu_peers") == 2
+	})
+
+	cy2, err := cc.dialVia(ctx, t, "Cy", home, edgeRegion)
+	if err != nil {
+		t.Fatalf("Cy rejoins: %v", err)
+	}
+	everyoneMeets(t, []member{ada, bob, cy2})
+	if got := nodeMetric(t, home, "confer_sfu_peers"); got != 3 {
+		t.Errorf("home: confer_sfu_peers = %v, want 3 (everyone's media, no relay)", got)
+	}
+}
