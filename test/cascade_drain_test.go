@@ -1,7 +1,8 @@
 package test
 
 // Cascading step 5, in part (docs/cascading.md): draining an edge moves
-// the media it carries without ending the meeting.
+// the media it carries without ending the meeting; losing the home brings
+// the meeting back on a survivor.
 
 import (
 	"context"
@@ -78,5 +79,69 @@ func TestCascadeEdgeDrain(t *testing.T) {
 	everyoneMeets(t, []member{ada, bob, cy2})
 	if got := nodeMetric(t, home, "confer_sfu_peers"); got != 3 {
 		t.Errorf("home: confer_sfu_peers = %v, want 3 (everyone's media, no relay)", got)
+	}
+}
+
+// TestCascadeHomeLost: a meeting over two nodes, Ada on the home and Cy on
+// the edge; the home is killed (kill -9). Cy's signaling ends with it, the
+// edge lets go of her media and of the relay, and both rejoin through the
+// survivor (as the meeting page does after a lost connection): the
+// meeting is homed there now, and they meet again.
+func TestCascadeHomeLost(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cc := startCascade(ctx, t, 8, "eu", "us")
+	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
+	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := nodeBySignal(t, nodes, ada.cl.URL())
+	edge := nodes[0]
+	if home == edge {
+		edge = nodes[1]
+	}
+	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
+	cy, err := cc.dialVia(ctx, t, "Cy", home, edgeRegion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	everyoneMeets(t, []member{ada, cy})
+	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
+		t.Fatalf("edge: confer_sfu_peers = %v, want 2 (Cy and the relay)", got)
+	}
+
+	if err := home.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	home.wait()
+	cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+	defer ccancel()
+	cy.cl.Closed(cctx) // abnormally: the connection just ends
+	if cctx.Err() != nil {
+		t.Fatal("Cy's signaling still open after the home died")
+	}
+	eventually(t, 20*time.Second, "the edge let go of Cy's media and the relay", func() bool {
+		return nodeMetric(t, edge, "confer_sfu_peers") == 0
+	})
+
+	rejoin := func(name, hint string) member {
+		t.Helper()
+		var m member
+		eventually(t, 30*time.Second, name+" rejoins through the survivor", func() bool {
+			var err error
+			m, err = cc.dialVia(ctx, t, name, edge, hint)
+			return err == nil
+		})
+		return m
+	}
+	ada2, cy2 := rejoin("Ada", homeRegion), rejoin("Cy", edgeRegion)
+	if ada2.cl.URL() != edge.signalURL() || cy2.cl.URL() != edge.signalURL() {
+		t.Errorf("signaling on %s and %s, want the survivor %s", ada2.cl.URL(), cy2.cl.URL(), edge.signalURL())
+	}
+	everyoneMeets(t, []member{ada2, cy2})
+	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
+		t.Errorf("survivor: confer_sfu_peers = %v, want 2 (both participants, no relay)", got)
 	}
 }

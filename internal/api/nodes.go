@@ -12,12 +12,15 @@ type Node struct {
 	Tracks       int    `json:"tracks"`
 	// Media is the participants whose media the node carries (its own
 	// meetings' and, cascaded, others'); MaxParticipants bounds it (0 none).
-	Media           int       `json:"media"`
-	MaxParticipants int       `json:"max_participants,omitempty"`
-	CPU             float64   `json:"cpu"`
-	Draining        bool      `json:"draining"`
-	StartedAt       time.Time `json:"started_at"`
-	HeartbeatAt     time.Time `json:"heartbeat_at"`
+	Media           int `json:"media"`
+	MaxParticipants int `json:"max_participants,omitempty"`
+	// TURN are the URLs of the node's TURN server, handed to participants
+	// whose media the node carries.
+	TURN        []string  `json:"turn,omitempty"`
+	CPU         float64   `json:"cpu"`
+	Draining    bool      `json:"draining"`
+	StartedAt   time.Time `json:"started_at"`
+	HeartbeatAt time.Time `json:"heartbeat_at"`
 }
 
 // NodeList is GET /api/v1/nodes.

@@ -39,6 +39,10 @@ type Config struct {
 	// (its own meetings' and other nodes' it is an edge for); 0 no limit.
 	// When it is reached, new participants' media goes to another node.
 	MaxParticipants int
+	// TURN are the URLs of this node's TURN server (nil: none): a home
+	// hands them, with credentials of the cluster's shared TURN secret, to
+	// participants whose media it places on this node.
+	TURN []string
 	// Load reports this node's load.
 	Load func() Load
 	// Heartbeat is how often the node writes its entry (default 1 s); a node
@@ -73,7 +77,8 @@ type Node struct {
 	// MaxParticipants its bound on them (0 none).
 	Media           int       `json:"media"`
 	MaxParticipants int       `json:"max_participants,omitempty"`
-	CPU             float64   `json:"cpu"` // share of the machine's cores, 0–1
+	TURN            []string  `json:"turn,omitempty"` // its TURN server's URLs
+	CPU             float64   `json:"cpu"`            // share of the machine's cores, 0–1
 	Draining        bool      `json:"draining"`
 	StartedAt       time.Time `json:"started_at"`
 	HeartbeatAt     time.Time `json:"heartbeat_at"`
@@ -204,7 +209,7 @@ func (c *Cluster) entry(measure bool) Node {
 		cpu = c.cpu.share()
 	}
 	return Node{ID: c.cfg.NodeID, SignalURL: c.cfg.SignalURL, Region: c.cfg.Region, Rooms: load.Rooms, Participants: load.Participants, Tracks: load.Tracks,
-		Media: load.Media, MaxParticipants: c.cfg.MaxParticipants, CPU: cpu,
+		Media: load.Media, MaxParticipants: c.cfg.MaxParticipants, TURN: c.cfg.TURN, CPU: cpu,
 		Draining: c.draining, StartedAt: c.started, HeartbeatAt: time.Now().UTC()}
 }
 

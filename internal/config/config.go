@@ -164,7 +164,10 @@ type TURN struct {
 	// RelayIP is the address clients reach it at; default the first public
 	// IP, else the listen host.
 	RelayIP string `yaml:"relay_ip"`
-	// Secret signs credentials; default generated into <data>/turn-secret.
+	// Secret signs credentials; default, in a cluster, one derived from
+	// the cluster's shared link secret (so a home can hand out credentials
+	// for another node's TURN server), else generated into
+	// <data>/turn-secret. Set it alike on every node, or on none.
 	Secret string `yaml:"secret"`
 	// MaxAllocations is the relay allocations one participant's credential
 	// may hold at once; default 16.

@@ -46,7 +46,7 @@ func (e edges) Place(ctx context.Context, meetingID, region string) (signal.Edge
 	if err != nil || !remote {
 		return signal.EdgeNode{}, err
 	}
-	return signal.EdgeNode{ID: n.ID, URL: nodeBase(n.SignalURL)}, nil
+	return signal.EdgeNode{ID: n.ID, URL: nodeBase(n.SignalURL), TURN: n.TURN}, nil
 }
 
 func (e edges) Join(ctx context.Context, node signal.EdgeNode, req signal.EdgeJoin) (signal.Peer, error) {

@@ -39,7 +39,7 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer, linkS
 	if err != nil {
 		return err
 	}
-	iceServers, err := s.buildRelay(reg)
+	iceServers, err := s.buildRelay(reg, linkSecret)
 	if err != nil {
 		return err
 	}
@@ -55,12 +55,12 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer, linkS
 
 // buildRelay starts the embedded TURN server, unless it is off, and
 // returns what hands each participant its credentials (nil when off).
-func (s *Server) buildRelay(reg prometheus.Registerer) (func(string) []signal.ICEServer, error) {
+func (s *Server) buildRelay(reg prometheus.Registerer, linkSecret []byte) (func(string, signal.EdgeNode) []signal.ICEServer, error) {
 	if s.cfg.TURN.Disabled {
 		return nil, nil
 	}
 	log := s.deps.Logger
-	secret, err := s.turnSecret()
+	secret, err := s.turnSecret(linkSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -77,18 +77,34 @@ func (s *Server) buildRelay(reg prometheus.Registerer) (func(string) []signal.IC
 	if s.relay, err = relay.New(rc); err != nil {
 		return nil, err
 	}
-	return func(participant string) []signal.ICEServer {
+	return func(participant string, media signal.EdgeNode) []signal.ICEServer {
 		urls, user, pass, err := s.relay.Credentials(participant)
 		if err != nil {
 			log.Error("TURN credentials", "err", err)
+			return nil
+		}
+		if media.ID != "" {
+			// Media on another node: its TURN server, which relays to its
+			// SFU only; the cluster's nodes share the secret (turnSecret).
+			urls = media.TURN
+		}
+		if len(urls) == 0 {
 			return nil
 		}
 		return []signal.ICEServer{{URLs: urls, Username: user, Credential: pass}}
 	}, nil
 }
 
+// turnURLs are this node's TURN server's URLs; nil when it has none.
+func (s *Server) turnURLs() []string {
+	if s.relay == nil {
+		return nil
+	}
+	return s.relay.URLs()
+}
+
 // buildSignal starts the meeting page's signaling server.
-func (s *Server) buildSignal(iceServers func(string) []signal.ICEServer, edges signal.Edges, reg prometheus.Registerer) error {
+func (s *Server) buildSignal(iceServers func(string, signal.EdgeNode) []signal.ICEServer, edges signal.Edges, reg prometheus.Registerer) error {
 	var place signal.Placement
 	if s.Clustered() {
 		place = placement{s}
@@ -164,9 +180,17 @@ func interfaceIPv4s() []netip.Addr {
 	return ips
 }
 
-func (s *Server) turnSecret() (string, error) {
+// turnSecret is the key of TURN credentials: turn.secret when set;
+// else, in a cluster, one derived from the cluster's link secret (every
+// node alike); else one generated once into the data directory.
+func (s *Server) turnSecret(linkSecret []byte) (string, error) {
 	if s.cfg.TURN.Secret != "" {
 		return s.cfg.TURN.Secret, nil
+	}
+	if s.Clustered() {
+		// One secret for the cluster, so a home can hand out credentials
+		// for the TURN server of the node carrying a participant's media.
+		return hex.EncodeToString(derive(linkSecret, "turn")), nil
 	}
 	path := filepath.Join(s.cfg.Data, TURNSecretFile)
 	b, err := os.ReadFile(path)

@@ -41,7 +41,12 @@ type EdgeJoin struct {
 
 // EdgeNode names the node of a participant's media; the zero value is
 // this node.
-type EdgeNode struct{ ID, URL string }
+type EdgeNode struct {
+	ID, URL string
+	// TURN are the node's TURN server's URLs (nil: none); the participant
+	// gets them in joined's iceServers instead of this node's.
+	TURN []string
+}
 
 // Edges places participants' media on the nodes of their region, or on
 // other nodes when this one is full (cascading, docs/cascading.md); the

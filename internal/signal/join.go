@@ -86,7 +86,7 @@ func (s *session) joinMedia(ctx context.Context) bool {
 	s.meetingID = info.MeetingID
 	var ice []ICEServer
 	if f := s.srv.cfg.ICEServers; f != nil {
-		ice = f(self.ID)
+		ice = f(self.ID, node)
 	}
 	s.send(joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
 		DominantSpeaker: sfuRoom.DominantSpeaker(), Polls: ms.Room().Polls(), FollowMe: following(ms)})

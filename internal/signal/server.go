@@ -89,7 +89,9 @@ type Config struct {
 	Recording *recording.Service
 	// ICEServers returns the STUN/TURN servers (with fresh credentials) for
 	// one participant; nil: none (host candidates only).
-	ICEServers func(participantID string) []ICEServer
+	// media is the node of the participant's media (EdgeNode, zero: this
+	// node), whose TURN server the participant needs.
+	ICEServers func(participantID string, media EdgeNode) []ICEServer
 	// MaxMessageBytes bounds one client message; default 64 KiB.
 	MaxMessageBytes int64
 	// FirstMessageTimeout bounds the wait for hello on a new connection;
