@@ -40,7 +40,7 @@ func (s *Server) joinCluster(ctx context.Context) error {
 	}
 	c, err := cluster.New(ctx, cluster.Config{RedisURL: s.cfg.Redis.URL, NodeID: s.nodeID(), SignalURL: s.signalURL(), Region: s.cfg.Node.Region, MaxParticipants: s.cfg.Node.MaxParticipants,
 		TURN: s.turnURLs(), StartedAt: s.startedAt,
-		Load:      s.load, Logger: s.deps.Logger.With("component", "cluster")})
+		Load: s.load, Logger: s.deps.Logger.With("component", "cluster")})
 	if err != nil {
 		return err
 	}
