@@ -76,8 +76,16 @@ func (n *clusterNode) signalURL() string { return "ws://" + n.addr + "/_confer/s
 
 func startClusterNode(t *testing.T, bin, id string, env []string) *clusterNode {
 	t.Helper()
-	n := &clusterNode{id: id, addr: freePort(t), log: &lockedBuffer{}, done: make(chan error, 1)}
-	n.cmd = exec.Command(bin, "serve", "--listen", n.addr, "--data", t.TempDir())
+	return startClusterNodeAt(t, bin, id, freePort(t), nil, env)
+}
+
+// startClusterNodeAt starts a node listening on addr, its command line
+// after wrap (e.g. ip netns exec <ns>).
+func startClusterNodeAt(t *testing.T, bin, id, addr string, wrap []string, env []string) *clusterNode {
+	t.Helper()
+	n := &clusterNode{id: id, addr: addr, log: &lockedBuffer{}, done: make(chan error, 1)}
+	args := append(append(wrap[:len(wrap):len(wrap)], bin), "serve", "--listen", n.addr, "--data", t.TempDir())
+	n.cmd = exec.Command(args[0], args[1:]...)
 	n.cmd.Env = append(env, "CONFER_NODE_ID="+id)
 	n.cmd.Stdout, n.cmd.Stderr = io.Discard, n.log
 	if err := n.cmd.Start(); err != nil {

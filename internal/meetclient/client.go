@@ -38,6 +38,10 @@ type Config struct {
 	// Unreachable gathers no ICE candidates and ignores the TURN servers:
 	// a client on a network that blocks media, whose ICE fails.
 	Unreachable bool
+	// AllInterfaces gathers host candidates on every interface, not on
+	// loopback only: a client in another network namespace or host than
+	// the server's media socket.
+	AllInterfaces bool
 	// Transport restricts the path media may take; default any.
 	Transport Transport
 	// HTTPClient dials the signaling WebSocket (e.g. one that trusts a
@@ -118,7 +122,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		downlink = newShapedConn(conn, cfg.Downlink)
 		mediaConn = downlink
 	}
-	api, err := newAPI(cfg.Unreachable, cfg.Transport, mediaConn)
+	api, err := newAPI(cfg, mediaConn)
 	if err != nil {
 		if downlink != nil {
 			downlink.Close()
@@ -191,7 +195,7 @@ func dialOnce(ctx context.Context, cfg Config, api *webrtc.API, start time.Time)
 	return c, "", nil
 }
 
-func newAPI(unreachable bool, transport Transport, conn net.PacketConn) (*webrtc.API, error) {
+func newAPI(cfg Config, conn net.PacketConn) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -205,8 +209,8 @@ func newAPI(unreachable bool, transport Transport, conn net.PacketConn) (*webrtc
 	}
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes(transport.networkTypes())
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() && !unreachable })
+	se.SetNetworkTypes(cfg.Transport.networkTypes())
+	se.SetIPFilter(func(ip net.IP) bool { return (ip.IsLoopback() || cfg.AllInterfaces) && !cfg.Unreachable })
 	if conn != nil {
 		se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, conn))
 	}
