@@ -1,0 +1,107 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/confer-video/confer/internal/meetclient"
+	"github.com/confer-video/confer/internal/token"
+)
+
+// nodeLoad is a node's CPU ticks and packet counters at one moment.
+type nodeLoad struct {
+	cpu                          int64
+	forwarded, relayed, received float64
+}
+
+func readLoad(t *testing.T, n *clusterNode) nodeLoad {
+	t.Helper()
+	cpu, _ := procTimes(t, n.cmd.Process.Pid)
+	m := nodeMetrics(t, n)
+	return nodeLoad{cpu: cpu, forwarded: m["confer_sfu_forwarded_packets_total"], relayed: m["confer_sfu_relayed_packets_total"],
+		received: m["confer_sfu_received_packets_total"]}
+}
+
+// TestWebinarLoad measures (with CONFER_BENCH_WEBINAR=1; it takes a few
+// minutes) one publisher and N receive-only subscribers (a webinar's
+// audience; CONFER_BENCH_SUBSCRIBERS, default 20) in two layouts,
+// alternated on the same two nodes: "one node", everyone's media on the
+// home; "cascaded", half the audience on an edge, fed by one relay. Per
+// node: server CPU per forwarded packet (RTP sent to subscribers, relays
+// included); and the cascade's extra CPU per relayed packet. Figures are
+// logged for docs/benchmarks.md; nothing is asserted on them.
+func TestWebinarLoad(t *testing.T) {
+	if os.Getenv("CONFER_BENCH_WEBINAR") == "" {
+		t.Skip("a benchmark: set CONFER_BENCH_WEBINAR=1")
+	}
+	n, _ := strconv.Atoi(os.Getenv("CONFER_BENCH_SUBSCRIBERS"))
+	if n <= 0 {
+		n = 20
+	}
+	const settle, window = 10 * time.Second, 20 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	cc := startCascadeEnv(ctx, t, 12, []string{"CONFER_LOG_LEVEL=warn"}, "eu", "us")
+	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
+	speaker, err := cc.dialVia(ctx, t, "Speaker", nodes[0], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := nodeBySignal(t, nodes, speaker.cl.URL())
+	edge := nodes[0]
+	if home == edge {
+		edge = nodes[1]
+	}
+	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
+	hz := int64(100) // USER_HZ
+	for round, layout := range []string{"one node", "cascaded", "one node", "cascaded"} {
+		var audience []*meetclient.Client
+		for i := range n {
+			hint := homeRegion
+			if layout == "cascaded" && i%2 == 1 {
+				hint = edgeRegion
+			}
+			name := fmt.Sprintf("V%d-%d", round, i)
+			jwt, _ := token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: name, Name: name}})
+			cl, err := meetclient.Dial(ctx, meetclient.Config{URL: home.signalURL(), Room: cc.tenant + "/world", JWT: jwt, DeviceID: "dev-" + name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.Join(ctx, meetclient.JoinOptions{Region: hint}); err != nil {
+				t.Fatal(err)
+			}
+			audience = append(audience, cl)
+		}
+		time.Sleep(settle) // layers settle, as the load test waits
+		h0, e0 := readLoad(t, home), readLoad(t, edge)
+		time.Sleep(window)
+		h1, e1 := readLoad(t, home), readLoad(t, edge)
+		secs := window.Seconds()
+		report := func(name string, a, b nodeLoad) (cores, fwdPerSec float64) {
+			cores = float64(b.cpu-a.cpu) / float64(hz) / secs
+			fwd := b.forwarded - a.forwarded
+			rel := b.relayed - a.relayed
+			fwdPerSec = fwd / secs
+			perPkt := 0.0
+			if fwd+rel > 0 {
+				perPkt = cores * secs * 1e6 / (fwd + rel)
+			}
+			t.Logf("round %d, %s, %s: %.3f cores, %.0f forwarded + %.0f relayed packets/s, %.2f µs CPU per packet sent, %.0f received packets/s",
+				round+1, layout, name, cores, fwd/secs, rel/secs, perPkt, (b.received-a.received)/secs)
+			return cores, fwdPerSec
+		}
+		hc, hf := report("home", h0, h1)
+		ec, ef := report("edge", e0, e1)
+		total := hc + ec
+		t.Logf("round %d, %s, both nodes: %.3f cores for %.0f packets/s to %d subscribers: %.2f µs per packet delivered",
+			round+1, layout, total, hf+ef, n, total*1e6/(hf+ef))
+		for _, cl := range audience {
+			cl.Close()
+		}
+		time.Sleep(3 * time.Second) // the audience has left
+	}
+}
