@@ -8,6 +8,11 @@ package test
 import (
 	"context"
 	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +49,9 @@ func TestCascadeOutgrowsNode(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cc := startCascadeEnv(ctx, t, 6, []string{"CONFER_NODE_MAX_PARTICIPANTS=2"}, "a", "b")
+	relayLo := 40000 + mrand.IntN(200)*100 // node.relay_ports: a hundred ports, somewhere free
+	cc := startCascadeEnv(ctx, t, 6, []string{"CONFER_NODE_MAX_PARTICIPANTS=2",
+		fmt.Sprintf("CONFER_NODE_RELAY_PORTS=%d-%d", relayLo, relayLo+99)}, "a", "b")
 	nodes := []*clusterNode{cc.regions["a"], cc.regions["b"]}
 	join := func(name string) member {
 		m, err := cc.dialVia(ctx, t, name, nodes[0], "")
@@ -71,10 +78,16 @@ func TestCascadeOutgrowsNode(t *testing.T) {
 		}
 	}
 	everyoneMeets(t, all)
-	// Each node: two participants and the relay.
+	// Each node: two participants and the relay, whose sockets are in
+	// node.relay_ports.
 	for _, n := range nodes {
 		if got := nodeMetric(t, n, "confer_sfu_peers"); got != 3 {
 			t.Errorf("node %s: confer_sfu_peers = %v, want 3 (two participants and the relay)", n.id, got)
+		}
+		ports := udpPorts(t, n.cmd.Process.Pid)
+		in := slices.ContainsFunc(ports, func(p int) bool { return p >= relayLo && p <= relayLo+99 })
+		if !in {
+			t.Errorf("node %s: UDP ports %v, none in node.relay_ports %d-%d", n.id, ports, relayLo, relayLo+99)
 		}
 	}
 
@@ -94,4 +107,38 @@ func TestCascadeOutgrowsNode(t *testing.T) {
 	eventually(t, 20*time.Second, "the meeting goes on after the refusal", func() bool {
 		return packetsFrom(all[3].cl, all[0].id) > before+50 && nodeMetric(t, home, "confer_sfu_peers") == 3
 	})
+}
+
+// udpPorts are the local ports of a process's UDP sockets (IPv4), from
+// its file descriptors and /proc/net/udp.
+func udpPorts(t *testing.T, pid int) []int {
+	t.Helper()
+	inodes := map[string]bool{}
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range fds {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil {
+			if ino, ok := strings.CutPrefix(l, "socket:["); ok {
+				inodes[strings.TrimSuffix(ino, "]")] = true
+			}
+		}
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/udp", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ports []int
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 10 || !inodes[f[9]] {
+			continue
+		}
+		_, hexPort, _ := strings.Cut(f[1], ":")
+		if p, err := strconv.ParseUint(hexPort, 16, 16); err == nil {
+			ports = append(ports, int(p))
+		}
+	}
+	return ports
 }

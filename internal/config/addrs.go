@@ -3,7 +3,12 @@ package config
 // The addresses the network settings resolve to: where the SFU, TURN and
 // the web server listen, and what they announce.
 
-import "net"
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
 
 // ListenHost is the host part of Listen ("127.0.0.1", "0.0.0.0", …).
 func (c Config) ListenHost() string {
@@ -47,6 +52,20 @@ func (c Config) MediaTCP() string {
 		return net.JoinHostPort(c.hostIP(), "7881")
 	}
 	return c.RTC.TCP
+}
+
+// RelayPortRange is node.relay_ports as numbers; 0, 0 when unset.
+func (c Config) RelayPortRange() (lo, hi uint16, err error) {
+	if c.Node.RelayPorts == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(c.Node.RelayPorts, "-")
+	l, errL := strconv.ParseUint(strings.TrimSpace(a), 10, 16)
+	h, errH := strconv.ParseUint(strings.TrimSpace(b), 10, 16)
+	if !ok || errL != nil || errH != nil || l == 0 || l > h {
+		return 0, 0, fmt.Errorf("config: node.relay_ports %q: want a range of UDP ports, e.g. 50000-50999", c.Node.RelayPorts)
+	}
+	return uint16(l), uint16(h), nil
 }
 
 // TURNTCP is the TURN server's TCP address; "" when off.

@@ -250,6 +250,10 @@ type Node struct {
 	// reached, a meeting's new participants have their media on another
 	// node, and when every node is full joins are refused. 0: no limit.
 	MaxParticipants int `yaml:"max_participants"`
+	// RelayPorts is the UDP port range ("50000-50999") of the relays that
+	// carry cascaded meetings between nodes, for a firewall to open between
+	// them; empty: ephemeral ports.
+	RelayPorts string `yaml:"relay_ports"`
 	// DrainTimeout bounds how long a draining node waits for its meetings
 	// to end before it exits (default 2h).
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
@@ -342,6 +346,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_NODE_ID":                 &cfg.Node.ID,
 		"CONFER_NODE_URL":                &cfg.Node.URL,
 		"CONFER_NODE_REGION":             &cfg.Node.Region,
+		"CONFER_NODE_RELAY_PORTS":        &cfg.Node.RelayPorts,
 		"CONFER_SMTP_FROM":               &cfg.SMTP.From,
 		"CONFER_SMTP_USERNAME":           &cfg.SMTP.Username,
 		"CONFER_SMTP_PASSWORD":           &cfg.SMTP.Password,
@@ -498,6 +503,9 @@ func (c Config) Validate() error {
 	}
 	if c.Node.MaxParticipants < 0 {
 		return fmt.Errorf("config: node.max_participants %d must not be negative (0: no limit)", c.Node.MaxParticipants)
+	}
+	if _, _, err := c.RelayPortRange(); err != nil {
+		return err
 	}
 	if c.Metrics.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {

@@ -109,12 +109,29 @@ func TestValidate(t *testing.T) {
 		"negative leeway":      func(c *Config) { c.Token.Leeway = -time.Second },
 		"retention of an hour": func(c *Config) { c.Analytics.Retention = time.Hour },
 		"short app secret":     func(c *Config) { c.Token.AppSecret = "short" },
+		"relay ports one":      func(c *Config) { c.Node.RelayPorts = "50000" },
+		"relay ports reversed": func(c *Config) { c.Node.RelayPorts = "50010-50000" },
+		"relay ports too high": func(c *Config) { c.Node.RelayPorts = "65000-70000" },
+		"relay ports from 0":   func(c *Config) { c.Node.RelayPorts = "0-100" },
 	} {
 		c := Default()
 		mutate(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: Validate passed, want an error", name)
 		}
+	}
+}
+
+func TestRelayPortRange(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	c.Node.RelayPorts = " 50000 - 50099 "
+	if lo, hi, err := c.RelayPortRange(); err != nil || lo != 50000 || hi != 50099 {
+		t.Errorf("RelayPortRange() = %d, %d, %v; want 50000, 50099", lo, hi, err)
+	}
+	c.Node.RelayPorts = ""
+	if lo, hi, err := c.RelayPortRange(); err != nil || lo != 0 || hi != 0 {
+		t.Errorf("unset: %d, %d, %v; want 0, 0", lo, hi, err)
 	}
 }
 

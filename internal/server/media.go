@@ -33,7 +33,9 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer, linkS
 	log := s.deps.Logger
 	s.rooms = room.NewManager(room.Config{Events: s.events, Provisioner: s.webhooks, Now: s.deps.Now, Logger: log.With("component", "room")})
 	var err error
+	relayLo, relayHi, _ := s.cfg.RelayPortRange() // validated with the config
 	s.sfu, err = sfu.New(sfu.Config{UDPAddr: s.cfg.MediaUDP(), TCPAddr: s.cfg.MediaTCP(), PublicIPs: s.cfg.RTC.PublicIPs, LoopbackOnly: s.cfg.Loopback(),
+		RelayPortMin: relayLo, RelayPortMax: relayHi,
 		ICEDisconnectedTimeout: s.cfg.RTC.ICEDisconnectedTimeout, ICEFailedTimeout: s.cfg.RTC.ICEFailedTimeout,
 		Logger: log.With("component", "sfu"), Registerer: reg})
 	if err != nil {

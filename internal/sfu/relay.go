@@ -69,6 +69,11 @@ type RelaySignaler interface {
 func (s *SFU) relayAPI() (*webrtc.API, error) {
 	var se webrtc.SettingEngine
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if s.cfg.RelayPortMin != 0 {
+		if err := se.SetEphemeralUDPPortRange(s.cfg.RelayPortMin, s.cfg.RelayPortMax); err != nil {
+			return nil, fmt.Errorf("sfu: relay ports: %w", err)
+		}
+	}
 	if err := s.addressSettings(&se); err != nil {
 		return nil, err
 	}

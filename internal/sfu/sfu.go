@@ -40,6 +40,9 @@ type Config struct {
 	// participants whose networks block UDP. Clients prefer UDP when both
 	// work (a TCP candidate's priority is lower).
 	TCPAddr string
+	// RelayPortMin and RelayPortMax bound the UDP ports of relays to other
+	// nodes (cascading), for a firewall between nodes; 0: ephemeral.
+	RelayPortMin, RelayPortMax uint16
 	// PublicIPs are announced as host candidates instead of the local
 	// addresses (1:1 NAT, e.g. a cloud VM's public IP).
 	PublicIPs []string
