@@ -45,17 +45,7 @@ func TestWebinarLoad(t *testing.T) {
 	const settle, window = 10 * time.Second, 20 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cc := startCascadeEnv(ctx, t, 12, []string{"CONFER_LOG_LEVEL=warn"}, "eu", "us")
-	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
-	speaker, err := cc.dialVia(ctx, t, "Speaker", nodes[0], "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := nodeBySignal(t, nodes, speaker.cl.URL())
-	edge := nodes[0]
-	if home == edge {
-		edge = nodes[1]
-	}
+	cc, _, home, edge := startMeeting(ctx, t, 12, []string{"CONFER_LOG_LEVEL=warn"}, "Speaker") // the publisher
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
 	hz := int64(100) // USER_HZ
 	for round, layout := range []string{"one node", "cascaded", "one node", "cascaded"} {

@@ -18,17 +18,7 @@ func TestCascadeBrowser(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cc := startCascade(ctx, t, 11, "eu", "us")
-	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
-	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := nodeBySignal(t, nodes, ada.cl.URL())
-	edge := nodes[0]
-	if home == edge {
-		edge = nodes[1]
-	}
+	cc, ada, home, edge := startMeeting(ctx, t, 11, nil, "Ada")
 	bob, err := cc.dialVia(ctx, t, "Bob", home, nodeRegion(cc.regions, home))
 	if err != nil {
 		t.Fatal(err)

@@ -26,19 +26,8 @@ func TestCascadeEdgeDrain(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cc := startCascade(ctx, t, 7, "eu", "us")
-	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
-	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "") // no hint: her media on the home
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := nodeBySignal(t, nodes, ada.cl.URL())
-	edge := nodes[0]
-	if home == edge {
-		edge = nodes[1]
-	}
+	cc, ada, home, edge := startMeeting(ctx, t, 7, nil, "Ada")
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
-	t.Logf("home %s (%s), edge %s (%s)", home.id, homeRegion, edge.id, edgeRegion)
 	bob, err := cc.dialVia(ctx, t, "Bob", home, homeRegion)
 	if err != nil {
 		t.Fatal(err)
@@ -91,17 +80,7 @@ func TestCascadeHomeLost(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cc := startCascade(ctx, t, 8, "eu", "us")
-	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
-	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := nodeBySignal(t, nodes, ada.cl.URL())
-	edge := nodes[0]
-	if home == edge {
-		edge = nodes[1]
-	}
+	cc, ada, home, edge := startMeeting(ctx, t, 8, nil, "Ada")
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
 	cy, err := cc.dialVia(ctx, t, "Cy", home, edgeRegion)
 	if err != nil {

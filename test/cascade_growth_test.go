@@ -40,6 +40,25 @@ func (cc *cascadeCluster) dialVia(ctx context.Context, t *testing.T, name string
 	return member{cl, j.Self.ID, hint}, nil
 }
 
+// startMeeting starts a cluster of two regions, "eu" and "us", and joins
+// name without a region hint through the eu node: the meeting's home is
+// the node of name's media; edge is the other node.
+func startMeeting(ctx context.Context, t *testing.T, db int, extra []string, name string) (cc *cascadeCluster, first member, home, edge *clusterNode) {
+	t.Helper()
+	cc = startCascadeEnv(ctx, t, db, extra, "eu", "us")
+	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
+	first, err := cc.dialVia(ctx, t, name, nodes[0], "")
+	if err != nil {
+		t.Fatalf("%s joins: %v", name, err)
+	}
+	home, edge = nodeBySignal(t, nodes, first.cl.URL()), nodes[0]
+	if home == edge {
+		edge = nodes[1]
+	}
+	t.Logf("home %s, edge %s", home.id, edge.id)
+	return cc, first, home, edge
+}
+
 // TestCascadeOutgrowsNode: two nodes that carry two participants' media
 // each; four participants without region hints join one meeting through
 // the same node: the first two have their media on the home, the next two

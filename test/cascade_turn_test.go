@@ -21,17 +21,7 @@ func TestCascadeEdgeTURN(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cc := startCascadeEnv(ctx, t, 9, []string{"CONFER_TURN_DISABLED=false", "CONFER_TURN_LISTEN=127.0.0.1:0"}, "eu", "us")
-	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
-	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := nodeBySignal(t, nodes, ada.cl.URL())
-	edge := nodes[0]
-	if home == edge {
-		edge = nodes[1]
-	}
+	cc, ada, home, edge := startMeeting(ctx, t, 9, []string{"CONFER_TURN_DISABLED=false", "CONFER_TURN_LISTEN=127.0.0.1:0"}, "Ada")
 	list, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).Nodes(ctx)
 	if err != nil {
 		t.Fatal(err)
