@@ -179,8 +179,9 @@ func (r *Runner) Outbox() *Outbox { return r.outbox }
 func (r *Runner) Go(fn func(ctx context.Context)) { r.loops = append(r.loops, fn) }
 
 // Start runs the workers (stopping and starting them again as work comes,
-// sleep.go) and the periodic jobs, the outbox writer, the consumers, the loops and, on PostgreSQL, the listener
-// that relays notifications to the signals.
+// sleep.go) and the periodic jobs, the outbox writer, the consumers, the
+// loops and, on PostgreSQL, the listener that relays notifications to the
+// signals.
 func (r *Runner) Start(ctx context.Context) error {
 	if r.client == nil {
 		return ErrNotBuilt

@@ -57,8 +57,17 @@ func (r *Runner) supervise(ctx context.Context) {
 		if !r.sleepUntilDue(ctx) {
 			return
 		}
-		if err := r.client.Start(r.clientCtx); err != nil {
-			r.cfg.Logger.ErrorContext(ctx, "start job client", "err", err)
+		for {
+			err := r.client.Start(r.clientCtx)
+			if err == nil {
+				break
+			}
+			r.cfg.Logger.ErrorContext(ctx, "start job client; trying again", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(r.cfg.IdleAfter):
+			}
 		}
 		r.asleep.Store(false)
 	}
