@@ -45,7 +45,10 @@ type farRegion struct {
 	ns, here, there string
 }
 
-func newFarRegion(t *testing.T) *farRegion {
+// newFarRegion makes the namespace and its link; with tcpOnly the link
+// drops every UDP datagram (a network between the regions that lets TCP
+// through only).
+func newFarRegion(t *testing.T, tcpOnly bool) *farRegion {
 	t.Helper()
 	name := randomName()
 	ns := tcpOnlyNamespace(t) // a fresh namespace with lo up (root only)
@@ -68,17 +71,17 @@ func newFarRegion(t *testing.T) *farRegion {
 	run(t, "ip", "addr", "add", r.here+"/24", "dev", near)
 	run(t, "ip", "-n", ns, "addr", "add", r.there+"/24", "dev", farEnd)
 	run(t, "ip", "-n", ns, "link", "set", farEnd, "up")
-	delayBridge(t, nearBridge, farBridge, regionDelay)
+	delayBridge(t, nearBridge, farBridge, regionDelay, tcpOnly)
 	return r
 }
 
 // delayBridge copies every frame arriving on interface a out of b, and
-// the other way, delay late and in order.
-func delayBridge(t *testing.T, a, b string, delay time.Duration) {
+// the other way, delay late and in order; with noUDP, IPv4 UDP is dropped.
+func delayBridge(t *testing.T, a, b string, delay time.Duration, noUDP bool) {
 	t.Helper()
 	fa, fb := packetSocket(t, a), packetSocket(t, b)
-	go delayFrames(fa, fb, delay)
-	go delayFrames(fb, fa, delay)
+	go delayFrames(fa, fb, delay, noUDP)
+	go delayFrames(fb, fa, delay, noUDP)
 }
 
 // packetSocket is a raw socket of every frame of an interface.
@@ -104,7 +107,7 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // delayFrames reads frames arriving on from and writes each to to once
 // delay has passed since it arrived, until from is closed.
-func delayFrames(from, to int, delay time.Duration) {
+func delayFrames(from, to int, delay time.Duration, noUDP bool) {
 	type frame struct {
 		b   []byte
 		due time.Time
@@ -125,6 +128,9 @@ func delayFrames(from, to int, delay time.Duration) {
 		}
 		if ll, ok := sa.(*unix.SockaddrLinklayer); ok && ll.Pkttype == unix.PACKET_OUTGOING {
 			continue // one this bridge wrote
+		}
+		if noUDP && n > 23 && buf[12] == 0x08 && buf[13] == 0x00 && buf[23] == 17 {
+			continue // IPv4 (EtherType 0x0800), protocol 17: UDP
 		}
 		select {
 		case queue <- frame{append([]byte(nil), buf[:n]...), time.Now().Add(delay)}:
@@ -257,21 +263,22 @@ func TestRegionParticipantHelper(t *testing.T) {
 	}
 }
 
-// TestCascadeRegionsWithDelay: an "eu" node here and a "us" node in a
-// namespace 2×100 ms away. Ada and Bob (eu) join here, Cy and Dee (us)
-// join from inside the far namespace, each with their region as the hint:
-// everyone receives everyone, and each participant's media goes to their
-// own region's node over a path without the inter-region delay (ICE's
-// round trip well under one crossing), so Cy's media reaches Dee without
-// crossing the regions. Eve, in the us namespace but hinting eu, shows the
-// delay is real: her media path's round trip includes the crossing.
-func TestCascadeRegionsWithDelay(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	far := newFarRegion(t)
+// regions is an "eu" node here and a "us" node in a far region, with a
+// tenant: jwt signs a token for room "world".
+type regions struct {
+	far    *farRegion
+	eu, us *clusterNode
+	jwt    func(name string) string
+	room   string
+}
+
+// startRegions starts the two nodes (Redis database db; tcpOnly: the link
+// between the regions carries TCP only) and makes a tenant.
+func startRegions(ctx context.Context, t *testing.T, db int, tcpOnly bool) *regions {
+	t.Helper()
+	far := newFarRegion(t, tcpOnly)
 	pg := storetest.Config(t, store.DialectPostgres).URL
-	rds := clusterRedis(t, 10)
+	rds := clusterRedis(t, db)
 	for _, u := range []string{pg, rds} {
 		pu, _ := url.Parse(u)
 		far.reach(t, pu.Host)
@@ -308,7 +315,24 @@ func TestCascadeRegionsWithDelay(t *testing.T) {
 		s, _ := token.SignRS256(priv, k.KID, token.Grant{Tenant: tn.ID, Room: "world", User: token.User{ID: name, Name: name}})
 		return s
 	}
-	room := tn.ID + "/world"
+	return &regions{far: far, eu: eu, us: us, jwt: jwt, room: tn.ID + "/world"}
+
+}
+
+// TestCascadeRegionsWithDelay: an "eu" node here and a "us" node in a
+// namespace 2×100 ms away. Ada and Bob (eu) join here, Cy and Dee (us)
+// join from inside the far namespace, each with their region as the hint:
+// everyone receives everyone, and each participant's media goes to their
+// own region's node over a path without the inter-region delay (ICE's
+// round trip well under one crossing), so Cy's media reaches Dee without
+// crossing the regions. Eve, in the us namespace but hinting eu, shows the
+// delay is real: her media path's round trip includes the crossing.
+func TestCascadeRegionsWithDelay(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	rs := startRegions(ctx, t, 10, false)
+	far, eu, us, jwt, room := rs.far, rs.eu, rs.us, rs.jwt, rs.room
 
 	var here []member
 	for _, name := range []string{"Ada", "Bob"} {
@@ -391,4 +415,41 @@ func TestCascadeRegionsWithDelay(t *testing.T) {
 		return host == far.here && s.RTTms >= float64(crossing.Milliseconds())*3/4
 	})
 	t.Logf("Eve (us, hinting eu): media to %s, round trip %.1f ms", eve.stat().Remote, eve.stat().RTTms)
+}
+
+// TestCascadeRelayOverTCP: the network between the regions lets TCP
+// through only (the link drops every UDP datagram). Ada, here, and Cy, in
+// the far region, have their media on their own region's node over UDP;
+// the relay between the nodes cannot use UDP and links them over ICE-TCP
+// (each node's TCP port, which the relays share with participants), and
+// Ada and Cy receive each other.
+func TestCascadeRelayOverTCP(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rs := startRegions(ctx, t, 13, true)
+	cl, err := meetclient.Dial(ctx, meetclient.Config{URL: rs.eu.signalURL(), Room: rs.room, JWT: rs.jwt("Ada"), DeviceID: "dev-Ada", Clip: clip(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	j, err := cl.Join(ctx, meetclient.JoinOptions{Region: "eu"})
+	if err != nil {
+		t.Fatalf("Ada joins: %v", err)
+	}
+	ada := j.Self.ID
+	cy := startFarParticipant(t, rs.far, regionJoin{URL: rs.us.signalURL(), Room: rs.room, JWT: rs.jwt("Cy"), Region: "us", Device: "dev-Cy"})
+	defer func() {
+		if t.Failed() {
+			t.Logf("Cy's last report: %+v", cy.stat())
+		}
+	}()
+	eventually(t, 90*time.Second, "Ada and Cy receive each other's audio and video through the relay over TCP", func() bool {
+		s := cy.stat()
+		return s.ID != "" && s.Kinds[ada] == 2 && receivesFrom(cl, []string{s.ID}, 30)
+	})
+	s := cy.stat()
+	if host, _, _ := net.SplitHostPort(s.Remote); host != rs.far.there {
+		t.Errorf("Cy's media to %s, want the us node %s", s.Remote, rs.far.there)
+	}
 }

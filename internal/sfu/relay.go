@@ -62,13 +62,21 @@ type RelaySignaler interface {
 
 // relayAPI is the engine of relay connections: the publisher engine (its
 // codecs, and the simulcast and audio level header extensions a relay
-// sends as well as receives), but with sockets of their own instead of
+// sends as well as receives), but with UDP sockets of their own instead of
 // the shared media socket. The shared socket tells connections apart by
 // the remote address once ICE has bound it (pion's UDP mux), so it carries
 // one connection per pair of nodes at most, and a relay has two per room.
+// With ICE-TCP on, a relay also offers the node's TCP port (passive; the
+// TCP mux tells connections apart by their ICE username) and dials the
+// other node's (active): nodes that reach each other over TCP only are
+// linked that way.
 func (s *SFU) relayAPI() (*webrtc.API, error) {
 	var se webrtc.SettingEngine
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	if s.tcpMux != nil {
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
+		se.SetICETCPMux(s.tcpMux)
+	}
 	if s.cfg.RelayPortMin != 0 {
 		if err := se.SetEphemeralUDPPortRange(s.cfg.RelayPortMin, s.cfg.RelayPortMax); err != nil {
 			return nil, fmt.Errorf("sfu: relay ports: %w", err)

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
@@ -67,6 +68,9 @@ type SFU struct {
 	cfg     Config
 	conn    net.PacketConn
 	tcp     net.Listener // nil without ICE-TCP
+	// tcpMux shares tcp between participants' connections and relays
+	// (pion's mux tells them apart by the ICE username).
+	tcpMux ice.TCPMux
 	pubAPI  *webrtc.API
 	subAPI  *webrtc.API
 	metrics *metrics
@@ -105,6 +109,7 @@ func New(cfg Config) (*SFU, error) {
 			conn.Close()
 			return nil, fmt.Errorf("sfu: listen on TCP %s: %w", cfg.TCPAddr, err)
 		}
+		s.tcpMux = webrtc.NewICETCPMux(nil, s.tcp, 64)
 	}
 	s.metrics = newMetrics(cfg.Registerer)
 	se, err := s.settingEngine()
@@ -137,7 +142,7 @@ func (s *SFU) settingEngine() (webrtc.SettingEngine, error) {
 	se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, s.conn))
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	if s.tcp != nil {
-		se.SetICETCPMux(webrtc.NewICETCPMux(nil, s.tcp, 64))
+		se.SetICETCPMux(s.tcpMux)
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeTCP4})
 	}
 	return se, s.addressSettings(&se)
