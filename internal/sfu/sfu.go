@@ -65,12 +65,12 @@ type Config struct {
 
 // SFU owns the media socket and the WebRTC engines.
 type SFU struct {
-	cfg     Config
-	conn    net.PacketConn
-	tcp     net.Listener // nil without ICE-TCP
+	cfg  Config
+	conn net.PacketConn
+	tcp  net.Listener // nil without ICE-TCP
 	// tcpMux shares tcp between participants' connections and relays
 	// (pion's mux tells them apart by the ICE username).
-	tcpMux ice.TCPMux
+	tcpMux  ice.TCPMux
 	pubAPI  *webrtc.API
 	subAPI  *webrtc.API
 	metrics *metrics
