@@ -69,7 +69,7 @@ func TestCascadeOutgrowsNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	relayLo := 40000 + mrand.IntN(200)*100 // node.relay_ports: a hundred ports, somewhere free
-	cc := startCascadeEnv(ctx, t, 6, []string{"CONFER_NODE_MAX_PARTICIPANTS=2",
+	cc := startCascadeEnv(ctx, t, 6, []string{"CONFER_NODE_MAX_PARTICIPANTS=2", "CONFER_NODE_MAX_CPU_PERCENT=100",
 		fmt.Sprintf("CONFER_NODE_RELAY_PORTS=%d-%d", relayLo, relayLo+99)}, "a", "b")
 	nodes := []*clusterNode{cc.regions["a"], cc.regions["b"]}
 	join := func(name string) member {
@@ -107,6 +107,20 @@ func TestCascadeOutgrowsNode(t *testing.T) {
 		in := slices.ContainsFunc(ports, func(p int) bool { return p >= relayLo && p <= relayLo+99 })
 		if !in {
 			t.Errorf("node %s: UDP ports %v, none in node.relay_ports %d-%d", n.id, ports, relayLo, relayLo+99)
+		}
+	}
+
+	// `confer node list` shows each node's media and CPU with their bounds.
+	bin, err := buildConfer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := cli{t: t, bin: bin, env: os.Environ()}.must("node", "list", "--server", home.url(), "--token", adminToken)
+	for _, n := range nodes {
+		if !slices.ContainsFunc(strings.Split(list, "\n"), func(l string) bool {
+			return strings.HasPrefix(l, n.id+" ") && strings.Contains(l, " 2/2 ") && strings.Contains(l, "%/100% ")
+		}) {
+			t.Errorf("confer node list has no line for %s with media 2/2 and CPU x%%/100%%:\n%s", n.id, list)
 		}
 	}
 

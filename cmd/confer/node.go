@@ -58,8 +58,12 @@ func nodeCmd() *cobra.Command {
 				if n.MaxParticipants > 0 {
 					media += "/" + strconv.Itoa(n.MaxParticipants)
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%.0f%%\t%s\n", n.ID, cmp.Or(n.Region, "-"), n.SignalURL, n.Rooms, n.Participants, media,
-					n.Tracks, n.CPU*100, state)
+				cpu := fmt.Sprintf("%.0f%%", n.CPU*100)
+				if n.MaxCPU > 0 {
+					cpu += fmt.Sprintf("/%.0f%%", n.MaxCPU*100)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%s\t%s\n", n.ID, cmp.Or(n.Region, "-"), n.SignalURL, n.Rooms, n.Participants, media,
+					n.Tracks, cpu, state)
 			}
 			return w.Flush()
 		},

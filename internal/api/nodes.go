@@ -14,6 +14,8 @@ type Node struct {
 	// meetings' and, cascaded, others'); MaxParticipants bounds it (0 none).
 	Media           int `json:"media"`
 	MaxParticipants int `json:"max_participants,omitempty"`
+	// MaxCPU is the CPU share (0–1) above which the node counts as full.
+	MaxCPU float64 `json:"max_cpu,omitempty"`
 	// TURN are the URLs of the node's TURN server, handed to participants
 	// whose media the node carries.
 	TURN        []string  `json:"turn,omitempty"`

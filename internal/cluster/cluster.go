@@ -39,6 +39,9 @@ type Config struct {
 	// (its own meetings' and other nodes' it is an edge for); 0 no limit.
 	// When it is reached, new participants' media goes to another node.
 	MaxParticipants int
+	// MaxCPU is the share of the machine's CPU (0–1) above which the node
+	// counts as full too; 0 no bound.
+	MaxCPU float64
 	// TURN are the URLs of this node's TURN server (nil: none): a home
 	// hands them, with credentials of the cluster's shared TURN secret, to
 	// participants whose media it places on this node.
@@ -77,6 +80,7 @@ type Node struct {
 	// MaxParticipants its bound on them (0 none).
 	Media           int       `json:"media"`
 	MaxParticipants int       `json:"max_participants,omitempty"`
+	MaxCPU          float64   `json:"max_cpu,omitempty"`
 	TURN            []string  `json:"turn,omitempty"` // its TURN server's URLs
 	CPU             float64   `json:"cpu"`            // share of the machine's cores, 0–1
 	Draining        bool      `json:"draining"`
@@ -209,7 +213,7 @@ func (c *Cluster) entry(measure bool) Node {
 		cpu = c.cpu.share()
 	}
 	return Node{ID: c.cfg.NodeID, SignalURL: c.cfg.SignalURL, Region: c.cfg.Region, Rooms: load.Rooms, Participants: load.Participants, Tracks: load.Tracks,
-		Media: load.Media, MaxParticipants: c.cfg.MaxParticipants, TURN: c.cfg.TURN, CPU: cpu,
+		Media: load.Media, MaxParticipants: c.cfg.MaxParticipants, MaxCPU: c.cfg.MaxCPU, TURN: c.cfg.TURN, CPU: cpu,
 		Draining: c.draining, StartedAt: c.started, HeartbeatAt: time.Now().UTC()}
 }
 

@@ -7,12 +7,15 @@ import (
 )
 
 // ErrNodesFull means no live node may carry one more participant's media:
-// each has node.max_participants of them.
-var ErrNodesFull = errors.New("every node of the cluster carries as many participants as it may (node.max_participants)")
+// each has node.max_participants of them or uses node.max_cpu_percent of
+// its machine's CPU.
+var ErrNodesFull = errors.New("every node of the cluster is full (node.max_participants, node.max_cpu_percent)")
 
 // Full says whether the node carries as many participants' media as its
-// MaxParticipants allows.
-func (n Node) Full() bool { return n.MaxParticipants > 0 && n.Media >= n.MaxParticipants }
+// MaxParticipants allows, or uses its MaxCPU share of the machine.
+func (n Node) Full() bool {
+	return n.MaxParticipants > 0 && n.Media >= n.MaxParticipants || n.MaxCPU > 0 && n.CPU >= n.MaxCPU
+}
 
 // Edge picks the node for the media of a participant of a meeting homed on
 // this node (cascading, docs/cascading.md): this node (false) or another

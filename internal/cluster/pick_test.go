@@ -8,7 +8,8 @@ import (
 // TestPickMedia: a participant's media stays on the home while it has
 // room for it (or goes to its hinted region's node); a full home sends it
 // to the least loaded node that is not full, preferring its region's and
-// those carrying the meeting; when every node is full the join is refused.
+// those carrying the meeting; a node over its CPU bound is full as well;
+// when every node is full the join is refused.
 func TestPickMedia(t *testing.T) {
 	node := func(id, region string, media, max int) Node {
 		return Node{ID: id, Region: region, Media: media, MaxParticipants: max}
@@ -36,6 +37,12 @@ func TestPickMedia(t *testing.T) {
 		{"home and region full: any other", full, []Node{full, node("us1", "us", 2, 2), node("ap1", "ap", 0, 0)}, "us", none, "ap1", nil},
 		{"draining not taken", full, []Node{full, {ID: "b", Region: "eu", Draining: true}}, "", none, "", ErrNodesFull},
 		{"every node full", full, []Node{full, node("b", "eu", 2, 2), node("us1", "us", 5, 5)}, "", none, "", ErrNodesFull},
+		{"home over its CPU bound: another", Node{ID: "home", Region: "eu", Media: 1, CPU: 0.9, MaxCPU: 0.8},
+			[]Node{{ID: "b", Region: "eu", Media: 5, CPU: 0.3, MaxCPU: 0.8}}, "", none, "b", nil},
+		{"a node over its CPU bound not taken", full, []Node{full, {ID: "b", Region: "eu", CPU: 0.85, MaxCPU: 0.8},
+			{ID: "c", Region: "us", Media: 3, CPU: 0.2, MaxCPU: 0.8}}, "", none, "c", nil},
+		{"every node over its CPU bound", Node{ID: "home", Region: "eu", CPU: 0.95, MaxCPU: 0.9},
+			[]Node{{ID: "b", Region: "eu", CPU: 0.99, MaxCPU: 0.9}}, "", none, "", ErrNodesFull},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -250,6 +250,10 @@ type Node struct {
 	// reached, a meeting's new participants have their media on another
 	// node, and when every node is full joins are refused. 0: no limit.
 	MaxParticipants int `yaml:"max_participants"`
+	// MaxCPUPercent is the share of the machine's CPU (0–100) above which
+	// the node counts as full as max_participants does: new participants'
+	// media goes to another node. 0: no bound.
+	MaxCPUPercent int `yaml:"max_cpu_percent"`
 	// RelayPorts is the UDP port range ("50000-50999") of the relays that
 	// carry cascaded meetings between nodes, for a firewall to open between
 	// them; empty: ephemeral ports.
@@ -412,7 +416,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	for name, dst := range map[string]*int{
 		"CONFER_HTTP_MAX_IN_FLIGHT": &cfg.HTTP.MaxInFlight, "CONFER_HTTP_MAX_WEBSOCKETS": &cfg.HTTP.MaxWebSockets,
 		"CONFER_TURN_MAX_ALLOCATIONS": &cfg.TURN.MaxAllocations, "CONFER_ANALYTICS_DEVICES_PER_TOKEN": &cfg.Analytics.DevicesPerToken,
-		"CONFER_NODE_MAX_PARTICIPANTS": &cfg.Node.MaxParticipants,
+		"CONFER_NODE_MAX_PARTICIPANTS": &cfg.Node.MaxParticipants, "CONFER_NODE_MAX_CPU_PERCENT": &cfg.Node.MaxCPUPercent,
 	} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -503,6 +507,9 @@ func (c Config) Validate() error {
 	}
 	if c.Node.MaxParticipants < 0 {
 		return fmt.Errorf("config: node.max_participants %d must not be negative (0: no limit)", c.Node.MaxParticipants)
+	}
+	if c.Node.MaxCPUPercent < 0 || c.Node.MaxCPUPercent > 100 {
+		return fmt.Errorf("config: node.max_cpu_percent %d must be between 0 (no bound) and 100", c.Node.MaxCPUPercent)
 	}
 	if _, _, err := c.RelayPortRange(); err != nil {
 		return err

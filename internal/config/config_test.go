@@ -110,6 +110,7 @@ func TestValidate(t *testing.T) {
 		"retention of an hour": func(c *Config) { c.Analytics.Retention = time.Hour },
 		"short app secret":     func(c *Config) { c.Token.AppSecret = "short" },
 		"relay ports one":      func(c *Config) { c.Node.RelayPorts = "50000" },
+		"cpu over 100 %":       func(c *Config) { c.Node.MaxCPUPercent = 120 },
 		"relay ports reversed": func(c *Config) { c.Node.RelayPorts = "50010-50000" },
 		"relay ports too high": func(c *Config) { c.Node.RelayPorts = "65000-70000" },
 		"relay ports from 0":   func(c *Config) { c.Node.RelayPorts = "0-100" },

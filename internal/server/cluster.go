@@ -39,7 +39,7 @@ func (s *Server) joinCluster(ctx context.Context) error {
 		return nil
 	}
 	c, err := cluster.New(ctx, cluster.Config{RedisURL: s.cfg.Redis.URL, NodeID: s.nodeID(), SignalURL: s.signalURL(), Region: s.cfg.Node.Region, MaxParticipants: s.cfg.Node.MaxParticipants,
-		TURN: s.turnURLs(), StartedAt: s.startedAt,
+		MaxCPU: float64(s.cfg.Node.MaxCPUPercent) / 100, TURN: s.turnURLs(), StartedAt: s.startedAt,
 		Load: s.load, Logger: s.deps.Logger.With("component", "cluster")})
 	if err != nil {
 		return err
@@ -196,7 +196,7 @@ func (n nodes) List(ctx context.Context) ([]api.Node, error) {
 	out := make([]api.Node, len(list))
 	for i, m := range list {
 		out[i] = api.Node{ID: m.ID, SignalURL: m.SignalURL, Region: m.Region, Rooms: m.Rooms, Participants: m.Participants, Tracks: m.Tracks,
-			Media: m.Media, MaxParticipants: m.MaxParticipants, TURN: m.TURN, CPU: m.CPU, Draining: m.Draining, StartedAt: m.StartedAt, HeartbeatAt: m.HeartbeatAt}
+			Media: m.Media, MaxParticipants: m.MaxParticipants, MaxCPU: m.MaxCPU, TURN: m.TURN, CPU: m.CPU, Draining: m.Draining, StartedAt: m.StartedAt, HeartbeatAt: m.HeartbeatAt}
 	}
 	return out, nil
 }

@@ -5,7 +5,7 @@ import "errors"
 var (
 	// ErrNodesFull means no node may carry one more participant's media
 	// (cascading: each has its participant limit); Edges.Place wraps it.
-	ErrNodesFull = errors.New("every node of the cluster carries as many participants' media as its node.max_participants allows; try again later")
+	ErrNodesFull = errors.New("every node of the cluster is full (the participants' media or the CPU its node.max_participants or node.max_cpu_percent allows); try again later")
 	// errBadRequest means a client message is malformed or not acceptable.
 	errBadRequest = errors.New("bad request")
 	// errChatFlood means a participant sends chat faster than
