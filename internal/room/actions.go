@@ -75,7 +75,11 @@ func (ms *Membership) Chat(ctx context.Context, to, text string) error {
 	r.mu.Lock()
 	from, ok := r.members[ms.id]
 	if !ok {
+		_, visitor := r.visitors[ms.id]
 		r.mu.Unlock()
+		if visitor {
+			return ErrVisitor
+		}
 		return ErrNoParticipant
 	}
 	msg := ChatMessage{From: ms.id, FromName: from.p.Name, To: to, Text: text, Time: r.m.cfg.Now().UTC()}

@@ -23,6 +23,11 @@ type Settings struct {
 	MaxOccupants int
 	// AutoRecord records the meeting from its first join (compliance).
 	AutoRecord bool
+	// VisitorsEnabled lets joiners beyond ParticipantsSoftLimit (or the
+	// room's limit) in as visitors (visitors.go); ParticipantsSoftLimit 0:
+	// only beyond the limit.
+	VisitorsEnabled       bool
+	ParticipantsSoftLimit int
 }
 
 // Provisioner gives a room its settings before it is created (JaaS's
@@ -44,7 +49,9 @@ type Config struct {
 	// Beyond, messages are still delivered but only counted.
 	MaxChatLog      int
 	MaxChatLogBytes int
-	Logger          *slog.Logger
+	// MaxVisitors bounds a room's visitors; default DefaultMaxVisitors.
+	MaxVisitors int
+	Logger      *slog.Logger
 }
 
 // Manager holds every live room of this node.
@@ -78,7 +85,12 @@ type Room struct {
 	maxOcc   int
 	members  map[string]*member
 	lobby    map[string]*member
-	chat     []ChatMessage
+	// visitors watch only (visitors.go), when visitorsOn; softLimit is
+	// the participants beyond which joiners are visitors (0: the limit).
+	visitors   map[string]*member
+	visitorsOn bool
+	softLimit  int
+	chat       []ChatMessage
 	// chatBytes is the text kept in chat; chatOmitted counts the
 	// messages not kept once it was full.
 	chatBytes   int
@@ -129,6 +141,9 @@ type JoinRequest struct {
 	// Empty: a new one.
 	ID   string
 	Conn Conn
+	// CanVisit: the client can watch as a visitor (the meeting page, the
+	// Go client); without it a join beyond the limit is refused as before.
+	CanVisit bool
 }
 
 // Membership is a participant's handle on the room it joined (or whose
@@ -171,7 +186,7 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 		room = &Room{m: m, members: map[string]*member{}, lobby: map[string]*member{}, info: Info{
 			Key: req.Key, MeetingID: uuid.NewString(), Name: req.Key.Name, CreatedAt: m.cfg.Now().UTC(),
 			Lobby: settings.Lobby, HasPassword: settings.Password != "", AutoRecord: settings.AutoRecord,
-		}, password: settings.Password, maxOcc: settings.MaxOccupants}
+		}, password: settings.Password, maxOcc: settings.MaxOccupants, visitorsOn: settings.VisitorsEnabled, softLimit: settings.ParticipantsSoftLimit}
 	}
 	room.mu.Lock()
 	defer room.mu.Unlock()
@@ -194,7 +209,16 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 			return nil, ErrPasswordWrong
 		}
 	}
-	if limit := cmp.Or(r.maxOcc, m.cfg.MaxParticipants); len(r.members) >= limit {
+	limit := cmp.Or(r.maxOcc, m.cfg.MaxParticipants)
+	if req.CanVisit && r.becomesVisitor(&p, limit) {
+		evs, err := r.addVisitor(&member{p: p, conn: req.Conn})
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, evs...)
+		return &Membership{room: r, id: p.ID}, nil
+	}
+	if len(r.members) >= limit {
 		return nil, fmt.Errorf("%w: it has its maximum of %d participants", ErrFull, limit)
 	}
 	if created { // only now: a refused first joiner leaves no room behind
@@ -239,6 +263,9 @@ func (r *Room) admit(mb *member) []Event {
 		if o.p.Breakout == mb.p.Breakout {
 			o.conn.Notify(ParticipantJoinedNotice{Participant: mb.p})
 		}
+	}
+	if mb.p.Breakout == "" {
+		r.notifyVisitors(ParticipantJoinedNotice{Participant: mb.p})
 	}
 	r.members[mb.p.ID] = mb
 	r.breakoutsChanged()
@@ -321,6 +348,9 @@ func (r *Room) remove(id string, reason LeaveReason) []Event {
 		r.notifyModerators(KnockingGone{ID: id})
 		return []Event{r.leaveEvent(ParticipantLeftLobby, &mb.p, reason)}
 	}
+	if events, ok := r.removeVisitor(id, reason); ok {
+		return events
+	}
 	mb, ok := r.members[id]
 	if !ok {
 		return nil
@@ -330,6 +360,9 @@ func (r *Room) remove(id string, reason LeaveReason) []Event {
 		if o.p.Breakout == mb.p.Breakout {
 			o.conn.Notify(ParticipantLeftNotice{ID: id, Reason: reason})
 		}
+	}
+	if mb.p.Breakout == "" {
+		r.notifyVisitors(ParticipantLeftNotice{ID: id, Reason: reason})
 	}
 	r.breakoutsChanged()
 	r.followLeft(id)
@@ -346,6 +379,11 @@ func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
 			mb.conn.Notify(Ended{})
 			events = append(events, r.leaveEvent(ParticipantLeftLobby, &mb.p, LeftMeetingEnded))
 			delete(r.lobby, id)
+		}
+		for id, mb := range r.visitors { // nobody left to watch
+			mb.conn.Notify(Ended{})
+			events = append(events, r.leaveEvent(ParticipantLeft, &mb.p, LeftMeetingEnded))
+			delete(r.visitors, id)
 		}
 		if m.rooms[r.info.Key] == r {
 			delete(m.rooms, r.info.Key)
@@ -408,7 +446,7 @@ func (m *Manager) Load() (rooms, participants int) {
 	defer m.mu.Unlock()
 	for _, r := range m.rooms {
 		r.mu.Lock()
-		participants += len(r.members) + len(r.lobby)
+		participants += len(r.members) + len(r.lobby) + len(r.visitors)
 		r.mu.Unlock()
 	}
 	return len(m.rooms), participants
@@ -486,6 +524,9 @@ func (r *Room) find(id string) *member {
 	if mb, ok := r.members[id]; ok {
 		return mb
 	}
+	if mb, ok := r.visitors[id]; ok {
+		return mb
+	}
 	return r.lobby[id]
 }
 
@@ -505,6 +546,9 @@ func (r *Room) broadcast(n Notice) {
 		if !scoped || mb.p.Breakout == where {
 			mb.conn.Notify(n)
 		}
+	}
+	if !scoped || where == "" { // visitors watch the main room
+		r.notifyVisitors(n)
 	}
 }
 

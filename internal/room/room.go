@@ -38,6 +38,8 @@ const (
 	RoleParticipant
 	// RoleModerator also mutes, removes, admits and locks.
 	RoleModerator
+	// RoleVisitor watches only (visitors.go).
+	RoleVisitor
 )
 
 func (r Role) String() string {
@@ -46,6 +48,8 @@ func (r Role) String() string {
 		return "participant"
 	case RoleModerator:
 		return "moderator"
+	case RoleVisitor:
+		return "visitor"
 	default:
 		return "unknown"
 	}
@@ -121,6 +125,8 @@ type Info struct {
 	// (video) moderation on (avmoderation.go).
 	AudioModeration bool `json:"audioModeration,omitempty"`
 	VideoModeration bool `json:"videoModeration,omitempty"`
+	// Visitors is how many visitors watch (visitors.go).
+	Visitors int `json:"visitors,omitempty"`
 	// BreakoutID and BreakoutName name a breakout room, whose Info this is:
 	// its MeetingID is the breakout room's own, MainMeetingID the meeting's.
 	BreakoutID    string `json:"breakoutId,omitempty"`

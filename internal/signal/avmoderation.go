@@ -26,8 +26,10 @@ func (s *session) avModerate(ctx context.Context, m *inbound) error {
 // participant send now, whatever its client sends.
 func applyGate(ms *room.Membership, peer Peer) {
 	audio, video := ms.ForceMuted()
-	peer.SetSourceBlocked(sfu.SourceMic, audio)
-	peer.SetSourceBlocked(sfu.SourceCamera, video)
+	visitor := ms.Visitor() // watches only (room/visitors.go)
+	peer.SetSourceBlocked(sfu.SourceMic, audio || visitor)
+	peer.SetSourceBlocked(sfu.SourceCamera, video || visitor)
+	peer.SetSourceBlocked(sfu.SourceScreen, visitor)
 }
 
 // syncGate applies the room's current restriction to the participant's

@@ -47,6 +47,9 @@ func (s *session) inMeeting(ctx context.Context, peer Peer, m *inbound) error {
 		}
 		return s.ms.Chat(ctx, m.To, m.Text)
 	case "hand":
+		if s.ms.Visitor() {
+			return s.ms.AskToJoin(m.Raised) // the moderators see it
+		}
 		return s.ms.RaiseHand(m.Raised)
 	case "name":
 		return s.ms.SetName(m.DisplayName)
@@ -97,6 +100,8 @@ func (s *session) moderate(ctx context.Context, m *inbound) error {
 		return s.ms.Admit(ctx, m.Target)
 	case "deny":
 		return s.ms.Deny(ctx, m.Target)
+	case "promoteVisitor":
+		return s.ms.PromoteVisitor(ctx, m.Target)
 	case "end":
 		return s.ms.End(ctx)
 	case "avModeration", "approveMedia", "rejectMedia":
@@ -126,6 +131,10 @@ func errorCode(err error) string {
 		return "noParticipant"
 	case errors.Is(err, room.ErrForceMuted):
 		return "forceMuted"
+	case errors.Is(err, room.ErrVisitor):
+		return "visitor"
+	case errors.Is(err, room.ErrFull):
+		return "roomFull"
 	case errors.Is(err, recording.ErrNotAllowed):
 		return "recordingNotAllowed"
 	case errors.Is(err, recording.ErrAlreadyRecording):

@@ -257,7 +257,7 @@ func (s *session) Notify(n room.Notice) {
 		go s.switchRoom()
 	}
 	switch n.(type) {
-	case room.Admitted, room.RemoteMute, room.Kicked, room.Denied, room.Ended, room.ForceMutedNotice:
+	case room.Admitted, room.RemoteMute, room.Kicked, room.Denied, room.Ended, room.ForceMutedNotice, room.Promoted:
 		go s.act(n)
 	}
 }
@@ -279,8 +279,8 @@ func (s *session) act(n room.Notice) {
 			}
 			peer.SetSourceMuted(src, true)
 		}
-	case room.ForceMutedNotice:
-		s.syncGate()
+	case room.ForceMutedNotice, room.Promoted:
+		s.syncGate() // a promoted visitor may send now
 	case room.Kicked:
 		s.setLeft(room.LeftKicked)
 		s.close(closeWith(CloseForbidden, "kicked: a moderator removed you from the meeting"))

@@ -93,6 +93,10 @@ func (s *Service) provisionFrom(ctx context.Context, url, secret, auth string, k
 		out.MaxOccupants = *reply.MaxOccupants
 	}
 	out.AutoRecord = reply.AutoRecord != nil && *reply.AutoRecord
+	out.VisitorsEnabled = reply.VisitorsEnabled != nil && *reply.VisitorsEnabled
+	if reply.ParticipantsSoftLimit != nil && *reply.ParticipantsSoftLimit >= 1 && *reply.ParticipantsSoftLimit <= 500 {
+		out.ParticipantsSoftLimit = *reply.ParticipantsSoftLimit
+	}
 	s.cfg.Logger.InfoContext(ctx, "room provisioned", "room", key.String(), "lobby", out.Lobby, "passcode", out.Password != "",
 		"max_occupants", out.MaxOccupants, "took", time.Since(start).Round(time.Millisecond))
 	return out, nil

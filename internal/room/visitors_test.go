@@ -1,0 +1,104 @@
+package room
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+type visitorsProvisioner struct{ softLimit int }
+
+func (p visitorsProvisioner) Provision(context.Context, Key) (Settings, error) {
+	return Settings{VisitorsEnabled: true, ParticipantsSoftLimit: p.softLimit}, nil
+}
+
+// TestVisitors: with visitors on and a soft limit of two, the third
+// joiner who can watch is a visitor: not in the roster, counted; it may
+// not chat; its raised hand reaches the moderators only; a moderator (not
+// a participant) promotes it, and everyone sees it join. Moderators, and
+// clients that cannot watch, join as participants beyond the soft limit.
+// When the last participant leaves, the visitors' meeting ends.
+func TestVisitors(t *testing.T) {
+	h := setup(t)
+	h.m = NewManager(Config{Events: h.events, Provisioner: visitorsProvisioner{softLimit: 2}})
+	canVisit := func(r *JoinRequest) { r.CanVisit = true }
+	ada, adaConn := h.join("Ada", RoleModerator, canVisit)
+	bob, bobConn := h.join("Bob", RoleParticipant, canVisit)
+	cy, cyConn := h.join("Cy", RoleParticipant, canVisit)
+
+	if !cy.Visitor() || bob.Visitor() {
+		t.Fatalf("Cy visitor %v, Bob visitor %v; want Cy only", cy.Visitor(), bob.Visitor())
+	}
+	self, _ := cy.Self()
+	if self.Role != RoleVisitor {
+		t.Errorf("Cy's role %v, want visitor", self.Role)
+	}
+	info, roster := ada.Room().Snapshot()
+	if len(roster) != 2 || info.Visitors != 1 {
+		t.Fatalf("roster %d and %d visitors, want 2 and 1", len(roster), info.Visitors)
+	}
+	if !adaConn.has("visitors") || bobConn.has("participantJoined") {
+		t.Errorf("Ada's notices %v, Bob's %v: want a visitor count and no join", adaConn.kinds(), bobConn.kinds())
+	}
+	if err := cy.Chat(context.Background(), "", "hello"); !errors.Is(err, ErrVisitor) {
+		t.Errorf("a visitor's chat: %v, want ErrVisitor", err)
+	}
+
+	// The roster reaches visitors too.
+	dan, _ := h.join("Dan", RoleModerator, canVisit) // moderators are never visitors
+	if dan.Visitor() || !cyConn.has("participantJoined") {
+		t.Errorf("Dan visitor %v; Cy's notices %v, want Dan's join", dan.Visitor(), cyConn.kinds())
+	}
+	eve, _ := h.join("Eve", RoleParticipant) // a client that cannot watch
+	if eve.Visitor() {
+		t.Error("a client that cannot watch became a visitor")
+	}
+
+	if err := cy.AskToJoin(true); err != nil {
+		t.Fatal(err)
+	}
+	if !adaConn.has("visitorRequest") || bobConn.has("visitorRequest") {
+		t.Errorf("the request reached Ada %v and Bob %v, want the moderator only", adaConn.has("visitorRequest"), bobConn.has("visitorRequest"))
+	}
+	if asking := ada.Room().AskingToJoin(); len(asking) != 1 || asking[0].ID != cy.ID() {
+		t.Errorf("asking to join: %v, want Cy", asking)
+	}
+	if err := bob.PromoteVisitor(context.Background(), cy.ID()); !errors.Is(err, ErrNotModerator) {
+		t.Errorf("a participant promoting: %v, want ErrNotModerator", err)
+	}
+	if err := ada.PromoteVisitor(context.Background(), cy.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if cy.Visitor() || !cyConn.has("promoted") || !bobConn.has("participantJoined") {
+		t.Errorf("after promotion: Cy visitor %v, Cy's notices %v, Bob's %v", cy.Visitor(), cyConn.kinds(), bobConn.kinds())
+	}
+	if info, roster := ada.Room().Snapshot(); len(roster) != 5 || info.Visitors != 0 {
+		t.Errorf("roster %d and %d visitors after promotion, want 5 and 0", len(roster), info.Visitors)
+	}
+
+	// A visitor left alone: its meeting ends.
+	fay, fayConn := h.join("Fay", RoleParticipant, canVisit)
+	if !fay.Visitor() {
+		t.Fatal("Fay, beyond the soft limit, is no visitor")
+	}
+	for _, ms := range []*Membership{ada, bob, cy, dan, eve} {
+		ms.Leave(context.Background(), LeftNormally)
+	}
+	if !fayConn.has("ended") {
+		t.Errorf("Fay's notices %v, want the meeting ended", fayConn.kinds())
+	}
+	joined, left := 0, 0
+	for _, e := range h.events.events {
+		if e.Participant != nil && e.Participant.Name == "Fay" {
+			switch e.Type {
+			case ParticipantJoined:
+				joined++
+			case ParticipantLeft:
+				left++
+			}
+		}
+	}
+	if joined != 1 || left != 1 {
+		t.Errorf("Fay's events: %d joined, %d left; want one each (visitors count in usage)", joined, left)
+	}
+}

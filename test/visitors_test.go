@@ -1,0 +1,106 @@
+package test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/confer-video/confer/internal/meetclient"
+	"github.com/confer-video/confer/internal/store"
+)
+
+// TestVisitors (issue 18, step 4): the integrator's SETTINGS_PROVISIONING
+// turns visitors on with a soft limit of two participants. Ada (moderator)
+// and Bob join as participants; Cy, the third, joins as a visitor: she
+// receives Ada's and Bob's audio and video, but what her client sends is
+// dropped, she is not in their roster (they get a count), and she may not
+// chat. She asks to join; only Ada, the moderator, is told; Ada promotes
+// her: Bob sees her join, and her media reaches them.
+func TestVisitors(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, fastWebhooks)
+	f := newTenant(t, s)
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"visitorsEnabled": true, "participantsSoftLimit": 2}`)
+	}))
+	t.Cleanup(prov.Close)
+	createEndpoint(t, s, f.ID, prov.URL, []string{"SETTINGS_PROVISIONING"})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := clip(t)
+	join := func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
+		t.Helper()
+		cl, err := s.dial(t, f.ID+"/webinar", f.token(t, "webinar", name, moderator), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := cl.Join(ctx, meetclient.JoinOptions{})
+		if err != nil {
+			t.Fatalf("%s joins: %v", name, err)
+		}
+		return cl, j
+	}
+	ada, aj := join("Ada", true)
+	bob, bj := join("Bob", false)
+	cy, cj := join("Cy", false)
+	if aj.Self.Role != "moderator" || bj.Self.Role != "participant" || cj.Self.Role != "visitor" {
+		t.Fatalf("roles %s, %s, %s; want moderator, participant, visitor", aj.Self.Role, bj.Self.Role, cj.Self.Role)
+	}
+	if len(cj.Participants) != 2 {
+		t.Errorf("the visitor sees %d participants, want Ada and Bob", len(cj.Participants))
+	}
+	if _, err := ada.Expect(ctx, "visitors"); err != nil {
+		t.Fatalf("Ada told the visitor count: %v", err)
+	}
+	eventually(t, 30*time.Second, "Cy receives Ada's and Bob's audio and video", func() bool {
+		return receivesFrom(cy, []string{aj.Self.ID, bj.Self.ID}, 30)
+	})
+	if n := packetsFrom(ada, cj.Self.ID) + packetsFrom(bob, cj.Self.ID); n != 0 {
+		t.Errorf("Ada and Bob received %d packets from the visitor, want none", n)
+	}
+	if err := cy.Send(ctx, map[string]any{"type": "chat", "text": "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	var refused *meetclient.RefusedError
+	if _, err := cy.Expect(ctx, "never"); !asRefused(err, &refused) || refused.Code != "visitor" {
+		t.Errorf("a visitor's chat: %v, want the error visitor", err)
+	}
+
+	if err := cy.Send(ctx, map[string]any{"type": "hand", "raised": true}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ada.Expect(ctx, "visitorRequest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req struct {
+		Participant meetclient.Participant `json:"participant"`
+		Asking      bool                   `json:"asking"`
+	}
+	if m.Decode(&req); req.Participant.ID != cj.Self.ID || !req.Asking {
+		t.Errorf("Ada's visitor request %+v, want Cy asking", req)
+	}
+	if err := ada.Send(ctx, map[string]any{"type": "moderate", "action": "promoteVisitor", "target": cj.Self.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cy.Expect(ctx, "promoted"); err != nil {
+		t.Fatalf("Cy promoted: %v", err)
+	}
+	m, err = bob.Expect(ctx, "participantJoined")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var joined struct {
+		Participant meetclient.Participant `json:"participant"`
+	}
+	if m.Decode(&joined); joined.Participant.ID != cj.Self.ID || joined.Participant.Role != "participant" {
+		t.Errorf("Bob saw %+v join, want Cy as a participant", joined.Participant)
+	}
+	eventually(t, 30*time.Second, "Ada and Bob receive Cy's media once she is promoted", func() bool {
+		return receivesFrom(ada, []string{cj.Self.ID}, 30) && receivesFrom(bob, []string{cj.Self.ID}, 30)
+	})
+}
