@@ -289,6 +289,7 @@
           break;
         case 'video-conference-joined':
           this._myUserID = data.id;
+          this._isVisitor = !!data.visitor;
           this._participants[data.id] = { email: data.email, displayName: data.displayName, avatarURL: data.avatarURL };
           break;
         case 'participant-joined':
@@ -416,7 +417,7 @@
     getAvatarURL(id) { const p = this._participants[id]; return p && p.avatarURL; }
     getIFrame() { return this._frame; }
     getVideoQuality() { return this._videoQuality; }
-    isVisitor() { return false; }
+    isVisitor() { return !!this._isVisitor; }
     pinParticipant(id, videoType) { this.executeCommand('pinParticipant', id, videoType); }
     setLargeVideoParticipant(id, videoType) { this.executeCommand('setLargeVideoParticipant', id, videoType); }
     resizeLargeVideo(width, height) { this.executeCommand('resizeLargeVideo', width, height); }

@@ -20,6 +20,7 @@ import { Recording } from './recording.js';
 import { Breakout } from './breakout.js';
 import { Moderation } from './moderation.js';
 import { FollowMe } from './followme.js';
+import { Visitors } from './visitors.js';
 import { t, tr, setMessage, pickLanguage, setLanguage, onLanguage, fillLanguageSelect } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -158,6 +159,9 @@ function onEvent(type, msg) {
     case 'participantJoined': return addParticipant(msg.participant, true);
     case 'participantLeft': return removeParticipant(msg.id, msg.reason);
     case 'participantUpdated': return updateParticipant(msg.participant);
+    case 'visitors': return visitors.onCount(msg.count);
+    case 'visitorRequest': return visitors.onRequest(msg);
+    case 'promoted': return promoted(msg);
     case 'roomUpdated':
       if ((msg.room.subject || '') !== (state.room?.subject || '')) ext.emit('subject-change', { subject: msg.room.subject || '' });
       state.room = msg.room;
@@ -254,7 +258,13 @@ async function enterMeeting(msg) {
   tiles.handQueue = [];
   view.reset();
   hideReconnecting();
+  state.visitor = msg.self.role === 'visitor'; // watches only (visitors.js)
+  if (state.visitor) {
+    stopLocal();
+    state.localStream = null;
+  }
   for (const p of msg.participants) addParticipant(p, false);
+  visitors.joined(msg);
   moderation.joined();
   polls.reset(msg.polls);
   recording.reset();
@@ -263,7 +273,7 @@ async function enterMeeting(msg) {
   show('meeting');
   const me = state.self;
   ext.emit('video-conference-joined', { roomName: params.room, id: me.id, displayName: me.name, formattedDisplayName: `${me.name} (me)`,
-    avatarURL: me.avatar || '', breakoutRoom: !!state.room.breakoutId, email: me.email || '', visitor: false });
+    avatarURL: me.avatar || '', breakoutRoom: !!state.room.breakoutId, email: me.email || '', visitor: !!state.visitor });
   ext.emit('conference-created-timestamp', { timestamp: Date.parse(state.room.createdAt) || Date.now() });
   ext.emit('audio-mute-status-changed', { muted: state.audioMuted });
   ext.emit('video-mute-status-changed', { muted: state.videoMuted });
@@ -413,10 +423,29 @@ function renderSelfViewItem() { tr($('om-selfview').querySelector('.txt'), state
 function renderToolbar() {
   renderButtons(state);
   moderation.render();
-  if (state.self) {
-    const el = tile(state.self.id);
-    el.querySelector('video').hidden = state.videoMuted || !state.localStream?.getVideoTracks().length;
+  const el = state.self && tile(state.self.id); // a visitor has no tile of its own
+  if (el) el.querySelector('video').hidden = state.videoMuted || !state.localStream?.getVideoTracks().length;
+  visitors.render();
+}
+
+// promoted: a moderator let this visitor in; it publishes as participants do.
+async function promoted(msg) {
+  state.visitor = false;
+  state.hand = false;
+  state.self = msg.participant;
+  addParticipant(msg.participant, false);
+  toast(t('visitors.promoted'));
+  const me = state.self;
+  ext.emit('video-conference-joined', { roomName: params.room, id: me.id, displayName: me.name, formattedDisplayName: `${me.name} (me)`,
+    avatarURL: me.avatar || '', breakoutRoom: false, email: me.email || '', visitor: false });
+  await startLocal();
+  const local = state.localStream;
+  if (local && local.getTracks().length) {
+    tile(me.id).querySelector('video').srcObject = new MediaStream(local.getVideoTracks());
+    await state.conn.publish(local, { simulcast: cfg.disableSimulcast !== true });
   }
+  sendMedia();
+  layout();
 }
 
 function sendMedia() {
@@ -500,6 +529,8 @@ const moderation = new Moderation({ state, moderate: (...a) => moderate(...a), t
   sendMedia: () => sendMedia(), raiseHand: (raised) => { state.hand = raised; state.conn?.send({ type: 'hand', raised }); renderToolbar(); } });
 const followMe = new FollowMe({ state, send: (m) => state.conn?.send(m), setView: (v) => setView(v), layout, toast,
   settings: $('mod-settings'), menu: $('more-menu'), topbar: $('meeting').querySelector('.topbar') });
+
+const visitors = new Visitors({ state, moderate: (...a) => moderate(...a), topbar: $('meeting').querySelector('.topbar'), people: $('people') });
 
 const people = { state, isSelf: (id) => isSelf(id), emit: (...a) => ext.emit(...a), moderate: (...a) => moderate(...a), hands: () => tiles.handQueue };
 const addChat = (msg) => chatLine(people, msg);

@@ -1,0 +1,73 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/confer-video/confer/internal/store"
+)
+
+// TestVisitorsBrowser: the meeting page as a visitor (soft limit two: Ada,
+// a moderator in Chromium, and Bob, a pion participant). Cy's page says
+// she watches as a visitor, shows no microphone, camera or screen button,
+// and plays Ada's and Bob's video; Ada's page counts one watching. Cy
+// raises her hand: Ada's participants panel lists her as asking to join;
+// Ada lets her in: Cy's page publishes, and Bob receives her media. Dee,
+// embedded by an integrator's page, is a visitor by the IFrame API's
+// isVisitor() and videoConferenceJoined.
+func TestVisitorsBrowser(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, fastWebhooks)
+	f := newTenant(t, s)
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"visitorsEnabled": true, "participantsSoftLimit": 2}`)
+	}))
+	t.Cleanup(prov.Close)
+	createEndpoint(t, s, f.ID, prov.URL, []string{"SETTINGS_PROVISIONING"})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const name = "webinar"
+	room := f.ID + "/" + name
+	b, host := iframeHost(t, s, room)
+	ada := b.open("Ada", meetingURL(s.URL, room, f.token(t, name, "Ada", true), fastMeeting()))
+	poll[bool](t, ada, "Ada joined", `window.confer.state.joined`, 20*time.Second)
+	bob, bj := s.join(ctx, t, room, f.token(t, name, "Bob", false), clip(t))
+	bobID := bj.Self.ID
+	adaID := eval[string](t, ada, `window.confer.state.self.id`)
+
+	cy := b.open("Cy", meetingURL(s.URL, room, f.token(t, name, "Cy", false), fastMeeting()))
+	poll[bool](t, cy, "Cy joined as a visitor", `window.confer.state.joined && window.confer.state.visitor`, 20*time.Second)
+	cyID := eval[string](t, cy, `window.confer.state.self.id`)
+	poll[bool](t, cy, "the visitor banner", `!document.getElementById('visitor-banner').hidden && document.getElementById('visitor-banner').textContent.includes('visitor')`, 5*time.Second)
+	if hidden := eval[bool](t, cy, `['tb-mic', 'tb-cam', 'tb-screen'].every(id => document.getElementById(id).offsetParent === null)`); !hidden {
+		t.Error("the visitor's page shows media buttons")
+	}
+	poll[bool](t, cy, "Cy plays Ada's and Bob's video", fmt.Sprintf(videoFrom, adaID)+` && `+fmt.Sprintf(videoFrom, bobID), 45*time.Second)
+	poll[bool](t, ada, "Ada's page counts one watching", `document.getElementById('visitor-count').textContent === '1 watching'`, 10*time.Second)
+	if eval[bool](t, ada, fmt.Sprintf(`!!document.querySelector('.tile[data-id=%q]')`, cyID)) {
+		t.Error("Ada's page has a tile for the visitor")
+	}
+
+	cy.click(t, "#tb-hand")
+	poll[bool](t, cy, "the banner says she asked", `document.getElementById('visitor-banner').textContent.includes('asked')`, 5*time.Second)
+	ada.click(t, "#tb-people")
+	letIn := fmt.Sprintf(`#visitor-requests li[data-id=%q] [data-action=let-in]`, cyID)
+	poll[bool](t, ada, "Cy asking to join in Ada's panel", `!!document.querySelector('`+letIn+`') && !document.getElementById('visitor-section').hidden`, 10*time.Second)
+	ada.click(t, letIn)
+	poll[bool](t, cy, "Cy let in: no banner, her own tile", `!window.confer.state.visitor && document.getElementById('visitor-banner').hidden && !document.getElementById('meeting').classList.contains('visitor') && !!document.querySelector('.tile.local')`, 15*time.Second)
+	eventually(t, 30*time.Second, "Bob receives Cy's media", func() bool { return receivesFrom(bob, []string{cyID}, 30) })
+	poll[bool](t, ada, "Ada plays Cy's video", fmt.Sprintf(videoFrom, cyID), 30*time.Second)
+
+	eval[bool](t, host, `window.dee = make('Dee', `+jsValue(f.token(t, name, "Dee", false))+`, 'd'); true`)
+	joined := poll[map[string]any](t, host, "Dee's videoConferenceJoined", `find('Dee', 'videoConferenceJoined')?.d`, 30*time.Second)
+	if joined["visitor"] != true || !eval[bool](t, host, `dee.isVisitor()`) {
+		t.Errorf("Dee: videoConferenceJoined %v, isVisitor %v; want a visitor", joined, eval[bool](t, host, `dee.isVisitor()`))
+	}
+	b.checkCSP()
+}
