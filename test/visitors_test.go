@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
 )
@@ -103,4 +104,47 @@ func TestVisitors(t *testing.T) {
 	eventually(t, 30*time.Second, "Ada and Bob receive Cy's media once she is promoted", func() bool {
 		return receivesFrom(ada, []string{cj.Self.ID}, 30) && receivesFrom(bob, []string{cj.Self.ID}, 30)
 	})
+}
+
+// TestCascadeVisitorsOnEdge: in a cluster of two nodes, a visitor's media
+// goes to the node that is not the meeting's home even without a region
+// hint (the home keeps its room for the speakers); it receives the
+// speaker through the relay, and sends nothing.
+func TestCascadeVisitorsOnEdge(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cc := startCascadeEnv(ctx, t, 14, []string{"CONFER_WEBHOOK_ALLOW_PRIVATE=true"}, "eu", "us")
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"visitorsEnabled": true, "participantsSoftLimit": 1}`)
+	}))
+	t.Cleanup(prov.Close)
+	admin := &client.Client{BaseURL: cc.regions["eu"].url(), Token: adminToken}
+	if err := admin.CreateWebhook(ctx, cc.tenant, map[string]any{"url": prov.URL, "events": []string{"SETTINGS_PROVISIONING"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
+	speaker, err := cc.dialVia(ctx, t, "Speaker", nodes[0], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := nodeBySignal(t, nodes, speaker.cl.URL())
+	edge := nodes[0]
+	if home == edge {
+		edge = nodes[1]
+	}
+	viewer, err := cc.dialVia(ctx, t, "Viewer", nodes[0], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the visitor receives the speaker through the relay", func() bool {
+		return receivesFrom(viewer.cl, []string{speaker.id}, 30)
+	})
+	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
+		t.Errorf("edge: confer_sfu_peers = %v, want 2 (the visitor and the relay)", got)
+	}
+	if n := packetsFrom(speaker.cl, viewer.id); n != 0 {
+		t.Errorf("the speaker received %d packets from the visitor, want none", n)
+	}
 }

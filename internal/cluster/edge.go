@@ -21,7 +21,7 @@ func (n Node) Full() bool {
 // this node (cascading, docs/cascading.md): this node (false) or another
 // (true); ErrNodesFull when none can take it. See pickMedia for the rule;
 // has(id) says whether a node carries the meeting already.
-func (c *Cluster) Edge(ctx context.Context, region string, has func(node string) bool) (Node, bool, error) {
+func (c *Cluster) Edge(ctx context.Context, region string, visitor bool, has func(node string) bool) (Node, bool, error) {
 	nodes, err := c.Nodes(ctx)
 	if err != nil {
 		return Node{}, false, err
@@ -34,7 +34,7 @@ func (c *Cluster) Edge(ctx context.Context, region string, has func(node string)
 		// Media placed there since its heartbeat is not in it yet.
 		nodes[i].Media += c.countSince(&c.edged, n.ID, n.HeartbeatAt)
 	}
-	n, remote, err := pickMedia(self, nodes, region, has)
+	n, remote, err := pickMedia(self, nodes, region, visitor, has)
 	if err != nil {
 		c.cfg.Logger.WarnContext(ctx, "no node can take a participant's media", "region", region, "media", self.Media, "max", self.MaxParticipants)
 		return Node{}, false, err
@@ -52,9 +52,22 @@ func (c *Cluster) Edge(ctx context.Context, region string, has func(node string)
 // full); the best other node of any region — the meeting outgrows its home.
 // The best is a live, not draining, not full node, one that carries the
 // meeting already (has) first so the meeting spans as few nodes as it can,
-// then the one with the least media, then the least CPU.
-func pickMedia(self Node, nodes []Node, region string, has func(string) bool) (Node, bool, error) {
+// then the one with the least media, then the least CPU. A visitor's media
+// (a webinar's audience) goes to another node first, of its region, else
+// of any: the home keeps its room for the speakers.
+func pickMedia(self Node, nodes []Node, region string, visitor bool, has func(string) bool) (Node, bool, error) {
 	region = cmp.Or(region, self.Region)
+	if visitor {
+		for _, keep := range []func(Node) bool{func(n Node) bool { return n.Region == region }, func(Node) bool { return true }} {
+			if n, ok := bestNode(self.ID, nodes, has, keep); ok {
+				return n, true, nil
+			}
+		}
+		if !self.Full() {
+			return self, false, nil
+		}
+		return Node{}, false, ErrNodesFull
+	}
 	if self.Region == region && !self.Full() {
 		return self, false, nil
 	}

@@ -50,7 +50,7 @@ func TestEdge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, remote, err := home.Edge(ctx, tt.region, tt.has)
+			n, remote, err := home.Edge(ctx, tt.region, false, tt.has)
 			if err != nil {
 				t.Fatal(err)
 			}

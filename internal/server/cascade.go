@@ -33,13 +33,13 @@ func (s *Server) buildCascade(mux *http.ServeMux, linkSecret []byte) (signal.Edg
 // of a region) and the cascade (the peer on it).
 type edges struct{ s *Server }
 
-func (e edges) Place(ctx context.Context, meetingID, region string) (signal.EdgeNode, error) {
+func (e edges) Place(ctx context.Context, meetingID, region string, visitor bool) (signal.EdgeNode, error) {
 	c := e.s.clusterMember()
 	if c == nil {
 		return signal.EdgeNode{}, nil
 	}
 	has := func(node string) bool { return e.s.cascade.HasRelay(meetingID, node) }
-	n, remote, err := c.Edge(ctx, region, has)
+	n, remote, err := c.Edge(ctx, region, visitor, has)
 	if errors.Is(err, cluster.ErrNodesFull) {
 		return signal.EdgeNode{}, signal.ErrNodesFull
 	}

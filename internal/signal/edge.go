@@ -52,10 +52,10 @@ type EdgeNode struct {
 // other nodes when this one is full (cascading, docs/cascading.md); the
 // server's cluster wiring implements it.
 type Edges interface {
-	// Place picks the node for a participant's media: the zero EdgeNode
-	// for this node; an error wrapping ErrNodesFull when no node may take
-	// it.
-	Place(ctx context.Context, meetingID, region string) (EdgeNode, error)
+	// Place picks the node for a participant's media (a visitor's goes to
+	// another node first): the zero EdgeNode for this node; an error
+	// wrapping ErrNodesFull when no node may take it.
+	Place(ctx context.Context, meetingID, region string, visitor bool) (EdgeNode, error)
 	// Join starts the participant's media on node (from Place).
 	Join(ctx context.Context, node EdgeNode, req EdgeJoin) (Peer, error)
 }
@@ -71,7 +71,7 @@ func (s *session) placeMedia(ctx context.Context, meetingID string) (EdgeNode, e
 	if e == nil {
 		return EdgeNode{}, nil
 	}
-	n, err := e.Place(ctx, meetingID, s.region)
+	n, err := e.Place(ctx, meetingID, s.region, s.ms != nil && s.ms.Visitor())
 	if errors.Is(err, ErrNodesFull) {
 		return EdgeNode{}, err
 	}
