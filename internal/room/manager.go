@@ -210,7 +210,8 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 		}
 	}
 	limit := cmp.Or(r.maxOcc, m.cfg.MaxParticipants)
-	if req.CanVisit && r.becomesVisitor(&p, limit) {
+	waits := r.info.Lobby && !p.Moderator() && !req.LobbyBypass
+	if req.CanVisit && !waits && r.becomesVisitor(&p, limit) { // the lobby first: a moderator lets people in
 		evs, err := r.addVisitor(&member{p: p, conn: req.Conn})
 		if err != nil {
 			return nil, err
@@ -226,7 +227,7 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 		events = append(events, r.event(RoomCreated, nil))
 	}
 	mb := &member{p: p, conn: req.Conn}
-	if r.info.Lobby && !p.Moderator() && !req.LobbyBypass {
+	if waits {
 		r.lobby[p.ID] = mb
 		events = append(events, r.event(ParticipantJoinedLobby, &p))
 		r.notifyModerators(Knocking{Participant: p})

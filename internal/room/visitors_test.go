@@ -17,7 +17,8 @@ func (p visitorsProvisioner) Provision(context.Context, Key) (Settings, error) {
 // not chat; its raised hand reaches the moderators only; a moderator (not
 // a participant) promotes it, and everyone sees it join. Moderators, and
 // clients that cannot watch, join as participants beyond the soft limit.
-// When the last participant leaves, the visitors' meeting ends.
+// With the lobby on, joiners wait there first. When the last participant
+// leaves, the visitors' meeting ends.
 func TestVisitors(t *testing.T) {
 	h := setup(t)
 	h.m = NewManager(Config{Events: h.events, Provisioner: visitorsProvisioner{softLimit: 2}})
@@ -74,6 +75,19 @@ func TestVisitors(t *testing.T) {
 	}
 	if info, roster := ada.Room().Snapshot(); len(roster) != 5 || info.Visitors != 0 {
 		t.Errorf("roster %d and %d visitors after promotion, want 5 and 0", len(roster), info.Visitors)
+	}
+
+	// With the lobby on, joiners wait there first, visitors or not.
+	if err := ada.SetLobby(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	gil, _ := h.join("Gil", RoleParticipant, canVisit)
+	if gil.Visitor() || !gil.InLobby() {
+		t.Errorf("with the lobby on, Gil visitor %v, in the lobby %v; want the lobby", gil.Visitor(), gil.InLobby())
+	}
+	gil.Leave(context.Background(), LeftNormally)
+	if err := ada.SetLobby(context.Background(), false); err != nil {
+		t.Fatal(err)
 	}
 
 	// A visitor left alone: its meeting ends.
