@@ -3,9 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -24,12 +21,7 @@ func TestVisitorsBrowser(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, fastWebhooks)
 	f := newTenant(t, s)
-	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"visitorsEnabled": true, "participantsSoftLimit": 2}`)
-	}))
-	t.Cleanup(prov.Close)
-	createEndpoint(t, s, f.ID, prov.URL, []string{"SETTINGS_PROVISIONING"})
+	createEndpoint(t, s, f.ID, visitorsProvisioning(t, 2), []string{"SETTINGS_PROVISIONING"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const name = "webinar"

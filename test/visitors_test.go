@@ -2,7 +2,7 @@ package test
 
 import (
 	"context"
-	"io"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,6 +12,18 @@ import (
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
 )
+
+// visitorsProvisioning is an integrator's SETTINGS_PROVISIONING endpoint
+// that turns visitors on beyond softLimit participants; its URL.
+func visitorsProvisioning(t *testing.T, softLimit int) string {
+	t.Helper()
+	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"visitorsEnabled": true, "participantsSoftLimit": %d}`, softLimit)
+	}))
+	t.Cleanup(prov.Close)
+	return prov.URL
+}
 
 // TestVisitors (issue 18, step 4): the integrator's SETTINGS_PROVISIONING
 // turns visitors on with a soft limit of two participants. Ada (moderator)
@@ -24,12 +36,7 @@ func TestVisitors(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, fastWebhooks)
 	f := newTenant(t, s)
-	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"visitorsEnabled": true, "participantsSoftLimit": 2}`)
-	}))
-	t.Cleanup(prov.Close)
-	createEndpoint(t, s, f.ID, prov.URL, []string{"SETTINGS_PROVISIONING"})
+	createEndpoint(t, s, f.ID, visitorsProvisioning(t, 2), []string{"SETTINGS_PROVISIONING"})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	c := clip(t)
@@ -115,13 +122,9 @@ func TestCascadeVisitorsOnEdge(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cc := startCascadeEnv(ctx, t, 14, []string{"CONFER_WEBHOOK_ALLOW_PRIVATE=true"}, "eu", "us")
-	prov := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"visitorsEnabled": true, "participantsSoftLimit": 1}`)
-	}))
-	t.Cleanup(prov.Close)
 	admin := &client.Client{BaseURL: cc.regions["eu"].url(), Token: adminToken}
-	if err := admin.CreateWebhook(ctx, cc.tenant, map[string]any{"url": prov.URL, "events": []string{"SETTINGS_PROVISIONING"}}, nil); err != nil {
+	prov := visitorsProvisioning(t, 1)
+	if err := admin.CreateWebhook(ctx, cc.tenant, map[string]any{"url": prov, "events": []string{"SETTINGS_PROVISIONING"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
