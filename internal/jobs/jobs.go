@@ -140,7 +140,7 @@ func (r *Runner) Build() error {
 		FetchCooldown:        min(r.cfg.PollInterval, 100*time.Millisecond),
 		JobTimeout:           min(time.Minute, r.cfg.RescueAfter), // workers may set their own
 		RescueStuckJobsAfter: r.cfg.RescueAfter,
-		Logger:               r.cfg.Logger,
+		Logger:               quietInfo(r.cfg.Logger), // its start and stop come with every sleep (sleep.go)
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -178,3 +179,33 @@ func (r *Runner) schedule(ctx context.Context, p Periodic) {
 
 // Asleep reports whether the client is stopped for want of work.
 func (r *Runner) Asleep() bool { return r.asleep.Load() }
+
+// quietInfo is log with River's info records lowered to debug: as the
+// client stops and starts with the work, "River client started/stopped"
+// would otherwise fill an idle server's log. Warnings and errors stay.
+func quietInfo(log *slog.Logger) *slog.Logger { return slog.New(infoAsDebug{log.Handler()}) }
+
+type infoAsDebug struct{ slog.Handler }
+
+func (h infoAsDebug) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.Handler.Enabled(ctx, demote(l))
+}
+
+func (h infoAsDebug) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = demote(r.Level)
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h infoAsDebug) WithAttrs(as []slog.Attr) slog.Handler {
+	return infoAsDebug{h.Handler.WithAttrs(as)}
+}
+func (h infoAsDebug) WithGroup(name string) slog.Handler {
+	return infoAsDebug{h.Handler.WithGroup(name)}
+}
+
+func demote(l slog.Level) slog.Level {
+	if l == slog.LevelInfo {
+		return slog.LevelDebug
+	}
+	return l
+}

@@ -6,6 +6,7 @@ import (
 
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,24 @@ func TestPeriodicJobsOncePerInterval(t *testing.T) {
 	}
 	if starts != 3 {
 		t.Errorf("%d runs at start, want one per schedule (3)", starts)
+	}
+}
+
+// TestQuietInfo: River's info lines go to debug; warnings stay.
+func TestQuietInfo(t *testing.T) {
+	for _, tt := range []struct {
+		level      slog.Level
+		info, warn bool
+	}{{slog.LevelInfo, false, true}, {slog.LevelDebug, true, true}} {
+		var b strings.Builder
+		log := quietInfo(slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: tt.level})))
+		log.Info("River client started")
+		log.Warn("a warning")
+		if got := strings.Contains(b.String(), "level=DEBUG msg=\"River client started\""); got != tt.info {
+			t.Errorf("at %v: info line written as debug %v, want %v: %q", tt.level, got, tt.info, b.String())
+		}
+		if got := strings.Contains(b.String(), "level=WARN"); got != tt.warn {
+			t.Errorf("at %v: warning written %v, want %v", tt.level, got, tt.warn)
+		}
 	}
 }
