@@ -44,7 +44,13 @@ func TestConstrainedDownlink(t *testing.T) {
 	}
 	eventually(t, 30*time.Second, "key frames of the 360p layer", func() bool { return height() == 360 })
 	switches := metricValue(t, s, "confer_sfu_layer_switches_total")
-	holds(t, 15*time.Second, "the 360p layer", func() bool { return height() == 360 })
+	holds(t, 15*time.Second, "the 360p layer", func() bool {
+		h := height()
+		if h != 360 {
+			t.Logf("the subscriber now receives %dp", h)
+		}
+		return h == 360
+	})
 	if got := metricValue(t, s, "confer_sfu_layer_switches_total"); got != switches {
 		t.Errorf("layer switches while settled: %v, want none", got-switches)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/token"
 )
 
 // TestVisitorsBrowser: the meeting page as a visitor (soft limit two: Ada,
@@ -27,7 +28,9 @@ func TestVisitorsBrowser(t *testing.T) {
 	const name = "webinar"
 	room := f.ID + "/" + name
 	b, host := iframeHost(t, s, room)
-	ada := b.open("Ada", meetingURL(s.URL, room, f.token(t, name, "Ada", true), fastMeeting()))
+	ada := b.open("Ada", meetingURL(s.URL, room, f.token(t, name, "Ada", true, func(g *token.Grant) {
+		g.Features = map[string]bool{"list-visitors": true}
+	}), fastMeeting()))
 	poll[bool](t, ada, "Ada joined", `window.confer.state.joined`, 20*time.Second)
 	bob, bj := s.join(ctx, t, room, f.token(t, name, "Bob", false), clip(t))
 	bobID := bj.Self.ID
@@ -49,6 +52,7 @@ func TestVisitorsBrowser(t *testing.T) {
 	cy.click(t, "#tb-hand")
 	poll[bool](t, cy, "the banner says she asked", `document.getElementById('visitor-banner').textContent.includes('asked')`, 5*time.Second)
 	ada.click(t, "#tb-people")
+	poll[bool](t, ada, "Cy among those watching in Ada's panel (list-visitors)", fmt.Sprintf(`document.querySelector('#visitor-list li[data-id=%q] .name')?.textContent === 'Cy' && !document.getElementById('visitor-list-section').hidden`, cyID), 10*time.Second)
 	letIn := fmt.Sprintf(`#visitor-requests li[data-id=%q] [data-action=let-in]`, cyID)
 	poll[bool](t, ada, "Cy asking to join in Ada's panel", `!!document.querySelector('`+letIn+`') && !document.getElementById('visitor-section').hidden`, 10*time.Second)
 	ada.click(t, letIn)

@@ -2,15 +2,20 @@ package test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/token"
+	"github.com/confer-video/confer/internal/usage"
 )
 
 // visitorsProvisioning is an integrator's SETTINGS_PROVISIONING endpoint
@@ -42,7 +47,9 @@ func TestVisitors(t *testing.T) {
 	c := clip(t)
 	join := func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
 		t.Helper()
-		cl, err := s.dial(t, f.ID+"/webinar", f.token(t, "webinar", name, moderator), c)
+		cl, err := s.dial(t, f.ID+"/webinar", f.token(t, "webinar", name, moderator, func(g *token.Grant) {
+			g.Features = map[string]bool{"list-visitors": moderator}
+		}), c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,6 +62,7 @@ func TestVisitors(t *testing.T) {
 	ada, aj := join("Ada", true)
 	bob, bj := join("Bob", false)
 	cy, cj := join("Cy", false)
+	dee, dj := join("Dee", false)
 	if aj.Self.Role != "moderator" || bj.Self.Role != "participant" || cj.Self.Role != "visitor" {
 		t.Fatalf("roles %s, %s, %s; want moderator, participant, visitor", aj.Self.Role, bj.Self.Role, cj.Self.Role)
 	}
@@ -77,6 +85,8 @@ func TestVisitors(t *testing.T) {
 	if _, err := cy.Expect(ctx, "never"); !asRefused(err, &refused) || refused.Code != "visitor" {
 		t.Errorf("a visitor's chat: %v, want the error visitor", err)
 	}
+
+	checkListVisitors(ctx, t, ada, bob, []string{cj.Self.ID, dj.Self.ID})
 
 	if err := cy.Send(ctx, map[string]any{"type": "hand", "raised": true}); err != nil {
 		t.Fatal(err)
@@ -111,6 +121,88 @@ func TestVisitors(t *testing.T) {
 	eventually(t, 30*time.Second, "Ada and Bob receive Cy's media once she is promoted", func() bool {
 		return receivesFrom(ada, []string{cj.Self.ID}, 30) && receivesFrom(bob, []string{cj.Self.ID}, 30)
 	})
+	for _, cl := range []*meetclient.Client{dee, cy, bob, ada} {
+		cl.Close()
+	}
+	checkVisitorAnalytics(t, s, f.ID, aj.Room.MeetingID, cj.Self.ID, dj.Self.ID)
+}
+
+// checkListVisitors: Ada, a moderator whose token has the list-visitors
+// feature, may list the visitors; Bob, a participant, may not (moderators
+// without the feature: room's TestListVisitors).
+func checkListVisitors(ctx context.Context, t *testing.T, ada, bob *meetclient.Client, want []string) {
+	t.Helper()
+	if err := ada.Send(ctx, map[string]any{"type": "listVisitors"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ada.Expect(ctx, "visitorsList")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Visitors []meetclient.Participant `json:"visitors"`
+	}
+	m.Decode(&list)
+	var got []string
+	for _, v := range list.Visitors {
+		got = append(got, v.ID)
+		if v.Role != "visitor" {
+			t.Errorf("listed %s with role %s", v.Name, v.Role)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Ada's visitors list %v, want %v (oldest first)", got, want)
+	}
+	for _, c := range []struct {
+		who  *meetclient.Client
+		code string
+	}{{bob, "notModerator"}} {
+		if err := c.who.Send(ctx, map[string]any{"type": "listVisitors"}); err != nil {
+			t.Fatal(err)
+		}
+		var refused *meetclient.RefusedError
+		if _, err := c.who.Expect(ctx, "visitorsList"); !asRefused(err, &refused) || refused.Code != c.code {
+			t.Errorf("listVisitors: %v, want the error %s", err, c.code)
+		}
+	}
+}
+
+// checkVisitorAnalytics checks the console's analytics of TestVisitors'
+// ended meeting: participants and visitors are counted apart, and Cy, let
+// in, counts as a participant from then.
+func checkVisitorAnalytics(t *testing.T, s *testServer, tenantID, meetingID, cy, dee string) {
+	t.Helper()
+	var m usage.Meeting
+	eventually(t, 10*time.Second, "the ended meeting", func() bool {
+		_, body := s.call(t, "GET", "/api/v1/tenants/"+tenantID+"/analytics/meetings/"+meetingID, "")
+		json.Unmarshal(body, &m)
+		return !m.Ongoing && len(m.Sessions) == 4
+	})
+	if m.Joins != 3 || m.Peak != 3 || m.Visitors != 2 || m.PeakVisitors != 2 || m.VisitorMinutes <= 0 || m.ParticipantMinutes <= 0 {
+		t.Errorf("meeting: joins %d, peak %d, visitors %d, peak visitors %d, visitor minutes %v, participant minutes %v; "+
+			"want 3 joins (Cy let in), peak 3, 2 visitors (Cy and Dee) at once, and time on both sides",
+			m.Joins, m.Peak, m.Visitors, m.PeakVisitors, m.VisitorMinutes, m.ParticipantMinutes)
+	}
+	for _, ses := range m.Sessions {
+		switch ses.ParticipantID {
+		case cy:
+			if ses.Visitor || ses.PromotedAt == nil || ses.PromotedAt.Before(ses.JoinedAt) {
+				t.Errorf("Cy's session: visitor %v, promoted at %v; want let in after joining", ses.Visitor, ses.PromotedAt)
+			}
+		case dee:
+			if !ses.Visitor || ses.PromotedAt != nil {
+				t.Errorf("Dee's session: visitor %v, promoted at %v; want a visitor throughout", ses.Visitor, ses.PromotedAt)
+			}
+		default:
+			if ses.Visitor {
+				t.Errorf("%s's session is a visitor's", ses.Name)
+			}
+		}
+	}
+	_, csv := s.call(t, "GET", "/api/v1/tenants/"+tenantID+"/analytics/meetings?format=csv", "")
+	if !strings.Contains(string(csv), ",visitors,peak_visitors,visitor_minutes") || !strings.Contains(string(csv), ",successful,2,2,") {
+		t.Errorf("CSV without the visitors' columns: %s", csv)
+	}
 }
 
 // TestCascadeVisitorsOnEdge: in a cluster of two nodes, a visitor's media

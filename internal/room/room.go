@@ -99,6 +99,8 @@ type Participant struct {
 	AudioForceMuted bool      `json:"audioForceMuted,omitempty"`
 	VideoForceMuted bool      `json:"videoForceMuted,omitempty"`
 	JoinedAt        time.Time `json:"joinedAt"`
+	// PromotedAt is when a webinar visitor was let in as a participant.
+	PromotedAt time.Time `json:"promotedAt,omitzero"`
 	// Breakout is the breakout room the participant is in; "" the main
 	// room (breakout.go).
 	Breakout string `json:"breakoutRoom,omitempty"`

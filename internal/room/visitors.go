@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Visitors (JaaS's visitors mode, a webinar's audience): when the room's
@@ -124,6 +126,35 @@ func (ms *Membership) AskToJoin(asking bool) error {
 	return nil
 }
 
+// ListVisitorsFeature is the token feature (context.features) that lets a
+// moderator see who the visitors are, not only how many (JaaS's
+// list-visitors).
+const ListVisitorsFeature = "list-visitors"
+
+// ListVisitors names the room's visitors, longest there
+// first, for a moderator whose token sets ListVisitorsFeature true (as on
+// JaaS, where a token without the feature does not have it).
+func (ms *Membership) ListVisitors() ([]Participant, error) {
+	r := ms.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	self, ok := r.members[ms.id]
+	switch {
+	case !ok:
+		return nil, ErrNoParticipant
+	case !self.p.Moderator():
+		return nil, ErrNotModerator
+	case !self.p.Features[ListVisitorsFeature]:
+		return nil, fmt.Errorf("%w: naming the visitors needs context.features.%s true in your token", ErrNotAllowed, ListVisitorsFeature)
+	}
+	out := make([]Participant, 0, len(r.visitors))
+	for _, mb := range r.visitors {
+		out = append(out, mb.p)
+	}
+	slices.SortFunc(out, func(a, b Participant) int { return cmp.Or(a.JoinedAt.Compare(b.JoinedAt), strings.Compare(a.ID, b.ID)) })
+	return out, nil
+}
+
 // AskingToJoin are the visitors asking to join, for a moderator.
 func (r *Room) AskingToJoin() []Participant {
 	r.mu.Lock()
@@ -150,7 +181,7 @@ func (ms *Membership) PromoteVisitor(ctx context.Context, target string) error {
 		}
 		delete(r.visitors, target)
 		r.notifyModerators(VisitorRequest{Participant: mb.p, Asking: false})
-		mb.p.Role, mb.p.HandRaised = RoleParticipant, false
+		mb.p.Role, mb.p.HandRaised, mb.p.PromotedAt = RoleParticipant, false, r.m.cfg.Now().UTC()
 		r.visitorsChanged()
 		for _, o := range r.members {
 			if o.p.Breakout == "" {

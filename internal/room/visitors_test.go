@@ -116,3 +116,49 @@ func TestVisitors(t *testing.T) {
 		t.Errorf("Fay's events: %d joined, %d left; want one each (visitors count in usage)", joined, left)
 	}
 }
+
+// TestListVisitors applies list-visitors as JaaS does: a moderator whose
+// token sets it true may list the visitors; one whose token has no
+// features, leaves it out or sets it false may not; a participant never.
+func TestListVisitors(t *testing.T) {
+	h := setup(t)
+	h.m = NewManager(Config{Events: h.events, Provisioner: visitorsProvisioner{softLimit: 1}})
+	canVisit := func(r *JoinRequest) { r.CanVisit = true }
+	features := func(f map[string]bool) func(*JoinRequest) {
+		return func(r *JoinRequest) { r.Participant.Features = f }
+	}
+	ada, _ := h.join("Ada", RoleModerator, canVisit, features(map[string]bool{ListVisitorsFeature: true}))
+	cy, _ := h.join("Cy", RoleParticipant, canVisit)
+	dee, _ := h.join("Dee", RoleParticipant, canVisit)
+	if !cy.Visitor() || !dee.Visitor() {
+		t.Fatal("Cy and Dee, beyond the soft limit, are no visitors")
+	}
+	for _, c := range []struct {
+		name string
+		ms   *Membership
+		want error
+	}{
+		{"a moderator's token granting it", ada, nil},
+		{"a moderator's token without features", h.joinAs("Bea", RoleModerator), ErrNotAllowed},
+		{"a moderator's token leaving it out", h.joinAs("Bo", RoleModerator, features(map[string]bool{"recording": true})), ErrNotAllowed},
+		{"a moderator's token refusing it", h.joinAs("Di", RoleModerator, features(map[string]bool{ListVisitorsFeature: false})), ErrNotAllowed},
+		{"a participant", h.joinAs("Bob", RoleParticipant), ErrNotModerator},
+		{"a visitor", cy, ErrNoParticipant},
+	} {
+		list, err := c.ms.ListVisitors()
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+			continue
+		}
+		if err == nil && (len(list) != 2 || list[0].ID != cy.ID() || list[1].ID != dee.ID()) {
+			t.Errorf("%s: listed %v, want Cy and Dee", c.name, list)
+		}
+	}
+}
+
+// joinAs is join without the connection.
+func (h *harness) joinAs(name string, role Role, opts ...func(*JoinRequest)) *Membership {
+	h.t.Helper()
+	ms, _ := h.join(name, role, opts...)
+	return ms
+}

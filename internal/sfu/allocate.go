@@ -27,10 +27,12 @@ func (p *Peer) allocate(now time.Time) {
 			o.usage += w.d.track.layers[cur].bitrate.Load()
 		}
 		o.want += w.d.track.layers[w.bySize].bitrate.Load()
+		o.switching = o.switching || w.lowering
 	}
 	budget, padding := p.capacity.update(now, o)
 	p.setPadding(padding)
 	budget -= audio
+	lowered := false
 	for _, w := range video {
 		t := w.d.track
 		if w.hidden {
@@ -51,6 +53,10 @@ func (p *Peer) allocate(now time.Time) {
 		})
 		budget -= t.layers[layer].bitrate.Load()
 		w.d.setTarget(layer)
+		lowered = lowered || (w.current >= 0 && layer < w.current)
+	}
+	if lowered {
+		p.capacity.settle(now)
 	}
 }
 
@@ -60,7 +66,8 @@ type want struct {
 	d         *downTrack
 	maxHeight int
 	hidden    bool
-	current   int // the layer targeted now; -1 none
+	current   int  // the layer targeted now; -1 none
+	lowering  bool // a higher layer still flows until the target's keyframe
 	avail     []int
 	bySize    int
 }
@@ -85,7 +92,8 @@ func (p *Peer) demand(now time.Time) (audio int64, video []want, ok bool) {
 			continue
 		}
 		d.mu.Lock()
-		w := want{d: d, maxHeight: d.maxHeight, hidden: d.hidden, current: d.target}
+		w := want{d: d, maxHeight: d.maxHeight, hidden: d.hidden, current: d.target,
+			lowering: d.target >= 0 && d.current > d.target}
 		d.mu.Unlock()
 		w.avail, w.bySize = d.track.sizedLayer(w.maxHeight, now)
 		video = append(video, w)

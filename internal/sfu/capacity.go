@@ -12,7 +12,8 @@ import (
 //   - rises with the estimate, up to what has been proven to get through;
 //   - falls only on congestion: loss of congestionLoss or more (to what got
 //     through), or an estimate under three quarters of what is being sent
-//     for congestionDelay (to the estimate);
+//     for congestionDelay (to the estimate); after a cut, congestion is
+//     looked at again cutHold after the lowered layers flow;
 //   - is proven higher by probing: padding tops the stream up to the rate
 //     wanted for probeDuration; if no congestion shows, that rate is
 //     proven, else probing backs off (probeBackoff doubling up to
@@ -28,6 +29,7 @@ type capacity struct {
 	backoff    time.Duration
 	nextProbe  time.Time
 	quietAt    time.Time // the last cut or failed probe: loss is ignored for cutHold
+	cutAt      time.Time // the last cut
 }
 
 // probe is a probe in progress: until until, pad the stream up to goal; it
@@ -39,10 +41,13 @@ type probe struct {
 
 // observation is what the allocator knows at a tick, in bits/s: the
 // estimate, what the current layers use, what the tiles want, and the
-// fraction of packets the subscriber reported lost.
+// fraction of packets the subscriber reported lost; switching is set while
+// a lowered layer waits for its first keyframe, the higher one still
+// flowing.
 type observation struct {
 	estimate, usage, want int64
 	loss                  float64
+	switching             bool
 }
 
 const (
@@ -67,6 +72,10 @@ const (
 	// the reports then still count what was lost before it, and the
 	// bottleneck's queue drains.
 	cutHold = 3 * time.Second
+	// maxSwitchWait bounds how long a cut waits for its lowered layers to
+	// flow before congestion counts again (a publisher that sends no
+	// keyframe must not stop cuts for good).
+	maxSwitchWait = 5 * time.Second
 	// headroom is the margin, in percent, an upgrade needs over its rate.
 	headroom = 115
 )
@@ -76,6 +85,9 @@ func newCapacity() *capacity { return &capacity{proven: math.MaxInt64} }
 // update takes a tick's observation and returns the budget and the padding
 // rate (bits/s, 0 for none) to send until the next tick.
 func (c *capacity) update(now time.Time, o observation) (budget, padding int64) {
+	if o.switching {
+		c.settle(now)
+	}
 	if c.congested(now, o) && now.Sub(c.quietAt) >= cutHold {
 		if c.probing() {
 			c.failProbe(now)
@@ -84,7 +96,7 @@ func (c *capacity) update(now time.Time, o observation) (budget, padding int64) 
 			}
 		}
 		c.committed = min(o.estimate, delivered(o))
-		c.proven, c.quietAt = c.committed, now
+		c.proven, c.quietAt, c.cutAt = c.committed, now, now
 		c.nextProbe = maxTime(c.nextProbe, now.Add(probeBackoff))
 		return c.committed, 0
 	}
@@ -105,6 +117,17 @@ func (c *capacity) update(now time.Time, o observation) (budget, padding int64) 
 		padding = c.probe.goal - o.usage
 	}
 	return c.committed, padding
+}
+
+// settle is told that a layer is being lowered, or was lowered but still
+// waits for its first keyframe: soon after a cut, what is lost until the
+// lower layer flows is the layer it left (and the bottleneck's queue
+// draining), so the hold counts again from now.
+func (c *capacity) settle(now time.Time) {
+	if now.Sub(c.cutAt) < maxSwitchWait {
+		c.quietAt = now
+		c.nextProbe = maxTime(c.nextProbe, now.Add(probeBackoff))
+	}
 }
 
 // congested reports whether o shows congestion, tracking how long the

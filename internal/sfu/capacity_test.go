@@ -11,6 +11,7 @@ type step struct {
 	at                    time.Duration
 	estimate, usage, want int64
 	loss                  float64
+	switching             bool
 	budget, padding       int64
 }
 
@@ -43,6 +44,23 @@ func TestCapacity(t *testing.T) {
 			{at: 1000, estimate: U, usage: 540_000, want: 2 * M, loss: 0.4, budget: 900_000},
 			{at: 3000, estimate: U, usage: 540_000, want: 2 * M, loss: 0.3, budget: 340_200},
 		}},
+		{"loss while a cut's lower layer waits for its keyframe is the old layer's", []step{
+			{at: 0, estimate: U, usage: 2 * M, want: 2 * M, loss: 0.3, budget: 1_260_000},
+			{at: 1000, estimate: U, usage: 540_000, want: 2 * M, loss: 0.5, switching: true, budget: 1_260_000},
+			{at: 3000, estimate: U, usage: 540_000, want: 2 * M, loss: 0.5, switching: true, budget: 1_260_000},
+			{at: 5000, estimate: U, usage: 540_000, want: 2 * M, loss: 0.4, budget: 1_260_000},
+			{at: 6000, estimate: U, usage: 540_000, want: 2 * M, loss: 0.3, budget: 340_200},
+		}},
+		{"a lowered layer that never flows holds cuts back for 5 s at most", []step{
+			{at: 0, estimate: U, usage: 2 * M, want: 2 * M, loss: 0.5, budget: 900_000},
+			{at: 4000, estimate: U, usage: 540_000, want: 2 * M, switching: true, budget: 900_000},
+			{at: 6000, estimate: U, usage: 540_000, want: 2 * M, switching: true, budget: 900_000},
+			{at: 7000, estimate: U, usage: 540_000, want: 2 * M, loss: 0.3, switching: true, budget: 340_200},
+		}},
+		{"a switch down long after the last cut does not hold congestion back", []step{
+			{at: 0, estimate: U, usage: 2 * M, want: 2 * M, loss: 0.5, budget: 900_000},
+			{at: 10000, estimate: U, usage: 540_000, want: 2 * M, loss: 0.3, switching: true, budget: 340_200},
+		}},
 		{"after a cut, probes pad a step further each, and what gets through is proven", []step{
 			{at: 0, estimate: U, usage: 2 * M, want: 2 * M, loss: 0.5, budget: 900_000},
 			{at: 4000, estimate: U, usage: 540_000, want: 2 * M, budget: 900_000, padding: 810_000},
@@ -73,7 +91,7 @@ func TestCapacity(t *testing.T) {
 			capa := newCapacity()
 			start := time.Unix(1000, 0)
 			for i, s := range c.steps {
-				budget, padding := capa.update(start.Add(s.at*time.Millisecond), observation{estimate: s.estimate, usage: s.usage, want: s.want, loss: s.loss})
+				budget, padding := capa.update(start.Add(s.at*time.Millisecond), observation{estimate: s.estimate, usage: s.usage, want: s.want, loss: s.loss, switching: s.switching})
 				if budget != s.budget || padding != s.padding {
 					t.Fatalf("step %d (%d ms): got budget %d, padding %d; want %d, %d", i, s.at, budget, padding, s.budget, s.padding)
 				}

@@ -65,6 +65,12 @@ func (s *session) inMeeting(ctx context.Context, peer Peer, m *inbound) error {
 		return s.ms.SetFollowMe(ctx, m.Enabled, m.Layout)
 	case "reaction":
 		return s.react(ctx, m)
+	case "listVisitors":
+		list, err := s.ms.ListVisitors()
+		if err != nil {
+			return err
+		}
+		s.send(visitorsListMsg{Type: "visitorsList", Visitors: list})
 	case "speakerStats":
 		s.send(speakerStatsMsg{Type: "speakerStats", Stats: s.ms.Room().SpeakerStats()})
 	case "stats":

@@ -175,6 +175,12 @@ type (
 		Type string `json:"type"`
 		ID   string `json:"id"`
 	}
+	// visitorsListMsg answers {"type": "listVisitors"} from a moderator
+	// whose token has the list-visitors feature: the room's visitors.
+	visitorsListMsg struct {
+		Type     string             `json:"type"`
+		Visitors []room.Participant `json:"visitors"`
+	}
 	errorMsg struct {
 		Type    string `json:"type"`
 		Code    string `json:"code"`

@@ -20,9 +20,14 @@ type Meeting struct {
 	// Joins counts sessions; Dropped those that ended in an error.
 	Joins   int
 	Dropped int
+	// VisitorJoins, PeakVisitors and VisitorMS count webinar visitors,
+	// whom Joins, Peak and ParticipantMS leave out.
+	VisitorJoins int
+	PeakVisitors int
+	VisitorMS    int64
 }
 
-const meetingColumns = `id, tenant_id, room, started_at, ended_at, peak, participant_ms, joins, dropped`
+const meetingColumns = `id, tenant_id, room, started_at, ended_at, peak, participant_ms, joins, dropped, visitor_joins, peak_visitors, visitor_ms`
 
 // Session is a row of sessions: one join of one participant.
 type Session struct {
@@ -38,6 +43,10 @@ type Session struct {
 	LeaveReason   string
 	SpeakerMS     int64
 	Quality       Quality
+	// Visitor: the session is a webinar visitor's (so far); PromotedAt,
+	// when a visitor's was let in as a participant.
+	Visitor    bool
+	PromotedAt *time.Time
 }
 
 // Quality is a session's connection quality as its client reported it.
@@ -72,17 +81,39 @@ type JoinFailure struct {
 	FirstAt time.Time
 }
 
-// NotePeak raises a meeting's peak participant count to n.
-func (q queries) NotePeak(ctx context.Context, meetingID string, n int) error {
-	_, err := q.db.ExecContext(ctx, `UPDATE meetings SET peak = $2 WHERE id = $1 AND peak < $2`, meetingID, n)
+// NotePeak raises a meeting's peak participant (visitor) count to n.
+func (q queries) NotePeak(ctx context.Context, meetingID string, n int, visitors bool) error {
+	query := `UPDATE meetings SET peak = $2 WHERE id = $1 AND peak < $2`
+	if visitors {
+		query = `UPDATE meetings SET peak_visitors = $2 WHERE id = $1 AND peak_visitors < $2`
+	}
+	_, err := q.db.ExecContext(ctx, query, meetingID, n)
 	return err
+}
+
+// PromoteSession records that a visitor's session became a participant's
+// at at; false if it was not a visitor's (already promoted, or never).
+func (q queries) PromoteSession(ctx context.Context, meetingID, participantID string, at time.Time) (bool, error) {
+	res, err := q.db.ExecContext(ctx, `UPDATE sessions SET visitor = 0, promoted_at = $3
+		WHERE meeting_id = $1 AND participant_id = $2 AND visitor = 1`, meetingID, participantID, millis(at))
+	if err != nil {
+		return false, fmt.Errorf("store: promote session: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if _, err := q.db.ExecContext(ctx, `UPDATE meetings SET joins = joins + 1 WHERE id = $1`, meetingID); err != nil {
+		return false, fmt.Errorf("store: count promoted join: %w", err)
+	}
+	return true, nil
 }
 
 func scanMeeting(r scanner) (Meeting, error) {
 	var m Meeting
 	var started int64
 	var ended sql.NullInt64
-	if err := r.Scan(&m.ID, &m.TenantID, &m.Room, &started, &ended, &m.Peak, &m.ParticipantMS, &m.Joins, &m.Dropped); err != nil {
+	if err := r.Scan(&m.ID, &m.TenantID, &m.Room, &started, &ended, &m.Peak, &m.ParticipantMS, &m.Joins, &m.Dropped,
+		&m.VisitorJoins, &m.PeakVisitors, &m.VisitorMS); err != nil {
 		return Meeting{}, err
 	}
 	m.StartedAt, m.EndedAt = fromMillis(started), fromNullMillis(ended)
@@ -91,14 +122,18 @@ func scanMeeting(r scanner) (Meeting, error) {
 
 // StartSession records a join.
 func (q queries) StartSession(ctx context.Context, s Session) error {
-	res, err := q.db.ExecContext(ctx, `INSERT INTO sessions (meeting_id, participant_id, tenant_id, device, user_id, name, user_agent, joined_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (meeting_id, participant_id) DO NOTHING`,
-		s.MeetingID, s.ParticipantID, s.TenantID, s.Device, s.UserID, s.Name, s.UserAgent, millis(s.JoinedAt))
+	res, err := q.db.ExecContext(ctx, `INSERT INTO sessions (meeting_id, participant_id, tenant_id, device, user_id, name, user_agent, joined_at, visitor)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (meeting_id, participant_id) DO NOTHING`,
+		s.MeetingID, s.ParticipantID, s.TenantID, s.Device, s.UserID, s.Name, s.UserAgent, millis(s.JoinedAt), boolInt(s.Visitor))
 	if err != nil {
 		return fmt.Errorf("store: start session: %w", classify(err))
 	}
+	count := `UPDATE meetings SET joins = joins + 1 WHERE id = $1`
+	if s.Visitor {
+		count = `UPDATE meetings SET visitor_joins = visitor_joins + 1 WHERE id = $1`
+	}
 	if n, _ := res.RowsAffected(); n == 1 {
-		if _, err := q.db.ExecContext(ctx, `UPDATE meetings SET joins = joins + 1 WHERE id = $1`, s.MeetingID); err != nil {
+		if _, err := q.db.ExecContext(ctx, count, s.MeetingID); err != nil {
 			return fmt.Errorf("store: count join: %w", err)
 		}
 	}
@@ -168,7 +203,7 @@ func (q queries) Meeting(ctx context.Context, tenantID, id string) (Meeting, err
 // Sessions lists a meeting's sessions in join order.
 func (q queries) Sessions(ctx context.Context, tenantID, meetingID string) ([]Session, error) {
 	rows, err := q.db.QueryContext(ctx, `SELECT meeting_id, participant_id, tenant_id, device, user_id, name, user_agent, joined_at, left_at,
-		leave_reason, speaker_ms, rtt_ms, loss_pct, bitrate_kbps, candidate_type FROM sessions
+		leave_reason, speaker_ms, rtt_ms, loss_pct, bitrate_kbps, candidate_type, visitor, promoted_at FROM sessions
 		WHERE tenant_id = $1 AND meeting_id = $2 ORDER BY joined_at, participant_id`, tenantID, meetingID)
 	if err != nil {
 		return nil, fmt.Errorf("store: sessions: %w", err)
@@ -178,12 +213,14 @@ func (q queries) Sessions(ctx context.Context, tenantID, meetingID string) ([]Se
 	for rows.Next() {
 		var s Session
 		var joined int64
-		var left sql.NullInt64
+		var left, promoted sql.NullInt64
+		var visitor int
 		if err := rows.Scan(&s.MeetingID, &s.ParticipantID, &s.TenantID, &s.Device, &s.UserID, &s.Name, &s.UserAgent, &joined, &left,
-			&s.LeaveReason, &s.SpeakerMS, &s.Quality.RTTMS, &s.Quality.LossPct, &s.Quality.BitrateKbps, &s.Quality.CandidateType); err != nil {
+			&s.LeaveReason, &s.SpeakerMS, &s.Quality.RTTMS, &s.Quality.LossPct, &s.Quality.BitrateKbps, &s.Quality.CandidateType,
+			&visitor, &promoted); err != nil {
 			return nil, err
 		}
-		s.JoinedAt, s.LeftAt = fromMillis(joined), fromNullMillis(left)
+		s.JoinedAt, s.LeftAt, s.PromotedAt, s.Visitor = fromMillis(joined), fromNullMillis(left), fromNullMillis(promoted), visitor == 1
 		out = append(out, s)
 	}
 	return out, rows.Err()

@@ -5,17 +5,34 @@ import (
 	"fmt"
 )
 
-// AddPresence records a participant present in a meeting in progress,
-// counting as a monthly active user under usageKey, and returns how many
-// are present now. Adding one twice changes nothing.
-func (q queries) AddPresence(ctx context.Context, meetingID, participantID, usageKey string) (int, error) {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO meeting_presence (meeting_id, participant_id, usage_key) VALUES ($1, $2, $3)
-		ON CONFLICT (meeting_id, participant_id) DO NOTHING`, meetingID, participantID, usageKey)
+// AddPresence records a participant (or webinar visitor) present in a
+// meeting in progress, counting as a monthly active user under usageKey,
+// and returns how many participants (visitors) are present now. Adding one
+// twice changes nothing.
+func (q queries) AddPresence(ctx context.Context, meetingID, participantID, usageKey string, visitor bool) (int, error) {
+	_, err := q.db.ExecContext(ctx, `INSERT INTO meeting_presence (meeting_id, participant_id, usage_key, visitor) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (meeting_id, participant_id) DO NOTHING`, meetingID, participantID, usageKey, boolInt(visitor))
 	if err != nil {
 		return 0, fmt.Errorf("store: add presence: %w", classify(err))
 	}
+	return q.countPresent(ctx, meetingID, visitor)
+}
+
+// PromotePresence records that a visitor present in a meeting became a
+// participant, and returns how many participants are present now.
+func (q queries) PromotePresence(ctx context.Context, meetingID, participantID string) (int, error) {
+	if _, err := q.db.ExecContext(ctx, `UPDATE meeting_presence SET visitor = 0 WHERE meeting_id = $1 AND participant_id = $2`,
+		meetingID, participantID); err != nil {
+		return 0, fmt.Errorf("store: promote presence: %w", err)
+	}
+	return q.countPresent(ctx, meetingID, false)
+}
+
+func (q queries) countPresent(ctx context.Context, meetingID string, visitors bool) (int, error) {
 	var n int
-	if err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM meeting_presence WHERE meeting_id = $1`, meetingID).Scan(&n); err != nil {
+	err := q.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM meeting_presence WHERE meeting_id = $1 AND visitor = $2`,
+		meetingID, boolInt(visitors)).Scan(&n)
+	if err != nil {
 		return 0, fmt.Errorf("store: count presence: %w", err)
 	}
 	return n, nil

@@ -80,9 +80,13 @@ func (q queries) EndMeeting(ctx context.Context, id string, at time.Time) error 
 	return err
 }
 
-// AddParticipantTime adds one participant's time in a meeting.
-func (q queries) AddParticipantTime(ctx context.Context, id string, d time.Duration) error {
-	_, err := q.db.ExecContext(ctx, `UPDATE meetings SET participant_ms = participant_ms + $2 WHERE id = $1`, id, d.Milliseconds())
+// AddParticipantTime adds one participant's (visitor's) time in a meeting.
+func (q queries) AddParticipantTime(ctx context.Context, id string, d time.Duration, visitor bool) error {
+	query := `UPDATE meetings SET participant_ms = participant_ms + $2 WHERE id = $1`
+	if visitor {
+		query = `UPDATE meetings SET visitor_ms = visitor_ms + $2 WHERE id = $1`
+	}
+	_, err := q.db.ExecContext(ctx, query, id, d.Milliseconds())
 	return err
 }
 

@@ -32,13 +32,20 @@ type Meeting struct {
 	DurationSeconds    float64    `json:"duration_seconds"`
 	Peak               int        `json:"peak_participants"`
 	ParticipantMinutes float64    `json:"participant_minutes"`
-	// Joins counts sessions, Dropped those that ended in an error or a
+	// Joins counts participants' sessions, Dropped those (participants'
+	// and visitors') that ended in an error or a
 	// lost connection; Outcome is successful (none dropped),
 	// partially_failed (some) or failed (all).
-	Joins    int       `json:"joins"`
-	Dropped  int       `json:"dropped"`
-	Outcome  string    `json:"outcome"`
-	Sessions []Session `json:"sessions,omitempty"`
+	Joins   int    `json:"joins"`
+	Dropped int    `json:"dropped"`
+	Outcome string `json:"outcome"`
+	// Visitors counts webinar visitors' sessions; PeakVisitors and
+	// VisitorMinutes are theirs as Peak and ParticipantMinutes are the
+	// participants'. A visitor let in is a participant from then.
+	Visitors       int       `json:"visitors"`
+	PeakVisitors   int       `json:"peak_visitors"`
+	VisitorMinutes float64   `json:"visitor_minutes"`
+	Sessions       []Session `json:"sessions,omitempty"`
 }
 
 // Meeting outcomes.
@@ -78,6 +85,10 @@ type Session struct {
 	LeaveReason   string     `json:"leave_reason,omitempty"`
 	Dropped       bool       `json:"dropped"`
 	SpeakerMS     int64      `json:"speaker_ms"`
+	// Visitor: the session was a webinar visitor's and still is;
+	// PromotedAt, when a visitor was let in as a participant.
+	Visitor    bool       `json:"visitor"`
+	PromotedAt *time.Time `json:"promoted_at,omitempty"`
 	// Quality is the client's last report: RTT, packet loss, received
 	// bitrate and the ICE candidate type used (host, srflx, relay).
 	RTTMS         float64 `json:"rtt_ms"`
@@ -137,7 +148,8 @@ func (s *Service) meeting(r store.Meeting) Meeting {
 	}
 	return Meeting{ID: r.ID, Room: r.Room, StartedAt: r.StartedAt, EndedAt: r.EndedAt, Ongoing: r.EndedAt == nil,
 		DurationSeconds: end.Sub(r.StartedAt).Seconds(), Peak: r.Peak, ParticipantMinutes: float64(r.ParticipantMS) / 60000,
-		Joins: r.Joins, Dropped: r.Dropped, Outcome: outcome(r.Joins, r.Dropped)}
+		Joins: r.Joins, Dropped: r.Dropped, Outcome: outcome(r.Joins+r.VisitorJoins, r.Dropped),
+		Visitors: r.VisitorJoins, PeakVisitors: r.PeakVisitors, VisitorMinutes: float64(r.VisitorMS) / 60000}
 }
 
 // ErrNotFound means no such meeting for the tenant.
@@ -163,6 +175,7 @@ func (s *Service) Meeting(ctx context.Context, tenantID tenant.ID, id string) (M
 		browser, os := ParseUserAgent(x.UserAgent)
 		m.Sessions = append(m.Sessions, Session{ParticipantID: x.ParticipantID, Device: x.Device, UserID: x.UserID, Name: x.Name,
 			Browser: browser, OS: os, JoinedAt: x.JoinedAt, LeftAt: x.LeftAt, LeaveReason: x.LeaveReason, Dropped: Dropped(x.LeaveReason), SpeakerMS: x.SpeakerMS,
+			Visitor: x.Visitor, PromotedAt: x.PromotedAt,
 			RTTMS: x.Quality.RTTMS, LossPct: x.Quality.LossPct, BitrateKbps: x.Quality.BitrateKbps, CandidateType: x.Quality.CandidateType})
 	}
 	return m, nil
@@ -188,14 +201,16 @@ func (s *Service) JoinFailures(ctx context.Context, tenantID tenant.ID, f Filter
 // WriteMeetingsCSV writes meetings as CSV, one row each.
 func WriteMeetingsCSV(w io.Writer, ms []Meeting) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"meeting_id", "room", "started_at", "ended_at", "duration_seconds", "peak_participants", "participant_minutes", "joins", "dropped", "outcome"})
+	cw.Write([]string{"meeting_id", "room", "started_at", "ended_at", "duration_seconds", "peak_participants", "participant_minutes", "joins", "dropped", "outcome",
+		"visitors", "peak_visitors", "visitor_minutes"})
 	for _, m := range ms {
 		ended := ""
 		if m.EndedAt != nil {
 			ended = m.EndedAt.UTC().Format(time.RFC3339)
 		}
 		cw.Write([]string{m.ID, m.Room, m.StartedAt.UTC().Format(time.RFC3339), ended, strconv.FormatFloat(m.DurationSeconds, 'f', 0, 64),
-			strconv.Itoa(m.Peak), strconv.FormatFloat(m.ParticipantMinutes, 'f', 2, 64), strconv.Itoa(m.Joins), strconv.Itoa(m.Dropped), m.Outcome})
+			strconv.Itoa(m.Peak), strconv.FormatFloat(m.ParticipantMinutes, 'f', 2, 64), strconv.Itoa(m.Joins), strconv.Itoa(m.Dropped), m.Outcome,
+			strconv.Itoa(m.Visitors), strconv.Itoa(m.PeakVisitors), strconv.FormatFloat(m.VisitorMinutes, 'f', 2, 64)})
 	}
 	cw.Flush()
 	return cw.Error()

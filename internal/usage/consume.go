@@ -78,6 +78,8 @@ func (s *Service) applyEvent(ctx context.Context, tx *store.Tx, node string, e r
 		}
 	case room.ParticipantJoined:
 		return joined(ctx, tx, tenant, e)
+	case room.RoleChanged:
+		return promoted(ctx, tx, e)
 	case room.ParticipantLeft:
 		// Those together until now were active this month too: this
 		// counts a meeting that runs past midnight into a new month.
@@ -99,22 +101,46 @@ func (s *Service) applyEvent(ctx context.Context, tx *store.Tx, node string, e r
 }
 
 // joined starts a session, raises the meeting's peak and counts those now
-// together as active this month.
+// together as active this month. A webinar visitor counts as active, and
+// apart from the participants in the meeting's figures.
 func joined(ctx context.Context, tx *store.Tx, tenant string, e room.Event) error {
 	p := e.Participant
-	n, err := tx.AddPresence(ctx, e.Room.MeetingID, p.ID, cmp.Or(p.UsageKey, Device(*p)))
+	visitor := p.Role == room.RoleVisitor
+	n, err := tx.AddPresence(ctx, e.Room.MeetingID, p.ID, cmp.Or(p.UsageKey, Device(*p)), visitor)
 	if err != nil {
 		return err
 	}
 	err = tx.StartSession(ctx, store.Session{MeetingID: e.Room.MeetingID, ParticipantID: p.ID, TenantID: tenant, Device: Device(*p),
-		UserID: p.UserID, Name: p.Name, UserAgent: p.UserAgent, JoinedAt: p.JoinedAt})
+		UserID: p.UserID, Name: p.Name, UserAgent: p.UserAgent, JoinedAt: p.JoinedAt, Visitor: visitor})
 	if err != nil {
 		return err
 	}
-	if err := tx.NotePeak(ctx, e.Room.MeetingID, n); err != nil {
+	if err := tx.NotePeak(ctx, e.Room.MeetingID, n, visitor); err != nil {
 		return err
 	}
 	return countActive(ctx, tx, tenant, e.Room.MeetingID, e.Time)
+}
+
+// promoted moves a visitor let in as a participant to the participants'
+// side of the meeting's figures: its time as a visitor ends, its join and
+// the peak count as a participant's. Other role changes change nothing.
+func promoted(ctx context.Context, tx *store.Tx, e room.Event) error {
+	p := e.Participant
+	if p.PromotedAt.IsZero() || p.Role == room.RoleVisitor {
+		return nil
+	}
+	ok, err := tx.PromoteSession(ctx, e.Room.MeetingID, p.ID, p.PromotedAt)
+	if err != nil || !ok {
+		return err
+	}
+	if err := tx.AddParticipantTime(ctx, e.Room.MeetingID, p.PromotedAt.Sub(p.JoinedAt), true); err != nil {
+		return err
+	}
+	n, err := tx.PromotePresence(ctx, e.Room.MeetingID, p.ID)
+	if err != nil {
+		return err
+	}
+	return tx.NotePeak(ctx, e.Room.MeetingID, n, false)
 }
 
 // countActive counts the participants of a meeting as monthly active users
@@ -135,8 +161,13 @@ func countActive(ctx context.Context, tx *store.Tx, tenant, meetingID string, t 
 
 // left ends a session and adds it to its meeting's totals.
 func left(ctx context.Context, tx *store.Tx, e room.Event) error {
-	if d := e.Time.Sub(e.Participant.JoinedAt); d > 0 {
-		if err := tx.AddParticipantTime(ctx, e.Room.MeetingID, d); err != nil {
+	p := e.Participant
+	since := p.JoinedAt
+	if p.PromotedAt.After(since) {
+		since = p.PromotedAt // its time as a visitor was counted then
+	}
+	if d := e.Time.Sub(since); d > 0 {
+		if err := tx.AddParticipantTime(ctx, e.Room.MeetingID, d, p.Role == room.RoleVisitor); err != nil {
 			return err
 		}
 	}

@@ -161,6 +161,7 @@ function onEvent(type, msg) {
     case 'participantUpdated': return updateParticipant(msg.participant);
     case 'visitors': return visitors.onCount(msg.count);
     case 'visitorRequest': return visitors.onRequest(msg);
+    case 'visitorsList': return visitors.onList(msg.visitors);
     case 'promoted': return promoted(msg);
     case 'roomUpdated':
       if ((msg.room.subject || '') !== (state.room?.subject || '')) ext.emit('subject-change', { subject: msg.room.subject || '' });
@@ -530,7 +531,7 @@ const moderation = new Moderation({ state, moderate: (...a) => moderate(...a), t
 const followMe = new FollowMe({ state, send: (m) => state.conn?.send(m), setView: (v) => setView(v), layout, toast,
   settings: $('mod-settings'), menu: $('more-menu'), topbar: $('meeting').querySelector('.topbar') });
 
-const visitors = new Visitors({ state, moderate: (...a) => moderate(...a), topbar: $('meeting').querySelector('.topbar'), people: $('people') });
+const visitors = new Visitors({ state, moderate: (...a) => moderate(...a), send: (m) => state.conn?.send(m), topbar: $('meeting').querySelector('.topbar'), people: $('people') });
 
 const people = { state, isSelf: (id) => isSelf(id), emit: (...a) => ext.emit(...a), moderate: (...a) => moderate(...a), hands: () => tiles.handQueue };
 const addChat = (msg) => chatLine(people, msg);

@@ -65,6 +65,7 @@ function showMeetings(meetings) {
     { label: 'Peak', class: 'num', cell: (m) => String(m.peak_participants) },
     { label: 'Participant-min', class: 'num', cell: (m) => num.format(m.participant_minutes) },
     { label: 'Joins', class: 'num', cell: (m) => String(m.joins) },
+    { label: 'Visitors', class: 'num', cell: (m) => (m.visitors ? `${m.visitors} (peak ${m.peak_visitors})` : '—') },
     { label: 'Dropped', class: 'num', cell: (m) => String(m.dropped) },
     { label: 'Outcome', cell: outcomeBadge },
     { label: '', cell: (m) => h('button', { class: 'btn small', type: 'button', 'aria-controls': 'meeting', onclick: () => open(m.id) }, 'Participants') },
@@ -101,10 +102,14 @@ async function open(id, focus = true) {
     h('dt', {}, 'Duration'), h('dd', {}, duration(m.duration_seconds)),
     h('dt', {}, 'Peak participants'), h('dd', {}, String(m.peak_participants)),
     h('dt', {}, 'Participant-minutes'), h('dd', {}, num.format(m.participant_minutes)),
-    h('dt', {}, 'Outcome'), h('dd', {}, outcomeBadge(m), ` ${m.dropped} of ${m.joins} joins dropped`));
+    ...(m.visitors ? [h('dt', {}, 'Webinar visitors'),
+      h('dd', {}, `${m.visitors} joined, peak ${m.peak_visitors}, ${num.format(m.visitor_minutes)} visitor-minutes`)] : []),
+    h('dt', {}, 'Outcome'), h('dd', {}, outcomeBadge(m), ` ${m.dropped} of ${m.joins + (m.visitors || 0)} joins dropped`));
   const sessions = m.sessions || [];
   fill($('sessions'), sessions.length ? table([
-    { label: 'Participant', cell: (s) => h('span', {}, s.name || 'anonymous', s.user_id ? h('span', { class: 'hint' }, ` (${s.user_id})`) : null) },
+    { label: 'Participant', cell: (s) => h('span', {}, s.name || 'anonymous', s.user_id ? h('span', { class: 'hint' }, ` (${s.user_id})`) : null,
+      s.visitor ? h('span', { class: 'badge' }, 'visitor') : null,
+      s.promoted_at ? h('span', { class: 'badge ok', title: 'A visitor let in at ' + fmtTime(s.promoted_at) }, 'let in') : null) },
     { label: 'Device', cell: (s) => (s.device ? h('code', { class: 'break', title: s.device }, shortDevice(s.device)) : '—') },
     { label: 'Browser / OS', cell: (s) => `${s.browser} / ${s.os}` },
     { label: 'Joined', cell: (s) => fmtTime(s.joined_at) },
