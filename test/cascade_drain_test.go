@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/confer-video/confer/internal/client"
+	"github.com/confer-video/confer/internal/meetclient"
 )
 
 // TestCascadeEdgeDrain: a meeting over two nodes, Ada and Bob with their
@@ -72,10 +73,11 @@ func TestCascadeEdgeDrain(t *testing.T) {
 }
 
 // TestCascadeHomeLost: a meeting over two nodes, Ada on the home and Cy on
-// the edge; the home is killed (kill -9). Cy's signaling ends with it, the
-// edge lets go of her media and of the relay, and both rejoin through the
-// survivor (as the meeting page does after a lost connection): the
-// meeting is homed there now, and they meet again.
+// the edge; Mo, a moderator, sets a subject and a password; the home is
+// killed (kill -9). Cy's signaling ends with it, the edge lets go of her
+// media and of the relay, and both rejoin through the survivor (as the
+// meeting page does after a lost connection): the meeting is homed there
+// now, with the subject and password it kept, and they meet again.
 func TestCascadeHomeLost(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -90,6 +92,7 @@ func TestCascadeHomeLost(t *testing.T) {
 	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
 		t.Fatalf("edge: confer_sfu_peers = %v, want 2 (Cy and the relay)", got)
 	}
+	lockRoom(ctx, t, cc, home, homeRegion)
 
 	if err := home.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -105,22 +108,56 @@ func TestCascadeHomeLost(t *testing.T) {
 		return nodeMetric(t, edge, "confer_sfu_peers") == 0
 	})
 
-	rejoin := func(name, hint string) member {
+	rejoin := func(name, hint string) (member, *meetclient.Joined) {
 		t.Helper()
 		var m member
+		var j *meetclient.Joined
 		eventually(t, 30*time.Second, name+" rejoins through the survivor", func() bool {
 			var err error
-			m, err = cc.dialVia(ctx, t, name, edge, hint)
+			m, j, err = cc.dialWith(ctx, t, name, edge, meetclient.JoinOptions{Region: hint, Password: "s3cret"}, false)
 			return err == nil
 		})
-		return m
+		return m, j
 	}
-	ada2, cy2 := rejoin("Ada", homeRegion), rejoin("Cy", edgeRegion)
+	ada2, aj := rejoin("Ada", homeRegion)
+	if aj.Room.Subject != "Quarterly review" || !aj.Room.HasPassword {
+		t.Errorf("the room started again with subject %q, password %v; want what it kept: the subject and the password",
+			aj.Room.Subject, aj.Room.HasPassword)
+	}
+	var refused *meetclient.RefusedError
+	if _, _, err := cc.dialWith(ctx, t, "Eve", edge, meetclient.JoinOptions{Region: homeRegion}, false); !asRefused(err, &refused) ||
+		refused.Code != "passwordRequired" {
+		t.Errorf("Eve, without the password: %v, want passwordRequired (the room kept its password)", err)
+	}
+	cy2, _ := rejoin("Cy", edgeRegion)
 	if ada2.cl.URL() != edge.signalURL() || cy2.cl.URL() != edge.signalURL() {
 		t.Errorf("signaling on %s and %s, want the survivor %s", ada2.cl.URL(), cy2.cl.URL(), edge.signalURL())
 	}
 	everyoneMeets(t, []member{ada2, cy2})
 	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
 		t.Errorf("survivor: confer_sfu_peers = %v, want 2 (both participants, no relay)", got)
+	}
+}
+
+// lockRoom has Mo, a moderator joining through the home, set the meeting's
+// subject and password; once he has an answer to a later message, both
+// are kept in the cluster store.
+func lockRoom(ctx context.Context, t *testing.T, cc *cascadeCluster, home *clusterNode, region string) {
+	t.Helper()
+	mo, _, err := cc.dialWith(ctx, t, "Mo", home, meetclient.JoinOptions{Region: region}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []map[string]any{
+		{"type": "moderate", "action": "subject", "subject": "Quarterly review"},
+		{"type": "moderate", "action": "password", "password": "s3cret"},
+		{"type": "speakerStats"},
+	} {
+		if err := mo.cl.Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := mo.cl.Expect(ctx, "speakerStats"); err != nil {
+		t.Fatal(err)
 	}
 }

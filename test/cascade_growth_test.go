@@ -26,18 +26,26 @@ import (
 // none), returning the join's error.
 func (cc *cascadeCluster) dialVia(ctx context.Context, t *testing.T, name string, via *clusterNode, hint string) (member, error) {
 	t.Helper()
-	jwt, _ := token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: name, Name: name}})
+	m, _, err := cc.dialWith(ctx, t, name, via, meetclient.JoinOptions{Region: hint}, false)
+	return m, err
+}
+
+// dialWith is dialVia with the join's options, as a moderator or not; it
+// returns the joined message too.
+func (cc *cascadeCluster) dialWith(ctx context.Context, t *testing.T, name string, via *clusterNode, opts meetclient.JoinOptions, moderator bool) (member, *meetclient.Joined, error) {
+	t.Helper()
+	jwt, _ := token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: name, Name: name}, Moderator: moderator})
 	cl, err := meetclient.Dial(ctx, meetclient.Config{URL: via.signalURL(), Room: cc.tenant + "/world", JWT: jwt,
 		DeviceID: "dev-" + name, Clip: clip(t)})
 	if err != nil {
-		return member{}, err
+		return member{}, nil, err
 	}
 	t.Cleanup(cl.Close)
-	j, err := cl.Join(ctx, meetclient.JoinOptions{Region: hint})
+	j, err := cl.Join(ctx, opts)
 	if err != nil {
-		return member{cl: cl}, err
+		return member{cl: cl}, nil, err
 	}
-	return member{cl, j.Self.ID, hint}, nil
+	return member{cl, j.Self.ID, opts.Region}, j, nil
 }
 
 // startMeeting starts a cluster of two regions, "eu" and "us", and joins

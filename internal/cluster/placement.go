@@ -114,7 +114,8 @@ func (c *Cluster) Release(ctx context.Context, room string) {
 	}
 }
 
-// refresh extends the claims of the rooms this node has.
+// refresh extends the claims of the rooms this node has, and what they
+// keep.
 func (c *Cluster) refresh(ctx context.Context, rooms []string) {
 	if len(rooms) == 0 {
 		return
@@ -122,6 +123,7 @@ func (c *Cluster) refresh(ctx context.Context, rooms []string) {
 	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, r := range rooms {
 			refreshScript.Eval(ctx, p, []string{roomKeyPrefix + r}, c.cfg.NodeID, c.cfg.RoomTTL.Milliseconds())
+			p.PExpire(ctx, keptKeyPrefix+r, KeptTTL) // nothing when the room keeps nothing
 		}
 		return nil
 	})

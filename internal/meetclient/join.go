@@ -37,9 +37,11 @@ type Joined struct {
 	Self         Participant   `json:"self"`
 	Participants []Participant `json:"participants"`
 	Room         struct {
-		MeetingID  string `json:"meetingId"`
-		Lobby      bool   `json:"lobby"`
-		BreakoutID string `json:"breakoutId"`
+		MeetingID   string `json:"meetingId"`
+		Lobby       bool   `json:"lobby"`
+		BreakoutID  string `json:"breakoutId"`
+		Subject     string `json:"subject"`
+		HasPassword bool   `json:"hasPassword"`
 	} `json:"room"`
 	ICEServers []struct {
 		URLs       []string `json:"urls"`

@@ -237,16 +237,18 @@ func (ms *Membership) GrantModerator(ctx context.Context, target string) error {
 
 // SetLobby turns the lobby on or off. Turning it off admits everyone waiting.
 func (ms *Membership) SetLobby(ctx context.Context, enabled bool) error {
-	return ms.moderate(ctx, func(r *Room, self *member) ([]Event, error) {
-		r.info.Lobby = enabled
-		var events []Event
-		if !enabled {
-			for id := range r.lobby {
-				events = append(events, r.admitWaiter(id, self.p.ID)...)
+	return ms.keepAfter(ctx, func() error {
+		return ms.moderate(ctx, func(r *Room, self *member) ([]Event, error) {
+			r.info.Lobby = enabled
+			var events []Event
+			if !enabled {
+				for id := range r.lobby {
+					events = append(events, r.admitWaiter(id, self.p.ID)...)
+				}
 			}
-		}
-		r.broadcast(RoomUpdated{Room: r.info})
-		return events, nil
+			r.broadcast(RoomUpdated{Room: r.info})
+			return events, nil
+		})
 	})
 }
 
@@ -255,11 +257,13 @@ func (ms *Membership) SetPassword(ctx context.Context, password string) error {
 	if len(password) > 128 {
 		return fmt.Errorf("%w: a password has at most 128 characters", ErrInvalid)
 	}
-	return ms.moderate(ctx, func(r *Room, _ *member) ([]Event, error) {
-		r.password = password
-		r.info.HasPassword = password != ""
-		r.broadcast(RoomUpdated{Room: r.info})
-		return nil, nil
+	return ms.keepAfter(ctx, func() error {
+		return ms.moderate(ctx, func(r *Room, _ *member) ([]Event, error) {
+			r.password = password
+			r.info.HasPassword = password != ""
+			r.broadcast(RoomUpdated{Room: r.info})
+			return nil, nil
+		})
 	})
 }
 
@@ -269,10 +273,12 @@ func (ms *Membership) SetSubject(ctx context.Context, subject string) error {
 	if utf8.RuneCountInString(subject) > 200 {
 		return fmt.Errorf("%w: a subject has at most 200 characters", ErrInvalid)
 	}
-	return ms.moderate(ctx, func(r *Room, _ *member) ([]Event, error) {
-		r.info.Subject = subject
-		r.broadcast(RoomUpdated{Room: r.info})
-		return nil, nil
+	return ms.keepAfter(ctx, func() error {
+		return ms.moderate(ctx, func(r *Room, _ *member) ([]Event, error) {
+			r.info.Subject = subject
+			r.broadcast(RoomUpdated{Room: r.info})
+			return nil, nil
+		})
 	})
 }
 

@@ -40,7 +40,11 @@ type Event struct {
 	// participant changing rooms within the meeting (breakout rooms): the
 	// same person, still in the meeting.
 	Moved bool `json:",omitempty"`
-	Chat  *ChatMessage
+	// Lost marks the events another node writes for a meeting whose node
+	// was lost (its participants dropped, its room destroyed): the room
+	// may start again elsewhere with what it kept (Kept).
+	Lost bool `json:",omitempty"`
+	Chat *ChatMessage
 	// Poll is the poll created or answered (PollCreated, PollAnswered).
 	Poll *PollEvent `json:",omitempty"`
 	// Reaction is the reaction sent (Reacted).

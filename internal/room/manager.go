@@ -19,6 +19,8 @@ import (
 type Settings struct {
 	Lobby    bool
 	Password string
+	// Subject is the meeting's subject (a room started again: Kept).
+	Subject string
 	// MaxOccupants caps the participants (0: the manager's default).
 	MaxOccupants int
 	// AutoRecord records the meeting from its first join (compliance).
@@ -51,7 +53,9 @@ type Config struct {
 	MaxChatLogBytes int
 	// MaxVisitors bounds a room's visitors; default DefaultMaxVisitors.
 	MaxVisitors int
-	Logger      *slog.Logger
+	// Keep, if set, receives a room's Kept after a moderator changed it.
+	Keep   func(ctx context.Context, key Key, k Kept)
+	Logger *slog.Logger
 }
 
 // Manager holds every live room of this node.
@@ -79,6 +83,7 @@ func NewManager(cfg Config) *Manager {
 // Room is one live conference.
 type Room struct {
 	m        *Manager
+	keepMu   sync.Mutex // orders calls of Config.Keep (kept.go)
 	mu       sync.Mutex
 	info     Info
 	password string
@@ -185,7 +190,7 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	if created {
 		room = &Room{m: m, members: map[string]*member{}, lobby: map[string]*member{}, info: Info{
 			Key: req.Key, MeetingID: uuid.NewString(), Name: req.Key.Name, CreatedAt: m.cfg.Now().UTC(),
-			Lobby: settings.Lobby, HasPassword: settings.Password != "", AutoRecord: settings.AutoRecord,
+			Lobby: settings.Lobby, HasPassword: settings.Password != "", AutoRecord: settings.AutoRecord, Subject: settings.Subject,
 		}, password: settings.Password, maxOcc: settings.MaxOccupants, visitorsOn: settings.VisitorsEnabled, softLimit: settings.ParticipantsSoftLimit}
 	}
 	room.mu.Lock()

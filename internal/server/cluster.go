@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -149,8 +150,8 @@ func (p placement) Place(ctx context.Context, room string) (string, error) {
 type releaseRooms struct{ s *Server }
 
 func (r releaseRooms) Emit(ctx context.Context, e room.Event) {
-	if e.Type != room.RoomDestroyed {
-		return
+	if e.Type != room.RoomDestroyed || e.Lost {
+		return // a lost node's meeting: its claim is freed when next placed, and what it kept stays for its restart
 	}
 	c := r.s.clusterMember()
 	if c == nil {
@@ -162,6 +163,56 @@ func (r releaseRooms) Emit(ctx context.Context, e room.Event) {
 		}
 	}
 	c.Release(ctx, e.Room.Key.String())
+	c.Forget(ctx, e.Room.Key.String()) // the meeting ended: the next one starts afresh
+}
+
+// keptRooms keeps what a room's moderators set (room.Kept) in the cluster
+// store, and lays it over the integrator's provisioning when the room is
+// created again — on another node, after its node was lost. Without a
+// cluster it is the provisioning alone.
+type keptRooms struct{ s *Server }
+
+// Provision is the integrator's settings for the room, with what the room
+// kept from its previous node, if anything.
+func (k keptRooms) Provision(ctx context.Context, key room.Key) (room.Settings, error) {
+	settings, err := k.s.webhooks.Provision(ctx, key)
+	c := k.s.clusterMember()
+	if c == nil {
+		return settings, err
+	}
+	if err != nil {
+		k.s.deps.Logger.WarnContext(ctx, "room provisioning failed; using defaults", "room", key.String(), "err", err)
+		settings = room.Settings{}
+	}
+	b, err := c.Kept(ctx, key.String())
+	if err != nil {
+		k.s.deps.Logger.WarnContext(ctx, "reading what a room kept; starting it without", "room", key.String(), "err", err)
+	}
+	if b == nil {
+		return settings, nil
+	}
+	var kept room.Kept
+	if err := json.Unmarshal(b, &kept); err != nil {
+		k.s.deps.Logger.WarnContext(ctx, "a room's kept settings do not decode; ignored", "room", key.String(), "err", err)
+		return settings, nil
+	}
+	k.s.deps.Logger.InfoContext(ctx, "room started again with what it kept", "room", key.String())
+	return kept.Apply(settings), nil
+}
+
+// Keep writes a room's Kept to the cluster store.
+func (k keptRooms) Keep(ctx context.Context, key room.Key, kept room.Kept) {
+	c := k.s.clusterMember()
+	if c == nil {
+		return
+	}
+	b, err := json.Marshal(kept)
+	if err == nil {
+		err = c.Keep(ctx, key.String(), b)
+	}
+	if err != nil {
+		k.s.deps.Logger.WarnContext(ctx, "keeping a room's settings", "room", key.String(), "err", err)
+	}
 }
 
 var _ httpapi.Nodes = nodes{}

@@ -31,7 +31,8 @@ const TURNSecretFile = "turn-secret"
 // server, and routes the meeting page and its WebSocket (pages.go).
 func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer, linkSecret []byte) error {
 	log := s.deps.Logger
-	s.rooms = room.NewManager(room.Config{Events: s.events, Provisioner: s.webhooks, Now: s.deps.Now, Logger: log.With("component", "room")})
+	kept := keptRooms{s}
+	s.rooms = room.NewManager(room.Config{Events: s.events, Provisioner: kept, Keep: kept.Keep, Now: s.deps.Now, Logger: log.With("component", "room")})
 	var err error
 	relayLo, relayHi, _ := s.cfg.RelayPortRange() // validated with the config
 	s.sfu, err = sfu.New(sfu.Config{UDPAddr: s.cfg.MediaUDP(), TCPAddr: s.cfg.MediaTCP(), PublicIPs: s.cfg.RTC.PublicIPs, LoopbackOnly: s.cfg.Loopback(),

@@ -101,9 +101,9 @@ func (s *Service) endLost(ctx context.Context, id, tenant, name string, started 
 		}
 		p := room.Participant{ID: ss.ParticipantID, UserID: ss.UserID, Name: ss.Name, DeviceID: ss.Device, UserAgent: ss.UserAgent,
 			Role: room.RoleParticipant, JoinedAt: ss.JoinedAt}
-		s.cfg.Lost.Emit(ctx, room.Event{Type: room.ParticipantLeft, Time: now, Room: info, Participant: &p, Reason: room.LeftError})
+		s.cfg.Lost.Emit(ctx, room.Event{Type: room.ParticipantLeft, Time: now, Room: info, Participant: &p, Reason: room.LeftError, Lost: true})
 	}
-	s.cfg.Lost.Emit(ctx, room.Event{Type: room.RoomDestroyed, Time: now, Room: info})
+	s.cfg.Lost.Emit(ctx, room.Event{Type: room.RoomDestroyed, Time: now, Room: info, Lost: true})
 	// The events are applied later (from the outbox): mark the meeting
 	// ended now, so that the next look does not end it again.
 	return s.cfg.Store.EndMeeting(ctx, id, now)

@@ -1,0 +1,44 @@
+package room
+
+import "context"
+
+// Kept is what a room's moderators set that outlives the node hosting it:
+// in a cluster, when that node is lost or drained, the room starts again on
+// another node with it (docs/cascading.md, "Drain and loss"). Config.Keep
+// receives it after every change; the provisioner gives it back as
+// Settings when the room is created again.
+type Kept struct {
+	Subject  string `json:"subject,omitempty"`
+	Lobby    bool   `json:"lobby,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// Apply lays k over a room's provisioned settings.
+func (k Kept) Apply(s Settings) Settings {
+	s.Subject, s.Lobby, s.Password = k.Subject, k.Lobby, k.Password
+	return s
+}
+
+// keep hands the room's Kept to Config.Keep after a moderator changed it;
+// changes reach it in the order they were made.
+func (r *Room) keep(ctx context.Context) {
+	if r.m.cfg.Keep == nil {
+		return
+	}
+	r.keepMu.Lock()
+	defer r.keepMu.Unlock()
+	r.mu.Lock()
+	k, key := Kept{Subject: r.info.Subject, Lobby: r.info.Lobby, Password: r.password}, r.info.Key
+	r.mu.Unlock()
+	r.m.cfg.Keep(ctx, key, k)
+}
+
+// keepAfter is f (a moderator's change to what Kept holds), then keep if
+// it succeeded.
+func (ms *Membership) keepAfter(ctx context.Context, f func() error) error {
+	if err := f(); err != nil {
+		return err
+	}
+	ms.room.keep(ctx)
+	return nil
+}
