@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/token"
 )
 
@@ -13,7 +14,9 @@ import (
 // region (configOverwrite.region), has its media on the edge while its
 // signaling stays on the home: it plays the video of two pion
 // participants whose media is on the home, and they receive its audio
-// and video through the relay.
+// and video through the relay. Then the edge is drained: the page, told
+// its media moves (mediaMoved), reconnects by itself at once, and meets
+// Ada and Bob again with its media on the home.
 func TestCascadeBrowser(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -39,5 +42,14 @@ func TestCascadeBrowser(t *testing.T) {
 	}
 	if got := nodeMetric(t, home, "confer_sfu_peers"); got != 3 {
 		t.Errorf("home: confer_sfu_peers = %v, want 3 (Ada, Bob and the relay)", got)
+	}
+
+	if _, err := (&client.Client{BaseURL: edge.url(), Token: adminToken}).DrainNode(ctx); err != nil {
+		t.Fatalf("drain the edge: %v", err)
+	}
+	poll[bool](t, p, "Cy's page rejoined by itself after the move", fmt.Sprintf(`window.confer.state.joined && window.confer.state.self.id !== %q`, cyID), 30*time.Second)
+	poll[bool](t, p, "Cy plays Ada's and Bob's video again", fmt.Sprintf(videoFrom, ada.id)+` && `+fmt.Sprintf(videoFrom, bob.id), 45*time.Second)
+	if got := nodeMetric(t, home, "confer_sfu_peers"); got != 3 {
+		t.Errorf("home: confer_sfu_peers = %v, want 3 (everyone's media, no relay)", got)
 	}
 }

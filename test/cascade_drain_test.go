@@ -72,6 +72,65 @@ func TestCascadeEdgeDrain(t *testing.T) {
 	}
 }
 
+// TestCascadeHomeDrain: a meeting over two nodes, Ada on the home and Cy
+// on the edge; Mo, a moderator, sets a subject and a password. The
+// operator drains the home: every participant's signaling is closed with
+// 1001 meetingMoved, the home exits once it carries nothing, and Ada and
+// Cy, rejoining, meet on the other node, in the room it started again
+// with the subject and password it kept.
+func TestCascadeHomeDrain(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cc, ada, home, edge := startMeeting(ctx, t, 15, nil, "Ada")
+	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
+	cy, err := cc.dialVia(ctx, t, "Cy", home, edgeRegion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	everyoneMeets(t, []member{ada, cy})
+	lockRoom(ctx, t, cc, home, homeRegion)
+
+	if _, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).DrainNode(ctx); err != nil {
+		t.Fatalf("drain the home: %v", err)
+	}
+	for _, m := range []member{ada, cy} {
+		cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+		code, reason, err := m.cl.Closed(cctx)
+		ccancel()
+		if err != nil || code != websocket.StatusGoingAway || !strings.HasPrefix(reason, "meetingMoved") {
+			t.Fatalf("signaling when the home drains: %v %q %v, want 1001 meetingMoved", code, reason, err)
+		}
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- home.wait() }()
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the drained home did not exit once its meeting had moved")
+	}
+	ada2, aj := rejoinWith(ctx, t, cc, "Ada", edge, homeRegion)
+	if aj.Room.Subject != "Quarterly review" || !aj.Room.HasPassword {
+		t.Errorf("the room on the other node: subject %q, password %v; want what it kept", aj.Room.Subject, aj.Room.HasPassword)
+	}
+	cy2, _ := rejoinWith(ctx, t, cc, "Cy", edge, edgeRegion)
+	everyoneMeets(t, []member{ada2, cy2})
+}
+
+// rejoinWith has name rejoin the meeting through via, with the password
+// lockRoom set, retrying while the old home lets go of it.
+func rejoinWith(ctx context.Context, t *testing.T, cc *cascadeCluster, name string, via *clusterNode, hint string) (member, *meetclient.Joined) {
+	t.Helper()
+	var m member
+	var j *meetclient.Joined
+	eventually(t, 30*time.Second, name+" rejoins through "+via.id, func() bool {
+		var err error
+		m, j, err = cc.dialWith(ctx, t, name, via, meetclient.JoinOptions{Region: hint, Password: "s3cret"}, false)
+		return err == nil
+	})
+	return m, j
+}
+
 // TestCascadeHomeLost: a meeting over two nodes, Ada on the home and Cy on
 // the edge; Mo, a moderator, sets a subject and a password; the home is
 // killed (kill -9). Cy's signaling ends with it, the edge lets go of her
@@ -108,18 +167,7 @@ func TestCascadeHomeLost(t *testing.T) {
 		return nodeMetric(t, edge, "confer_sfu_peers") == 0
 	})
 
-	rejoin := func(name, hint string) (member, *meetclient.Joined) {
-		t.Helper()
-		var m member
-		var j *meetclient.Joined
-		eventually(t, 30*time.Second, name+" rejoins through the survivor", func() bool {
-			var err error
-			m, j, err = cc.dialWith(ctx, t, name, edge, meetclient.JoinOptions{Region: hint, Password: "s3cret"}, false)
-			return err == nil
-		})
-		return m, j
-	}
-	ada2, aj := rejoin("Ada", homeRegion)
+	ada2, aj := rejoinWith(ctx, t, cc, "Ada", edge, homeRegion)
 	if aj.Room.Subject != "Quarterly review" || !aj.Room.HasPassword {
 		t.Errorf("the room started again with subject %q, password %v; want what it kept: the subject and the password",
 			aj.Room.Subject, aj.Room.HasPassword)
@@ -129,7 +177,7 @@ func TestCascadeHomeLost(t *testing.T) {
 		refused.Code != "passwordRequired" {
 		t.Errorf("Eve, without the password: %v, want passwordRequired (the room kept its password)", err)
 	}
-	cy2, _ := rejoin("Cy", edgeRegion)
+	cy2, _ := rejoinWith(ctx, t, cc, "Cy", edge, edgeRegion)
 	if ada2.cl.URL() != edge.signalURL() || cy2.cl.URL() != edge.signalURL() {
 		t.Errorf("signaling on %s and %s, want the survivor %s", ada2.cl.URL(), cy2.cl.URL(), edge.signalURL())
 	}

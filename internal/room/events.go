@@ -44,7 +44,10 @@ type Event struct {
 	// was lost (its participants dropped, its room destroyed): the room
 	// may start again elsewhere with what it kept (Kept).
 	Lost bool `json:",omitempty"`
-	Chat *ChatMessage
+	// HandedOver marks the RoomDestroyed of a room that goes on on another
+	// node (its node was drained: Manager.HandOver).
+	HandedOver bool `json:",omitempty"`
+	Chat       *ChatMessage
 	// Poll is the poll created or answered (PollCreated, PollAnswered).
 	Poll *PollEvent `json:",omitempty"`
 	// Reaction is the reaction sent (Reacted).

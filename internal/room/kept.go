@@ -42,3 +42,25 @@ func (ms *Membership) keepAfter(ctx context.Context, f func() error) error {
 	ms.room.keep(ctx)
 	return nil
 }
+
+// HandOver prepares every room of this node to go on on another (the node
+// is being drained): what each keeps is written out through Config.Keep,
+// and its end here, once its participants have reconnected elsewhere, is
+// marked HandedOver. It returns the rooms' keys.
+func (m *Manager) HandOver(ctx context.Context) []Key {
+	m.mu.Lock()
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
+	m.mu.Unlock()
+	keys := make([]Key, 0, len(rooms))
+	for _, r := range rooms {
+		r.mu.Lock()
+		r.handedOver = true
+		keys = append(keys, r.info.Key)
+		r.mu.Unlock()
+		r.keep(ctx)
+	}
+	return keys
+}

@@ -82,14 +82,16 @@ func NewManager(cfg Config) *Manager {
 
 // Room is one live conference.
 type Room struct {
-	m        *Manager
-	keepMu   sync.Mutex // orders calls of Config.Keep (kept.go)
-	mu       sync.Mutex
-	info     Info
-	password string
-	maxOcc   int
-	members  map[string]*member
-	lobby    map[string]*member
+	m      *Manager
+	keepMu sync.Mutex // orders calls of Config.Keep (kept.go)
+	mu     sync.Mutex
+	// handedOver: the room goes on on another node (kept.go).
+	handedOver bool
+	info       Info
+	password   string
+	maxOcc     int
+	members    map[string]*member
+	lobby      map[string]*member
 	// visitors watch only (visitors.go), when visitorsOn; softLimit is
 	// the participants beyond which joiners are visitors (0: the limit).
 	visitors   map[string]*member
@@ -400,6 +402,7 @@ func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
 			}
 		}
 		end := r.event(RoomDestroyed, nil)
+		end.HandedOver = r.handedOver
 		r.noteSpeaker("", end.Time)
 		for _, c := range r.chat {
 			if c.To == "" {

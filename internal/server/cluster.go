@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -150,8 +151,10 @@ func (p placement) Place(ctx context.Context, room string) (string, error) {
 type releaseRooms struct{ s *Server }
 
 func (r releaseRooms) Emit(ctx context.Context, e room.Event) {
-	if e.Type != room.RoomDestroyed || e.Lost {
-		return // a lost node's meeting: its claim is freed when next placed, and what it kept stays for its restart
+	if e.Type != room.RoomDestroyed || e.Lost || e.HandedOver {
+		// A lost node's meeting (its claim is freed when next placed) or one
+		// handed over (released then): what it kept stays for the next node.
+		return
 	}
 	c := r.s.clusterMember()
 	if c == nil {
@@ -260,10 +263,11 @@ func (n nodes) Drain(ctx context.Context) (api.NodeStatus, error) {
 }
 
 // Drain takes the node out of service: no new rooms or participants' media
-// are placed on it, its meetings go on, the media it carries for meetings
-// homed elsewhere moves at once (its participants reconnect to another
-// node), and once its meetings have ended (or node.drain_timeout has
-// passed) Drained is closed. Draining twice is harmless.
+// are placed on it, the media it carries for meetings homed elsewhere
+// moves at once, and so do the meetings homed here when another node can
+// take them (handOver; their participants reconnect to another node), and
+// once its meetings have ended (or node.drain_timeout has passed) Drained
+// is closed. Draining twice is harmless.
 func (s *Server) Drain(ctx context.Context) error {
 	c := s.clusterMember()
 	if c == nil {
@@ -283,6 +287,7 @@ func (s *Server) Drain(ctx context.Context) error {
 	if s.cascade != nil {
 		s.cascade.Drain() // the media this node carries as an edge moves (docs/cascading.md)
 	}
+	s.handOver(ctx, c)
 	rooms, participants := s.rooms.Load()
 	s.deps.Logger.InfoContext(ctx, "draining: no new rooms here", "rooms", rooms, "participants", participants, "until", deadline)
 	go func() {
@@ -298,6 +303,30 @@ func (s *Server) Drain(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// handOver moves the meetings homed here to other nodes: each room writes
+// out what it keeps, its claim is released (the next join places it on a
+// node that is not draining), and every participant is told to reconnect;
+// the meeting goes on there, with its subject, lobby and password.
+//
+// With no other node to take them, the meetings stay and go on here until
+// they end or node.drain_timeout passes, as a lone node's do.
+func (s *Server) handOver(ctx context.Context, c *cluster.Cluster) {
+	nodes, err := c.Nodes(ctx)
+	if err != nil || !slices.ContainsFunc(nodes, func(n cluster.Node) bool { return n.ID != c.NodeID() && !n.Draining }) {
+		s.deps.Logger.InfoContext(ctx, "draining: no other node takes meetings; they go on here", "err", err)
+		return
+	}
+	keys := s.rooms.HandOver(ctx)
+	for _, k := range keys {
+		c.Release(ctx, k.String())
+	}
+	s.signal.MoveAll()
+	if s.xmpp != nil {
+		s.xmpp.MoveAll()
+	}
+	s.deps.Logger.InfoContext(ctx, "draining: meetings handed over to other nodes", "rooms", len(keys))
 }
 
 // Drained is closed when a drain has finished: the node may exit.

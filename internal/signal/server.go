@@ -262,6 +262,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess.run(context.WithoutCancel(r.Context()))
 }
 
+// MoveAll tells every session that its meeting goes on on another node
+// (this one is drained and has handed its rooms over: room.HandOver) and
+// closes it with 1001: clients reconnect, and are placed elsewhere. Their
+// leave here says switch_room: not dropped, the same person in the same
+// meeting.
+func (s *Server) MoveAll() {
+	s.mu.Lock()
+	all := make([]*session, 0, len(s.all))
+	for sess := range s.all {
+		all = append(all, sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range all {
+		sess.mu.Lock()
+		sess.left = room.LeftSwitchRoom
+		sess.mu.Unlock()
+		sess.fail(websocket.StatusGoingAway, "meetingMoved", "this meeting moves to another node (this one is being drained); reconnect to continue")
+	}
+}
+
 // Close ends every session (clients see 1001 "going away" and reconnect
 // elsewhere) and waits for them until ctx ends.
 func (s *Server) Close(ctx context.Context) error {

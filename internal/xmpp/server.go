@@ -225,6 +225,17 @@ func (s *Server) untrack(sess *session) {
 	s.wg.Done()
 }
 
+// MoveAll ends every stream with system-shutdown, saying the meeting moves
+// to another node (this one is drained and handed its rooms over):
+// Jitsi's clients reconnect, and are placed elsewhere.
+func (s *Server) MoveAll() {
+	s.mu.Lock()
+	for sess := range s.all {
+		go sess.fail("system-shutdown", "this meeting moves to another node (this one is being drained); reconnect to continue")
+	}
+	s.mu.Unlock()
+}
+
 // Close ends every stream with system-shutdown and waits for them until
 // ctx ends.
 func (s *Server) Close(ctx context.Context) error {

@@ -46,6 +46,7 @@ const state = {
   joined: false,
   leaving: false,
   reconnects: 0,
+  moving: false, // the server said the meeting moves: reconnect at once (MOVES)
   knocks: new Map(),
   unread: 0,
   micId: '',
@@ -202,10 +203,16 @@ function onError(msg) {
     $('password-input').focus();
     return;
   }
+  if (MOVES.has(msg.code)) { state.moving = true; return; } // the close that follows reconnects
   if (msg.fatal) { state.leaving = true; refused(msg.code, msg.message); return; }
   if (recording.refused(msg) || moderation.refused(msg)) return;
   toast(msg.message);
 }
+
+// MOVES are the errors that close the connection because the meeting, or
+// the participant's media, goes on on another node (a node drained or
+// lost): the page reconnects at once, and is placed there.
+const MOVES = new Set(['meetingMoved', 'mediaMoved', 'mediaLost']);
 
 function onClosed({ code, reason, byUs }) {
   if (byUs || state.leaving) return;
@@ -215,7 +222,10 @@ function onClosed({ code, reason, byUs }) {
   state.conn.pub?.close();
   state.conn.sub?.close();
   for (const id of [...state.remote.keys()]) removeTrack(id);
-  const delay = Math.min(30000, 1000 * 2 ** state.reconnects++);
+  // A move: soon, spread over a second so a meeting's people do not all
+  // arrive at once; else backing off.
+  const delay = state.moving ? 200 + Math.random() * 800 : Math.min(30000, 1000 * 2 ** state.reconnects++);
+  state.moving = false;
   showReconnecting(state.reconnects, delay);
   setTimeout(reconnect, delay);
 }
