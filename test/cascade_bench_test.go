@@ -26,6 +26,25 @@ func readLoad(t *testing.T, n *clusterNode) nodeLoad {
 		received: m["confer_sfu_received_packets_total"]}
 }
 
+// reportLoad logs what a node did between a and b, window apart: its CPU,
+// the packets it forwarded to subscribers and relayed to other nodes, the
+// CPU per packet sent, and what it received; it returns the cores and the
+// packets forwarded a second.
+func reportLoad(t *testing.T, label string, a, b nodeLoad, window time.Duration) (cores, fwdPerSec float64) {
+	t.Helper()
+	const hz = 100 // USER_HZ
+	secs := window.Seconds()
+	cores = float64(b.cpu-a.cpu) / hz / secs
+	fwd, rel := b.forwarded-a.forwarded, b.relayed-a.relayed
+	perPkt := 0.0
+	if fwd+rel > 0 {
+		perPkt = cores * secs * 1e6 / (fwd + rel)
+	}
+	t.Logf("%s: %.3f cores, %.0f forwarded + %.0f relayed packets/s, %.2f µs CPU per packet sent, %.0f received packets/s",
+		label, cores, fwd/secs, rel/secs, perPkt, (b.received-a.received)/secs)
+	return cores, fwd / secs
+}
+
 // TestWebinarLoad measures (with CONFER_BENCH_WEBINAR=1; it takes a few
 // minutes) one publisher and N receive-only subscribers (a webinar's
 // audience; CONFER_BENCH_SUBSCRIBERS, default 20) in two layouts,
@@ -47,7 +66,6 @@ func TestWebinarLoad(t *testing.T) {
 	defer cancel()
 	cc, _, home, edge := startMeeting(ctx, t, 12, []string{"CONFER_LOG_LEVEL=warn"}, "Speaker") // the publisher
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
-	hz := int64(100) // USER_HZ
 	for round, layout := range []string{"one node", "cascaded", "one node", "cascaded"} {
 		var audience []*meetclient.Client
 		for i := range n {
@@ -70,25 +88,12 @@ func TestWebinarLoad(t *testing.T) {
 		h0, e0 := readLoad(t, home), readLoad(t, edge)
 		time.Sleep(window)
 		h1, e1 := readLoad(t, home), readLoad(t, edge)
-		secs := window.Seconds()
-		report := func(name string, a, b nodeLoad) (cores, fwdPerSec float64) {
-			cores = float64(b.cpu-a.cpu) / float64(hz) / secs
-			fwd := b.forwarded - a.forwarded
-			rel := b.relayed - a.relayed
-			fwdPerSec = fwd / secs
-			perPkt := 0.0
-			if fwd+rel > 0 {
-				perPkt = cores * secs * 1e6 / (fwd + rel)
-			}
-			t.Logf("round %d, %s, %s: %.3f cores, %.0f forwarded + %.0f relayed packets/s, %.2f µs CPU per packet sent, %.0f received packets/s",
-				round+1, layout, name, cores, fwd/secs, rel/secs, perPkt, (b.received-a.received)/secs)
-			return cores, fwdPerSec
-		}
-		hc, hf := report("home", h0, h1)
-		ec, ef := report("edge", e0, e1)
+		label := fmt.Sprintf("round %d, %s", round+1, layout)
+		hc, hf := reportLoad(t, label+", home", h0, h1, window)
+		ec, ef := reportLoad(t, label+", edge", e0, e1, window)
 		total := hc + ec
-		t.Logf("round %d, %s, both nodes: %.3f cores for %.0f packets/s to %d subscribers: %.2f µs per packet delivered",
-			round+1, layout, total, hf+ef, n, total*1e6/(hf+ef))
+		t.Logf("%s, both nodes: %.3f cores for %.0f packets/s to %d subscribers: %.2f µs per packet delivered",
+			label, total, hf+ef, n, total*1e6/(hf+ef))
 		for _, cl := range audience {
 			cl.Close()
 		}
