@@ -6,6 +6,7 @@ package test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/meetclient"
+	"github.com/confer-video/confer/internal/token"
 )
 
 // TestCascadeEdgeDrain: a meeting over two nodes, Ada and Bob with their
@@ -73,11 +75,12 @@ func TestCascadeEdgeDrain(t *testing.T) {
 }
 
 // TestCascadeHomeDrain: a meeting over two nodes, Ada on the home and Cy
-// on the edge; Mo, a moderator, sets a subject and a password. The
-// operator drains the home: every participant's signaling is closed with
-// 1001 meetingMoved, the home exits once it carries nothing, and Ada and
-// Cy, rejoining, meet on the other node, in the room it started again
-// with the subject and password it kept.
+// on the edge, Jay with a Jitsi client (XMPP) on the home; Mo, a
+// moderator, sets a subject and a password. The operator drains the home:
+// every participant's signaling is closed with 1001 meetingMoved, Jay's
+// stream ends with system-shutdown, the home exits once it carries
+// nothing, and Ada and Cy, rejoining, meet on the other node, in the room
+// it started again with the subject and password it kept.
 func TestCascadeHomeDrain(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -89,10 +92,23 @@ func TestCascadeHomeDrain(t *testing.T) {
 		t.Fatal(err)
 	}
 	everyoneMeets(t, []member{ada, cy})
+	jay := jitsiJoin(t, cc, home, "Jay")
 	lockRoom(ctx, t, cc, home, homeRegion)
 
 	if _, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).DrainNode(ctx); err != nil {
 		t.Fatalf("drain the home: %v", err)
+	}
+	for {
+		n, raw, err := jay.next()
+		if err != nil {
+			t.Fatalf("Jay's XMPP stream ended without system-shutdown: %v", err)
+		}
+		if n.XMLName.Local == "error" {
+			if n.child("system-shutdown") == nil {
+				t.Fatalf("Jay's stream error %s, want system-shutdown", raw)
+			}
+			break
+		}
 	}
 	for _, m := range []member{ada, cy} {
 		cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
@@ -208,4 +224,15 @@ func lockRoom(ctx context.Context, t *testing.T, cc *cascadeCluster, home *clust
 	if _, err := mo.cl.Expect(ctx, "speakerStats"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// jitsiJoin joins room "world" through node with a Jitsi client's XMPP
+// (as a moderator), and returns its stream.
+func jitsiJoin(t *testing.T, cc *cascadeCluster, node *clusterNode, name string) *xmppClient {
+	t.Helper()
+	jwt, _ := token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: name, Name: name}, Moderator: true})
+	c := (&testServer{URL: node.url(), HTTP: http.DefaultClient}).dialXMPP(t, "/"+cc.tenant+"/xmpp-websocket", "world", jwt)
+	c.login("127.0.0.1")
+	c.joinMUC("127.0.0.1", "world@conference."+cc.tenant+".127.0.0.1", "jay00001", name)
+	return c
 }
