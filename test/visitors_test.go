@@ -153,6 +153,22 @@ func checkListVisitors(ctx context.Context, t *testing.T, ada, bob *meetclient.C
 	if !slices.Equal(got, want) {
 		t.Errorf("Ada's visitors list %v, want %v (oldest first)", got, want)
 	}
+	// Each answer may name a thousand visitors: asking is rate limited.
+	for range 6 {
+		if err := ada.Send(ctx, map[string]any{"type": "listVisitors"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flooded := false
+	for range 6 {
+		var refused *meetclient.RefusedError
+		if _, err := ada.Expect(ctx, "visitorsList"); asRefused(err, &refused) && refused.Code == "listFlood" {
+			flooded = true
+		}
+	}
+	if !flooded {
+		t.Error("six visitors lists asked at once were all answered, want listFlood beyond the burst")
+	}
 	for _, c := range []struct {
 		who  *meetclient.Client
 		code string

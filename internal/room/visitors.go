@@ -131,9 +131,9 @@ func (ms *Membership) AskToJoin(asking bool) error {
 // list-visitors).
 const ListVisitorsFeature = "list-visitors"
 
-// ListVisitors names the room's visitors, longest there
-// first, for a moderator whose token sets ListVisitorsFeature true (as on
-// JaaS, where a token without the feature does not have it).
+// ListVisitors names the room's visitors, longest there first, for a
+// moderator whose token sets ListVisitorsFeature true (as on JaaS, where a
+// token without the feature does not have it).
 func (ms *Membership) ListVisitors() ([]Participant, error) {
 	r := ms.room
 	r.mu.Lock()

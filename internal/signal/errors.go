@@ -22,4 +22,7 @@ var (
 	// errBreakoutFlood means a participant sends breakout room messages
 	// faster than breakoutsPerSecond.
 	errBreakoutFlood = errors.New("too many breakout room messages")
+	// errListFlood means a moderator asks for the visitors list more often
+	// than listsEvery allows (each answer may name a thousand visitors).
+	errListFlood = errors.New("too many visitors list requests: ask at most once a second")
 )

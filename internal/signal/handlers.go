@@ -66,6 +66,9 @@ func (s *session) inMeeting(ctx context.Context, peer Peer, m *inbound) error {
 	case "reaction":
 		return s.react(ctx, m)
 	case "listVisitors":
+		if !s.lists.Allow() {
+			return errListFlood
+		}
 		list, err := s.ms.ListVisitors()
 		if err != nil {
 			return err
@@ -129,6 +132,8 @@ func errorCode(err error) string {
 		return "reactionFlood"
 	case errors.Is(err, errBreakoutFlood):
 		return "breakoutFlood"
+	case errors.Is(err, errListFlood):
+		return "listFlood"
 	case errors.Is(err, room.ErrNotAllowed):
 		return "notAllowed"
 	case errors.Is(err, room.ErrNotModerator):

@@ -27,6 +27,13 @@ const maxBadMessages = 20
 // meeting page reports every 10 s); reports in between are ignored.
 const statsEvery = 5 * time.Second
 
+// listsEvery is how often a moderator may ask for the visitors list (a
+// burst of listsBurst), whose answer may be a thousand names long.
+const (
+	listsEvery = time.Second
+	listsBurst = 3
+)
+
 // outQueue is how many messages may wait for a slow client.
 const outQueue = 512
 
@@ -40,6 +47,8 @@ type session struct {
 	polls, reactions *rate.Limiter
 	// stats bounds the quality reports stored: each is a database write.
 	stats *rate.Limiter
+	// lists bounds the visitors lists asked for.
+	lists *rate.Limiter
 	out   chan []byte
 	quit  chan struct{}
 
@@ -85,6 +94,7 @@ func newSession(s *Server, conn *websocket.Conn) *session {
 		limiter:   rate.NewLimiter(rate.Limit(mps), int(4*mps)),
 		chat:      rate.NewLimiter(rate.Limit(cps), int(4*cps)),
 		stats:     rate.NewLimiter(rate.Every(statsEvery), 2),
+		lists:     rate.NewLimiter(rate.Every(listsEvery), listsBurst),
 		polls:     rate.NewLimiter(rate.Limit(s.cfg.PollsPerSecond), int(4*s.cfg.PollsPerSecond)),
 		reactions: rate.NewLimiter(rate.Limit(s.cfg.ReactionsPerSecond), int(s.cfg.ReactionsPerSecond)),
 		breakouts: rate.NewLimiter(breakoutsPerSecond, breakoutBurst),
@@ -421,6 +431,7 @@ var knownTypes = map[string]bool{
 	"hello": true, "join": true, "leave": true, "ping": true, "offer": true, "answer": true, "candidate": true,
 	"restartIce": true, "media": true, "video": true, "chat": true, "hand": true, "name": true, "moderate": true, "stats": true,
 	"recording": true, "breakout": true, "poll": true, "reaction": true, "speakerStats": true, "followMe": true,
+	"listVisitors": true,
 }
 
 func metricType(t string) string {

@@ -3,8 +3,9 @@
 // others' roster — and asks to join with the hand button; moderators see
 // who asks in the participants panel and let them in; everyone sees how
 // many watch; a moderator whose token has the list-visitors feature also
-// sees who watches, and may let any of them in. On being let in, the page starts its camera and microphone
-// and publishes as any participant (app.js promoted).
+// sees who watches, and may let any of them in. On being let in, the page
+// starts its camera and microphone and publishes as any participant
+// (app.js promoted).
 import { t, onLanguage } from './i18n.js';
 import { announce } from './controls.js';
 
