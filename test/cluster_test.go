@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/confer-video/confer/internal/api"
@@ -276,8 +277,8 @@ func TestCluster(t *testing.T) {
 	hooks.wait(t, 60*time.Second, "ROOM_DESTROYED", 2)  // the race room, and the lost one
 	hooks.wait(t, 5*time.Second, "PARTICIPANT_LEFT", 4) // the racers, and the lost meeting's two
 
-	// Drain a survivor: it takes no new room, keeps its meeting until that
-	// ends, then exits.
+	// Drain a survivor: it takes no new room, hands its meeting over to
+	// the other survivor, then exits.
 	busy := nodeBySignal(t, nodes, ada2.URL())
 	idle := survivors[0]
 	if idle == busy {
@@ -314,15 +315,16 @@ func TestCluster(t *testing.T) {
 		}
 		cl.Close()
 	}
-	// Its meeting goes on until it ends; then the node exits by itself.
+	// Its meeting moves: the participant is told to reconnect, and the node
+	// exits once it carries nothing; the rejoin lands on the other survivor.
+	cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+	code, reason, err := hold.Closed(cctx)
+	ccancel()
+	if err != nil || code != websocket.StatusGoingAway || !strings.HasPrefix(reason, "meetingMoved") {
+		t.Fatalf("the draining node's participant: %v %q %v, want 1001 meetingMoved", code, reason, err)
+	}
 	exited := make(chan error, 1)
 	go func() { exited <- idle.wait() }()
-	select {
-	case <-exited:
-		t.Fatal("the draining node exited with its meeting running")
-	case <-time.After(time.Second):
-	}
-	hold.Close()
 	select {
 	case err := <-exited:
 		if err != nil {
@@ -331,15 +333,30 @@ func TestCluster(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the drained node did not exit")
 	}
+	hold2, err := meetclient.Dial(ctx, meetclient.Config{URL: busy.signalURL(), Room: tn.ID + "/hold", JWT: holdJWT, DeviceID: "hold"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold2.Close()
+	if _, err := hold2.Join(ctx, meetclient.JoinOptions{}); err != nil || hold2.URL() != busy.signalURL() {
+		t.Fatalf("the moved meeting's rejoin: %v on %s, want joined on %s", err, hold2.URL(), busy.id)
+	}
 
-	// SIGTERM (systemctl stop) drains too: with no meeting left the last
-	// node exits at once, cleanly.
+	// SIGTERM (systemctl stop) drains too. The last node has nobody to hand
+	// its meeting to: it goes on there; once it ends, the node exits,
+	// cleanly.
 	ada2.Close()
 	bob2.Close()
 	if err := busy.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	go func() { exited <- busy.wait() }()
+	select {
+	case <-exited:
+		t.Fatal("the last node exited with its meeting running")
+	case <-time.After(time.Second):
+	}
+	hold2.Close()
 	select {
 	case err := <-exited:
 		if err != nil {
