@@ -8,6 +8,7 @@ import (
 
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
+	"github.com/confer-video/confer/internal/token"
 )
 
 // TestMeetingFeatureScreenshots writes the meeting page's moderator
@@ -87,4 +88,51 @@ func TestMeetingFeatureScreenshots(t *testing.T) {
 	ada.click(t, "#br-auto")
 	poll[bool](t, ada, "people in the rooms", `[...document.querySelectorAll('.br-room')].slice(1).every(r => r.querySelectorAll('.br-people li').length >= 2)`, 15*time.Second)
 	shootMeeting(t, ada, dir, "meeting-breakout")
+}
+
+// TestVisitorsScreenshots writes a webinar's pages at desktop and phone
+// sizes into $CONFER_SCREENSHOTS (./scripts/screenshots): the moderator's
+// participants panel with a visitor asking to join and the visitors
+// watching (list-visitors), and a visitor's page. Without the variable it
+// is skipped.
+func TestVisitorsScreenshots(t *testing.T) {
+	dir := screenshotDir(t)
+	s := startServer(t, store.DialectSQLite, fastWebhooks)
+	f := newTenant(t, s)
+	createEndpoint(t, s, f.ID, visitorsProvisioning(t, 2), []string{"SETTINGS_PROVISIONING"})
+	b := newBrowser(t)
+	const room = "webinar"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ada := b.open("Ada Lovelace", meetingURL(s.URL, f.ID+"/"+room, f.token(t, room, "Ada Lovelace", true, func(g *token.Grant) {
+		g.Features = map[string]bool{"list-visitors": true}
+	}), fastMeeting()))
+	poll[bool](t, ada, "Ada joined", `window.confer.state.joined`, 20*time.Second)
+	speaker, err := s.dial(t, f.ID+"/"+room, f.token(t, room, "Alan Turing", false), clip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := speaker.Join(ctx, meetclient.JoinOptions{DisplayName: "Alan Turing"}); err != nil {
+		t.Fatal(err)
+	}
+	var asking *meetclient.Client
+	for _, name := range []string{"Katherine Johnson", "Edsger Dijkstra"} {
+		v, err := s.dial(t, f.ID+"/"+room, f.token(t, room, name, false), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.Join(ctx, meetclient.JoinOptions{DisplayName: name}); err != nil {
+			t.Fatal(err)
+		}
+		asking = v
+	}
+	grace := b.open("Grace Hopper", meetingURL(s.URL, f.ID+"/"+room, f.token(t, room, "Grace Hopper", false), fastMeeting()))
+	poll[bool](t, grace, "Grace watches", `window.confer.state.joined && window.confer.state.visitor && `+remoteVideosPlaying+` >= 1`, 30*time.Second)
+	if err := asking.Send(ctx, map[string]any{"type": "hand", "raised": true}); err != nil {
+		t.Fatal(err)
+	}
+	ada.click(t, "#tb-people")
+	poll[bool](t, ada, "the panel's visitors", `document.querySelectorAll('#visitor-list li').length === 3 && document.querySelectorAll('#visitor-requests li').length === 1`, 15*time.Second)
+	shootMeeting(t, ada, dir, "meeting-visitors-moderator")
+	shootMeeting(t, grace, dir, "meeting-visitors-visitor")
 }

@@ -48,6 +48,9 @@ func TestVisitorsBrowser(t *testing.T) {
 	if eval[bool](t, ada, fmt.Sprintf(`!!document.querySelector('.tile[data-id=%q]')`, cyID)) {
 		t.Error("Ada's page has a tile for the visitor")
 	}
+	if eval[bool](t, cy, `!!document.querySelector('.tile.local')`) {
+		t.Error("the visitor's page shows a tile of its own (it sends nothing)")
+	}
 
 	cy.click(t, "#tb-hand")
 	poll[bool](t, cy, "the banner says she asked", `document.getElementById('visitor-banner').textContent.includes('asked')`, 5*time.Second)

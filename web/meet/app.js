@@ -434,7 +434,7 @@ function renderSelfViewItem() { tr($('om-selfview').querySelector('.txt'), state
 function renderToolbar() {
   renderButtons(state);
   moderation.render();
-  const el = state.self && tile(state.self.id); // a visitor has no tile of its own
+  const el = state.self && !state.visitor && tile(state.self.id); // a visitor has no tile of its own
   if (el) el.querySelector('video').hidden = state.videoMuted || !state.localStream?.getVideoTracks().length;
   visitors.render();
 }
