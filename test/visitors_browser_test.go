@@ -70,3 +70,38 @@ func TestVisitorsBrowser(t *testing.T) {
 	}
 	b.checkCSP()
 }
+
+// TestFirefoxVisitor: the webinar's visitor page in Firefox: with the
+// integrator's provisioning making everyone after the first participant a
+// visitor, Fox's page says he watches, shows no media buttons and no tile
+// of his own, and plays Ada's video; his hand reaches Ada, a moderator,
+// who lets him in: his page publishes and Ada receives his media.
+func TestFirefoxVisitor(t *testing.T) {
+	t.Parallel()
+	ff := newFirefox(t)
+	s := startServer(t, store.DialectSQLite, fastWebhooks)
+	f := newTenant(t, s)
+	createEndpoint(t, s, f.ID, webinarProvisioning(t), []string{"SETTINGS_PROVISIONING"})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const name = "webinar-ff"
+	ada, aj := s.join(ctx, t, f.ID+"/"+name, f.token(t, name, "Ada", true), clip(t))
+	fox := ff.open(t, "Fox (Firefox)", meetingURL(s.URL, f.ID+"/"+name, f.token(t, name, "Fox", false), fastMeeting()))
+	defer fox.close(t)
+	ffPoll[bool](t, fox, "Fox watches as a visitor", `window.confer.state.joined && window.confer.state.visitor && !document.getElementById('visitor-banner').hidden`, 30*time.Second)
+	if shown := ffEval[bool](t, fox, `['tb-mic', 'tb-cam', 'tb-screen'].some(id => document.getElementById(id).offsetParent !== null) || !!document.querySelector('.tile.local')`); shown {
+		t.Error("Fox's visitor page shows media buttons or a tile of its own")
+	}
+	ffPoll[bool](t, fox, "Fox plays Ada's video", fmt.Sprintf(videoFrom, aj.Self.ID), 45*time.Second)
+	foxID := ffEval[string](t, fox, `window.confer.state.self.id`)
+
+	fox.click(t, "#tb-hand")
+	if _, err := ada.Expect(ctx, "visitorRequest"); err != nil {
+		t.Fatalf("Ada told Fox asks to join: %v", err)
+	}
+	if err := ada.Send(ctx, map[string]any{"type": "moderate", "action": "promoteVisitor", "target": foxID}); err != nil {
+		t.Fatal(err)
+	}
+	ffPoll[bool](t, fox, "Fox let in: no banner, his own tile", `!window.confer.state.visitor && document.getElementById('visitor-banner').hidden && !!document.querySelector('.tile.local')`, 20*time.Second)
+	eventually(t, 30*time.Second, "Ada receives Fox's media", func() bool { return receivesFrom(ada, []string{foxID}, 30) })
+}
