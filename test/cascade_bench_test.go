@@ -26,6 +26,19 @@ func readLoad(t *testing.T, n *clusterNode) nodeLoad {
 		received: m["confer_sfu_received_packets_total"]}
 }
 
+// benchSize skips the calling benchmark unless $enable is set, and returns
+// its audience's size: $size, else def.
+func benchSize(t *testing.T, enable, size string, def int) int {
+	t.Helper()
+	if os.Getenv(enable) == "" {
+		t.Skipf("a benchmark: set %s=1", enable)
+	}
+	if n, _ := strconv.Atoi(os.Getenv(size)); n > 0 {
+		return n
+	}
+	return def
+}
+
 // reportLoad logs what a node did between a and b, window apart: its CPU,
 // the packets it forwarded to subscribers and relayed to other nodes, the
 // CPU per packet sent, and what it received; it returns the cores and the
@@ -54,13 +67,7 @@ func reportLoad(t *testing.T, label string, a, b nodeLoad, window time.Duration)
 // included); and the cascade's extra CPU per relayed packet. Figures are
 // logged for docs/benchmarks.md; nothing is asserted on them.
 func TestWebinarLoad(t *testing.T) {
-	if os.Getenv("CONFER_BENCH_WEBINAR") == "" {
-		t.Skip("a benchmark: set CONFER_BENCH_WEBINAR=1")
-	}
-	n, _ := strconv.Atoi(os.Getenv("CONFER_BENCH_SUBSCRIBERS"))
-	if n <= 0 {
-		n = 20
-	}
+	n := benchSize(t, "CONFER_BENCH_WEBINAR", "CONFER_BENCH_SUBSCRIBERS", 20)
 	const settle, window = 10 * time.Second, 20 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()

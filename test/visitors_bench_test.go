@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,13 +33,7 @@ import (
 // docs/benchmarks.md; nothing is asserted on them but that every visitor
 // is a visitor and receives the publisher.
 func TestVisitorsLoad(t *testing.T) {
-	if os.Getenv("CONFER_BENCH_VISITORS") == "" {
-		t.Skip("a benchmark: set CONFER_BENCH_VISITORS=1")
-	}
-	n, _ := strconv.Atoi(os.Getenv("CONFER_BENCH_VISITORS_N"))
-	if n <= 0 {
-		n = 40
-	}
+	n := benchSize(t, "CONFER_BENCH_VISITORS", "CONFER_BENCH_VISITORS_N", 40)
 	const settle, window = 10 * time.Second, 20 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
