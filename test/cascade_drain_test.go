@@ -6,7 +6,10 @@ package test
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/token"
+	"github.com/confer-video/confer/internal/usage"
 )
 
 // TestCascadeEdgeDrain: a meeting over two nodes, Ada and Bob with their
@@ -76,24 +80,46 @@ func TestCascadeEdgeDrain(t *testing.T) {
 
 // TestCascadeHomeDrain: a meeting over two nodes, Ada on the home and Cy
 // on the edge, Jay with a Jitsi client (XMPP) on the home; Mo, a
-// moderator, sets a subject and a password. The operator drains the home:
-// every participant's signaling is closed with 1001 meetingMoved, Jay's
-// stream ends with system-shutdown, the home exits once it carries
-// nothing, and Ada and Cy, rejoining, meet on the other node, in the room
-// it started again with the subject and password it kept.
+// moderator, sets a subject and a password, makes Cy a moderator and
+// opens a poll. The operator drains the home: every participant's
+// signaling is closed with 1001 meetingMoved (the meeting page's and Go
+// clients' with a resume ticket), Jay's stream ends with system-shutdown,
+// and the home exits once it carries nothing. Ada and Cy come back with
+// their tickets on the other node and meet there: the same meeting (id,
+// poll, subject), the same participant ids, Cy still a moderator, neither
+// asked for the password. The integrator's webhooks and analytics see one
+// meeting: no ROOM_DESTROYED or ROOM_CREATED in between, no leave and
+// join for Ada and Cy, Jay's leave (he has no ticket) and Mo's when the
+// resume window ends without him.
 func TestCascadeHomeDrain(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cc, ada, home, edge := startMeeting(ctx, t, 15, nil, "Ada")
+	cc, ada, home, edge := startMeeting(ctx, t, 15, []string{"CONFER_NODE_RESUME_WINDOW=10s", "CONFER_WEBHOOK_ALLOW_PRIVATE=true"}, "Ada")
+	admin := &client.Client{BaseURL: edge.url(), Token: adminToken}
+	hooks := newHookReceiver(t)
+	hooks.subscribe(t, admin, cc.tenant)
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
-	cy, err := cc.dialVia(ctx, t, "Cy", home, edgeRegion)
+	cy, cj, err := cc.dialWith(ctx, t, "Cy", home, meetclient.JoinOptions{Region: edgeRegion}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	meetingID := cj.Room.MeetingID
 	everyoneMeets(t, []member{ada, cy})
 	jay := jitsiJoin(t, cc, home, "Jay")
-	lockRoom(ctx, t, cc, home, homeRegion)
+	mo := lockRoom(ctx, t, cc, home, homeRegion)
+	for _, m := range []map[string]any{
+		{"type": "moderate", "action": "grantModerator", "target": cy.id},
+		{"type": "poll", "action": "create", "question": "Ship it?", "options": []string{"yes", "no"}},
+	} {
+		if err := mo.cl.Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := mo.cl.Expect(ctx, "pollCreated"); err != nil {
+		t.Fatal(err)
+	}
+	hooks.wait(t, 20*time.Second, "PARTICIPANT_JOINED", 3) // Cy, Jay, Mo (Ada came before the subscription)
 
 	if _, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).DrainNode(ctx); err != nil {
 		t.Fatalf("drain the home: %v", err)
@@ -117,20 +143,71 @@ func TestCascadeHomeDrain(t *testing.T) {
 		if err != nil || code != websocket.StatusGoingAway || !strings.HasPrefix(reason, "meetingMoved") {
 			t.Fatalf("signaling when the home drains: %v %q %v, want 1001 meetingMoved", code, reason, err)
 		}
+		if m.cl.ResumeTicket() == "" {
+			t.Fatal("meetingMoved came without a resume ticket")
+		}
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- home.wait() }()
+	ada2, aj := resumeWith(ctx, t, cc, ada, "Ada", edge, homeRegion)
+	if aj.Room.Subject != "Quarterly review" || !aj.Room.HasPassword || aj.Room.MeetingID != meetingID || aj.Self.ID != ada.id || len(aj.Polls) != 1 {
+		t.Errorf("Ada back on the other node: %+v, want meeting %s (subject, password, the poll) and her id %s", aj, meetingID, ada.id)
+	}
+	cy2, cj2 := resumeWith(ctx, t, cc, cy, "Cy", edge, edgeRegion)
+	if cj2.Self.ID != cy.id || cj2.Self.Role != "moderator" {
+		t.Errorf("Cy came back as %+v, want %s, the moderator Mo made her", cj2.Self, cy.id)
+	}
+	everyoneMeets(t, []member{ada2, cy2})
 	select {
 	case <-exited:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the drained home did not exit once its meeting had moved")
 	}
-	ada2, aj := rejoinWith(ctx, t, cc, "Ada", edge, homeRegion)
-	if aj.Room.Subject != "Quarterly review" || !aj.Room.HasPassword {
-		t.Errorf("the room on the other node: subject %q, password %v; want what it kept", aj.Room.Subject, aj.Room.HasPassword)
+
+	// One meeting for the integrator: Jay left (no ticket), Mo left when
+	// the window ended; Ada's and Cy's sessions went on.
+	hooks.wait(t, 30*time.Second, "PARTICIPANT_LEFT", 2)
+	var m usage.Meeting
+	eventually(t, 10*time.Second, "the meeting's analytics with Mo's leave", func() bool {
+		_, body := (&testServer{URL: edge.url(), HTTP: http.DefaultClient}).call(t, "GET", "/api/v1/tenants/"+cc.tenant+"/analytics/meetings/"+meetingID, "")
+		json.Unmarshal(body, &m)
+		return len(m.Sessions) == 4 && !slices.ContainsFunc(m.Sessions, func(ss usage.Session) bool { return ss.Name == "Mo" && ss.LeftAt == nil })
+	})
+	if !m.Ongoing || m.Joins != 4 {
+		t.Errorf("the meeting: ongoing %v, %d joins; want it going on with its 4 joins", m.Ongoing, m.Joins)
 	}
-	cy2, _ := rejoinWith(ctx, t, cc, "Cy", edge, edgeRegion)
-	everyoneMeets(t, []member{ada2, cy2})
+	for _, ss := range m.Sessions {
+		if back := ss.ParticipantID == ada.id || ss.ParticipantID == cy.id; back != (ss.LeftAt == nil) {
+			t.Errorf("session of %s left at %v; Ada's and Cy's go on, Jay's and Mo's ended", ss.Name, ss.LeftAt)
+		}
+	}
+	ada2.cl.Close()
+	cy2.cl.Close()
+	hooks.wait(t, 30*time.Second, "ROOM_DESTROYED", 1)
+	hooks.wait(t, 10*time.Second, "PARTICIPANT_LEFT", 4)
+	hooks.mu.Lock()
+	got := maps.Clone(hooks.events)
+	hooks.mu.Unlock()
+	if want := map[string]int{"PARTICIPANT_JOINED": 3, "PARTICIPANT_LEFT": 4, "ROOM_DESTROYED": 1}; !maps.Equal(got, want) {
+		t.Errorf("webhooks %v, want %v: one meeting, as if nothing moved", got, want)
+	}
+}
+
+// resumeWith has m come back, as name, to its meeting moved to another
+// node, with the ticket it was given and no password.
+func resumeWith(ctx context.Context, t *testing.T, cc *cascadeCluster, m member, name string, via *clusterNode, hint string) (member, *meetclient.Joined) {
+	t.Helper()
+	var back member
+	var j *meetclient.Joined
+	eventually(t, 30*time.Second, name+" comes back through "+via.id, func() bool {
+		var err error
+		back, j, err = cc.dialWith(ctx, t, name, via, meetclient.JoinOptions{Region: hint, Resume: m.cl.ResumeTicket()}, false)
+		if err != nil {
+			t.Logf("%s comes back: %v", name, err)
+		}
+		return err == nil
+	})
+	return back, j
 }
 
 // rejoinWith has name rejoin the meeting through via, with the password
@@ -205,8 +282,8 @@ func TestCascadeHomeLost(t *testing.T) {
 
 // lockRoom has Mo, a moderator joining through the home, set the meeting's
 // subject and password; once he has an answer to a later message, both
-// are kept in the cluster store.
-func lockRoom(ctx context.Context, t *testing.T, cc *cascadeCluster, home *clusterNode, region string) {
+// are kept in the cluster store. It returns Mo.
+func lockRoom(ctx context.Context, t *testing.T, cc *cascadeCluster, home *clusterNode, region string) member {
 	t.Helper()
 	mo, _, err := cc.dialWith(ctx, t, "Mo", home, meetclient.JoinOptions{Region: region}, true)
 	if err != nil {
@@ -224,6 +301,7 @@ func lockRoom(ctx context.Context, t *testing.T, cc *cascadeCluster, home *clust
 	if _, err := mo.cl.Expect(ctx, "speakerStats"); err != nil {
 		t.Fatal(err)
 	}
+	return mo
 }
 
 // jitsiJoin joins room "world" through node with a Jitsi client's XMPP

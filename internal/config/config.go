@@ -261,6 +261,10 @@ type Node struct {
 	// DrainTimeout bounds how long a draining node waits for its meetings
 	// to end before it exits (default 2h).
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
+	// ResumeWindow is how long a meeting handed over by a drained node
+	// waits on its next node for the participants who were in it, who
+	// come back as they were; those who do not have left (default 1m).
+	ResumeWindow time.Duration `yaml:"resume_window"`
 }
 
 // SMTP is a mail server to send e-mail through.
@@ -401,6 +405,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_ANALYTICS_RETENTION":          &cfg.Analytics.Retention,
 		"CONFER_CONSOLE_SESSION_TTL":          &cfg.Console.SessionTTL,
 		"CONFER_NODE_DRAIN_TIMEOUT":           &cfg.Node.DrainTimeout,
+		"CONFER_NODE_RESUME_WINDOW":           &cfg.Node.ResumeWindow,
 		"CONFER_RTC_ICE_DISCONNECTED_TIMEOUT": &cfg.RTC.ICEDisconnectedTimeout, "CONFER_RTC_ICE_FAILED_TIMEOUT": &cfg.RTC.ICEFailedTimeout,
 		"CONFER_WEBHOOK_RETRY_BASE": &cfg.Webhook.RetryBase, "CONFER_WEBHOOK_RETRY_MAX": &cfg.Webhook.RetryMax,
 		"CONFER_HTTP_BODY_TIMEOUT": &cfg.HTTP.BodyTimeout,

@@ -92,7 +92,8 @@ type Client struct {
 	remote     map[string]*RemoteStats
 	selfID     string
 	closed     bool
-	switching  bool // moved to another room, its joined not yet here (switch.go)
+	switching  bool   // moved to another room, its joined not yet here (switch.go)
+	resume     string // the ticket of a meeting moved to another node
 	firstRTP   time.Time
 	stop       chan struct{}
 	sending    sync.WaitGroup

@@ -18,6 +18,10 @@ type JoinOptions struct {
 	// Region is the region hint: the participant's media goes to a node of
 	// that region when the cluster has one (cascading).
 	Region string
+	// Resume is the ticket of a meeting moved from a drained node
+	// (Client.ResumeTicket of the connection it closed): the participant
+	// comes back as it was.
+	Resume string
 }
 
 // Participant is a participant as the server describes it.
@@ -43,6 +47,11 @@ type Joined struct {
 		Subject     string `json:"subject"`
 		HasPassword bool   `json:"hasPassword"`
 	} `json:"room"`
+	// Polls are the meeting's polls so far.
+	Polls []struct {
+		ID       string `json:"id"`
+		Question string `json:"question"`
+	} `json:"polls"`
 	ICEServers []struct {
 		URLs       []string `json:"urls"`
 		Username   string   `json:"username"`
@@ -57,7 +66,7 @@ var ErrInLobby = fmt.Errorf("meetclient: waiting in the lobby")
 // Join sends join and, once in the meeting, starts publishing the clip.
 func (c *Client) Join(ctx context.Context, o JoinOptions) (*Joined, error) {
 	if err := c.Send(ctx, map[string]any{"type": "join", "displayName": o.DisplayName, "password": o.Password,
-		"audioMuted": o.AudioMuted, "videoMuted": o.VideoMuted, "region": o.Region}); err != nil {
+		"audioMuted": o.AudioMuted, "videoMuted": o.VideoMuted, "region": o.Region, "resume": o.Resume}); err != nil {
 		return nil, err
 	}
 	m, err := c.Expect(ctx, "joined", "lobby")
@@ -117,6 +126,15 @@ func (c *Client) handle(m Message) error {
 	switch m.Type {
 	case "moved":
 		c.dropMedia()
+	case "error":
+		var e struct {
+			Resume string `json:"resume"`
+		}
+		if m.Decode(&e) == nil && e.Resume != "" {
+			c.mu.Lock()
+			c.resume = e.Resume
+			c.mu.Unlock()
+		}
 	case "offer":
 		var o struct {
 			SDP    string      `json:"sdp"`
@@ -328,4 +346,13 @@ func (c *Client) flushEarly(kind string, pc *webrtc.PeerConnection) error {
 		}
 	}
 	return nil
+}
+
+// ResumeTicket is the ticket the server gave with meetingMoved (its node
+// is drained): JoinOptions.Resume on the next connection brings the
+// participant back as it was. "" without one.
+func (c *Client) ResumeTicket() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.resume
 }

@@ -89,6 +89,11 @@ type AVModeration struct {
 func (r *Room) AVModeration() AVModeration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.avSnapshot()
+}
+
+// avSnapshot is AVModeration. Called with r.mu held.
+func (r *Room) avSnapshot() AVModeration {
 	out := AVModeration{On: map[string]bool{}, Actor: map[string]string{}, Approved: map[string][]string{}}
 	for _, kind := range []string{MediaAudio, MediaVideo} {
 		if r.av.on(kind) {
@@ -96,6 +101,25 @@ func (r *Room) AVModeration() AVModeration {
 		}
 	}
 	return out
+}
+
+// avRestore turns on the moderation a (avSnapshot) describes. Called
+// before the room is shared.
+func (r *Room) avRestore(a AVModeration) {
+	for kind, on := range a.On {
+		if !on || kind != MediaAudio && kind != MediaVideo {
+			continue
+		}
+		if r.av.approved == nil {
+			r.av.approved, r.av.actors = map[string]map[string]bool{}, map[string]string{}
+		}
+		r.av.approved[kind], r.av.actors[kind] = map[string]bool{}, a.Actor[kind]
+		for _, id := range a.Approved[kind] {
+			r.av.approved[kind][id] = true
+		}
+		r.info.AudioModeration = r.info.AudioModeration || kind == MediaAudio
+		r.info.VideoModeration = r.info.VideoModeration || kind == MediaVideo
+	}
 }
 
 // list is who is approved for kind, sorted. Called with r.mu held.

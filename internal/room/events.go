@@ -44,8 +44,11 @@ type Event struct {
 	// was lost (its participants dropped, its room destroyed): the room
 	// may start again elsewhere with what it kept (Kept).
 	Lost bool `json:",omitempty"`
-	// HandedOver marks the RoomDestroyed of a room that goes on on another
-	// node (its node was drained: Manager.HandOver).
+	// HandedOver marks the events of a meeting moving to another node (its
+	// node was drained: Manager.HandOver, Continuation): there, its room's
+	// end and its participants' leaves; on the next node, the room's
+	// creation and their joins. For webhooks and analytics the meeting
+	// and their sessions simply go on.
 	HandedOver bool `json:",omitempty"`
 	Chat       *ChatMessage
 	// Poll is the poll created or answered (PollCreated, PollAnswered).
@@ -106,8 +109,8 @@ type eventRecord struct {
 
 type participantRecord struct {
 	Participant
-	// RoleCode carries the role; RoleName shadows the role's name, which
-	// would not decode (a Role has no UnmarshalText).
+	// RoleCode carries the role; RoleName shadows the role's name (the
+	// records in outboxes were written so).
 	RoleCode  int    `json:"roleCode"`
 	RoleName  string `json:"role,omitempty"`
 	DeviceID  string `json:"deviceId,omitempty"`

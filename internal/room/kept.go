@@ -11,11 +11,15 @@ type Kept struct {
 	Subject  string `json:"subject,omitempty"`
 	Lobby    bool   `json:"lobby,omitempty"`
 	Password string `json:"password,omitempty"`
+	// Continuation, after a handover (Manager.HandOver), is the meeting
+	// to go on with.
+	Continuation *Continuation `json:"continuation,omitempty"`
 }
 
 // Apply lays k over a room's provisioned settings.
 func (k Kept) Apply(s Settings) Settings {
 	s.Subject, s.Lobby, s.Password = k.Subject, k.Lobby, k.Password
+	s.Continue = k.Continuation
 	return s
 }
 
@@ -28,7 +32,7 @@ func (r *Room) keep(ctx context.Context) {
 	r.keepMu.Lock()
 	defer r.keepMu.Unlock()
 	r.mu.Lock()
-	k, key := Kept{Subject: r.info.Subject, Lobby: r.info.Lobby, Password: r.password}, r.info.Key
+	k, key := Kept{Subject: r.info.Subject, Lobby: r.info.Lobby, Password: r.password, Continuation: r.continuation}, r.info.Key
 	r.mu.Unlock()
 	r.m.cfg.Keep(ctx, key, k)
 }
@@ -44,9 +48,11 @@ func (ms *Membership) keepAfter(ctx context.Context, f func() error) error {
 }
 
 // HandOver prepares every room of this node to go on on another (the node
-// is being drained): what each keeps is written out through Config.Keep,
-// and its end here, once its participants have reconnected elsewhere, is
-// marked HandedOver. It returns the rooms' keys.
+// is being drained): what each keeps and its meeting (Continuation) are
+// written out through Config.Keep, each participant whose connection can
+// resume gets its ticket (Resumer), and the room's end here, once its
+// participants have reconnected elsewhere, is marked HandedOver, as are
+// their leaves. It returns the rooms' keys.
 func (m *Manager) HandOver(ctx context.Context) []Key {
 	m.mu.Lock()
 	rooms := make([]*Room, 0, len(m.rooms))
@@ -57,7 +63,10 @@ func (m *Manager) HandOver(ctx context.Context) []Key {
 	keys := make([]Key, 0, len(rooms))
 	for _, r := range rooms {
 		r.mu.Lock()
-		r.handedOver = true
+		if !r.handedOver {
+			r.handedOver = true
+			r.continuation = r.handOver(m.cfg.Now().Add(m.cfg.ResumeWindow).UTC())
+		}
 		keys = append(keys, r.info.Key)
 		r.mu.Unlock()
 		r.keep(ctx)

@@ -30,6 +30,9 @@ type Settings struct {
 	// only beyond the limit.
 	VisitorsEnabled       bool
 	ParticipantsSoftLimit int
+	// Continue, if set, is the meeting this room goes on with (its node was
+	// drained: Continuation), until Continue.Until.
+	Continue *Continuation
 }
 
 // Provisioner gives a room its settings before it is created (JaaS's
@@ -54,8 +57,11 @@ type Config struct {
 	// MaxVisitors bounds a room's visitors; default DefaultMaxVisitors.
 	MaxVisitors int
 	// Keep, if set, receives a room's Kept after a moderator changed it.
-	Keep   func(ctx context.Context, key Key, k Kept)
-	Logger *slog.Logger
+	Keep func(ctx context.Context, key Key, k Kept)
+	// ResumeWindow is how long, from a handover, the participants handed
+	// over with a meeting have to come back; default DefaultResumeWindow.
+	ResumeWindow time.Duration
+	Logger       *slog.Logger
 }
 
 // Manager holds every live room of this node.
@@ -76,6 +82,7 @@ func NewManager(cfg Config) *Manager {
 	cfg.MaxParticipants = cmp.Or(cfg.MaxParticipants, 100)
 	cfg.MaxChatLog = cmp.Or(cfg.MaxChatLog, 1000)
 	cfg.MaxChatLogBytes = cmp.Or(cfg.MaxChatLogBytes, 1<<20)
+	cfg.ResumeWindow = cmp.Or(cfg.ResumeWindow, DefaultResumeWindow)
 	cfg.Logger = cmp.Or(cfg.Logger, slog.Default())
 	return &Manager{cfg: cfg, rooms: map[Key]*Room{}}
 }
@@ -85,13 +92,23 @@ type Room struct {
 	m      *Manager
 	keepMu sync.Mutex // orders calls of Config.Keep (kept.go)
 	mu     sync.Mutex
-	// handedOver: the room goes on on another node (kept.go).
-	handedOver bool
-	info       Info
-	password   string
-	maxOcc     int
-	members    map[string]*member
-	lobby      map[string]*member
+	// handedOver: the room goes on on another node (kept.go), as
+	// continuation; handed are the participants given a resume ticket.
+	handedOver   bool
+	continuation *Continuation
+	handed       map[string]bool
+	// continued: the room goes on with a meeting handed over from another
+	// node (continuation.go); carried are its participants not back yet,
+	// by ticket hash, until expiry.
+	continued   bool
+	carried     map[string]Carried
+	resumeUntil time.Time
+	expiry      *time.Timer
+	info      Info
+	password  string
+	maxOcc    int
+	members   map[string]*member
+	lobby     map[string]*member
 	// visitors watch only (visitors.go), when visitorsOn; softLimit is
 	// the participants beyond which joiners are visitors (0: the limit).
 	visitors   map[string]*member
@@ -151,6 +168,9 @@ type JoinRequest struct {
 	// CanVisit: the client can watch as a visitor (the meeting page, the
 	// Go client); without it a join beyond the limit is refused as before.
 	CanVisit bool
+	// Resume is the ticket a participant of a meeting handed over from
+	// another node was given there (Resumer): it comes back as it was.
+	Resume string
 }
 
 // Membership is a participant's handle on the room it joined (or whose
@@ -194,10 +214,19 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 			Key: req.Key, MeetingID: uuid.NewString(), Name: req.Key.Name, CreatedAt: m.cfg.Now().UTC(),
 			Lobby: settings.Lobby, HasPassword: settings.Password != "", AutoRecord: settings.AutoRecord, Subject: settings.Subject,
 		}, password: settings.Password, maxOcc: settings.MaxOccupants, visitorsOn: settings.VisitorsEnabled, softLimit: settings.ParticipantsSoftLimit}
+		if c := settings.Continue; c != nil && m.cfg.Now().Before(c.Until) {
+			room.continueFrom(c)
+		}
 	}
 	room.mu.Lock()
 	defer room.mu.Unlock()
 	r, ticket = room, room.order.take()
+	if c, ok := r.resume(req.Resume); ok {
+		var ms *Membership
+		var err error
+		ms, events, err = m.rejoin(r, created, c, req)
+		return ms, err
+	}
 	p := req.Participant
 	p.ID = cmp.Or(req.ID, newParticipantID())
 	p.Breakout = "" // everyone enters the main room
@@ -230,8 +259,7 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 		return nil, fmt.Errorf("%w: it has its maximum of %d participants", ErrFull, limit)
 	}
 	if created { // only now: a refused first joiner leaves no room behind
-		m.rooms[req.Key] = r
-		events = append(events, r.event(RoomCreated, nil))
+		events = append(events, m.store(r))
 	}
 	mb := &member{p: p, conn: req.Conn}
 	if waits {
@@ -351,6 +379,17 @@ func (ms *Membership) Leave(ctx context.Context, reason LeaveReason) {
 
 // remove drops a member or lobby waiter. Called with r.mu held.
 func (r *Room) remove(id string, reason LeaveReason) []Event {
+	events := r.drop(id, reason)
+	if r.handed[id] && reason == LeftSwitchRoom { // it goes on with the meeting on another node
+		for i := range events {
+			events[i].HandedOver = true
+		}
+	}
+	return events
+}
+
+// drop is remove without marking a handover. Called with r.mu held.
+func (r *Room) drop(id string, reason LeaveReason) []Event {
 	if mb, ok := r.lobby[id]; ok {
 		delete(r.lobby, id)
 		r.notifyModerators(KnockingGone{ID: id})
@@ -401,6 +440,7 @@ func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
 				events = append(events, r.endBreakout(b))
 			}
 		}
+		events = append(events, r.leaveCarried()...) // not back: they left
 		end := r.event(RoomDestroyed, nil)
 		end.HandedOver = r.handedOver
 		r.noteSpeaker("", end.Time)

@@ -58,6 +58,18 @@ func (r Role) String() string {
 // MarshalText writes the role's name.
 func (r Role) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
+// UnmarshalText reads a role's name (MarshalText); another name is
+// RoleUnknown.
+func (r *Role) UnmarshalText(b []byte) error {
+	*r = RoleUnknown
+	for _, role := range []Role{RoleParticipant, RoleModerator, RoleVisitor} {
+		if string(b) == role.String() {
+			*r = role
+		}
+	}
+	return nil
+}
+
 // LeaveReason says why a participant left, with JaaS's disconnectReason names.
 type LeaveReason string
 

@@ -199,8 +199,26 @@ func (k keptRooms) Provision(ctx context.Context, key room.Key) (room.Settings, 
 		k.s.deps.Logger.WarnContext(ctx, "a room's kept settings do not decode; ignored", "room", key.String(), "err", err)
 		return settings, nil
 	}
-	k.s.deps.Logger.InfoContext(ctx, "room started again with what it kept", "room", key.String())
+	if c := kept.Continuation; c != nil && !k.goesOn(ctx, key, c) {
+		kept.Continuation = nil
+	}
+	k.s.deps.Logger.InfoContext(ctx, "room started again with what it kept", "room", key.String(), "continued", kept.Continuation != nil)
 	return kept.Apply(settings), nil
+}
+
+// goesOn reports whether a meeting handed over by a drained node may go
+// on here: not if the analytics ended it meanwhile (nobody came back
+// before its node was found gone).
+func (k keptRooms) goesOn(ctx context.Context, key room.Key, c *room.Continuation) bool {
+	if key.Tenant == "" {
+		return true // no analytics: Continuation.Until alone
+	}
+	m, err := k.s.store.Meeting(ctx, key.Tenant, c.MeetingID)
+	if err != nil || m.EndedAt != nil {
+		k.s.deps.Logger.InfoContext(ctx, "a handed-over meeting has ended; starting a new one", "room", key.String(), "meeting", c.MeetingID, "err", err)
+		return false
+	}
+	return true
 }
 
 // Keep writes a room's Kept to the cluster store.

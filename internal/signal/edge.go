@@ -60,8 +60,11 @@ type Edges interface {
 	Join(ctx context.Context, node EdgeNode, req EdgeJoin) (Peer, error)
 }
 
-// maxRegion bounds a region hint.
-const maxRegion = 64
+// maxRegion bounds a region hint, maxResume a resume ticket.
+const (
+	maxRegion = 64
+	maxResume = 64
+)
 
 // placeMedia picks the node of the participant's media (Edges.Place); the
 // zero EdgeNode is this node. Only ErrNodesFull is returned: any other

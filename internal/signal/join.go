@@ -34,7 +34,7 @@ func (s *session) join(ctx context.Context, m *inbound) bool {
 		Key: s.key,
 		Participant: s.grant.Participant(admission.Profile{DisplayName: m.DisplayName, Email: m.Email, UserAgent: s.userAgent,
 			AudioMuted: m.AudioMuted, VideoMuted: m.VideoMuted}),
-		Password: m.Password, LobbyBypass: c.LobbyBypass, Conn: s, CanVisit: true,
+		Password: m.Password, LobbyBypass: c.LobbyBypass, Conn: s, CanVisit: true, Resume: runes.Cut(m.Resume, maxResume),
 	})
 	if err == nil {
 		s.ms = ms

@@ -45,6 +45,9 @@ type inbound struct {
 	// Region is the participant's region hint: its media goes to a node
 	// of that region when the cluster has one (cascading).
 	Region string `json:"region"`
+	// Resume is the ticket a meetingMoved error gave: the participant of
+	// a meeting handed over by a drained node comes back as it was.
+	Resume string `json:"resume"`
 
 	// offer / answer / candidate
 	SDP       string                   `json:"sdp"`
@@ -187,6 +190,9 @@ type (
 		Message string `json:"message"`
 		// Fatal means the server closes the connection after this message.
 		Fatal bool `json:"fatal,omitempty"`
+		// Resume, with meetingMoved, is the ticket to join with on the
+		// next node: the participant comes back as it was.
+		Resume string `json:"resume,omitempty"`
 	}
 	typeOnly struct {
 		Type string `json:"type"`

@@ -278,7 +278,12 @@ func (s *Server) MoveAll() {
 		sess.mu.Lock()
 		sess.left = room.LeftSwitchRoom
 		sess.mu.Unlock()
-		sess.fail(websocket.StatusGoingAway, "meetingMoved", "this meeting moves to another node (this one is being drained); reconnect to continue")
+		msg := errorMsg{Type: "error", Code: "meetingMoved", Message: "this meeting moves to another node (this one is being drained); reconnect to continue", Fatal: true}
+		if t := sess.resume.Load(); t != nil {
+			msg.Resume = *t
+		}
+		sess.send(msg)
+		sess.close(closeWith(websocket.StatusGoingAway, msg.Code+": "+msg.Message))
 	}
 }
 

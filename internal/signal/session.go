@@ -38,6 +38,9 @@ const (
 const outQueue = 512
 
 type session struct {
+	// resume is the ticket of a meeting this node hands over (Resume);
+	// atomic: the room gives it holding its lock.
+	resume  atomic.Pointer[string]
 	srv     *Server
 	conn    *websocket.Conn
 	log     *slog.Logger
@@ -260,6 +263,11 @@ func (s *session) leave(ctx context.Context) {
 // Notify implements room.Conn: the notice goes to the client, and the
 // notices that change this session act on it in another goroutine, outside
 // the room's lock (Notify itself never takes the session's lock).
+var _ room.Resumer = (*session)(nil)
+
+// Resume keeps the ticket for the meetingMoved that follows (room.Resumer).
+func (s *session) Resume(ticket string) { s.resume.Store(&ticket) }
+
 func (s *session) Notify(n room.Notice) {
 	s.sendRaw(encodeNotice(n))
 	if _, ok := n.(room.Moved); ok {

@@ -38,10 +38,12 @@ func (q queries) DailyActive(ctx context.Context, tenantID, month string) (map[s
 	return out, rows.Err()
 }
 
-// StartMeeting records a room instance hosted by node.
+// StartMeeting records a room instance hosted by node; for a meeting
+// already recorded and not ended, that it is now hosted by node (it was
+// handed over from another).
 func (q queries) StartMeeting(ctx context.Context, id, tenantID, room, node string, at time.Time) error {
 	_, err := q.db.ExecContext(ctx, `INSERT INTO meetings (id, tenant_id, room, started_at, node) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (id) DO NOTHING`, id, tenantID, room, millis(at), node)
+		ON CONFLICT (id) DO UPDATE SET node = excluded.node WHERE meetings.ended_at IS NULL`, id, tenantID, room, millis(at), node)
 	if err != nil {
 		return fmt.Errorf("store: start meeting: %w", classify(err))
 	}

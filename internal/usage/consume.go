@@ -58,8 +58,11 @@ func (s *Service) applyEvent(ctx context.Context, tx *store.Tx, node string, e r
 	}
 	id := cmp.Or(e.Room.MainMeetingID, e.Room.MeetingID) // a breakout room counts as its meeting
 	e.Room.MeetingID = id
+	if e.HandedOver && e.Type != room.RoomCreated {
+		return nil // the meeting moves to another node: its sessions go on
+	}
 	switch e.Type {
-	case room.RoomCreated:
+	case room.RoomCreated: // or, HandedOver, goes on on this node
 		if node == "" && s.cfg.NodeID != nil {
 			node = s.cfg.NodeID()
 		}

@@ -231,8 +231,12 @@ func (s *Service) envelope(e room.Event, eventType string, data any) Envelope {
 	}
 }
 
-// translate maps a room event to JaaS envelopes (contracts §3.3).
+// translate maps a room event to JaaS envelopes (contracts §3.3). A
+// meeting moving to another node (HandedOver) goes on: nothing to tell.
 func (s *Service) translate(e room.Event) []Envelope {
+	if e.HandedOver {
+		return nil
+	}
 	conference := fmt.Sprintf("%s@conference.%s.%s", e.Room.Key.Name, e.Room.Key.Tenant, s.cfg.Domain)
 	if id := e.Room.BreakoutID; id != "" {
 		conference = fmt.Sprintf("%s@breakout.%s.%s", id, e.Room.Key.Tenant, s.cfg.Domain)

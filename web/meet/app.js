@@ -47,6 +47,7 @@ const state = {
   leaving: false,
   reconnects: 0,
   moving: false, // the server said the meeting moves: reconnect at once (MOVES)
+  resume: '', // the ticket it gave to come back as the same participant
   knocks: new Map(),
   unread: 0,
   micId: '',
@@ -146,6 +147,7 @@ function join() {
     audioMuted: state.audioMuted,
     videoMuted: state.videoMuted,
     region: params.region || undefined,
+    resume: state.resume || undefined,
   });
   show('loading');
 }
@@ -203,7 +205,11 @@ function onError(msg) {
     $('password-input').focus();
     return;
   }
-  if (MOVES.has(msg.code)) { state.moving = true; return; } // the close that follows reconnects
+  if (MOVES.has(msg.code)) { // the close that follows reconnects; with a ticket, as the same participant
+    state.moving = true;
+    if (msg.resume) state.resume = msg.resume;
+    return;
+  }
   if (msg.fatal) { state.leaving = true; refused(msg.code, msg.message); return; }
   if (recording.refused(msg) || moderation.refused(msg)) return;
   toast(msg.message);
@@ -259,6 +265,7 @@ function setStatus(text) { $('status').textContent = text; }
 async function enterMeeting(msg) {
   state.joined = true;
   state.reconnects = 0;
+  state.resume = '';
   state.self = msg.self;
   state.room = msg.room;
   state.moderator = msg.self.role === 'moderator';

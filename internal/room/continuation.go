@@ -1,0 +1,244 @@
+package room
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
+	"slices"
+	"time"
+)
+
+// DefaultResumeWindow is how long, from the handover, a meeting handed to
+// another node waits for its participants to come back
+// (Config.ResumeWindow).
+const DefaultResumeWindow = time.Minute
+
+// Continuation is a meeting's state, handed to the node that continues it
+// when its node is drained (Manager.HandOver): the meeting keeps its id and
+// start, its chat log, polls, reactions, speaker times, audio/video
+// moderation, follow-me and breakout rooms, and each participant who
+// comes back with its resume ticket keeps its id, role and breakout room,
+// without the lobby or the password. For the analytics and webhooks it is
+// one meeting: the events of the move are marked HandedOver.
+type Continuation struct {
+	MeetingID string    `json:"meetingId"`
+	CreatedAt time.Time `json:"createdAt"`
+	// Until is when the continuation lapses: a room created later starts a
+	// new meeting (with what the room kept).
+	Until        time.Time                `json:"until"`
+	Chat         []ChatMessage            `json:"chat,omitempty"`
+	ChatOmitted  int                      `json:"chatOmitted,omitempty"`
+	Reactions    []ReactionRecord         `json:"reactions,omitempty"`
+	Polls        []Poll                   `json:"polls,omitempty"`
+	Speaking     map[string]time.Duration `json:"speaking,omitempty"`
+	Seen         map[string]Participant   `json:"seen,omitempty"`
+	Active       map[string]bool          `json:"active,omitempty"`
+	AV           AVModeration             `json:"av"`
+	FollowMe     FollowMe                 `json:"followMe"`
+	Breakouts    []CarriedBreakout        `json:"breakouts,omitempty"`
+	BreakoutSeq  int                      `json:"breakoutSeq,omitempty"`
+	Participants []Carried                `json:"participants,omitempty"`
+}
+
+// CarriedBreakout is a breakout room of a Continuation.
+type CarriedBreakout struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	MeetingID string    `json:"meetingId,omitempty"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+}
+
+// Carried is a participant of a Continuation, known by its resume ticket.
+type Carried struct {
+	// Ticket is the SHA-256 of the participant's resume ticket, in hex:
+	// the cluster store never holds a ticket itself.
+	Ticket      string      `json:"ticket"`
+	Participant Participant `json:"participant"`
+	// What Participant's JSON leaves out, for the participant's leave if
+	// it does not come back.
+	DeviceID  string `json:"deviceId,omitempty"`
+	UsageKey  string `json:"usageKey,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
+	KeyID     string `json:"keyId,omitempty"`
+}
+
+// Resumer is a Conn whose client can come back to its meeting on another
+// node: at a handover it is given a ticket to join with
+// (JoinRequest.Resume). Connections that cannot (Jitsi's clients) join
+// there as anyone else does.
+type Resumer interface {
+	Conn
+	Resume(ticket string)
+}
+
+func hashTicket(ticket string) string {
+	h := sha256.Sum256([]byte(ticket))
+	return hex.EncodeToString(h[:])
+}
+
+// handOver builds the room's Continuation and gives each participant or
+// visitor whose connection can resume its ticket. Called with r.mu held.
+func (r *Room) handOver(until time.Time) *Continuation {
+	r.noteSpeaker("", r.m.cfg.Now()) // the current speaker's time so far
+	// Copies: Config.Keep encodes it outside the room's lock.
+	c := &Continuation{MeetingID: r.info.MeetingID, CreatedAt: r.info.CreatedAt, Until: until,
+		ChatOmitted: r.chatOmitted, Reactions: slices.Clone(r.reactions), Speaking: maps.Clone(r.speaking), Seen: maps.Clone(r.seen),
+		Active: maps.Clone(r.active), AV: r.avSnapshot(), FollowMe: r.follow, BreakoutSeq: r.breakoutSeq}
+	for _, m := range r.chat {
+		if m.To == "" { // private messages stay private to the node that carried them
+			c.Chat = append(c.Chat, m)
+		}
+	}
+	for _, p := range r.polls {
+		c.Polls = append(c.Polls, p.snapshot())
+	}
+	for _, b := range r.breakouts {
+		c.Breakouts = append(c.Breakouts, CarriedBreakout{ID: b.id, Name: b.name, MeetingID: b.meetingID, CreatedAt: b.createdAt})
+	}
+	r.handed = map[string]bool{}
+	for _, all := range []map[string]*member{r.members, r.visitors} {
+		for id, mb := range all {
+			res, ok := mb.conn.(Resumer)
+			if !ok {
+				continue
+			}
+			ticket := rand.Text()
+			p := mb.p
+			c.Participants = append(c.Participants, Carried{Ticket: hashTicket(ticket), Participant: p,
+				DeviceID: p.DeviceID, UsageKey: p.UsageKey, UserAgent: p.UserAgent, KeyID: p.KeyID})
+			r.handed[id] = true
+			res.Resume(ticket)
+		}
+	}
+	return c
+}
+
+// continueFrom makes a new room the meeting c continues. Called before
+// the room is shared.
+func (r *Room) continueFrom(c *Continuation) {
+	r.continued, r.resumeUntil = true, c.Until
+	r.info.MeetingID, r.info.CreatedAt = c.MeetingID, c.CreatedAt
+	r.chatOmitted, r.reactions = c.ChatOmitted, c.Reactions
+	for _, m := range c.Chat {
+		r.chat = append(r.chat, m)
+		r.chatBytes += len(m.Text)
+	}
+	for _, p := range c.Polls {
+		r.polls = append(r.polls, &poll{p})
+	}
+	r.speaking, r.seen, r.active = c.Speaking, c.Seen, c.Active
+	if r.seen == nil {
+		r.seen, r.active = map[string]Participant{}, map[string]bool{}
+	}
+	if r.active == nil {
+		r.active = map[string]bool{}
+	}
+	r.avRestore(c.AV)
+	r.follow = c.FollowMe
+	r.breakoutSeq = c.BreakoutSeq
+	for _, b := range c.Breakouts {
+		r.breakouts = append(r.breakouts, &breakout{id: b.ID, name: b.Name, meetingID: b.MeetingID, createdAt: b.CreatedAt})
+	}
+	r.carried = map[string]Carried{}
+	for _, p := range c.Participants {
+		r.carried[p.Ticket] = p
+	}
+}
+
+// resume takes the participant a ticket names, if it is still awaited.
+// Called with r.mu held.
+func (r *Room) resume(ticket string) (Carried, bool) {
+	if ticket == "" {
+		return Carried{}, false
+	}
+	c, ok := r.carried[hashTicket(ticket)]
+	if ok {
+		delete(r.carried, hashTicket(ticket))
+	}
+	return c, ok
+}
+
+// expireCarried ends the sessions of the participants who did not come
+// back in time: they left (unknown), as a dropped connection does.
+func (r *Room) expireCarried(ctx context.Context) {
+	r.mu.Lock()
+	events := r.leaveCarried()
+	ticket := r.order.take()
+	r.mu.Unlock()
+	r.emitInOrder(ctx, ticket, events)
+}
+
+// leaveCarried is the leave of every participant still awaited. Called
+// with r.mu held.
+func (r *Room) leaveCarried() []Event {
+	var events []Event
+	for t, c := range r.carried {
+		p := c.Participant
+		p.DeviceID, p.UsageKey, p.UserAgent, p.KeyID = c.DeviceID, c.UsageKey, c.UserAgent, c.KeyID
+		events = append(events, r.leaveEvent(ParticipantLeft, &p, LeftUnknown))
+		delete(r.carried, t)
+	}
+	for _, b := range r.breakouts { // breakout rooms nobody came back to end
+		events = append(events, r.vacate(b.id)...)
+	}
+	if r.expiry != nil {
+		r.expiry.Stop()
+	}
+	return events
+}
+
+// store shares a new room and returns its RoomCreated; a room continuing
+// a meeting handed over says so and starts waiting for its participants.
+// Called with m.mu and r.mu held.
+func (m *Manager) store(r *Room) Event {
+	m.rooms[r.info.Key] = r
+	e := r.event(RoomCreated, nil)
+	if r.continued {
+		e.HandedOver = true
+		r.expiry = time.AfterFunc(r.resumeUntil.Sub(m.cfg.Now()), func() { r.expireCarried(context.Background()) })
+	}
+	return e
+}
+
+// rejoin brings back a participant handed over with the meeting, with its
+// id, role, join time, raised hand and breakout room, past the password,
+// the lobby and the limits it was let in by. Called with m.mu and r.mu held.
+func (m *Manager) rejoin(r *Room, created bool, c Carried, req JoinRequest) (*Membership, []Event, error) {
+	old, p := c.Participant, req.Participant
+	p.ID, p.JoinedAt, p.PromotedAt, p.HandRaised = old.ID, old.JoinedAt, old.PromotedAt, old.HandRaised
+	if r.find(p.ID) != nil {
+		return nil, nil, ErrIDTaken
+	}
+	switch {
+	case old.Role == RoleModerator || p.Role == RoleModerator: // granted there, or by the token
+		p.Role = RoleModerator
+	case old.Role == RoleVisitor:
+		p.Role = RoleVisitor
+	default:
+		p.Role = RoleParticipant
+	}
+	p.Breakout = ""
+	if _, err := r.breakout(old.Breakout); err == nil && old.Breakout != "" {
+		p.Breakout = old.Breakout
+	}
+	var events []Event
+	if created {
+		events = append(events, m.store(r))
+	}
+	mb := &member{p: p, conn: req.Conn}
+	var evs []Event
+	if p.Role == RoleVisitor {
+		var err error
+		if evs, err = r.addVisitor(mb); err != nil {
+			return nil, events, err
+		}
+	} else {
+		evs = r.admit(mb)
+	}
+	for i := range evs {
+		evs[i].HandedOver = true
+	}
+	return &Membership{room: r, id: p.ID}, append(events, evs...), nil
+}

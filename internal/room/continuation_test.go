@@ -1,0 +1,204 @@
+package room
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// resConn is a connection that can resume on another node and switch
+// breakout rooms, as the meeting page's.
+type resConn struct {
+	recConn
+	ticketMu sync.Mutex
+	ticket   string
+}
+
+func (c *resConn) Resume(ticket string) {
+	c.ticketMu.Lock()
+	defer c.ticketMu.Unlock()
+	c.ticket = ticket
+}
+
+func (c *resConn) SwitchesRooms() bool { return true }
+
+func (c *resConn) resumeTicket() string {
+	c.ticketMu.Lock()
+	defer c.ticketMu.Unlock()
+	return c.ticket
+}
+
+// jsonKept stores Kept as the cluster store does: encoded.
+type jsonKept struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (j *jsonKept) keep(_ context.Context, _ Key, k Kept) {
+	b, err := json.Marshal(k)
+	if err != nil {
+		panic(err)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.b = b
+}
+
+func (j *jsonKept) Provision(context.Context, Key) (Settings, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var k Kept
+	if j.b == nil {
+		return Settings{}, nil
+	}
+	err := json.Unmarshal(j.b, &k)
+	return k.Apply(Settings{}), err
+}
+
+// TestHandOverContinues: a drained node hands its meeting over; on the
+// next node the meeting keeps its id, chat, polls and moderation, the
+// participants who come back with their tickets keep their ids, roles and
+// breakout rooms past the lobby and the password, a newcomer still meets
+// both, and one who never comes back leaves when the window ends. The
+// move's own events are marked HandedOver.
+func TestHandOverContinues(t *testing.T) {
+	ctx := context.Background()
+	key := NewKey("vpaas-magic-cookie-x", "Daily")
+	store := &jsonKept{}
+	evA, evB := &recEvents{}, &recEvents{}
+	a := NewManager(Config{Events: evA, Provisioner: store, Keep: store.keep, ResumeWindow: 200 * time.Millisecond})
+	join := func(m *Manager, name string, role Role, resume string) (*Membership, *resConn, error) {
+		c := &resConn{}
+		ms, err := m.Join(ctx, JoinRequest{Key: key, Participant: Participant{Name: name, Role: role, DeviceID: "dev-" + name}, Conn: c, Resume: resume})
+		return ms, c, err
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mo, moConn, err := join(a, "Mo", RoleModerator, "")
+	must(err)
+	gus, gusConn, err := join(a, "Gus", RoleParticipant, "")
+	must(err)
+	pat, patConn, err := join(a, "Pat", RoleParticipant, "")
+	must(err)
+	must(mo.GrantModerator(ctx, gus.ID()))
+	must(mo.SetLobby(ctx, true))
+	must(mo.SetPassword(ctx, "s3cret"))
+	must(mo.Chat(ctx, "", "agenda: budget"))
+	poll, err := mo.CreatePoll(ctx, "Ship it?", []string{"yes", "no"})
+	must(err)
+	must(pat.AnswerPoll(ctx, poll, []int{0}))
+	must(mo.SetAVModeration(ctx, MediaAudio, true))
+	must(mo.ApproveMedia(ctx, pat.ID(), MediaAudio))
+	side, err := mo.AddBreakoutRoom(ctx, "Side")
+	must(err)
+	must(mo.SendToRoom(ctx, pat.ID(), side))
+	info := mo.Room().Info()
+
+	if keys := a.HandOver(ctx); len(keys) != 1 || keys[0] != key {
+		t.Fatalf("handed over %v", keys)
+	}
+	for name, c := range map[string]*resConn{"Mo": moConn, "Gus": gusConn, "Pat": patConn} {
+		if c.resumeTicket() == "" {
+			t.Fatalf("%s got no resume ticket", name)
+		}
+	}
+	if b := string(store.b); len(b) == 0 || strings.Contains(b, gusConn.resumeTicket()) {
+		t.Fatalf("the kept meeting must hold ticket hashes, not tickets: %s", b)
+	}
+	before := len(evA.all())
+	for _, ms := range []*Membership{mo, gus, pat} {
+		ms.Leave(ctx, LeftSwitchRoom)
+	}
+	for _, e := range evA.all()[before:] { // the leaves, Side's end, the room's end
+		if !e.HandedOver {
+			t.Errorf("node A's %s (%v) not marked HandedOver", e.Type, e.Participant)
+		}
+	}
+
+	b := NewManager(Config{Events: evB, Provisioner: store, Keep: store.keep, ResumeWindow: 200 * time.Millisecond})
+	gus2, _, err := join(b, "Gus", RoleParticipant, gusConn.resumeTicket())
+	must(err)
+	if gus2.ID() != gus.ID() || gus2.InLobby() {
+		t.Fatalf("Gus came back as %s (in lobby %v), want %s in the room", gus2.ID(), gus2.InLobby(), gus.ID())
+	}
+	self, _ := gus2.Self()
+	if !self.Moderator() {
+		t.Errorf("Gus came back as %s, want the moderator he was made", self.Role)
+	}
+	got := gus2.Room().Info()
+	if got.MeetingID != info.MeetingID || !got.CreatedAt.Equal(info.CreatedAt) || !got.AudioModeration || !got.Lobby || !got.HasPassword {
+		t.Errorf("continued meeting %+v, want the meeting %+v with moderation, lobby and password", got, info)
+	}
+	if polls := gus2.Room().Polls(); len(polls) != 1 || polls[0].ID != poll || len(polls[0].Answers[pat.ID()]) != 1 {
+		t.Errorf("polls %+v, want %s with Pat's answer", polls, poll)
+	}
+	if log := gus2.Room().ChatLog(); len(log) != 1 || log[0].Text != "agenda: budget" {
+		t.Errorf("chat log %+v", log)
+	}
+	if _, _, err := join(b, "Pat", RoleParticipant, gusConn.resumeTicket()); !errors.Is(err, ErrPasswordRequired) {
+		t.Errorf("a ticket used twice: %v, want a newcomer's ErrPasswordRequired", err)
+	}
+	pat2, _, err := join(b, "Pat", RoleParticipant, patConn.resumeTicket())
+	must(err)
+	if self, _ := pat2.Self(); pat2.ID() != pat.ID() || self.Breakout != side || self.Moderator() {
+		t.Errorf("Pat came back as %+v, want %s in breakout %s", self, pat.ID(), side)
+	}
+	if av := pat2.Room().AVModeration(); !slices.Contains(av.Approved[MediaAudio], pat.ID()) {
+		t.Errorf("audio moderation %+v, want Pat still approved", av)
+	}
+
+	// Mo does not come back: when the window ends, Mo leaves.
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.ContainsFunc(evB.all(), func(e Event) bool {
+		return e.Type == ParticipantLeft && e.Participant.ID == mo.ID()
+	}) {
+		if time.Now().After(deadline) {
+			t.Fatal("Mo never left node B's meeting")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, e := range evB.all() {
+		moved := e.Type == RoomCreated || e.Type == ParticipantJoined
+		if e.HandedOver != moved {
+			t.Errorf("node B's %s of %v: HandedOver %v, want %v", e.Type, e.Participant, e.HandedOver, moved)
+		}
+		if e.Type == ParticipantLeft && (e.Reason != LeftUnknown || e.Participant.DeviceID != "dev-Mo") {
+			t.Errorf("Mo's leave: %+v", e)
+		}
+	}
+	if _, _, err := join(b, "Mo", RoleParticipant, moConn.resumeTicket()); !errors.Is(err, ErrPasswordRequired) {
+		t.Errorf("Mo's ticket after the window: %v, want ErrPasswordRequired", err)
+	}
+}
+
+// TestContinuationLapses: past its Until, a kept meeting is not continued:
+// the room starts a new meeting with what it kept.
+func TestContinuationLapses(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	c := &Continuation{MeetingID: "old-meeting", Until: now.Add(-time.Second)}
+	store := &jsonKept{}
+	store.keep(context.Background(), Key{}, Kept{Subject: "kept", Continuation: c})
+	m := NewManager(Config{Provisioner: store, Now: func() time.Time { return now }})
+	ms, err := m.Join(context.Background(), JoinRequest{Key: NewKey("t", "r"), Participant: Participant{Name: "A"}, Conn: &recConn{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := ms.Room().Info(); info.MeetingID == "old-meeting" || info.Subject != "kept" {
+		t.Errorf("room %+v, want a new meeting with the kept subject", info)
+	}
+}
+
+func (r *recEvents) all() []Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.events)
+}
