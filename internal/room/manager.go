@@ -104,11 +104,11 @@ type Room struct {
 	carried     map[string]Carried
 	resumeUntil time.Time
 	expiry      *time.Timer
-	info      Info
-	password  string
-	maxOcc    int
-	members   map[string]*member
-	lobby     map[string]*member
+	info        Info
+	password    string
+	maxOcc      int
+	members     map[string]*member
+	lobby       map[string]*member
 	// visitors watch only (visitors.go), when visitorsOn; softLimit is
 	// the participants beyond which joiners are visitors (0: the limit).
 	visitors   map[string]*member
