@@ -3,10 +3,14 @@ package test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/confer-video/confer/internal/client"
+	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/token"
 )
 
@@ -52,4 +56,47 @@ func TestCascadeBrowser(t *testing.T) {
 	if got := nodeMetric(t, home, "confer_sfu_peers"); got != 3 {
 		t.Errorf("home: confer_sfu_peers = %v, want 3 (everyone's media, no relay)", got)
 	}
+}
+
+// TestCascadeBrowserHomeDrain: the meeting page in Chromium, loaded from
+// a load balancer in front of the nodes, meets Ada on the meeting's home; Mo, a moderator, makes Cy a
+// moderator. The home is drained: the page, told the meeting moves with a
+// resume ticket (meetingMoved), reconnects by itself through the load
+// balancer to the other node and comes back as it was — the same participant, still
+// a moderator, in the same meeting — and plays Ada's video again.
+func TestCascadeBrowserHomeDrain(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	lb := freePort(t) // the load balancer pages come through: it sends them to the edge
+	cc, ada, home, edge := startMeeting(ctx, t, 16, []string{"CONFER_PUBLIC_URL=http://" + lb}, "Ada") // scripts/test starts Redis with 32 databases
+	target, _ := url.Parse(edge.url())
+	proxy := &http.Server{Addr: lb, Handler: httputil.NewSingleHostReverseProxy(target)}
+	go proxy.ListenAndServe()
+	t.Cleanup(func() { proxy.Close() })
+	mo, _, err := cc.dialWith(ctx, t, "Mo", home, meetclient.JoinOptions{Region: nodeRegion(cc.regions, home)}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwt, _ := token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: "Cy", Name: "Cy"}})
+	p := newBrowser(t).open("Cy (Chromium)", meetingURL("http://"+lb, cc.tenant+"/world", jwt, fastMeeting()))
+	poll[bool](t, p, "Cy joined", `window.confer.state.joined`, 30*time.Second)
+	cyID := eval[string](t, p, `window.confer.state.self.id`)
+	meetingID := eval[string](t, p, `window.confer.state.room.meetingId`)
+	poll[bool](t, p, "Cy plays Ada's video", fmt.Sprintf(videoFrom, ada.id), 45*time.Second)
+	if err := mo.cl.Send(ctx, map[string]any{"type": "moderate", "action": "grantModerator", "target": cyID}); err != nil {
+		t.Fatal(err)
+	}
+	poll[bool](t, p, "Cy is a moderator", `window.confer.state.moderator`, 20*time.Second)
+
+	eval[bool](t, p, `(window.beforeMove = window.confer.state.conn, true)`)
+	if _, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).DrainNode(ctx); err != nil {
+		t.Fatalf("drain the home: %v", err)
+	}
+	poll[bool](t, p, "Cy's page came back after the move", `window.confer.state.joined && window.confer.state.conn !== window.beforeMove`, 30*time.Second)
+	if got := eval[string](t, p, `window.confer.state.self.id + " " + window.confer.state.room.meetingId + " " + window.confer.state.moderator`); got != cyID+" "+meetingID+" true" {
+		t.Errorf("Cy's page after the move: %q, want %q (the same participant, meeting and role)", got, cyID+" "+meetingID+" true")
+	}
+	ada2, _ := resumeWith(ctx, t, cc, ada, "Ada", edge, "")
+	poll[bool](t, p, "Cy plays Ada's video again", fmt.Sprintf(videoFrom, ada2.id), 45*time.Second)
 }
