@@ -68,7 +68,7 @@ func TestCascadeBrowserHomeDrain(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	lb := freePort(t) // the load balancer pages come through: it sends them to the edge
+	lb := freePort(t)                                                                                  // the load balancer pages come through: it sends them to the edge
 	cc, ada, home, edge := startMeeting(ctx, t, 16, []string{"CONFER_PUBLIC_URL=http://" + lb}, "Ada") // scripts/test starts Redis with 32 databases
 	target, _ := url.Parse(edge.url())
 	proxy := &http.Server{Addr: lb, Handler: httputil.NewSingleHostReverseProxy(target)}

@@ -199,44 +199,34 @@ func resumeWith(ctx context.Context, t *testing.T, cc *cascadeCluster, m member,
 	t.Helper()
 	var back member
 	var j *meetclient.Joined
-	eventually(t, 30*time.Second, name+" comes back through "+via.id, func() bool {
-		var err error
-		back, j, err = cc.dialWith(ctx, t, name, via, meetclient.JoinOptions{Region: hint, Resume: m.cl.ResumeTicket()}, false)
-		if err != nil {
-			t.Logf("%s comes back: %v", name, err)
+	var err error
+	defer func() {
+		if t.Failed() && err != nil {
+			t.Logf("%s's last try: %v", name, err)
 		}
+	}()
+	eventually(t, 30*time.Second, name+" comes back through "+via.id, func() bool {
+		back, j, err = cc.dialWith(ctx, t, name, via, meetclient.JoinOptions{Region: hint, Resume: m.cl.ResumeTicket()}, false)
 		return err == nil
 	})
 	return back, j
 }
 
-// rejoinWith has name rejoin the meeting through via, with the password
-// lockRoom set, retrying while the old home lets go of it.
-func rejoinWith(ctx context.Context, t *testing.T, cc *cascadeCluster, name string, via *clusterNode, hint string) (member, *meetclient.Joined) {
-	t.Helper()
-	var m member
-	var j *meetclient.Joined
-	eventually(t, 30*time.Second, name+" rejoins through "+via.id, func() bool {
-		var err error
-		m, j, err = cc.dialWith(ctx, t, name, via, meetclient.JoinOptions{Region: hint, Password: "s3cret"}, false)
-		return err == nil
-	})
-	return m, j
-}
-
 // TestCascadeHomeLost: a meeting over two nodes, Ada on the home and Cy on
 // the edge; Mo, a moderator, sets a subject and a password; the home is
 // killed (kill -9). Cy's signaling ends with it, the edge lets go of her
-// media and of the relay, and both rejoin through the survivor (as the
-// meeting page does after a lost connection): the meeting is homed there
-// now, with the subject and password it kept, and they meet again.
+// media and of the relay, and both come back through the survivor with
+// the resume tickets their joined messages gave (as the meeting page does
+// after a lost connection): the same meeting goes on there, with the
+// subject and password it kept, they are the same participants, and they
+// meet again; a newcomer still needs the password.
 func TestCascadeHomeLost(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cc, ada, home, edge := startMeeting(ctx, t, 8, nil, "Ada")
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
-	cy, err := cc.dialVia(ctx, t, "Cy", home, edgeRegion)
+	cy, cj, err := cc.dialWith(ctx, t, "Cy", home, meetclient.JoinOptions{Region: edgeRegion}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,17 +250,20 @@ func TestCascadeHomeLost(t *testing.T) {
 		return nodeMetric(t, edge, "confer_sfu_peers") == 0
 	})
 
-	ada2, aj := rejoinWith(ctx, t, cc, "Ada", edge, homeRegion)
-	if aj.Room.Subject != "Quarterly review" || !aj.Room.HasPassword {
-		t.Errorf("the room started again with subject %q, password %v; want what it kept: the subject and the password",
-			aj.Room.Subject, aj.Room.HasPassword)
+	ada2, aj := resumeWith(ctx, t, cc, ada, "Ada", edge, homeRegion)
+	if aj.Room.Subject != "Quarterly review" || !aj.Room.HasPassword || aj.Room.MeetingID != cj.Room.MeetingID || aj.Self.ID != ada.id {
+		t.Errorf("Ada back on the survivor: %+v; want meeting %s going on with the subject and password it kept, and her id %s",
+			aj, cj.Room.MeetingID, ada.id)
 	}
 	var refused *meetclient.RefusedError
 	if _, _, err := cc.dialWith(ctx, t, "Eve", edge, meetclient.JoinOptions{Region: homeRegion}, false); !asRefused(err, &refused) ||
 		refused.Code != "passwordRequired" {
 		t.Errorf("Eve, without the password: %v, want passwordRequired (the room kept its password)", err)
 	}
-	cy2, _ := rejoinWith(ctx, t, cc, "Cy", edge, edgeRegion)
+	cy2, cj2 := resumeWith(ctx, t, cc, cy, "Cy", edge, edgeRegion)
+	if cj2.Self.ID != cy.id {
+		t.Errorf("Cy came back as %s, want %s", cj2.Self.ID, cy.id)
+	}
 	if ada2.cl.URL() != edge.signalURL() || cy2.cl.URL() != edge.signalURL() {
 		t.Errorf("signaling on %s and %s, want the survivor %s", ada2.cl.URL(), cy2.cl.URL(), edge.signalURL())
 	}

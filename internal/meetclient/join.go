@@ -126,7 +126,7 @@ func (c *Client) handle(m Message) error {
 	switch m.Type {
 	case "moved":
 		c.dropMedia()
-	case "error":
+	case "error", "joined": // the resume ticket comes with both
 		var e struct {
 			Resume string `json:"resume"`
 		}
@@ -348,9 +348,10 @@ func (c *Client) flushEarly(kind string, pc *webrtc.PeerConnection) error {
 	return nil
 }
 
-// ResumeTicket is the ticket the server gave with meetingMoved (its node
-// is drained): JoinOptions.Resume on the next connection brings the
-// participant back as it was. "" without one.
+// ResumeTicket is the ticket the server gave with joined (or meetingMoved,
+// when its node is drained): JoinOptions.Resume on a connection to another
+// node, once this one is lost or drained, brings the participant back as
+// it was. "" without one.
 func (c *Client) ResumeTicket() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

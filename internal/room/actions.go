@@ -56,6 +56,7 @@ func (ms *Membership) updateIf(f func(*Room, *Participant) error) error {
 	if err := f(r, &mb.p); err != nil {
 		return err
 	}
+	r.updates++
 	r.broadcast(ParticipantUpdated{Participant: mb.p})
 	return nil
 }

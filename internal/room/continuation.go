@@ -16,7 +16,8 @@ import (
 const DefaultResumeWindow = time.Minute
 
 // Continuation is a meeting's state, handed to the node that continues it
-// when its node is drained (Manager.HandOver): the meeting keeps its id and
+// when its node is drained (Manager.HandOver) or lost (Config.KeepMeetings,
+// KeepChanged): the meeting keeps its id and
 // start, its chat log, polls, reactions, speaker times, audio/video
 // moderation, follow-me and breakout rooms, and each participant who
 // comes back with its resume ticket keeps its id, role and breakout room,
@@ -52,8 +53,9 @@ type CarriedBreakout struct {
 
 // Carried is a participant of a Continuation, known by its resume ticket.
 type Carried struct {
-	// Ticket is the SHA-256 of the participant's resume ticket, in hex:
-	// the cluster store never holds a ticket itself.
+	// Ticket is the SHA-256 of the participant's resume ticket, in hex
+	// (the cluster store never holds a ticket itself); "" for a client
+	// that cannot resume (its session ends when the window does).
 	Ticket      string      `json:"ticket"`
 	Participant Participant `json:"participant"`
 	// What Participant's JSON leaves out, for the participant's leave if
@@ -78,10 +80,27 @@ func hashTicket(ticket string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// handOver builds the room's Continuation and gives each participant or
-// visitor whose connection can resume its ticket. Called with r.mu held.
-func (r *Room) handOver(until time.Time) *Continuation {
-	r.noteSpeaker("", r.m.cfg.Now()) // the current speaker's time so far
+// issueTicket gives mb's connection, if it can resume, a new resume
+// ticket. Called with r.mu held.
+func (r *Room) issueTicket(mb *member) {
+	mb.ticket = ""
+	if res, ok := mb.conn.(Resumer); ok {
+		ticket := rand.Text()
+		mb.ticket = hashTicket(ticket)
+		res.Resume(ticket)
+	}
+}
+
+// continuation is the room's meeting as a Continuation valid until until.
+// A handover (handing) carries the participants who can come back (their
+// connections have tickets) and marks them handed: the others leave here.
+// Otherwise (the meeting kept in case its node is lost) it carries
+// everyone: those without a ticket leave on the next node when the window
+// ends. Called with r.mu held.
+func (r *Room) continuation(until time.Time, handing bool) *Continuation {
+	if handing {
+		r.noteSpeaker("", r.m.cfg.Now()) // the current speaker's time so far
+	}
 	// Copies: Config.Keep encodes it outside the room's lock.
 	c := &Continuation{MeetingID: r.info.MeetingID, CreatedAt: r.info.CreatedAt, Until: until,
 		ChatOmitted: r.chatOmitted, Reactions: slices.Clone(r.reactions), Speaking: maps.Clone(r.speaking), Seen: maps.Clone(r.seen),
@@ -97,19 +116,25 @@ func (r *Room) handOver(until time.Time) *Continuation {
 	for _, b := range r.breakouts {
 		c.Breakouts = append(c.Breakouts, CarriedBreakout{ID: b.id, Name: b.name, MeetingID: b.meetingID, CreatedAt: b.createdAt})
 	}
-	r.handed = map[string]bool{}
+	if handing {
+		r.handed = map[string]bool{}
+	}
 	for _, all := range []map[string]*member{r.members, r.visitors} {
 		for id, mb := range all {
-			res, ok := mb.conn.(Resumer)
-			if !ok {
+			if handing && mb.ticket == "" {
 				continue
 			}
-			ticket := rand.Text()
 			p := mb.p
-			c.Participants = append(c.Participants, Carried{Ticket: hashTicket(ticket), Participant: p,
+			c.Participants = append(c.Participants, Carried{Ticket: mb.ticket, Participant: p,
 				DeviceID: p.DeviceID, UsageKey: p.UsageKey, UserAgent: p.UserAgent, KeyID: p.KeyID})
-			r.handed[id] = true
-			res.Resume(ticket)
+			if handing {
+				r.handed[id] = true
+			}
+		}
+	}
+	if !handing {
+		for _, p := range r.carried { // not back yet from the node before
+			c.Participants = append(c.Participants, p)
 		}
 	}
 	return c
@@ -143,21 +168,24 @@ func (r *Room) continueFrom(c *Continuation) {
 	}
 	r.carried = map[string]Carried{}
 	for _, p := range c.Participants {
-		r.carried[p.Ticket] = p
+		r.carried[p.Participant.ID] = p
 	}
 }
 
 // resume takes the participant a ticket names, if it is still awaited.
 // Called with r.mu held.
 func (r *Room) resume(ticket string) (Carried, bool) {
-	if ticket == "" {
+	if ticket == "" || len(r.carried) == 0 {
 		return Carried{}, false
 	}
-	c, ok := r.carried[hashTicket(ticket)]
-	if ok {
-		delete(r.carried, hashTicket(ticket))
+	h := hashTicket(ticket)
+	for id, c := range r.carried {
+		if c.Ticket == h {
+			delete(r.carried, id)
+			return c, true
+		}
 	}
-	return c, ok
+	return Carried{}, false
 }
 
 // expireCarried ends the sessions of the participants who did not come
@@ -174,11 +202,11 @@ func (r *Room) expireCarried(ctx context.Context) {
 // with r.mu held.
 func (r *Room) leaveCarried() []Event {
 	var events []Event
-	for t, c := range r.carried {
+	for id, c := range r.carried {
 		p := c.Participant
 		p.DeviceID, p.UsageKey, p.UserAgent, p.KeyID = c.DeviceID, c.UsageKey, c.UserAgent, c.KeyID
 		events = append(events, r.leaveEvent(ParticipantLeft, &p, LeftUnknown))
-		delete(r.carried, t)
+		delete(r.carried, id)
 	}
 	for _, b := range r.breakouts { // breakout rooms nobody came back to end
 		events = append(events, r.vacate(b.id)...)

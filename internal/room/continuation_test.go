@@ -202,3 +202,73 @@ func (r *recEvents) all() []Event {
 	defer r.mu.Unlock()
 	return slices.Clone(r.events)
 }
+
+// countingKept is jsonKept counting its writes.
+type countingKept struct {
+	jsonKept
+	writes int
+}
+
+func (c *countingKept) keep(ctx context.Context, key Key, k Kept) {
+	c.jsonKept.keep(ctx, key, k)
+	c.mu.Lock()
+	c.writes++
+	c.mu.Unlock()
+}
+
+// TestKeepMeetings: with Config.KeepMeetings (a cluster), KeepChanged
+// writes a room's meeting out when it changed, and not when it did not;
+// when the node is lost, the meeting goes on on another node from the
+// last write: Ada, with the ticket her join gave, comes back as herself;
+// Jay's client cannot resume, so his session ends with the window.
+func TestKeepMeetings(t *testing.T) {
+	ctx := context.Background()
+	key := NewKey("vpaas-magic-cookie-x", "Daily")
+	store := &countingKept{}
+	a := NewManager(Config{Provisioner: store, Keep: store.keep, KeepMeetings: true, ResumeWindow: 300 * time.Millisecond})
+	adaConn := &resConn{}
+	ada, err := a.Join(ctx, JoinRequest{Key: key, Participant: Participant{Name: "Ada"}, Conn: adaConn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adaConn.resumeTicket() == "" {
+		t.Fatal("Ada's join gave no resume ticket")
+	}
+	a.KeepChanged(ctx)
+	if store.writes != 1 {
+		t.Fatalf("%d writes after the first look, want 1", store.writes)
+	}
+	a.KeepChanged(ctx)
+	if store.writes != 1 {
+		t.Fatalf("%d writes with nothing changed, want still 1", store.writes)
+	}
+	jay, err := a.Join(ctx, JoinRequest{Key: key, Participant: Participant{Name: "Jay"}, Conn: &recConn{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ada.RaiseHand(true); err != nil {
+		t.Fatal(err)
+	}
+	a.KeepChanged(ctx)
+	if store.writes != 2 {
+		t.Fatalf("%d writes after Jay joined and Ada raised her hand, want 2", store.writes)
+	}
+
+	// Node A is lost: nothing more from it.
+	ev := &recEvents{}
+	b := NewManager(Config{Events: ev, Provisioner: store, ResumeWindow: 300 * time.Millisecond})
+	back, err := b.Join(ctx, JoinRequest{Key: key, Participant: Participant{Name: "Ada"}, Conn: &resConn{}, Resume: adaConn.resumeTicket()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self, _ := back.Self(); back.ID() != ada.ID() || !self.HandRaised || back.Room().Info().MeetingID != ada.Room().Info().MeetingID {
+		t.Errorf("Ada came back as %+v in %s; want herself, hand raised, in meeting %s", self, back.Room().Info().MeetingID, ada.Room().Info().MeetingID)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.ContainsFunc(ev.all(), func(e Event) bool { return e.Type == ParticipantLeft && e.Participant.ID == jay.ID() }) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Jay's session never ended on node B: %v", ev.types())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

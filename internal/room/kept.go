@@ -32,9 +32,49 @@ func (r *Room) keep(ctx context.Context) {
 	r.keepMu.Lock()
 	defer r.keepMu.Unlock()
 	r.mu.Lock()
-	k, key := Kept{Subject: r.info.Subject, Lobby: r.info.Lobby, Password: r.password, Continuation: r.continuation}, r.info.Key
+	k, key := r.kept(), r.info.Key
 	r.mu.Unlock()
 	r.m.cfg.Keep(ctx, key, k)
+}
+
+// kept is what the room keeps now: with Config.KeepMeetings, the meeting
+// too, for ResumeWindow. Called with r.mu held.
+func (r *Room) kept() Kept {
+	k := Kept{Subject: r.info.Subject, Lobby: r.info.Lobby, Password: r.password, Continuation: r.handedTo}
+	now := r.m.cfg.Now()
+	if k.Continuation == nil && r.m.cfg.KeepMeetings {
+		k.Continuation = r.continuation(now.Add(r.m.cfg.ResumeWindow).UTC(), false)
+	}
+	r.keptAt, r.keptVersion = now, r.version()
+	return k
+}
+
+// version changes whenever the room does.
+func (r *Room) version() uint64 { return r.order.issued + r.updates }
+
+// KeepChanged writes out, through Config.Keep, each room that changed
+// since it was last kept, or whose kept meeting is half way to lapsing
+// (Config.KeepMeetings: a cluster calls it every few seconds). A room
+// handed over or ended is not written again.
+func (m *Manager) KeepChanged(ctx context.Context) {
+	if m.cfg.Keep == nil {
+		return
+	}
+	m.mu.Lock()
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
+	m.mu.Unlock()
+	for _, r := range rooms {
+		r.mu.Lock()
+		stale := r.version() != r.keptVersion || m.cfg.Now().Sub(r.keptAt) > m.cfg.ResumeWindow/2
+		skip := r.closed || r.handedOver || !stale
+		r.mu.Unlock()
+		if !skip {
+			r.keep(ctx)
+		}
+	}
 }
 
 // keepAfter is f (a moderator's change to what Kept holds), then keep if
@@ -65,7 +105,7 @@ func (m *Manager) HandOver(ctx context.Context) []Key {
 		r.mu.Lock()
 		if !r.handedOver {
 			r.handedOver = true
-			r.continuation = r.handOver(m.cfg.Now().Add(m.cfg.ResumeWindow).UTC())
+			r.handedTo = r.continuation(m.cfg.Now().Add(m.cfg.ResumeWindow).UTC(), true)
 		}
 		keys = append(keys, r.info.Key)
 		r.mu.Unlock()

@@ -58,6 +58,10 @@ type Config struct {
 	MaxVisitors int
 	// Keep, if set, receives a room's Kept after a moderator changed it.
 	Keep func(ctx context.Context, key Key, k Kept)
+	// KeepMeetings (a cluster) has Kept carry each meeting's Continuation
+	// too, written by KeepChanged, so that a meeting whose node is lost
+	// goes on on another with its participants.
+	KeepMeetings bool
 	// ResumeWindow is how long, from a handover, the participants handed
 	// over with a meeting have to come back; default DefaultResumeWindow.
 	ResumeWindow time.Duration
@@ -94,9 +98,9 @@ type Room struct {
 	mu     sync.Mutex
 	// handedOver: the room goes on on another node (kept.go), as
 	// continuation; handed are the participants given a resume ticket.
-	handedOver   bool
-	continuation *Continuation
-	handed       map[string]bool
+	handedOver bool
+	handedTo   *Continuation
+	handed     map[string]bool
 	// continued: the room goes on with a meeting handed over from another
 	// node (continuation.go); carried are its participants not back yet,
 	// by ticket hash, until expiry.
@@ -104,6 +108,12 @@ type Room struct {
 	carried     map[string]Carried
 	resumeUntil time.Time
 	expiry      *time.Timer
+	// updates counts changes that emit no event (media state, hands);
+	// keptAt and keptVersion are when and at which version (version) the
+	// room last reached Config.Keep.
+	updates     uint64
+	keptAt      time.Time
+	keptVersion uint64
 	info        Info
 	password    string
 	maxOcc      int
@@ -150,6 +160,9 @@ type Room struct {
 type member struct {
 	p    Participant
 	conn Conn
+	// ticket is the SHA-256 (hex) of the resume ticket its connection was
+	// given (Resumer); "" for a connection that cannot resume.
+	ticket string
 }
 
 // JoinRequest asks to enter a room.
@@ -304,6 +317,7 @@ func (r *Room) admit(mb *member) []Event {
 		r.notifyVisitors(ParticipantJoinedNotice{Participant: mb.p})
 	}
 	r.members[mb.p.ID] = mb
+	r.issueTicket(mb)
 	r.breakoutsChanged()
 	if r.seen == nil {
 		r.seen = map[string]Participant{}

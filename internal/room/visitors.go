@@ -68,6 +68,7 @@ func (r *Room) addVisitor(mb *member) ([]Event, error) {
 		r.visitors = map[string]*member{}
 	}
 	r.visitors[mb.p.ID] = mb
+	r.issueTicket(mb)
 	r.visitorsChanged()
 	if r.seen == nil {
 		r.seen = map[string]Participant{}

@@ -26,6 +26,27 @@ type nodeState struct {
 	cluster    *cluster.Cluster
 	drainUntil time.Time
 	drained    chan struct{}
+	// stopKeeping ends keepMeetings.
+	stopKeeping context.CancelFunc
+}
+
+// keepMeetingsEvery is how often a cluster node writes out the meetings
+// that changed (room.Manager.KeepChanged), for another node to go on with
+// if this one is lost.
+const keepMeetingsEvery = 2 * time.Second
+
+// keepMeetings writes out the meetings that changed until ctx ends.
+func (s *Server) keepMeetings(ctx context.Context) {
+	t := time.NewTicker(keepMeetingsEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.rooms.KeepChanged(ctx)
+		}
+	}
 }
 
 // DefaultDrainTimeout bounds a drain when node.drain_timeout is not set.
@@ -50,9 +71,11 @@ func (s *Server) joinCluster(ctx context.Context) error {
 		c.Stop(ctx, nil)
 		return err
 	}
+	keepCtx, stop := context.WithCancel(context.Background())
 	s.node.mu.Lock()
-	s.node.cluster = c
+	s.node.cluster, s.node.stopKeeping = c, stop
 	s.node.mu.Unlock()
+	go s.keepMeetings(keepCtx)
 	s.deps.Logger.InfoContext(ctx, "joined the cluster", "node", c.NodeID(), "signal", s.signalURL())
 	return nil
 }

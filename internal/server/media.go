@@ -33,7 +33,7 @@ func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer, linkS
 	log := s.deps.Logger
 	kept := keptRooms{s}
 	s.rooms = room.NewManager(room.Config{Events: s.events, Provisioner: kept, Keep: kept.Keep, Now: s.deps.Now,
-		ResumeWindow: s.cfg.Node.ResumeWindow, Logger: log.With("component", "room")})
+		ResumeWindow: s.cfg.Node.ResumeWindow, KeepMeetings: s.Clustered(), Logger: log.With("component", "room")})
 	var err error
 	relayLo, relayHi, _ := s.cfg.RelayPortRange() // validated with the config
 	s.sfu, err = sfu.New(sfu.Config{UDPAddr: s.cfg.MediaUDP(), TCPAddr: s.cfg.MediaTCP(), PublicIPs: s.cfg.RTC.PublicIPs, LoopbackOnly: s.cfg.Loopback(),

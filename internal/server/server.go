@@ -429,6 +429,7 @@ func (s *Server) Stop(ctx context.Context) error {
 			s.xmpp.Close(ctx)
 		}
 		if c := s.clusterMember(); c != nil {
+			s.node.stopKeeping()
 			c.Stop(ctx, s.hostedRooms())
 		}
 		if s.cascade != nil {

@@ -88,8 +88,12 @@ func (s *session) joinMedia(ctx context.Context) bool {
 	if f := s.srv.cfg.ICEServers; f != nil {
 		ice = f(self.ID, node)
 	}
-	s.send(joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
-		DominantSpeaker: sfuRoom.DominantSpeaker(), Polls: ms.Room().Polls(), FollowMe: following(ms)})
+	joined := joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
+		DominantSpeaker: sfuRoom.DominantSpeaker(), Polls: ms.Room().Polls(), FollowMe: following(ms)}
+	if t := s.resume.Load(); t != nil {
+		joined.Resume = *t
+	}
+	s.send(joined)
 	peer, err := s.joinPeer(ctx, sfuRoom, node, info.MeetingID, self.ID)
 	if err != nil {
 		s.mu.Unlock()

@@ -145,6 +145,10 @@ type (
 		Polls []room.Poll `json:"polls,omitempty"`
 		// FollowMe is follow-me's state, when it is on.
 		FollowMe *room.FollowMe `json:"followMe,omitempty"`
+		// Resume is the participant's resume ticket: joining with it on
+		// another node, when this one is lost or drained, brings it back
+		// as it was (room.Continuation).
+		Resume string `json:"resume,omitempty"`
 	}
 	lobbyMsg struct {
 		Type string           `json:"type"`

@@ -265,7 +265,7 @@ function setStatus(text) { $('status').textContent = text; }
 async function enterMeeting(msg) {
   state.joined = true;
   state.reconnects = 0;
-  state.resume = '';
+  state.resume = msg.resume || ''; // to come back as this participant if the meeting's node goes away
   state.self = msg.self;
   state.room = msg.room;
   state.moderator = msg.self.role === 'moderator';
