@@ -103,13 +103,10 @@ func (r *Room) continuation(until time.Time, handing bool) *Continuation {
 	}
 	// Copies: Config.Keep encodes it outside the room's lock.
 	c := &Continuation{MeetingID: r.info.MeetingID, CreatedAt: r.info.CreatedAt, Until: until,
-		ChatOmitted: r.chatOmitted, Reactions: slices.Clone(r.reactions), Speaking: maps.Clone(r.speaking), Seen: maps.Clone(r.seen),
+		Reactions: slices.Clone(r.reactions), Speaking: maps.Clone(r.speaking), Seen: maps.Clone(r.seen),
 		Active: maps.Clone(r.active), AV: r.avSnapshot(), FollowMe: r.follow, BreakoutSeq: r.breakoutSeq}
-	for _, m := range r.chat {
-		if m.To == "" { // private messages stay private to the node that carried them
-			c.Chat = append(c.Chat, m)
-		}
-	}
+	c.Chat, c.ChatOmitted = r.publicChat(handing)
+	c.ChatOmitted += r.chatOmitted
 	for _, p := range r.polls {
 		c.Polls = append(c.Polls, p.snapshot())
 	}
@@ -138,6 +135,32 @@ func (r *Room) continuation(until time.Time, handing bool) *Continuation {
 		}
 	}
 	return c
+}
+
+// MaxKeptChat bounds the chat log a meeting kept against its node's loss
+// carries (the last messages, in bytes of text): it is written again at
+// every change. A handover carries it all.
+const MaxKeptChat = 64 << 10
+
+// publicChat is the chat log's public messages (private ones stay private
+// to the node that carried them): all of them, or the last MaxKeptChat
+// bytes and how many were left out. Called with r.mu held.
+func (r *Room) publicChat(all bool) ([]ChatMessage, int) {
+	var out []ChatMessage
+	size, omitted := 0, 0
+	for i := len(r.chat) - 1; i >= 0; i-- {
+		m := r.chat[i]
+		switch {
+		case m.To != "":
+		case !all && size+len(m.Text) > MaxKeptChat:
+			omitted++
+		default:
+			size += len(m.Text)
+			out = append(out, m)
+		}
+	}
+	slices.Reverse(out)
+	return out, omitted
 }
 
 // continueFrom makes a new room the meeting c continues. Called before

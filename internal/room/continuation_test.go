@@ -272,3 +272,27 @@ func TestKeepMeetings(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestPublicChat: a meeting kept against its node's loss carries the last
+// MaxKeptChat bytes of its public chat and counts the rest as left out; a
+// handover carries it all; private messages are never carried.
+func TestPublicChat(t *testing.T) {
+	r := &Room{}
+	r.chat = append(r.chat, ChatMessage{From: "a", To: "b", Text: "private"})
+	for i := range 20 {
+		r.chat = append(r.chat, ChatMessage{From: "a", Text: strings.Repeat(string(rune('a'+i)), 4000)})
+	}
+	for _, tc := range []struct {
+		all           bool
+		kept, omitted int
+		first         byte
+	}{
+		{all: false, kept: 16, omitted: 4, first: 'e'},
+		{all: true, kept: 20, omitted: 0, first: 'a'},
+	} {
+		got, omitted := r.publicChat(tc.all)
+		if len(got) != tc.kept || omitted != tc.omitted || got[0].Text[0] != tc.first {
+			t.Errorf("all %v: %d kept from %q, %d left out; want %d from %q, %d", tc.all, len(got), got[0].Text[:1], omitted, tc.kept, tc.first, tc.omitted)
+		}
+	}
+}
