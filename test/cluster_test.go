@@ -116,8 +116,9 @@ func startClusterNodeAt(t *testing.T, bin, id, addr string, wrap []string, env [
 // TestCluster runs three `confer serve` processes on one PostgreSQL and one
 // Redis: participants who reach different nodes meet in one room and
 // exchange media; when the room's node is killed they rejoin on a survivor
-// and meet again, and the survivors tell the integrator the lost meeting
-// ended; a drained node takes no new room and exits.
+// after the meeting's resume window and meet again, and the survivors tell
+// the integrator the lost meeting ended; a drained node takes no new room
+// and exits.
 func TestCluster(t *testing.T) {
 	t.Parallel()
 	pg := storetest.Config(t, store.DialectPostgres).URL
@@ -129,7 +130,11 @@ func TestCluster(t *testing.T) {
 	hooks := newHookReceiver(t)
 	env := append(os.Environ(), "CONFER_ADMIN_TOKEN="+adminToken, "CONFER_DEMO=false", "CONFER_RTC_UDP=127.0.0.1:0", "CONFER_RTC_TCP=127.0.0.1:0",
 		"CONFER_TURN_DISABLED=true", "CONFER_DATABASE_URL="+pg, "CONFER_REDIS_URL="+rds, "CONFER_WEBHOOK_ALLOW_PRIVATE=true",
-		"CONFER_WEBHOOK_RETRY_BASE=300ms", "CONFER_WEBHOOK_RETRY_MAX=2s", "CONFER_LOG_LEVEL=debug")
+		"CONFER_WEBHOOK_RETRY_BASE=300ms", "CONFER_WEBHOOK_RETRY_MAX=2s", "CONFER_LOG_LEVEL=debug",
+		// A resume window shorter than a dead node's claims take to free
+		// (5 s): the lost meeting below does not go on (TestCascadeHomeLost
+		// is the one that does); the survivors end it.
+		"CONFER_NODE_RESUME_WINDOW=2s")
 	var nodes []*clusterNode
 	for _, id := range []string{"n1", "n2", "n3"} {
 		nodes = append(nodes, startClusterNode(t, bin, id, env))
