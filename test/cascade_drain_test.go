@@ -9,12 +9,15 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/meetclient"
@@ -306,4 +309,56 @@ func jitsiJoin(t *testing.T, cc *cascadeCluster, node *clusterNode, name string)
 	c.login("127.0.0.1")
 	c.joinMUC("127.0.0.1", "world@conference."+cc.tenant+".127.0.0.1", "jay00001", name)
 	return c
+}
+
+// TestCascadeDrainRecording: a meeting being recorded (into an S3 store,
+// as a cluster records) whose home is drained is recorded again where it
+// goes on: Ada, back on the other node with her ticket, is told the
+// meeting is recorded, by a new recording of the same meeting.
+func TestCascadeDrainRecording(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s3 := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(s3.Close)
+	cc, ada, home, edge := startMeeting(ctx, t, 17, []string{"CONFER_RECORDING_S3_ENDPOINT=" + strings.TrimPrefix(s3.URL, "http://"),
+		"CONFER_RECORDING_S3_BUCKET=recordings", "CONFER_RECORDING_S3_ACCESS_KEY=confer", "CONFER_RECORDING_S3_SECRET_KEY=confer-secret",
+		"CONFER_RECORDING_S3_INSECURE=true", "CONFER_RECORDING_S3_PATH_STYLE=true"}, "Ada")
+	homeServer := &testServer{URL: home.url(), HTTP: http.DefaultClient}
+	path := "/api/v1/tenants/" + cc.tenant + "/rooms/world/recording"
+	if code, body := homeServer.call(t, "POST", path, ""); code/100 != 2 {
+		t.Fatalf("start recording: %d %s", code, body)
+	}
+	first := recordingOn(ctx, t, ada.cl)
+
+	if _, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).DrainNode(ctx); err != nil {
+		t.Fatalf("drain the home: %v", err)
+	}
+	cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+	defer ccancel()
+	if code, reason, err := ada.cl.Closed(cctx); err != nil || code != websocket.StatusGoingAway || !strings.HasPrefix(reason, "meetingMoved") {
+		t.Fatalf("Ada's signaling when the home drains: %v %q %v, want 1001 meetingMoved", code, reason, err)
+	}
+	ada2, _ := resumeWith(ctx, t, cc, ada, "Ada", edge, "")
+	if second := recordingOn(ctx, t, ada2.cl); second.SessionID == "" || second.SessionID == first.SessionID {
+		t.Errorf("recording after the move: %+v, want a new recording (the first was %s)", second, first.SessionID)
+	}
+}
+
+// recordingOn waits, at most 30 s, for the recordingStatus that says the
+// meeting is recorded.
+func recordingOn(ctx context.Context, t *testing.T, c *meetclient.Client) recordingStatus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		m, err := c.Expect(ctx, "recordingStatus")
+		if err != nil {
+			t.Fatalf("waiting for the recording: %v", err)
+		}
+		var st recordingStatus
+		if err := m.Decode(&st); err == nil && st.On {
+			return st
+		}
+	}
 }

@@ -390,6 +390,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TLS_SELF_SIGNED":         &cfg.TLS.SelfSigned,
 		"CONFER_WEBHOOK_ALLOW_PRIVATE":   &cfg.Webhook.AllowPrivate,
 		"CONFER_CONSOLE_CLOSED_SIGNUP":   &cfg.Console.ClosedSignup,
+		"CONFER_RECORDING_S3_INSECURE":   &cfg.Recording.S3.Insecure,
+		"CONFER_RECORDING_S3_PATH_STYLE": &cfg.Recording.S3.PathStyle,
 	}
 	for name, dst := range bools {
 		if v := getenv(name); v != "" {

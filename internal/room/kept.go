@@ -14,12 +14,17 @@ type Kept struct {
 	// Continuation, after a handover (Manager.HandOver), is the meeting
 	// to go on with.
 	Continuation *Continuation `json:"continuation,omitempty"`
+	// Recording says the meeting was being recorded (its node sets it):
+	// where it goes on, it is recorded again from the first join back
+	// (a second recording of the meeting).
+	Recording bool `json:"recording,omitempty"`
 }
 
 // Apply lays k over a room's provisioned settings.
 func (k Kept) Apply(s Settings) Settings {
 	s.Subject, s.Lobby, s.Password = k.Subject, k.Lobby, k.Password
 	s.Continue = k.Continuation
+	s.AutoRecord = s.AutoRecord || k.Continuation != nil && k.Recording
 	return s
 }
 

@@ -244,11 +244,16 @@ func (k keptRooms) goesOn(ctx context.Context, key room.Key, c *room.Continuatio
 	return true
 }
 
-// Keep writes a room's Kept to the cluster store.
+// Keep writes a room's Kept to the cluster store, saying whether the
+// meeting is being recorded.
 func (k keptRooms) Keep(ctx context.Context, key room.Key, kept room.Kept) {
 	c := k.s.clusterMember()
 	if c == nil {
 		return
+	}
+	if k.s.recording != nil {
+		st, err := k.s.recording.Status(key)
+		kept.Recording = err == nil && st.On && st.Mode == "file"
 	}
 	b, err := json.Marshal(kept)
 	if err == nil {
