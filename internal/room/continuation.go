@@ -195,15 +195,16 @@ func (r *Room) continueFrom(c *Continuation) {
 	}
 }
 
-// resume takes the participant a ticket names, if it is still awaited.
-// Called with r.mu held.
-func (r *Room) resume(ticket string) (Carried, bool) {
+// resume takes the participant a ticket names, if it is still awaited
+// and was the same user (a token's user id, when it had one). Called with
+// r.mu held.
+func (r *Room) resume(ticket, userID string) (Carried, bool) {
 	if ticket == "" || len(r.carried) == 0 {
 		return Carried{}, false
 	}
 	h := hashTicket(ticket)
 	for id, c := range r.carried {
-		if c.Ticket == h {
+		if c.Ticket == h && c.Participant.UserID == userID {
 			delete(r.carried, id)
 			return c, true
 		}

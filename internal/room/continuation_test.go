@@ -125,6 +125,11 @@ func TestHandOverContinues(t *testing.T) {
 	}
 
 	b := NewManager(Config{Events: evB, Provisioner: store, Keep: store.keep, ResumeWindow: 200 * time.Millisecond})
+	// A ticket is no use to another user (a token with another user id).
+	if _, err := b.Join(ctx, JoinRequest{Key: key, Participant: Participant{Name: "Eve", UserID: "eve", Role: RoleParticipant}, Conn: &resConn{},
+		Resume: gusConn.resumeTicket()}); !errors.Is(err, ErrPasswordRequired) {
+		t.Errorf("Eve with Gus's ticket: %v, want a newcomer's ErrPasswordRequired", err)
+	}
 	gus2, _, err := join(b, "Gus", RoleParticipant, gusConn.resumeTicket())
 	must(err)
 	if gus2.ID() != gus.ID() || gus2.InLobby() {

@@ -234,7 +234,7 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	room.mu.Lock()
 	defer room.mu.Unlock()
 	r, ticket = room, room.order.take()
-	if c, ok := r.resume(req.Resume); ok {
+	if c, ok := r.resume(req.Resume, req.Participant.UserID); ok {
 		var ms *Membership
 		var err error
 		ms, events, err = m.rejoin(r, created, c, req)
