@@ -362,3 +362,48 @@ func recordingOn(ctx context.Context, t *testing.T, c *meetclient.Client) record
 		}
 	}
 }
+
+// TestLJMCascadeDrain: lib-jitsi-meet in Chromium, in a meeting homed on
+// the node its config.js named, when that node is drained: its XMPP
+// connection fails (system-shutdown), and, loaded again as jitsi-meet
+// reloads, config.js names the node where the meeting went on, and it
+// joins the same meeting (its meeting id) as a new participant.
+func TestLJMCascadeDrain(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cc, ada, home, edge := startMeeting(ctx, t, 18, nil, "Ada")
+	jwt, _ := token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: "Jay", Name: "Jay"}})
+	pageURL := ljmPageFor(t, edge.url(), cc.tenant, "world") // config.js from any node: it names the room's
+	b := newBrowser(t)
+	join := func(label string) *page {
+		p := b.open(label, pageURL)
+		eval[any](t, p, `connect('world', '`+jwt+`')`)
+		poll[bool](t, p, "CONNECTION_ESTABLISHED", `ljm.established`, 20*time.Second)
+		eval[any](t, p, `joinConference('world', 'Jay')`)
+		poll[bool](t, p, "CONFERENCE_JOINED", `ljm.joined`, 20*time.Second)
+		return p
+	}
+	jay := join("Jay")
+	if got := eval[string](t, jay, `config.websocket`); !strings.Contains(got, home.addr) {
+		t.Fatalf("config.js's WebSocket %s, want the home's (%s)", got, home.addr)
+	}
+	meeting := eval[string](t, jay, `conf.getMeetingUniqueId() || ''`)
+	if meeting == "" {
+		t.Fatal("lib-jitsi-meet knows no meeting id")
+	}
+
+	if _, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).DrainNode(ctx); err != nil {
+		t.Fatalf("drain the home: %v", err)
+	}
+	failed := poll[string](t, jay, "CONNECTION_FAILED", `ljm.failed && ljm.failed.type`, 20*time.Second)
+	t.Logf("lib-jitsi-meet's connection failed with %s", failed)
+	resumeWith(ctx, t, cc, ada, "Ada", edge, "") // the meeting goes on on the edge
+	jay2 := join("Jay, reloaded")
+	if got := eval[string](t, jay2, `config.websocket`); !strings.Contains(got, edge.addr) {
+		t.Errorf("config.js's WebSocket after the drain %s, want the edge's (%s)", got, edge.addr)
+	}
+	if got := eval[string](t, jay2, `conf.getMeetingUniqueId() || ''`); got != meeting {
+		t.Errorf("lib-jitsi-meet rejoined meeting %q, want the meeting that went on, %s", got, meeting)
+	}
+}

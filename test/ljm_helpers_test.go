@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,6 +122,17 @@ func extractFile(tgz, name, dst string) error {
 // defines the helpers the tests call (ljmPageJS).
 func ljmPage(t *testing.T, conferURL, tenantID string) string {
 	t.Helper()
+	return ljmPageFor(t, conferURL, tenantID, "")
+}
+
+// ljmPageFor is ljmPage loading config.js for room (?room=), as jitsi-meet
+// does: in a cluster its WebSocket is the room's node's.
+func ljmPageFor(t *testing.T, conferURL, tenantID, room string) string {
+	t.Helper()
+	configURL := conferURL + "/" + tenantID + "/config.js"
+	if room != "" {
+		configURL += "?room=" + url.QueryEscape(room)
+	}
 	bundle, jquery := ljmBundle(t)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /lib-jitsi-meet.min.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, bundle) })
@@ -133,7 +145,7 @@ func ljmPage(t *testing.T, conferURL, tenantID string) string {
 <script>` + ljmPageJS + `</script>`))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		page.Execute(w, map[string]string{"Config": conferURL + "/" + tenantID + "/config.js"})
+		page.Execute(w, map[string]string{"Config": configURL})
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
