@@ -301,3 +301,61 @@ func TestPublicChat(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepThenEnd: a room's end is told only once a write of what it
+// keeps, under way when it ended, is done (its end forgets what it kept,
+// which must not come back), and nothing is written after.
+func TestKeepThenEnd(t *testing.T) {
+	ctx := context.Background()
+	key := NewKey("t", "r")
+	entered, release := make(chan struct{}), make(chan struct{})
+	var writes atomicCount
+	keep := func(context.Context, Key, Kept) {
+		if writes.add() == 1 {
+			close(entered)
+			<-release
+		}
+	}
+	ev := &recEvents{}
+	m := NewManager(Config{Events: ev, Keep: keep, KeepMeetings: true})
+	ada, err := m.Join(ctx, JoinRequest{Key: key, Participant: Participant{Name: "Ada"}, Conn: &recConn{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go m.KeepChanged(ctx)
+	<-entered
+	left := make(chan struct{})
+	go func() { ada.Leave(ctx, LeftNormally); close(left) }()
+	select {
+	case <-left:
+		t.Fatal("the room's end was told while a write of what it keeps was under way")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	<-left
+	if types := ev.types(); types[len(types)-1] != RoomDestroyed {
+		t.Fatalf("events %v, want the room's end last", types)
+	}
+	m.KeepChanged(ctx)
+	if n := writes.get(); n != 1 {
+		t.Errorf("%d writes, want 1: none once the room ended", n)
+	}
+}
+
+type atomicCount struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *atomicCount) add() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return c.n
+}
+
+func (c *atomicCount) get() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}

@@ -37,6 +37,10 @@ func (r *Room) keep(ctx context.Context) {
 	r.keepMu.Lock()
 	defer r.keepMu.Unlock()
 	r.mu.Lock()
+	if r.closed && !r.handedOver { // ended: what it kept is forgotten
+		r.mu.Unlock()
+		return
+	}
 	k, key := r.kept(), r.info.Key
 	r.mu.Unlock()
 	r.m.cfg.Keep(ctx, key, k)

@@ -472,8 +472,17 @@ func (m *Manager) destroyIfEmpty(ctx context.Context, r *Room) {
 		events = append(events, end)
 	}
 	ticket := r.order.take()
+	closed := r.closed
 	r.mu.Unlock()
 	m.mu.Unlock()
+	if closed {
+		// A write of what the room keeps still under way lands before its
+		// end is told (which forgets it, unless handed over): later ones
+		// see the room closed.
+		r.keepMu.Lock()
+		//lint:ignore SA2001 an empty critical section is the barrier wanted
+		r.keepMu.Unlock()
+	}
 	r.emitInOrder(ctx, ticket, events)
 }
 
