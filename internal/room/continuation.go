@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// DefaultResumeWindow is how long, from the handover, a meeting handed to
-// another node waits for its participants to come back
-// (Config.ResumeWindow).
+// DefaultResumeWindow is how long, from the handover (or, its node lost,
+// from the meeting's last write), a meeting that goes on on another node
+// waits for its participants to come back (Config.ResumeWindow).
 const DefaultResumeWindow = time.Minute
 
 // Continuation is a meeting's state, handed to the node that continues it
@@ -67,9 +67,9 @@ type Carried struct {
 }
 
 // Resumer is a Conn whose client can come back to its meeting on another
-// node: at a handover it is given a ticket to join with
-// (JoinRequest.Resume). Connections that cannot (Jitsi's clients) join
-// there as anyone else does.
+// node: when let in, it is given a ticket to join there with
+// (JoinRequest.Resume). Clients that cannot (Jitsi's) join there as anyone
+// else does.
 type Resumer interface {
 	Conn
 	Resume(ticket string)
@@ -284,6 +284,11 @@ func (m *Manager) rejoin(r *Room, created bool, c Carried, req JoinRequest) (*Me
 	if p.Role == RoleVisitor {
 		var err error
 		if evs, err = r.addVisitor(mb); err != nil {
+			if created { // nobody in it: not shared after all
+				delete(m.rooms, r.info.Key)
+				r.expiry.Stop()
+				return nil, nil, err
+			}
 			return nil, events, err
 		}
 	} else {

@@ -97,11 +97,11 @@ func (ms *Membership) keepAfter(ctx context.Context, f func() error) error {
 }
 
 // HandOver prepares every room of this node to go on on another (the node
-// is being drained): what each keeps and its meeting (Continuation) are
-// written out through Config.Keep, each participant whose connection can
-// resume gets its ticket (Resumer), and the room's end here, once its
-// participants have reconnected elsewhere, is marked HandedOver, as are
-// their leaves. It returns the rooms' keys.
+// is being drained): what each keeps and its meeting (Continuation, with
+// the participants whose connections can resume: Resumer) are written out
+// through Config.Keep, and the room's end here, once its participants
+// have reconnected elsewhere, is marked HandedOver, as are their leaves.
+// It returns the rooms' keys.
 func (m *Manager) HandOver(ctx context.Context) []Key {
 	m.mu.Lock()
 	rooms := make([]*Room, 0, len(m.rooms))
