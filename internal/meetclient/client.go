@@ -93,7 +93,7 @@ type Client struct {
 	selfID     string
 	closed     bool
 	switching  bool   // moved to another room, its joined not yet here (switch.go)
-	resume     string // the ticket of a meeting moved to another node
+	resume     string // the resume ticket (ResumeTicket)
 	firstRTP   time.Time
 	stop       chan struct{}
 	sending    sync.WaitGroup

@@ -18,9 +18,10 @@ type JoinOptions struct {
 	// Region is the region hint: the participant's media goes to a node of
 	// that region when the cluster has one (cascading).
 	Region string
-	// Resume is the ticket of a meeting moved from a drained node
-	// (Client.ResumeTicket of the connection it closed): the participant
-	// comes back as it was.
+	// Resume is the ticket an earlier connection was given
+	// (Client.ResumeTicket): joining another node with it, once that
+	// connection's node is lost or drained, the participant comes back as
+	// it was.
 	Resume string
 }
 

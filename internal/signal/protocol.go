@@ -45,8 +45,9 @@ type inbound struct {
 	// Region is the participant's region hint: its media goes to a node
 	// of that region when the cluster has one (cascading).
 	Region string `json:"region"`
-	// Resume is the ticket a meetingMoved error gave: the participant of
-	// a meeting handed over by a drained node comes back as it was.
+	// Resume is the ticket an earlier connection's joined (or meetingMoved)
+	// gave: the participant of a meeting that goes on here after its node
+	// was lost or drained comes back as it was.
 	Resume string `json:"resume"`
 
 	// offer / answer / candidate
