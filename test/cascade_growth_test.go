@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	mrand "math/rand/v2"
 	"os"
 	"slices"
@@ -182,4 +183,35 @@ func udpPorts(t *testing.T, pid int) []int {
 		}
 	}
 	return ports
+}
+
+// TestCascadeRegionHeader: with node.region_header, the load balancer's
+// header places a participant whose client gives no region hint: Cy
+// reaches a node that is not the meeting's home through a load balancer
+// that says she is in the edge's region; redirected to the home (which
+// has no such header to read: the redirect carries it), her media goes
+// to the edge, and she meets Ada, whose media is on the home.
+func TestCascadeRegionHeader(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cc, ada, home, edge := startMeeting(ctx, t, 19, []string{"CONFER_NODE_REGION_HEADER=X-Confer-Region"}, "Ada")
+	jwt, _ := token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: "Cy", Name: "Cy"}})
+	cl, err := meetclient.Dial(ctx, meetclient.Config{URL: edge.signalURL(), Room: cc.tenant + "/world", JWT: jwt, DeviceID: "dev-Cy", Clip: clip(t),
+		Header: http.Header{"X-Confer-Region": {nodeRegion(cc.regions, edge)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	if !strings.HasPrefix(cl.URL(), home.signalURL()) {
+		t.Fatalf("Cy's signaling on %s, want the home's %s", cl.URL(), home.signalURL())
+	}
+	j, err := cl.Join(ctx, meetclient.JoinOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	everyoneMeets(t, []member{ada, {cl, j.Self.ID, ""}})
+	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
+		t.Errorf("edge: confer_sfu_peers = %v, want 2 (Cy's media and the relay)", got)
+	}
 }

@@ -261,6 +261,10 @@ type Node struct {
 	// DrainTimeout bounds how long a draining node waits for its meetings
 	// to end before it exits (default 2h).
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
+	// RegionHeader is the request header in which the load balancer names
+	// a client's region (e.g. X-Confer-Region): a participant whose page
+	// gives no region hint has its media placed by it. Empty: none.
+	RegionHeader string `yaml:"region_header"`
 	// ResumeWindow is how long a meeting handed over by a drained node
 	// waits on its next node for the participants who were in it, who
 	// come back as they were; those who do not have left (default 1m).
@@ -354,6 +358,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_NODE_ID":                 &cfg.Node.ID,
 		"CONFER_NODE_URL":                &cfg.Node.URL,
 		"CONFER_NODE_REGION":             &cfg.Node.Region,
+		"CONFER_NODE_REGION_HEADER":      &cfg.Node.RegionHeader,
 		"CONFER_NODE_RELAY_PORTS":        &cfg.Node.RelayPorts,
 		"CONFER_SMTP_FROM":               &cfg.SMTP.From,
 		"CONFER_SMTP_USERNAME":           &cfg.SMTP.Username,

@@ -25,7 +25,10 @@ import (
 // Config configures a client.
 type Config struct {
 	// URL is the signaling WebSocket, ws://HOST/_confer/signal.
-	URL      string
+	URL string
+	// Header is sent with the WebSocket's request (as a load balancer
+	// adds its own, e.g. the client's region).
+	Header   http.Header
 	Room     string
 	JWT      string
 	DeviceID string
@@ -166,7 +169,7 @@ func (c *Client) URL() string { return c.cfg.URL }
 const maxRedirects = 3
 
 func dialOnce(ctx context.Context, cfg Config, api *webrtc.API, start time.Time) (*Client, string, error) {
-	conn, _, err := websocket.Dial(ctx, cfg.URL, &websocket.DialOptions{HTTPClient: cfg.HTTPClient})
+	conn, _, err := websocket.Dial(ctx, cfg.URL, &websocket.DialOptions{HTTPClient: cfg.HTTPClient, HTTPHeader: cfg.Header})
 	if err != nil {
 		return nil, "", fmt.Errorf("meetclient: dial %s: %w", cfg.URL, err)
 	}

@@ -115,7 +115,7 @@ func (s *Server) buildSignal(iceServers func(string, signal.EdgeNode) []signal.I
 	}
 	var err error
 	s.signal, err = signal.New(signal.Config{Tokens: s.tokens, Tenants: s.tenants, Rooms: s.rooms, SFU: s.sfu,
-		Placement: place, Edges: edges, OriginPatterns: s.originPatterns(), MaxConnsPerClient: s.cfg.HTTP.MaxWebSockets,
+		Placement: place, Edges: edges, OriginPatterns: s.originPatterns(), RegionHeader: s.cfg.Node.RegionHeader, MaxConnsPerClient: s.cfg.HTTP.MaxWebSockets,
 		ClientIP: func(r *http.Request) string { return forwarded.Key(s.trust.ClientIP(r)) }, ICEServers: iceServers,
 		Refusals: s.usage, Quality: s.usage, Admission: s.usage, Recording: s.recording,
 		Logger: s.deps.Logger.With("component", "signal"), Registerer: reg})

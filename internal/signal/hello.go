@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/coder/websocket"
 
@@ -35,8 +36,9 @@ func (s *session) hello(ctx context.Context, m *inbound) bool {
 		return true
 	case g.Redirect != "":
 		s.srv.metrics.refused.WithLabelValues("redirect").Inc()
-		s.send(redirectMsg{Type: "redirect", URL: g.Redirect})
-		s.close(closeWith(CloseRedirect, "redirect: "+g.Redirect))
+		to := withRegion(g.Redirect, s.lbRegion)
+		s.send(redirectMsg{Type: "redirect", URL: to})
+		s.close(closeWith(CloseRedirect, "redirect: "+to))
 		return true
 	}
 	claims, key := g.Claims, g.Key
@@ -78,4 +80,17 @@ func closeCode(k admission.Kind) websocket.StatusCode {
 		return CloseUnavailable
 	}
 	return websocket.StatusInternalError
+}
+
+// withRegion adds the client's region, if known, to the URL of a redirect
+// (the next node has no load balancer's header to read it from).
+func withRegion(to, region string) string {
+	u, err := url.Parse(to)
+	if region == "" || err != nil {
+		return to
+	}
+	q := u.Query()
+	q.Set("region", region)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -1,6 +1,7 @@
 package signal
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ func (s *session) join(ctx context.Context, m *inbound) bool {
 		return s.reject("badRequest", "already joined")
 	}
 	c := s.claims
-	s.region = runes.Cut(m.Region, maxRegion)
+	s.region = runes.Cut(cmp.Or(m.Region, s.lbRegion), maxRegion) // the page's hint first, then the load balancer's
 	if m.Password != "" && !c.Moderator {
 		if wait := s.srv.guesses.wait(s.key, s.clientIP); wait > 0 {
 			s.refusePasswords(ctx, fmt.Sprintf("too many wrong passwords for this meeting from your address; try again in %s", wait.Round(time.Second)))

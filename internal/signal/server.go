@@ -71,6 +71,11 @@ type Config struct {
 	// Edges, if set, puts participants' media on the nodes of their
 	// region hint (cascading); nil: all media on this node.
 	Edges Edges
+	// RegionHeader, if set, is the request header in which the load
+	// balancer names the client's region: a join without a region hint
+	// of its own is placed by it (cascading). A redirect to the room's
+	// node carries it on as ?region=.
+	RegionHeader string
 	// OriginPatterns are the other hosts whose pages may open signaling
 	// here (a cluster node is reached from the load balancer's pages);
 	// empty: only pages of this host.
@@ -246,6 +251,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sess := newSession(s, conn)
 	sess.userAgent = runes.Cut(r.UserAgent(), 300)
 	sess.clientIP = ip
+	sess.lbRegion = s.requestRegion(r)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -382,4 +388,15 @@ type closeStatus struct {
 func closeWith(code websocket.StatusCode, reason string) *closeStatus {
 	// A close frame's reason has at most 123 bytes and must be UTF-8.
 	return &closeStatus{code: code, reason: runes.Cut(strings.ToValidUTF8(reason, "?"), 120)}
+}
+
+// requestRegion is the client's region as the load balancer named it
+// (Config.RegionHeader), or as a redirect carried it on (?region=); "" if
+// neither.
+func (s *Server) requestRegion(r *http.Request) string {
+	region := r.URL.Query().Get("region")
+	if h := s.cfg.RegionHeader; h != "" && r.Header.Get(h) != "" {
+		region = r.Header.Get(h)
+	}
+	return runes.Cut(region, maxRegion)
 }
