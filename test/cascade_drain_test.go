@@ -98,10 +98,9 @@ func TestCascadeHomeDrain(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cc, ada, home, edge := startMeeting(ctx, t, 15, []string{"CONFER_NODE_RESUME_WINDOW=10s", "CONFER_WEBHOOK_ALLOW_PRIVATE=true"}, "Ada")
-	admin := &client.Client{BaseURL: edge.url(), Token: adminToken}
 	hooks := newHookReceiver(t)
-	hooks.subscribe(t, admin, cc.tenant)
+	cc, ada, home, edge := startMeetingAfter(ctx, t, 15, []string{"CONFER_NODE_RESUME_WINDOW=10s", "CONFER_WEBHOOK_ALLOW_PRIVATE=true"}, "Ada",
+		func(cc *cascadeCluster) { hooks.subscribe(t, &client.Client{BaseURL: cc.regions["eu"].url(), Token: adminToken}, cc.tenant) })
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
 	cy, cj, err := cc.dialWith(ctx, t, "Cy", home, meetclient.JoinOptions{Region: edgeRegion}, false)
 	if err != nil {
@@ -122,7 +121,7 @@ func TestCascadeHomeDrain(t *testing.T) {
 	if _, err := mo.cl.Expect(ctx, "pollCreated"); err != nil {
 		t.Fatal(err)
 	}
-	hooks.wait(t, 20*time.Second, "PARTICIPANT_JOINED", 3) // Cy, Jay, Mo (Ada came before the subscription)
+	hooks.wait(t, 20*time.Second, "PARTICIPANT_JOINED", 4) // Ada, Cy, Jay, Mo
 
 	if _, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).DrainNode(ctx); err != nil {
 		t.Fatalf("drain the home: %v", err)
@@ -191,7 +190,7 @@ func TestCascadeHomeDrain(t *testing.T) {
 	hooks.mu.Lock()
 	got := maps.Clone(hooks.events)
 	hooks.mu.Unlock()
-	if want := map[string]int{"PARTICIPANT_JOINED": 3, "PARTICIPANT_LEFT": 4, "ROOM_DESTROYED": 1}; !maps.Equal(got, want) {
+	if want := map[string]int{"ROOM_CREATED": 1, "PARTICIPANT_JOINED": 4, "PARTICIPANT_LEFT": 4, "ROOM_DESTROYED": 1}; !maps.Equal(got, want) {
 		t.Errorf("webhooks %v, want %v: one meeting, as if nothing moved", got, want)
 	}
 }

@@ -54,7 +54,18 @@ func (cc *cascadeCluster) dialWith(ctx context.Context, t *testing.T, name strin
 // the node of name's media; edge is the other node.
 func startMeeting(ctx context.Context, t *testing.T, db int, extra []string, name string) (cc *cascadeCluster, first member, home, edge *clusterNode) {
 	t.Helper()
+	return startMeetingAfter(ctx, t, db, extra, name, nil)
+}
+
+// startMeetingAfter is startMeeting calling before, if set, once the
+// cluster runs and before name joins.
+func startMeetingAfter(ctx context.Context, t *testing.T, db int, extra []string, name string,
+	before func(*cascadeCluster)) (cc *cascadeCluster, first member, home, edge *clusterNode) {
+	t.Helper()
 	cc = startCascadeEnv(ctx, t, db, extra, "eu", "us")
+	if before != nil {
+		before(cc)
+	}
 	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"]}
 	first, err := cc.dialVia(ctx, t, name, nodes[0], "")
 	if err != nil {

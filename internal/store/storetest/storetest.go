@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/confer-video/confer/internal/store"
 )
@@ -45,12 +46,7 @@ func Config(t testing.TB, d store.Dialect) store.Config {
 	}
 	base := PostgresURL(t)
 	schema := "t_" + randomHex(8)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("connect to test postgres: %v", err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+	if err := createSchema(base, schema); err != nil {
 		t.Fatalf("create schema %s: %v", schema, err)
 	}
 	t.Cleanup(func() {
@@ -69,6 +65,26 @@ func Config(t testing.TB, d store.Dialect) store.Config {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return store.Config{URL: u.String()}
+}
+
+// createSchema creates schema, on a new connection each try: a CI run
+// once had a fresh connection fail with a protocol error (SQLSTATE 08P01)
+// on a loaded machine.
+func createSchema(base, schema string) error {
+	var err error
+	for try := 0; try < 3; try++ {
+		var admin *sql.DB
+		if admin, err = sql.Open("pgx", base); err != nil {
+			return err
+		}
+		_, err = admin.Exec(`CREATE SCHEMA IF NOT EXISTS ` + schema) // its name is random: ours if it exists
+		admin.Close()
+		if err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return err
 }
 
 // PostgresURL returns the test server's URL or skips (fails under CI).
