@@ -100,7 +100,9 @@ func TestCascadeHomeDrain(t *testing.T) {
 	defer cancel()
 	hooks := newHookReceiver(t)
 	cc, ada, home, edge := startMeetingAfter(ctx, t, 15, []string{"CONFER_NODE_RESUME_WINDOW=10s", "CONFER_WEBHOOK_ALLOW_PRIVATE=true"}, "Ada",
-		func(cc *cascadeCluster) { hooks.subscribe(t, &client.Client{BaseURL: cc.regions["eu"].url(), Token: adminToken}, cc.tenant) })
+		func(cc *cascadeCluster) {
+			hooks.subscribe(t, &client.Client{BaseURL: cc.regions["eu"].url(), Token: adminToken}, cc.tenant)
+		})
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
 	cy, cj, err := cc.dialWith(ctx, t, "Cy", home, meetclient.JoinOptions{Region: edgeRegion}, false)
 	if err != nil {
