@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -313,9 +314,10 @@ func jitsiJoin(t *testing.T, cc *cascadeCluster, node *clusterNode, name string)
 }
 
 // TestCascadeDrainRecording: a meeting being recorded (into an S3 store,
-// as a cluster records) whose home is drained is recorded again where it
-// goes on: Ada, back on the other node with her ticket, is told the
-// meeting is recorded, by a new recording of the same meeting.
+// as a cluster records) and streamed live (to an RTMP server) whose home
+// is drained is recorded and streamed again where it goes on: Ada, back on
+// the other node with her ticket, is told both run, by a new recording of
+// the same meeting, and the RTMP server gets the stream again.
 func TestCascadeDrainRecording(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -325,12 +327,16 @@ func TestCascadeDrainRecording(t *testing.T) {
 	cc, ada, home, edge := startMeeting(ctx, t, 17, []string{"CONFER_RECORDING_S3_ENDPOINT=" + strings.TrimPrefix(s3.URL, "http://"),
 		"CONFER_RECORDING_S3_BUCKET=recordings", "CONFER_RECORDING_S3_ACCESS_KEY=confer", "CONFER_RECORDING_S3_SECRET_KEY=confer-secret",
 		"CONFER_RECORDING_S3_INSECURE=true", "CONFER_RECORDING_S3_PATH_STYLE=true"}, "Ada")
+	rtmp, _, firstDone, _ := rtmpReceiver(t)
 	homeServer := &testServer{URL: home.url(), HTTP: http.DefaultClient}
 	path := "/api/v1/tenants/" + cc.tenant + "/rooms/world/recording"
 	if code, body := homeServer.call(t, "POST", path, ""); code/100 != 2 {
 		t.Fatalf("start recording: %d %s", code, body)
 	}
-	first := recordingOn(ctx, t, ada.cl)
+	if code, body := homeServer.call(t, "POST", path, `{"mode": "stream", "rtmpStreamKey": "rtmp://`+rtmp+`/live/key"}`); code/100 != 2 {
+		t.Fatalf("start streaming: %d %s", code, body)
+	}
+	first := runningBoth(ctx, t, ada.cl)
 
 	if _, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).DrainNode(ctx); err != nil {
 		t.Fatalf("drain the home: %v", err)
@@ -340,28 +346,41 @@ func TestCascadeDrainRecording(t *testing.T) {
 	if code, reason, err := ada.cl.Closed(cctx); err != nil || code != websocket.StatusGoingAway || !strings.HasPrefix(reason, "meetingMoved") {
 		t.Fatalf("Ada's signaling when the home drains: %v %q %v, want 1001 meetingMoved", code, reason, err)
 	}
+	select { // the old node's stream ended: the RTMP server takes the next one
+	case err := <-firstDone:
+		firstDone <- err // for rtmpReceiver's cleanup
+	case <-time.After(30 * time.Second):
+		t.Fatal("the drained home's live stream did not end")
+	}
+	_, out, _, _ := rtmpReceiverAt(t, rtmp)
 	ada2, _ := resumeWith(ctx, t, cc, ada, "Ada", edge, "")
-	if second := recordingOn(ctx, t, ada2.cl); second.SessionID == "" || second.SessionID == first.SessionID {
+	if second := runningBoth(ctx, t, ada2.cl); second.SessionID == "" || second.SessionID == first.SessionID {
 		t.Errorf("recording after the move: %+v, want a new recording (the first was %s)", second, first.SessionID)
 	}
+	eventually(t, 30*time.Second, "the live stream again at the RTMP server", func() bool {
+		fi, err := os.Stat(out)
+		return err == nil && fi.Size() > 10_000
+	})
 }
 
-// recordingOn waits, at most 30 s, for the recordingStatus that says the
-// meeting is recorded.
-func recordingOn(ctx context.Context, t *testing.T, c *meetclient.Client) recordingStatus {
+// runningBoth waits, at most 30 s, until the meeting is both recorded and
+// streamed live, and returns the recording's status.
+func runningBoth(ctx context.Context, t *testing.T, c *meetclient.Client) recordingStatus {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	for {
+	on := map[string]recordingStatus{}
+	for len(on) < 2 {
 		m, err := c.Expect(ctx, "recordingStatus")
 		if err != nil {
-			t.Fatalf("waiting for the recording: %v", err)
+			t.Fatalf("waiting for the recording and the live stream (running: %v): %v", on, err)
 		}
 		var st recordingStatus
 		if err := m.Decode(&st); err == nil && st.On {
-			return st
+			on[st.Mode] = st
 		}
 	}
+	return on["file"]
 }
 
 // TestLJMCascadeDrain: lib-jitsi-meet in Chromium, in a meeting homed on

@@ -189,7 +189,12 @@ func pictureShare(t *testing.T, path string, at float64) float64 {
 // gets ffmpeg's end, errText its error output.
 func rtmpReceiver(t *testing.T) (addr, out string, done chan error, errText *strings.Builder) {
 	t.Helper()
-	addr = freePort(t)
+	return rtmpReceiverAt(t, freePort(t))
+}
+
+// rtmpReceiverAt is rtmpReceiver listening on addr.
+func rtmpReceiverAt(t *testing.T, addr string) (_, out string, done chan error, errText *strings.Builder) {
+	t.Helper()
 	port := addr[strings.LastIndex(addr, ":")+1:]
 	out = filepath.Join(t.TempDir(), "live.flv")
 	rtmp := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-listen", "1", "-i", "rtmp://"+addr+"/live/key", "-c", "copy", out)

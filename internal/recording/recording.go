@@ -125,6 +125,9 @@ type Service struct {
 	objects *objectStore // nil: recordings stay in Dir
 	mu      sync.Mutex
 	live    map[room.Key]*liveRoom
+	// resumes are what to start again when a moved meeting attaches
+	// (resume.go).
+	resumes map[room.Key]resumption
 }
 
 // Live is a meeting this node hosts, announced with Attach.
@@ -239,7 +242,11 @@ func (s *Service) Attach(l Live) {
 		lr.linkReady = []LinkReady{l.LinkReady}
 	}
 	s.live[l.Key] = lr
+	again, ok := s.takeResumption(l)
 	s.mu.Unlock()
+	if ok {
+		go s.resume(l.Key, again)
+	}
 	if info, _ := l.Roster.Snapshot(); info.AutoRecord {
 		go s.autoRecord(l.Key)
 	}

@@ -14,17 +14,19 @@ type Kept struct {
 	// Continuation, after a handover (Manager.HandOver), is the meeting
 	// to go on with.
 	Continuation *Continuation `json:"continuation,omitempty"`
-	// Recording says the meeting was being recorded (its node sets it):
-	// where it goes on, it is recorded again from the first join back
-	// (a second recording of the meeting).
-	Recording bool `json:"recording,omitempty"`
+	// Recording and Transcribe say the meeting was being recorded (and
+	// was to be transcribed), Stream where it was streamed live to, sealed
+	// (its node sets them): where the meeting goes on, they start again
+	// from the first participant back.
+	Recording  bool   `json:"recording,omitempty"`
+	Transcribe bool   `json:"transcribe,omitempty"`
+	Stream     string `json:"stream,omitempty"`
 }
 
 // Apply lays k over a room's provisioned settings.
 func (k Kept) Apply(s Settings) Settings {
 	s.Subject, s.Lobby, s.Password = k.Subject, k.Lobby, k.Password
 	s.Continue = k.Continuation
-	s.AutoRecord = s.AutoRecord || k.Continuation != nil && k.Recording
 	return s
 }
 

@@ -3,7 +3,12 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -16,6 +21,7 @@ import (
 	"github.com/confer-video/confer/internal/api"
 	"github.com/confer-video/confer/internal/cluster"
 	"github.com/confer-video/confer/internal/httpapi"
+	"github.com/confer-video/confer/internal/recording"
 	"github.com/confer-video/confer/internal/room"
 )
 
@@ -48,6 +54,11 @@ func (s *Server) keepMeetings(ctx context.Context) {
 		}
 	}
 }
+
+// drainedAfter is how long a draining node must carry nothing before it
+// is drained (and exits): clients that were just sent elsewhere, and the
+// load balancer's health checks, still find it answering meanwhile.
+const drainedAfter = 2 * time.Second
 
 // DefaultDrainTimeout bounds a drain when node.drain_timeout is not set.
 const DefaultDrainTimeout = 2 * time.Hour
@@ -196,7 +207,13 @@ func (r releaseRooms) Emit(ctx context.Context, e room.Event) {
 // store, and lays it over the integrator's provisioning when the room is
 // created again — on another node, after its node was lost. Without a
 // cluster it is the provisioning alone.
-type keptRooms struct{ s *Server }
+type keptRooms struct {
+	s *Server
+	// seal is the AES-256 key live streams' destinations are kept under
+	// (they are secrets; every node derives it from the cluster's link
+	// secret).
+	seal []byte
+}
 
 // Provision is the integrator's settings for the room, with what the room
 // kept from its previous node, if anything.
@@ -225,6 +242,13 @@ func (k keptRooms) Provision(ctx context.Context, key room.Key) (room.Settings, 
 	if c := kept.Continuation; c != nil && !k.goesOn(ctx, key, c) {
 		kept.Continuation = nil
 	}
+	if c := kept.Continuation; c != nil && k.s.recording != nil {
+		stream, err := k.open(kept.Stream)
+		if err != nil {
+			k.s.deps.Logger.WarnContext(ctx, "a moved meeting's live stream destination does not open; not streamed again", "room", key.String(), "err", err)
+		}
+		k.s.recording.ResumeOn(key, c.MeetingID, recording.Resumption{File: kept.Recording, Transcribe: kept.Transcribe, Stream: stream}, c.Until)
+	}
 	k.s.deps.Logger.InfoContext(ctx, "room started again with what it kept", "room", key.String(), "continued", kept.Continuation != nil)
 	return kept.Apply(settings), nil
 }
@@ -251,9 +275,13 @@ func (k keptRooms) Keep(ctx context.Context, key room.Key, kept room.Kept) {
 	if c == nil {
 		return
 	}
+	var err error
 	if k.s.recording != nil {
-		st, err := k.s.recording.Status(key)
-		kept.Recording = err == nil && st.On && st.Mode == "file"
+		r := k.s.recording.Resumable(key)
+		kept.Recording, kept.Transcribe = r.File, r.Transcribe
+		if kept.Stream, err = k.sealStream(r.Stream); err != nil {
+			k.s.deps.Logger.WarnContext(ctx, "sealing a live stream's destination; not kept", "room", key.String(), "err", err)
+		}
 	}
 	b, err := json.Marshal(kept)
 	if err == nil {
@@ -339,9 +367,17 @@ func (s *Server) Drain(ctx context.Context) error {
 	go func() {
 		t := time.NewTicker(500 * time.Millisecond)
 		defer t.Stop()
+		var emptySince time.Time
 		for range t.C {
 			rooms, _ := s.rooms.Load()
-			if rooms == 0 && s.edgePeers() == 0 || time.Now().After(deadline) {
+			empty := rooms == 0 && s.edgePeers() == 0
+			switch {
+			case !empty:
+				emptySince = time.Time{}
+			case emptySince.IsZero():
+				emptySince = time.Now()
+			}
+			if empty && time.Since(emptySince) >= drainedAfter || time.Now().After(deadline) {
 				s.deps.Logger.Info("drained", "rooms_left", rooms)
 				close(s.node.drained)
 				return
@@ -383,4 +419,49 @@ func (s *Server) draining() bool {
 	s.node.mu.Lock()
 	defer s.node.mu.Unlock()
 	return !s.node.drainUntil.IsZero()
+}
+
+// sealStream seals a live stream's destination (AES-256-GCM, a random
+// nonce first, base64): the cluster store never holds it in the clear.
+func (k keptRooms) sealStream(dest string) (string, error) {
+	if dest == "" {
+		return "", nil
+	}
+	aead, err := k.aead()
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return base64.RawStdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(dest), nil)), nil
+}
+
+// open is sealStream's inverse.
+func (k keptRooms) open(sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	b, err := base64.RawStdEncoding.DecodeString(sealed)
+	if err != nil {
+		return "", err
+	}
+	aead, err := k.aead()
+	if err != nil {
+		return "", err
+	}
+	if len(b) < aead.NonceSize() {
+		return "", errors.New("server: a sealed stream destination too short")
+	}
+	plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], nil)
+	return string(plain), err
+}
+
+func (k keptRooms) aead() (cipher.AEAD, error) {
+	block, err := aes.NewCipher(k.seal)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }

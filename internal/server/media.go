@@ -31,7 +31,7 @@ const TURNSecretFile = "turn-secret"
 // server, and routes the meeting page and its WebSocket (pages.go).
 func (s *Server) buildMedia(mux *http.ServeMux, reg prometheus.Registerer, linkSecret []byte) error {
 	log := s.deps.Logger
-	kept := keptRooms{s}
+	kept := keptRooms{s: s, seal: derive(linkSecret, "kept live streams")}
 	s.rooms = room.NewManager(room.Config{Events: s.events, Provisioner: kept, Keep: kept.Keep, Now: s.deps.Now,
 		ResumeWindow: s.cfg.Node.ResumeWindow, KeepMeetings: s.Clustered(), Logger: log.With("component", "room")})
 	var err error
