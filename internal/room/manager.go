@@ -31,7 +31,7 @@ type Settings struct {
 	VisitorsEnabled       bool
 	ParticipantsSoftLimit int
 	// Continue, if set, is the meeting this room goes on with (its node was
-	// drained: Continuation), until Continue.Until.
+	// drained or lost: Continuation), until Continue.Until.
 	Continue *Continuation
 }
 
@@ -97,13 +97,14 @@ type Room struct {
 	keepMu sync.Mutex // orders calls of Config.Keep (kept.go)
 	mu     sync.Mutex
 	// handedOver: the room goes on on another node (kept.go), as
-	// continuation; handed are the participants given a resume ticket.
+	// handedTo; handed are the participants carried in it (their clients
+	// can resume), whose leaves here are marked HandedOver.
 	handedOver bool
 	handedTo   *Continuation
 	handed     map[string]bool
-	// continued: the room goes on with a meeting handed over from another
-	// node (continuation.go); carried are its participants not back yet,
-	// by ticket hash, until expiry.
+	// continued: the room goes on with a meeting from another node
+	// (continuation.go); carried are its participants not back yet, by
+	// participant id, until resumeUntil (expiry).
 	continued   bool
 	carried     map[string]Carried
 	resumeUntil time.Time
@@ -181,8 +182,8 @@ type JoinRequest struct {
 	// CanVisit: the client can watch as a visitor (the meeting page, the
 	// Go client); without it a join beyond the limit is refused as before.
 	CanVisit bool
-	// Resume is the ticket a participant of a meeting handed over from
-	// another node was given there (Resumer): it comes back as it was.
+	// Resume is the ticket a participant of a meeting that went on here
+	// from another node was given there (Resumer): it comes back as it was.
 	Resume string
 }
 
