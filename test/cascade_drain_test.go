@@ -19,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/confer-video/confer/internal/client"
 	"github.com/confer-video/confer/internal/meetclient"
@@ -346,6 +347,11 @@ func TestCascadeDrainRecording(t *testing.T) {
 	if code, reason, err := ada.cl.Closed(cctx); err != nil || code != websocket.StatusGoingAway || !strings.HasPrefix(reason, "meetingMoved") {
 		t.Fatalf("Ada's signaling when the home drains: %v %q %v, want 1001 meetingMoved", code, reason, err)
 	}
+	// The stream's destination is a secret: Redis holds it sealed.
+	kept := keptInRedis(ctx, t, 17, cc.tenant+"/world")
+	if !strings.Contains(kept, `"stream":"`) || strings.Contains(kept, "rtmp://") || strings.Contains(kept, rtmp) {
+		t.Errorf("what the room kept in Redis: %s; want the stream's destination sealed", kept)
+	}
 	select { // the old node's stream ended: the RTMP server takes the next one
 	case err := <-firstDone:
 		firstDone <- err // for rtmpReceiver's cleanup
@@ -426,4 +432,21 @@ func TestLJMCascadeDrain(t *testing.T) {
 	if got := eval[string](t, jay2, `conf.getMeetingUniqueId() || ''`); got != meeting {
 		t.Errorf("lib-jitsi-meet rejoined meeting %q, want the meeting that went on, %s", got, meeting)
 	}
+}
+
+// keptInRedis is what room kept in the cluster's Redis (database db).
+func keptInRedis(ctx context.Context, t *testing.T, db int, room string) string {
+	t.Helper()
+	opts, err := redis.ParseURL(os.Getenv("CONFER_TEST_REDIS_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.DB = db
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	v, err := rdb.Get(ctx, "confer:kept:"+room).Result()
+	if err != nil {
+		t.Fatalf("what %s kept in Redis: %v", room, err)
+	}
+	return v
 }
