@@ -56,14 +56,10 @@ type Carried struct {
 	// Ticket is the SHA-256 of the participant's resume ticket, in hex
 	// (the cluster store never holds a ticket itself); "" for a client
 	// that cannot resume (its session ends when the window does).
-	Ticket      string      `json:"ticket"`
-	Participant Participant `json:"participant"`
-	// What Participant's JSON leaves out, for the participant's leave if
-	// it does not come back.
-	DeviceID  string `json:"deviceId,omitempty"`
-	UsageKey  string `json:"usageKey,omitempty"`
-	UserAgent string `json:"userAgent,omitempty"`
-	KeyID     string `json:"keyId,omitempty"`
+	Ticket string `json:"ticket"`
+	// Participant is the participant with every field, as events are
+	// recorded (what its leave says if it does not come back).
+	Participant participantRecord `json:"participant"`
 }
 
 // Resumer is a Conn whose client can come back to its meeting on another
@@ -121,9 +117,7 @@ func (r *Room) continuation(until time.Time, handing bool) *Continuation {
 			if handing && mb.ticket == "" {
 				continue
 			}
-			p := mb.p
-			c.Participants = append(c.Participants, Carried{Ticket: mb.ticket, Participant: p,
-				DeviceID: p.DeviceID, UsageKey: p.UsageKey, UserAgent: p.UserAgent, KeyID: p.KeyID})
+			c.Participants = append(c.Participants, Carried{Ticket: mb.ticket, Participant: toRecord(mb.p)})
 			if handing {
 				r.handed[id] = true
 			}
@@ -227,8 +221,7 @@ func (r *Room) expireCarried(ctx context.Context) {
 func (r *Room) leaveCarried() []Event {
 	var events []Event
 	for id, c := range r.carried {
-		p := c.Participant
-		p.DeviceID, p.UsageKey, p.UserAgent, p.KeyID = c.DeviceID, c.UsageKey, c.UserAgent, c.KeyID
+		p := c.Participant.participant()
 		events = append(events, r.leaveEvent(ParticipantLeft, &p, LeftUnknown))
 		delete(r.carried, id)
 	}
@@ -258,7 +251,7 @@ func (m *Manager) store(r *Room) Event {
 // id, role, join time, raised hand and breakout room, past the password,
 // the lobby and the limits it was let in by. Called with m.mu and r.mu held.
 func (m *Manager) rejoin(r *Room, created bool, c Carried, req JoinRequest) (*Membership, []Event, error) {
-	old, p := c.Participant, req.Participant
+	old, p := c.Participant.participant(), req.Participant
 	p.ID, p.JoinedAt, p.PromotedAt, p.HandRaised = old.ID, old.JoinedAt, old.PromotedAt, old.HandRaised
 	if r.find(p.ID) != nil {
 		return nil, nil, ErrIDTaken

@@ -275,13 +275,14 @@ func (k keptRooms) Keep(ctx context.Context, key room.Key, kept room.Kept) {
 	if c == nil {
 		return
 	}
-	var err error
 	if k.s.recording != nil {
 		r := k.s.recording.Resumable(key)
 		kept.Recording, kept.Transcribe = r.File, r.Transcribe
-		if kept.Stream, err = k.sealStream(r.Stream); err != nil {
+		sealed, err := k.sealStream(r.Stream)
+		if err != nil {
 			k.s.deps.Logger.WarnContext(ctx, "sealing a live stream's destination; not kept", "room", key.String(), "err", err)
 		}
+		kept.Stream = sealed
 	}
 	b, err := json.Marshal(kept)
 	if err == nil {
