@@ -66,10 +66,43 @@ func TestCascadeBrowser(t *testing.T) {
 // a moderator, in the same meeting — and plays Ada's video again.
 func TestCascadeBrowserHomeDrain(t *testing.T) {
 	t.Parallel()
+	homeDrainInPage(t, 16, func(u string) pageDriver {
+		p := newBrowser(t).open("Cy (Chromium)", u)
+		return pageDriver{
+			eval: func(expr string) string { return eval[string](t, p, expr) },
+			poll: func(what, expr string, d time.Duration) { poll[bool](t, p, what, expr, d) },
+		}
+	})
+}
+
+// TestFirefoxCascadeHomeDrain is TestCascadeBrowserHomeDrain in Firefox.
+func TestFirefoxCascadeHomeDrain(t *testing.T) {
+	t.Parallel()
+	ff := newFirefox(t)
+	homeDrainInPage(t, 20, func(u string) pageDriver {
+		p := ff.open(t, "Cy (Firefox)", u)
+		t.Cleanup(func() { p.close(t) })
+		return pageDriver{
+			eval: func(expr string) string { return ffEval[string](t, p, expr) },
+			poll: func(what, expr string, d time.Duration) { ffPoll[bool](t, p, what, expr, d) },
+		}
+	})
+}
+
+// pageDriver evaluates JavaScript in a browser's page: eval a string
+// expression, poll until a boolean one holds.
+type pageDriver struct {
+	eval func(expr string) string
+	poll func(what, expr string, timeout time.Duration)
+}
+
+// homeDrainInPage is the meeting page's part of a home drain (the tests
+// above), with the page open opens, on Redis database db.
+func homeDrainInPage(t *testing.T, db int, open func(url string) pageDriver) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	lb := freePort(t)                                                                                  // the load balancer pages come through: it sends them to the edge
-	cc, ada, home, edge := startMeeting(ctx, t, 16, []string{"CONFER_PUBLIC_URL=http://" + lb}, "Ada") // scripts/test starts Redis with 32 databases
+	cc, ada, home, edge := startMeeting(ctx, t, db, []string{"CONFER_PUBLIC_URL=http://" + lb}, "Ada") // scripts/test starts Redis with 32 databases
 	target, _ := url.Parse(edge.url())
 	proxy := &http.Server{Addr: lb, Handler: httputil.NewSingleHostReverseProxy(target)}
 	go proxy.ListenAndServe()
@@ -79,24 +112,24 @@ func TestCascadeBrowserHomeDrain(t *testing.T) {
 		t.Fatal(err)
 	}
 	jwt, _ := token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: "Cy", Name: "Cy"}})
-	p := newBrowser(t).open("Cy (Chromium)", meetingURL("http://"+lb, cc.tenant+"/world", jwt, fastMeeting()))
-	poll[bool](t, p, "Cy joined", `window.confer.state.joined`, 30*time.Second)
-	cyID := eval[string](t, p, `window.confer.state.self.id`)
-	meetingID := eval[string](t, p, `window.confer.state.room.meetingId`)
-	poll[bool](t, p, "Cy plays Ada's video", fmt.Sprintf(videoFrom, ada.id), 45*time.Second)
+	p := open(meetingURL("http://"+lb, cc.tenant+"/world", jwt, fastMeeting()))
+	p.poll("Cy joined", `window.confer.state.joined`, 30*time.Second)
+	cyID := p.eval(`window.confer.state.self.id`)
+	meetingID := p.eval(`window.confer.state.room.meetingId`)
+	p.poll("Cy plays Ada's video", fmt.Sprintf(videoFrom, ada.id), 45*time.Second)
 	if err := mo.cl.Send(ctx, map[string]any{"type": "moderate", "action": "grantModerator", "target": cyID}); err != nil {
 		t.Fatal(err)
 	}
-	poll[bool](t, p, "Cy is a moderator", `window.confer.state.moderator`, 20*time.Second)
+	p.poll("Cy is a moderator", `window.confer.state.moderator`, 20*time.Second)
 
-	eval[bool](t, p, `(window.beforeMove = window.confer.state.conn, true)`)
+	p.eval(`(window.beforeMove = window.confer.state.conn, '')`)
 	if _, err := (&client.Client{BaseURL: home.url(), Token: adminToken}).DrainNode(ctx); err != nil {
 		t.Fatalf("drain the home: %v", err)
 	}
-	poll[bool](t, p, "Cy's page came back after the move", `window.confer.state.joined && window.confer.state.conn !== window.beforeMove`, 30*time.Second)
-	if got := eval[string](t, p, `window.confer.state.self.id + " " + window.confer.state.room.meetingId + " " + window.confer.state.moderator`); got != cyID+" "+meetingID+" true" {
+	p.poll("Cy's page came back after the move", `window.confer.state.joined && window.confer.state.conn !== window.beforeMove`, 30*time.Second)
+	if got := p.eval(`window.confer.state.self.id + " " + window.confer.state.room.meetingId + " " + window.confer.state.moderator`); got != cyID+" "+meetingID+" true" {
 		t.Errorf("Cy's page after the move: %q, want %q (the same participant, meeting and role)", got, cyID+" "+meetingID+" true")
 	}
 	ada2, _ := resumeWith(ctx, t, cc, ada, "Ada", edge, "")
-	poll[bool](t, p, "Cy plays Ada's video again", fmt.Sprintf(videoFrom, ada2.id), 45*time.Second)
+	p.poll("Cy plays Ada's video again", fmt.Sprintf(videoFrom, ada2.id), 45*time.Second)
 }
