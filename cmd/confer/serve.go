@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/confer-video/confer/internal/config"
+	"github.com/confer-video/confer/internal/sched"
 	"github.com/confer-video/confer/internal/server"
 	"github.com/confer-video/confer/internal/store"
 )
@@ -97,6 +98,7 @@ node.drain_timeout); a second signal exits at once.`,
 				srv.Stop(context.Background())
 				return err
 			}
+			defer sizeScheduler(ctx, cfg, log)()
 			select {
 			case <-ctx.Done():
 				stop()
@@ -127,6 +129,21 @@ node.drain_timeout); a second signal exits at once.`,
 	cmd.Flags().String("acme-email", "", "contact e-mail of the ACME account (the CA's expiry warnings)")
 	cmd.Flags().Bool("webhook-allow-private", false, "let webhook endpoints be loopback or private addresses")
 	return cmd
+}
+
+// sizeScheduler starts the scheduler's sizing unless the configuration or
+// a GOMAXPROCS variable fixes it; the function returned stops it.
+func sizeScheduler(ctx context.Context, cfg config.Config, log *slog.Logger) func() {
+	if cfg.Procs != "auto" || os.Getenv("GOMAXPROCS") != "" {
+		return func() {}
+	}
+	g, err := sched.New(sched.Config{Logger: log.With("component", "sched")})
+	if err != nil {
+		log.Warn("GOMAXPROCS stays at the cores", "err", err)
+		return func() {}
+	}
+	g.Start(context.WithoutCancel(ctx))
+	return g.Stop
 }
 
 // drain takes a cluster node out of service and waits until its meetings

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/confer-video/confer/internal/sched"
 )
 
 // Config configures a node's membership.
@@ -300,8 +302,8 @@ type cpuMeter struct {
 }
 
 func (m *cpuMeter) share() float64 {
-	used, ok := processCPU()
-	if !ok {
+	used, err := sched.ProcessCPU()
+	if err != nil {
 		return 0
 	}
 	now := time.Now()

@@ -68,6 +68,11 @@ type Config struct {
 	Payments Payments `yaml:"payments"`
 	// Recording configures recordings, live streams and transcripts.
 	Recording Recording `yaml:"recording"`
+	// Procs sizes Go's scheduler: "auto" (the default) keeps GOMAXPROCS at
+	// the Ps the load needs, from one when idle up to the machine's cores
+	// (internal/sched); "cores" leaves it at the cores, as Go sets it. A
+	// GOMAXPROCS environment variable wins over both.
+	Procs string `yaml:"procs"`
 }
 
 // Support configures support requests.
@@ -296,6 +301,7 @@ func Default() Config {
 		Data:   "./confer-data",
 		Log:    Log{Level: "info", Format: "text"},
 		Demo:   true,
+		Procs:  "auto",
 	}
 }
 
@@ -333,6 +339,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"CONFER_TOKEN_DOMAIN":            &cfg.Token.Domain,
 		"CONFER_TOKEN_ASAP_KEY_SERVER":   &cfg.Token.ASAPKeyServer,
 		"CONFER_LOG_LEVEL":               &cfg.Log.Level,
+		"CONFER_PROCS":                   &cfg.Procs,
 		"CONFER_LOG_FORMAT":              &cfg.Log.Format,
 		"CONFER_RTC_UDP":                 &cfg.RTC.UDP,
 		"CONFER_RTC_TCP":                 &cfg.RTC.TCP,
@@ -463,6 +470,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log.level %q is not debug, info, warn or error", c.Log.Level)
+	}
+	if c.Procs != "auto" && c.Procs != "cores" {
+		return fmt.Errorf("config: procs %q is not auto or cores", c.Procs)
 	}
 	switch c.Log.Format {
 	case "json", "text":

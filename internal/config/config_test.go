@@ -47,7 +47,7 @@ plans:
 		wantErr string
 	}{
 		{name: "defaults", check: func(t *testing.T, c Config) {
-			if c.Listen != "127.0.0.1:8080" || c.Data != "./confer-data" || !c.Demo || c.Database.URL != "" {
+			if c.Listen != "127.0.0.1:8080" || c.Data != "./confer-data" || !c.Demo || c.Database.URL != "" || c.Procs != "auto" {
 				t.Errorf("got %+v", c)
 			}
 		}},
@@ -111,6 +111,7 @@ func TestValidate(t *testing.T) {
 		"short app secret":     func(c *Config) { c.Token.AppSecret = "short" },
 		"relay ports one":      func(c *Config) { c.Node.RelayPorts = "50000" },
 		"cpu over 100 %":       func(c *Config) { c.Node.MaxCPUPercent = 120 },
+		"procs a number":       func(c *Config) { c.Procs = "4" },
 		"relay ports reversed": func(c *Config) { c.Node.RelayPorts = "50010-50000" },
 		"relay ports too high": func(c *Config) { c.Node.RelayPorts = "65000-70000" },
 		"relay ports from 0":   func(c *Config) { c.Node.RelayPorts = "0-100" },
