@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -166,6 +168,12 @@ func TestBinary(t *testing.T) {
 		t.Fatalf("demo key: %v; want RSA-4096", err)
 	}
 	waitHealthy(t, "http://"+addr)
+	if runtime.NumCPU() > 1 {
+		// procs: auto (the default): a server with nothing to do runs on one P.
+		eventually(t, 10*time.Second, "GOMAXPROCS of an idle server at 1", func() bool {
+			return servedMetric(t, "http://"+addr, "go_sched_gomaxprocs_threads") == "1"
+		})
+	}
 
 	c := cli{t: t, bin: bin, env: env, dir: work}
 	// Follow the printed guide word for word.
@@ -400,6 +408,26 @@ func splitArgs(t *testing.T, line string) []string {
 		args = append(args, cur.String())
 	}
 	return args
+}
+
+// servedMetric is the value of an unlabelled metric the server at base
+// exposes on /metrics, or "" without it.
+func servedMetric(t *testing.T, base, name string) string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 func waitHealthy(t *testing.T, base string) {

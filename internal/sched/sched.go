@@ -36,6 +36,10 @@ type Config struct {
 	Target float64
 	// Every is the sampling period (1 s).
 	Every time.Duration
+	// Idle is the sampling period while one P carries less than a quarter
+	// of Target (5 s): an idle server wakes up less, and on one P it has
+	// a whole core for whatever comes until the next look.
+	Idle time.Duration
 	// Hold is how many periods in a row the load must fit fewer Ps before
 	// one is taken away (10).
 	Hold int
@@ -66,6 +70,7 @@ func New(cfg Config) (*Governor, error) {
 	cfg.Max = cmp.Or(cfg.Max, runtime.GOMAXPROCS(0))
 	cfg.Target = cmp.Or(cfg.Target, 0.5)
 	cfg.Every = cmp.Or(cfg.Every, time.Second)
+	cfg.Idle = cmp.Or(cfg.Idle, 5*time.Second)
 	cfg.Hold = cmp.Or(cfg.Hold, 10)
 	if cfg.Usage == nil {
 		cfg.Usage = ProcessCPU
@@ -148,7 +153,7 @@ func (g *Governor) Start(ctx context.Context) {
 
 func (g *Governor) run(ctx context.Context) {
 	defer close(g.done)
-	t := time.NewTicker(g.cfg.Every)
+	t := time.NewTimer(g.cfg.Every)
 	defer t.Stop()
 	last, _ := g.cfg.Usage()
 	at := g.cfg.Now()
@@ -161,11 +166,22 @@ func (g *Governor) run(ctx context.Context) {
 		cpu, err := g.cfg.Usage()
 		now := g.cfg.Now()
 		if err != nil || !now.After(at) {
+			t.Reset(g.cfg.Every)
 			continue
 		}
-		g.Next((cpu - last).Seconds() / now.Sub(at).Seconds())
+		used := (cpu - last).Seconds() / now.Sub(at).Seconds()
+		t.Reset(g.period(g.Next(used), used))
 		last, at = cpu, now
 	}
+}
+
+// period is how long until the next look, on n Ps that carried `used`
+// cores.
+func (g *Governor) period(n int, used float64) time.Duration {
+	if n == 1 && used < g.cfg.Target/4 {
+		return g.cfg.Idle
+	}
+	return g.cfg.Every
 }
 
 // Stop ends the sizing and gives GOMAXPROCS back to its default. It is

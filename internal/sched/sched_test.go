@@ -51,6 +51,28 @@ func TestNext(t *testing.T) {
 	}
 }
 
+func TestPeriod(t *testing.T) {
+	g, err := New(Config{Max: 4, Every: time.Second, Idle: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		n    int
+		used float64
+		want time.Duration
+	}{
+		{n: 1, used: 0, want: 5 * time.Second},
+		{n: 1, used: 0.1, want: 5 * time.Second},
+		{n: 1, used: 0.125, want: time.Second}, // a quarter of Target: looked at every second
+		{n: 1, used: 0.4, want: time.Second},
+		{n: 2, used: 0, want: time.Second}, // still on more Ps: every second until it is down
+	} {
+		if got := g.period(tt.n, tt.used); got != tt.want {
+			t.Errorf("period(%d Ps, %.3f cores) = %v, want %v", tt.n, tt.used, got, tt.want)
+		}
+	}
+}
+
 // TestStartStop runs the sampling loop on a process whose CPU time grows at
 // a rate the test sets.
 func TestStartStop(t *testing.T) {
@@ -66,7 +88,7 @@ func TestStartStop(t *testing.T) {
 		return cpu, nil
 	}
 	var set atomic.Int64
-	g, err := New(Config{Max: 4, Every: time.Millisecond, Usage: usage, Set: func(n int) int { return int(set.Swap(int64(n))) }})
+	g, err := New(Config{Max: 4, Every: time.Millisecond, Idle: 2 * time.Millisecond, Usage: usage, Set: func(n int) int { return int(set.Swap(int64(n))) }})
 	if err != nil {
 		t.Fatal(err)
 	}
