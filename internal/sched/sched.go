@@ -8,8 +8,11 @@
 // and netpoll) that finds the work already taken. On one P the same
 // hand-offs are a run-queue push taken by the running thread. A Governor
 // samples the process's CPU time and keeps GOMAXPROCS at the fewest Ps that
-// carry it at Target utilisation: more at once when the load grows, one
-// fewer at a time once the load has stayed below for Hold periods.
+// carry it at Target utilisation: more at once when the load grows, fewer
+// once the load has stayed below for Hold periods.
+//
+// Setting GOMAXPROCS stops Go from following a container's CPU limit as it
+// changes; the Governor's ceiling is the value when it was made.
 package sched
 
 import (
