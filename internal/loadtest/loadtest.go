@@ -158,6 +158,9 @@ type Result struct {
 	CPUSecondsPerStreamSecond float64 `json:"cpu_seconds_per_stream_second"`
 	ServerRSSMB               float64 `json:"server_rss_mb"`
 	ServerPeakRSSMB           float64 `json:"server_peak_rss_mb,omitempty"`
+	// ServerProcs is the server's GOMAXPROCS at the end of the window (the
+	// first node's, with peers); 0 when its metrics do not say.
+	ServerProcs int `json:"server_procs,omitempty"`
 
 	// The load generator (this process) and the whole machine, to tell a
 	// saturated machine from a saturated server. MachineCPUPercent is of
@@ -537,6 +540,9 @@ func (r *Result) measure(before, after snapshot, pids []int) error {
 	r.ReceivedPacketsPerSec = delta(metricReceivedPackets) / secs
 	r.LayerSwitches = delta(metricLayerSwitches)
 	r.KeyframeRequests = delta(metricKeyframeRequests)
+	if len(after.each) > 0 {
+		r.ServerProcs = int(after.each[0][metricProcs])
+	}
 
 	hz := float64(clockTicks())
 	if pid > 0 {

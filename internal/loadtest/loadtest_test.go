@@ -87,7 +87,8 @@ func TestConfigDefaults(t *testing.T) {
 func TestReport(t *testing.T) {
 	r := &Result{Rooms: 2, ParticipantsPerRoom: 3, Participants: 6, Streams: 24, WindowSeconds: 10, CPUSource: "proc",
 		ForwardedPacketsPerSec: 5000, ForwardedMbps: 20.5, ServerCPUPercent: 40, CPUMicrosPerPacket: 80,
-		CPUSecondsPerStreamSecond: 0.0166667, ServerRSSMB: 60.2, JoinP50Ms: 310, JoinP95Ms: 480, ClientLossPercent: 0.01}
+		CPUSecondsPerStreamSecond: 0.0166667, ServerRSSMB: 60.2, JoinP50Ms: 310, JoinP95Ms: 480, ClientLossPercent: 0.01,
+		ServerProcs: 1}
 	want := "| 2 | 3 | 6 | 5000 | 20.5 | 40.0 | 80.0 | 0.0167 | 60 | 310 | 480 | 0.01 |"
 	if got := r.MarkdownRow(); got != want {
 		t.Errorf("row:\n got %s\nwant %s", got, want)
@@ -101,6 +102,9 @@ func TestReport(t *testing.T) {
 	}
 	if !strings.HasSuffix(b.String(), want+"\n") {
 		t.Errorf("report does not end with the row:\n%s", b.String())
+	}
+	if !strings.Contains(b.String(), "; GOMAXPROCS 1 at the end)") {
+		t.Errorf("report does not say the server's GOMAXPROCS:\n%s", b.String())
 	}
 }
 

@@ -23,6 +23,8 @@ const (
 	// is unknown (one not started by the load test).
 	metricProcessCPU = "process_cpu_seconds_total"
 	metricProcessRSS = "process_resident_memory_bytes"
+	// The Ps the server runs on (GOMAXPROCS, sized to its load).
+	metricProcs = "go_sched_gomaxprocs_threads"
 )
 
 // samples are the values of one scrape, keyed by series: the metric name,

@@ -41,7 +41,11 @@ func (r *Result) WriteText(w io.Writer) error {
 	if r.CPUSource == "proc" {
 		src = fmt.Sprintf("/proc/%d, CLK_TCK %d", r.ServerPID, r.ClockTicks)
 	}
-	fmt.Fprintf(tw, "server CPU\t%.1f %% of one core (%.2f s; %s)\n", r.ServerCPUPercent, r.ServerCPUSeconds, src)
+	procs := ""
+	if r.ServerProcs > 0 {
+		procs = fmt.Sprintf("; GOMAXPROCS %d at the end", r.ServerProcs)
+	}
+	fmt.Fprintf(tw, "server CPU\t%.1f %% of one core (%.2f s; %s%s)\n", r.ServerCPUPercent, r.ServerCPUSeconds, src, procs)
 	fmt.Fprintf(tw, "\t%.2f µs per forwarded packet, %.3g CPU-s per stream-second\n", r.CPUMicrosPerPacket, r.CPUSecondsPerStreamSecond)
 	if r.ServerPeakRSSMB > 0 {
 		fmt.Fprintf(tw, "server memory\t%.1f MB RSS (peak %.1f MB)\n", r.ServerRSSMB, r.ServerPeakRSSMB)
