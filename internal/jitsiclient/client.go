@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -74,6 +75,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Timeout bounds each step of the login and join (default 20 s).
 	Timeout time.Duration
+	// Visitors says, as lib-jitsi-meet does since December 2022, that the
+	// client can be sent to a visitors' node (visitors-version in the
+	// conference request); Dial follows such a redirect.
+	Visitors bool
+	// Vnode is the visitors' node to log in to (a redirect's vnode): the
+	// domain is <vnode>.meet.jitsi, and Join sends no conference request,
+	// as jitsi-meet's getVisitorOptions sets it up.
+	Vnode string
 }
 
 // Client is one Jitsi-protocol participant.
@@ -94,6 +103,7 @@ type Client struct {
 	mu        sync.Mutex
 	pending   map[string]chan reply // IQs waiting for their answer, by id
 	occupants map[string]bool
+	role      string // the client's own MUC role
 	chat      []ChatMessage
 	joined    chan error // the join's answer: nil or the error presence
 	remote    map[uint32]*meetclient.RemoteStats
@@ -120,13 +130,20 @@ type ChatMessage struct {
 	Body string
 }
 
-// Dial logs in and joins the room: Connect, then Join.
+// Dial logs in and joins the room: Connect, then Join; sent to a
+// visitors' node, it logs in there and joins the room there.
 func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	c, err := Connect(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Join(ctx); err != nil {
+	err = c.Join(ctx)
+	if r := (*RedirectedError)(nil); errors.As(err, &r) && cfg.Vnode == "" {
+		c.Close()
+		cfg.Vnode = r.Vnode
+		return Dial(ctx, cfg)
+	}
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -153,6 +170,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		pending: map[string]chan reply{}, occupants: map[string]bool{}, remote: map[uint32]*meetclient.RemoteStats{},
 		sources: map[uint32]Source{}, jingle: make(chan jingleIQ, 256), stop: make(chan struct{}), done: make(chan struct{})}
 	tenant := strings.Trim(strings.TrimSuffix(u.Path, "xmpp-websocket"), "/")
+	if cfg.Vnode != "" {
+		c.domain = cfg.Vnode + ".meet.jitsi"
+	}
 	c.muc = "conference." + c.domain
 	if tenant != "" {
 		c.muc = "conference." + tenant + "." + c.domain
@@ -162,6 +182,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	q := u.Query()
 	q.Set("room", cfg.Room)
 	q.Set("token", cfg.Token)
+	if cfg.Vnode != "" {
+		q.Set("vnode", cfg.Vnode)
+	}
 	u.RawQuery = q.Encode()
 	dctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()

@@ -61,3 +61,13 @@ func stanzaError(n node, raw string) *StanzaError {
 	}
 	return e
 }
+
+// RedirectedError is a conference request answered with a visitors' node
+// (jicofo's vnode): the client is to log in there and watch.
+type RedirectedError struct {
+	Vnode, FocusJID string
+}
+
+func (e *RedirectedError) Error() string {
+	return fmt.Sprintf("jitsiclient: sent to the visitors' node %q (focus %s)", e.Vnode, e.FocusJID)
+}

@@ -86,14 +86,10 @@ func cmpErr(err, other error) error {
 // presence of the client (status 110). The focus then starts the Jingle
 // session by itself.
 func (c *Client) Join(ctx context.Context) error {
-	conf := el("conference", "xmlns", nsFocus, "room", c.roomJID, "machine-uid", c.cfg.Nick).
-		add(el("property", "name", "startAudioMuted", "value", "false"))
-	raw, err := c.IQ(ctx, "set", "focus."+c.domain, conf.String())
-	if err != nil {
-		return fmt.Errorf("jitsiclient: the conference request: %w", err)
-	}
-	if !strings.Contains(raw, `ready="true"`) {
-		return fmt.Errorf("%w: the conference request: got %s, want ready", ErrProtocol, raw)
+	if c.cfg.Vnode == "" {
+		if err := c.requestConference(ctx); err != nil {
+			return err
+		}
 	}
 	joined := make(chan error, 1)
 	c.mu.Lock()
@@ -112,6 +108,32 @@ func (c *Client) Join(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("jitsiclient: waiting to enter the room: %w", ctx.Err())
 	}
+}
+
+// requestConference sends the conference request to the focus; a
+// redirect to a visitors' node is a *RedirectedError.
+func (c *Client) requestConference(ctx context.Context) error {
+	conf := el("conference", "xmlns", nsFocus, "room", c.roomJID, "machine-uid", c.cfg.Nick).
+		add(el("property", "name", "startAudioMuted", "value", "false"))
+	if c.cfg.Visitors {
+		conf.add(el("property", "name", "visitors-version", "value", "1"))
+	}
+	raw, err := c.IQ(ctx, "set", "focus."+c.domain, conf.String())
+	if err != nil {
+		return fmt.Errorf("jitsiclient: the conference request: %w", err)
+	}
+	n, err := parse([]byte(raw))
+	if err != nil {
+		return err
+	}
+	conference := n.child(nsFocus, "conference")
+	if conference == nil || conference.attr("ready") != "true" {
+		return fmt.Errorf("%w: the conference request: got %s, want ready", ErrProtocol, raw)
+	}
+	if v := conference.attr("vnode"); v != "" {
+		return &RedirectedError{Vnode: v, FocusJID: conference.attr("focusjid")}
+	}
+	return nil
 }
 
 // presence is the join presence as lib-jitsi-meet sends it: nick, stats
@@ -144,6 +166,9 @@ func (c *Client) onPresence(n node, raw string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if nick == c.cfg.Nick {
+		if x := n.child(nsMUCUser, "x"); x != nil && x.child(nsMUCUser, "item") != nil {
+			c.role = x.child(nsMUCUser, "item").attr("role")
+		}
 		if c.joined != nil {
 			var err error
 			if n.attr("type") == "error" {
@@ -159,6 +184,14 @@ func (c *Client) onPresence(n node, raw string) {
 	} else if n.attr("type") == "" && nick != "" {
 		c.occupants[nick] = true
 	}
+}
+
+// Role is the client's own MUC role, from the room's presence of it:
+// "moderator", "participant" or, on a visitors' node, "visitor".
+func (c *Client) Role() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.role
 }
 
 // Occupants are the other occupants' nicks (the focus among them).

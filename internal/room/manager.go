@@ -182,6 +182,10 @@ type JoinRequest struct {
 	// CanVisit: the client can watch as a visitor (the meeting page, the
 	// Go client); without it a join beyond the limit is refused as before.
 	CanVisit bool
+	// Visitor: the client comes to watch (a Jitsi client WouldVisit sent to
+	// the visitors' node); it joins as a visitor while the room has
+	// visitors on, whatever the count.
+	Visitor bool
 	// Resume is the ticket a participant of a meeting that went on here
 	// from another node was given there (Resumer): it comes back as it was.
 	Resume string
@@ -261,7 +265,8 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	}
 	limit := cmp.Or(r.maxOcc, m.cfg.MaxParticipants)
 	waits := r.info.Lobby && !p.Moderator() && !req.LobbyBypass
-	if req.CanVisit && !waits && r.becomesVisitor(&p, limit) { // the lobby first: a moderator lets people in
+	visits := req.CanVisit && !waits && r.becomesVisitor(&p, limit) // the lobby first: a moderator lets people in
+	if visits || (req.Visitor && r.visitorsOn && !p.Moderator()) {
 		evs, err := r.addVisitor(&member{p: p, conn: req.Conn})
 		if err != nil {
 			return nil, err

@@ -57,6 +57,26 @@ func (r *Room) becomesVisitor(p *Participant, limit int) bool {
 	return n >= limit || (r.softLimit > 0 && n >= r.softLimit)
 }
 
+// WouldVisit reports whether a client that is told to watch elsewhere
+// rather than becoming a visitor in place (a Jitsi client, sent to the
+// visitors' node) would now be a visitor of the live room key: p is no
+// moderator, need not wait in the lobby, and the room has visitors on and
+// its soft limit or its limit of participants.
+func (m *Manager) WouldVisit(key Key, p Participant, lobbyBypass bool) bool {
+	m.mu.Lock()
+	r := m.rooms[key]
+	m.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.info.Lobby && !p.Moderator() && !lobbyBypass {
+		return false
+	}
+	return r.becomesVisitor(&p, cmp.Or(r.maxOcc, m.cfg.MaxParticipants))
+}
+
 // addVisitor makes mb a visitor. Called with r.mu held.
 func (r *Room) addVisitor(mb *member) ([]Event, error) {
 	max := cmp.Or(r.m.cfg.MaxVisitors, DefaultMaxVisitors)

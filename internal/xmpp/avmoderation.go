@@ -211,8 +211,10 @@ func (s *session) gateMedia(ms *room.Membership) {
 	if j := s.media.Load(); j != nil && ms != nil {
 		if peer := j.peerOf(); peer != nil {
 			audio, video := ms.ForceMuted()
-			peer.SetSourceBlocked(sfu.SourceMic, audio)
-			peer.SetSourceBlocked(sfu.SourceCamera, video)
+			visitor := ms.Visitor() // watches only (room/visitors.go)
+			peer.SetSourceBlocked(sfu.SourceMic, audio || visitor)
+			peer.SetSourceBlocked(sfu.SourceCamera, video || visitor)
+			peer.SetSourceBlocked(sfu.SourceScreen, visitor)
 		}
 	}
 }

@@ -62,14 +62,22 @@ func (s *session) message(ctx context.Context, e *Element) {
 // conferenceRequest answers lib-jitsi-meet's conference request to the
 // focus (moderator.js createConferenceIq) as Jicofo does when the room is
 // ready: ready="true" and the focus's JID. The room itself is joined
-// with the MUC presence that follows.
+// with the MUC presence that follows, unless the answer sends the client
+// to the visitors' node (visitors.go).
 func (s *session) conferenceRequest(e, q *Element) *Element {
 	if uid := cleanDeviceID(q.Get("machine-uid")); uid != "" {
 		s.machineUID = uid
 	}
 	reply := iq("result", e.Get("id"), s.focusDomain(), s.jid.Load().String())
 	c := el("conference", "xmlns", nsFocus, "ready", "true", "room", q.Get("room"), "focusjid", focusJID(s.ep.Domain))
-	c.add(el("property", "name", "authentication", "value", "false"))
+	if s.sendsToVisitors(q) {
+		// jicofo's redirect: lib-jitsi-meet emits CONNECTION_REDIRECTED and
+		// never joins here; the focus it will see there is the node's.
+		c = el("conference", "xmlns", nsFocus, "ready", "true", "room", q.Get("room"),
+			"focusjid", focusJID(visitorsNode+vnodeSuffix), "vnode", visitorsNode)
+		s.log.Info("sent to the visitors' node", "room", s.grant.Key.Name)
+	}
+	c.add(el("property", "name", "authentication", "value", "false"), el("property", "name", "visitors-supported", "value", "true"))
 	return reply.add(c)
 }
 

@@ -32,6 +32,7 @@ const maxPasswordAttempts = 5
 // *room.Manager implements it.
 type Rooms interface {
 	Join(ctx context.Context, req room.JoinRequest) (*room.Membership, error)
+	WouldVisit(key room.Key, p room.Participant, lobbyBypass bool) bool
 }
 
 // occupancy is a client's place in its room's MUC; set once when it
@@ -143,7 +144,7 @@ func (s *session) join(ctx context.Context, e *Element, to mucJID) bool {
 	}
 	ms := s.admitted(to) // let in from the lobby
 	if ms == nil {
-		ms, err = s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{Key: s.grant.Key, ID: to.Nick,
+		ms, err = s.srv.cfg.Rooms.Join(ctx, room.JoinRequest{Key: s.grant.Key, ID: to.Nick, Visitor: s.ep.Vnode != "",
 			Participant: g.Participant(s.profile(e)), Password: password, LobbyBypass: s.grant.Claims.LobbyBypass, Conn: s})
 	}
 	if err != nil {

@@ -31,6 +31,11 @@ func (s *session) joinPresences(occ *occupancy) []*Element {
 		}
 		out = append(out, s.occupantPresence(occ, p))
 	}
+	if me == nil { // a visitor is in no roster, its own neither
+		if self, ok := occ.ms.Self(); ok {
+			me = &self
+		}
+	}
 	if me != nil {
 		out = append(out, s.occupantPresence(occ, *me))
 	}
@@ -91,10 +96,7 @@ func (s *session) occupantPresence(occ *occupancy, p room.Participant) *Element 
 		}
 		pr.add(id)
 	}
-	role, affiliation := "participant", "none"
-	if p.Moderator() {
-		role, affiliation = "moderator", "owner"
-	}
+	role, affiliation := mucRole(p)
 	jid := p.ID + "@" + self.Domain + "/" + p.ID
 	if p.ID == occ.nick {
 		jid = self.String()

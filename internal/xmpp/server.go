@@ -263,12 +263,20 @@ type endpoint struct {
 	// server, for the URLs it is given (the bridge channel's).
 	Host   string
 	Secure bool
+	// Vnode is the visitors' node a conference request sent the client to
+	// (?vnode=, jitsi-meet's redirect): its domain is then
+	// <vnode>.meet.jitsi and its occupant watches (docs/cascading.md).
+	Vnode string
 }
 
 func endpointOf(r *http.Request) endpoint {
 	q := r.URL.Query()
-	return endpoint{Tenant: r.PathValue("tenant"), Room: q.Get("room"), Token: q.Get("token"), Domain: hostname(r.Host),
+	ep := endpoint{Tenant: r.PathValue("tenant"), Room: q.Get("room"), Token: q.Get("token"), Domain: hostname(r.Host),
 		UserAgent: runes.Cut(r.UserAgent(), 300)}
+	if v := q.Get("vnode"); v == visitorsNode {
+		ep.Vnode, ep.Domain = v, v+vnodeSuffix
+	}
+	return ep
 }
 
 // hostname is host without its port, lower case.

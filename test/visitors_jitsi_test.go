@@ -1,0 +1,83 @@
+package test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confer-video/confer/internal/jitsiclient"
+	"github.com/confer-video/confer/internal/meetclient"
+	"github.com/confer-video/confer/internal/store"
+)
+
+// TestJitsiVisitors (issue 18): a Jitsi client that can be sent to a
+// visitors' node (visitors-version, as lib-jitsi-meet since December 2022)
+// and comes to a webinar at its soft limit is redirected there as jicofo
+// does (vnode), logs in to v1.meet.jitsi, joins the room there with no
+// conference request and watches: its role is visitor, it receives the
+// participants' audio and video, the participants receive nothing of it
+// and see a count, not an occupant. A client without visitors-version is
+// let in as a participant, as before.
+func TestJitsiVisitors(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, store.DialectSQLite, fastWebhooks)
+	f := newTenant(t, s)
+	createEndpoint(t, s, f.ID, visitorsProvisioning(t, 2), []string{"SETTINGS_PROVISIONING"})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := clip(t)
+	join := func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
+		t.Helper()
+		cl, err := s.dial(t, f.ID+"/webinar", f.token(t, "webinar", name, moderator), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := cl.Join(ctx, meetclient.JoinOptions{})
+		if err != nil {
+			t.Fatalf("%s joins: %v", name, err)
+		}
+		return cl, j
+	}
+	ada, aj := join("Ada", true)
+	bob, bj := join("Bob", false)
+
+	cfg := s.jitsiConfig(t, f, "webinar", "Jay")
+	cfg.Visitors = true
+	jay, err := jitsiclient.Dial(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Jay joins: %v", err)
+	}
+	t.Cleanup(jay.Close)
+	if got := jay.Role(); got != "visitor" {
+		t.Fatalf("Jay's role %q, want visitor", got)
+	}
+	if got, want := jay.RoomJID(), "webinar@conference."+f.ID+".v1.meet.jitsi"; got != want {
+		t.Errorf("Jay is in %s, want %s (the visitors' node's room)", got, want)
+	}
+	if occ := jay.Occupants(); !slices.Contains(occ, aj.Self.ID) || !slices.Contains(occ, bj.Self.ID) || !slices.Contains(occ, "focus") {
+		t.Errorf("Jay sees occupants %v, want Ada, Bob and the focus", occ)
+	}
+	eventually(t, 30*time.Second, "Jay receives Ada's and Bob's audio and video", func() bool {
+		return statsFrom(jay.Remote(), []string{aj.Self.ID, bj.Self.ID}, 30)
+	})
+	if _, err := ada.Expect(ctx, "visitors"); err != nil {
+		t.Fatalf("Ada told the visitor count: %v", err)
+	}
+	if n := packetsFrom(ada, jay.Nick()) + packetsFrom(bob, jay.Nick()); n != 0 {
+		t.Errorf("Ada and Bob received %d packets from the visitor, want none", n)
+	}
+
+	// A client that cannot go to a visitors' node is let in as before.
+	kim := s.dialJitsi(ctx, t, f, "webinar", "Kim")
+	if got := kim.Role(); got != "participant" {
+		t.Errorf("Kim (no visitors-version) has the role %q, want participant", got)
+	}
+	if strings.HasSuffix(kim.RoomJID(), ".meet.jitsi") {
+		t.Errorf("Kim is in %s, not the main room", kim.RoomJID())
+	}
+	if occ := kim.Occupants(); slices.Contains(occ, jay.Nick()) || !slices.Contains(occ, aj.Self.ID) {
+		t.Errorf("Kim sees occupants %v: want Ada, and not the visitor Jay", occ)
+	}
+}
