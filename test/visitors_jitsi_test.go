@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -18,8 +19,10 @@ import (
 // does (vnode), logs in to v1.meet.jitsi, joins the room there with no
 // conference request and watches: its role is visitor, it receives the
 // participants' audio and video, the participants receive nothing of it
-// and see a count, not an occupant. A client without visitors-version is
-// let in as a participant, as before.
+// and see a count, not an occupant. A moderator lets it in: it is told
+// with a username, logs in to the main domain with it and is back as a
+// participant under the same nick, publishing. A client without
+// visitors-version is let in as a participant, as before.
 func TestJitsiVisitors(t *testing.T) {
 	t.Parallel()
 	s := startServer(t, store.DialectSQLite, fastWebhooks)
@@ -42,6 +45,15 @@ func TestJitsiVisitors(t *testing.T) {
 	}
 	ada, aj := join("Ada", true)
 	bob, bj := join("Bob", false)
+
+	// A client that cannot go to a visitors' node is let in as before.
+	kim := s.dialJitsi(ctx, t, f, "webinar", "Kim")
+	if got := kim.Role(); got != "participant" {
+		t.Errorf("Kim (no visitors-version) has the role %q, want participant", got)
+	}
+	if strings.HasSuffix(kim.RoomJID(), ".meet.jitsi") {
+		t.Errorf("Kim is in %s, not the main room", kim.RoomJID())
+	}
 
 	cfg := s.jitsiConfig(t, f, "webinar", "Jay")
 	cfg.Visitors = true
@@ -68,16 +80,47 @@ func TestJitsiVisitors(t *testing.T) {
 	if n := packetsFrom(ada, jay.Nick()) + packetsFrom(bob, jay.Nick()); n != 0 {
 		t.Errorf("Ada and Bob received %d packets from the visitor, want none", n)
 	}
+	if slices.Contains(kim.Occupants(), jay.Nick()) {
+		t.Errorf("Kim sees the visitor Jay as an occupant")
+	}
 
-	// A client that cannot go to a visitors' node is let in as before.
-	kim := s.dialJitsi(ctx, t, f, "webinar", "Kim")
-	if got := kim.Role(); got != "participant" {
-		t.Errorf("Kim (no visitors-version) has the role %q, want participant", got)
+	// Jay raises his hand to ask to join (jitsi-meet's presence); Ada, the
+	// moderator, is asked.
+	hand := fmt.Sprintf(`<presence xmlns="jabber:client" to="%s/%s"><jitsi_participant_raisedHand>%d</jitsi_participant_raisedHand></presence>`,
+		jay.RoomJID(), jay.Nick(), time.Now().UnixMilli())
+	if err := jay.SendRaw(ctx, hand); err != nil {
+		t.Fatal(err)
 	}
-	if strings.HasSuffix(kim.RoomJID(), ".meet.jitsi") {
-		t.Errorf("Kim is in %s, not the main room", kim.RoomJID())
+	req, err := ada.Expect(ctx, "visitorRequest")
+	if err != nil || !strings.Contains(string(req.Raw), jay.Nick()) || !strings.Contains(string(req.Raw), `"asking":true`) {
+		t.Fatalf("Ada asked to let Jay in: %s, %v", req.Raw, err)
 	}
-	if occ := kim.Occupants(); slices.Contains(occ, jay.Nick()) || !slices.Contains(occ, aj.Self.ID) {
-		t.Errorf("Kim sees occupants %v: want Ada, and not the visitor Jay", occ)
+
+	// Ada lets Jay in: Jay is told (promotion-response) with a username,
+	// logs in to the main domain with it and joins as a participant under
+	// the same nick, with no conference request; his media reaches Ada.
+	if err := ada.Send(ctx, map[string]any{"type": "moderate", "action": "promoteVisitor", "target": jay.Nick()}); err != nil {
+		t.Fatal(err)
 	}
+	prom, err := jay.Promoted(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !prom.Allow || !strings.HasPrefix(prom.Username, jay.Nick()) {
+		t.Fatalf("promotion %+v: want allowed, a username beginning with Jay's nick %s", prom, jay.Nick())
+	}
+	jay.Close() // jitsi-meet's redirect: disconnect, then connect again
+	cfg.Vnode, cfg.Username, cfg.Nick = "", prom.Username, ""
+	jay2, err := jitsiclient.Dial(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Jay comes back as a participant: %v", err)
+	}
+	t.Cleanup(jay2.Close)
+	if jay2.Nick() != jay.Nick() || jay2.Role() != "participant" || !strings.HasPrefix(jay2.JID(), prom.Username+"@") {
+		t.Errorf("Jay back as %s (%s, JID %s); want %s, participant, JID node %s", jay2.Nick(), jay2.Role(), jay2.JID(), jay.Nick(), prom.Username)
+	}
+	eventually(t, 30*time.Second, "Ada receives Jay's audio and video, Kim sees him", func() bool {
+		return receivesFrom(ada, []string{jay2.Nick()}, 30) && slices.Contains(kim.Occupants(), jay2.Nick())
+	})
+
 }

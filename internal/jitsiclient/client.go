@@ -42,6 +42,7 @@ const (
 	nsMUCUser      = "http://jabber.org/protocol/muc#user"
 	nsNick         = "http://jabber.org/protocol/nick"
 	nsFocus        = "http://jitsi.org/protocol/focus"
+	nsVisitors     = "jitsi:visitors"
 	nsJitMeet      = "http://jitsi.org/jitmeet"
 	nsJingle       = "urn:xmpp:jingle:1"
 	nsJingleErrors = "urn:xmpp:jingle:errors:1"
@@ -83,6 +84,11 @@ type Config struct {
 	// domain is <vnode>.meet.jitsi, and Join sends no conference request,
 	// as jitsi-meet's getVisitorOptions sets it up.
 	Vnode string
+	// Username is what a promotion gave a visitor let in: the client logs
+	// in with ?customusername=, takes its nick from the username's first 8
+	// hex digits as lib-jitsi-meet takes it from its JID, and Join sends
+	// no conference request (jitsi-meet keeps disableFocus).
+	Username string
 }
 
 // Client is one Jitsi-protocol participant.
@@ -103,7 +109,8 @@ type Client struct {
 	mu        sync.Mutex
 	pending   map[string]chan reply // IQs waiting for their answer, by id
 	occupants map[string]bool
-	role      string // the client's own MUC role
+	role      string         // the client's own MUC role
+	promotion chan Promotion // a visitor's promotion-response, once
 	chat      []ChatMessage
 	joined    chan error // the join's answer: nil or the error presence
 	remote    map[uint32]*meetclient.RemoteStats
@@ -153,6 +160,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 // Connect opens the stream and logs in (SASL ANONYMOUS, bind) without
 // joining the room. A refused token is a *RefusedError.
 func Connect(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.Nick == "" && len(cfg.Username) >= 8 {
+		cfg.Nick = cfg.Username[:8]
+	}
 	cfg.Nick = cmp.Or(cfg.Nick, randomHex(4))
 	cfg.Timeout = cmp.Or(cfg.Timeout, 20*time.Second)
 	if cfg.Logger == nil {
@@ -168,7 +178,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, log: cfg.Logger.With("nick", cfg.Nick), api: api, start: time.Now(), domain: u.Hostname(),
 		pending: map[string]chan reply{}, occupants: map[string]bool{}, remote: map[uint32]*meetclient.RemoteStats{},
-		sources: map[uint32]Source{}, jingle: make(chan jingleIQ, 256), stop: make(chan struct{}), done: make(chan struct{})}
+		sources: map[uint32]Source{}, jingle: make(chan jingleIQ, 256), promotion: make(chan Promotion, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	tenant := strings.Trim(strings.TrimSuffix(u.Path, "xmpp-websocket"), "/")
 	if cfg.Vnode != "" {
 		c.domain = cfg.Vnode + ".meet.jitsi"
@@ -184,6 +194,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	q.Set("token", cfg.Token)
 	if cfg.Vnode != "" {
 		q.Set("vnode", cfg.Vnode)
+	}
+	if cfg.Username != "" {
+		q.Set("customusername", cfg.Username)
 	}
 	u.RawQuery = q.Encode()
 	dctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -300,6 +313,10 @@ func (c *Client) onIQ(n node, raw string) {
 		if ch != nil {
 			ch <- reply{n, raw}
 		}
+		return
+	}
+	if v := n.child(nsVisitors, "visitors"); v != nil && n.attr("type") == "set" {
+		c.onPromotion(v) // lib-jitsi-meet sends no result
 		return
 	}
 	if j := n.child(nsJingle, "jingle"); j != nil && n.attr("type") == "set" {

@@ -86,7 +86,7 @@ func cmpErr(err, other error) error {
 // presence of the client (status 110). The focus then starts the Jingle
 // session by itself.
 func (c *Client) Join(ctx context.Context) error {
-	if c.cfg.Vnode == "" {
+	if c.cfg.Vnode == "" && c.cfg.Username == "" {
 		if err := c.requestConference(ctx); err != nil {
 			return err
 		}
@@ -246,4 +246,36 @@ func (c *Client) Leave(ctx context.Context) error {
 	}
 	c.Close()
 	return err
+}
+
+// Promotion is a visitors' node's answer to a visitor's request to join
+// (jitsi:visitors promotion-response).
+type Promotion struct {
+	Allow bool
+	// Username is the JID node to log in to the main domain with
+	// (Config.Username).
+	Username string
+}
+
+func (c *Client) onPromotion(v *node) {
+	r := v.child(nsVisitors, "promotion-response")
+	if r == nil {
+		return
+	}
+	select {
+	case c.promotion <- Promotion{Allow: strings.EqualFold(r.attr("allow"), "true"), Username: r.attr("username")}:
+	default: // one is waiting to be read
+	}
+}
+
+// Promoted waits for the answer to the visitor's request to join.
+func (c *Client) Promoted(ctx context.Context) (Promotion, error) {
+	select {
+	case p := <-c.promotion:
+		return p, nil
+	case <-c.done:
+		return Promotion{}, ErrClosed
+	case <-ctx.Done():
+		return Promotion{}, fmt.Errorf("jitsiclient: waiting to be let in: %w", ctx.Err())
+	}
 }

@@ -162,3 +162,46 @@ func (h *harness) joinAs(name string, role Role, opts ...func(*JoinRequest)) *Me
 	ms, _ := h.join(name, role, opts...)
 	return ms
 }
+
+// TestWouldVisit: whether a Jitsi client is sent to the visitors' node,
+// and that it then joins as a visitor whatever the count (JoinRequest's
+// Visitor).
+func TestWouldVisit(t *testing.T) {
+	h := setup(t)
+	h.m = NewManager(Config{Events: h.events, Provisioner: visitorsProvisioner{softLimit: 2}})
+	p := Participant{Name: "Jay", Role: RoleParticipant}
+	if h.m.WouldVisit(h.key, p, false) {
+		t.Error("no room yet: sent to the visitors")
+	}
+	ada, _ := h.join("Ada", RoleModerator)
+	if h.m.WouldVisit(h.key, p, false) {
+		t.Error("under the soft limit: sent to the visitors")
+	}
+	h.join("Bob", RoleParticipant)
+	for _, tt := range []struct {
+		name   string
+		p      Participant
+		bypass bool
+		lobby  bool
+		want   bool
+	}{
+		{name: "at the soft limit", p: p, want: true},
+		{name: "a moderator", p: Participant{Name: "Mo", Role: RoleModerator}},
+		{name: "with the lobby on: it knocks first", p: p, lobby: true},
+		{name: "with the lobby on and a bypass", p: p, lobby: true, bypass: true, want: true},
+	} {
+		if err := ada.SetLobby(context.Background(), tt.lobby); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.m.WouldVisit(h.key, tt.p, tt.bypass); got != tt.want {
+			t.Errorf("%s: WouldVisit %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if err := ada.SetLobby(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	jay, _ := h.m.Join(context.Background(), JoinRequest{Key: h.key, Participant: p, Conn: &recConn{}, Visitor: true})
+	if jay == nil || !jay.Visitor() {
+		t.Fatal("a join with Visitor is not a visitor")
+	}
+}

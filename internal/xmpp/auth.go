@@ -85,7 +85,11 @@ func (s *session) bind(e *Element) bool {
 	if r := b.Child(nsBind, "resource"); r != nil {
 		requested = r.Text
 	}
-	j := &jid{Local: randomID(8), Domain: s.ep.Domain, Resource: resourceOf(requested)}
+	local := randomID(8)
+	if s.ep.Username != "" && s.srv.takePromotion(s.ep.Username, s.grant.Key) {
+		local = s.ep.Username // a visitor let in: its nick stays (visitors.go)
+	}
+	j := &jid{Local: local, Domain: s.ep.Domain, Resource: resourceOf(requested)}
 	s.jid.Store(j)
 	s.bound.Store(true)
 	s.state = stateReady

@@ -238,6 +238,14 @@ func (s *session) update(occ *occupancy, e *Element) {
 	if !ok {
 		return
 	}
+	if me.Role == room.RoleVisitor { // it watches: its hand asks to join, nothing else changes
+		if raised := handRaised(e); raised != me.HandRaised {
+			if err := occ.ms.AskToJoin(raised); err != nil {
+				s.log.Debug("visitor's hand", "err", err)
+			}
+		}
+		return
+	}
 	others := s.srv.setExtras(s.grant.Key, occ.nick, s, extrasOf(e))
 	changed := false
 	if n := e.Child(nsNick, "nick"); n != nil && strings.TrimSpace(n.Text) != "" && strings.TrimSpace(n.Text) != me.Name {

@@ -154,6 +154,8 @@ func (s *session) notice(occ *occupancy, n room.Notice) []*Element {
 		// the client's own presence unmutes it later.
 		s.muteMedia(n.Media == "audio", n.Media == "video")
 		return []*Element{s.muteRequest(occ, n)}
+	case room.Promoted:
+		return s.promotionResponse(occ)
 	case room.Kicked:
 		s.removed(occ)
 		return []*Element{s.selfUnavailable(occ, "307")}

@@ -121,8 +121,11 @@ type Server struct {
 	all     map[*session]struct{}
 	peers   map[room.Key]roomPeers
 	bridges map[string]*jingleSession // by bridge channel id (bridge.go)
-	closed  bool
-	wg      sync.WaitGroup
+	// promoted are the usernames given to visitors let in, by which
+	// they log in again to the main domain (visitors.go).
+	promoted map[string]promotion
+	closed   bool
+	wg       sync.WaitGroup
 }
 
 type metrics struct {
@@ -148,7 +151,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Registerer.MustRegister(m.sessions, m.refused, m.stanzas)
 	}
 	return &Server{cfg: cfg, metrics: m, all: map[*session]struct{}{}, peers: map[room.Key]roomPeers{},
-		bridges: map[string]*jingleSession{}}, nil
+		bridges: map[string]*jingleSession{}, promoted: map[string]promotion{}}, nil
 }
 
 func (c *Config) setDefaults() {
@@ -267,6 +270,9 @@ type endpoint struct {
 	// (?vnode=, jitsi-meet's redirect): its domain is then
 	// <vnode>.meet.jitsi and its occupant watches (docs/cascading.md).
 	Vnode string
+	// Username is the JID node a visitor let in was given to log in with
+	// again (?customusername=); honoured once, for its room.
+	Username string
 }
 
 func endpointOf(r *http.Request) endpoint {
@@ -275,6 +281,9 @@ func endpointOf(r *http.Request) endpoint {
 		UserAgent: runes.Cut(r.UserAgent(), 300)}
 	if v := q.Get("vnode"); v == visitorsNode {
 		ep.Vnode, ep.Domain = v, v+vnodeSuffix
+	}
+	if u := q.Get("customusername"); validUsername(u) {
+		ep.Username = u
 	}
 	return ep
 }

@@ -58,6 +58,7 @@ type session struct {
 	wrongPasswords int                           // read loop only
 	knockNick      string                        // read loop only: the nick of a join refused for the lobby
 	clientClosed   bool                          // read loop only: the client sent <close/>
+	promotedAway   atomic.Bool                   // a visitor let in, told to log in to the main domain
 	gateMu         sync.Mutex                    // orders gateMedia (avmoderation.go)
 	qmu            sync.Mutex
 	queue          []queued
@@ -102,6 +103,9 @@ func (s *session) run(ctx context.Context) {
 	reason := room.LeftUnknown // as for a web client whose connection drops
 	if s.clientClosed {
 		reason = room.LeftNormally
+	}
+	if s.promotedAway.Load() {
+		reason = room.LeftSwitchRoom // it comes back on the main domain
 	}
 	s.leave(context.WithoutCancel(ctx), reason)
 	s.closeOnce.Do(func() { s.conn.CloseNow() })

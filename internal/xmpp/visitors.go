@@ -1,6 +1,8 @@
 package xmpp
 
 import (
+	"time"
+
 	"github.com/confer-video/confer/internal/admission"
 	"github.com/confer-video/confer/internal/room"
 )
@@ -18,7 +20,18 @@ const (
 	// vnodeSuffix makes a visitors' node's XMPP domain, as jitsi-meet
 	// does (it is fixed in the client).
 	vnodeSuffix = ".meet.jitsi"
+	// nsVisitors is the namespace of the promotion IQ (strophe.emuc.ts).
+	nsVisitors = "jitsi:visitors"
+	// promotionWindow is how long a username given to a visitor let in
+	// stays good for its login to the main domain.
+	promotionWindow = time.Minute
 )
+
+// promotion is a username given to a visitor let in.
+type promotion struct {
+	key   room.Key
+	until time.Time
+}
 
 // visitorsVersion reports whether a conference request's client can be
 // sent to a visitors' node (lib-jitsi-meet's visitors-version property).
@@ -50,4 +63,60 @@ func mucRole(p room.Participant) (role, affiliation string) {
 		return "visitor", "none"
 	}
 	return "participant", "none"
+}
+
+// promotionResponse tells a Jitsi visitor a moderator let in to log in to
+// the main domain as a participant, as Prosody's visitors component does:
+// an IQ set from its room carrying jitsi:visitors promotion-response with
+// allow and a username (lib-jitsi-meet emits CONNECTION_REDIRECTED, and
+// jitsi-meet reconnects with ?customusername=; no result comes back). The
+// username begins with the visitor's nick, which lib-jitsi-meet takes from
+// the first 8 hex digits of its JID's node: it comes back as itself.
+func (s *session) promotionResponse(occ *occupancy) []*Element {
+	if s.ep.Vnode == "" {
+		return nil
+	}
+	username := occ.nick + randomID(4)
+	s.srv.promise(username, s.grant.Key)
+	s.promotedAway.Store(true)
+	self := s.jid.Load().String()
+	v := el("visitors", "xmlns", nsVisitors, "room", occ.roomJID, "focusjid", focusJID(hostname(s.ep.Host))).
+		add(el("promotion-response", "xmlns", nsVisitors, "jid", self, "username", username, "allow", "true"))
+	return []*Element{iq("set", "promote-"+randomID(4), occ.roomJID, self).add(v)}
+}
+
+// promise records a username given to a visitor of key let in.
+func (srv *Server) promise(username string, key room.Key) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	now := time.Now()
+	for u, p := range srv.promoted {
+		if now.After(p.until) {
+			delete(srv.promoted, u)
+		}
+	}
+	srv.promoted[username] = promotion{key: key, until: now.Add(promotionWindow)}
+}
+
+// takePromotion reports whether username was given to a visitor of key let
+// in, within the window; once.
+func (srv *Server) takePromotion(username string, key room.Key) bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	p, ok := srv.promoted[username]
+	delete(srv.promoted, username)
+	return ok && p.key == key && time.Now().Before(p.until)
+}
+
+// validUsername reports whether u can be a username promise gave: hex.
+func validUsername(u string) bool {
+	if u == "" || len(u) > 64 {
+		return false
+	}
+	for _, c := range u {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
