@@ -30,18 +30,9 @@ func TestJitsiVisitors(t *testing.T) {
 	createEndpoint(t, s, f.ID, visitorsProvisioning(t, 2), []string{"SETTINGS_PROVISIONING"})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	c := clip(t)
 	join := func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
 		t.Helper()
-		cl, err := s.dial(t, f.ID+"/webinar", f.token(t, "webinar", name, moderator), c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		j, err := cl.Join(ctx, meetclient.JoinOptions{})
-		if err != nil {
-			t.Fatalf("%s joins: %v", name, err)
-		}
-		return cl, j
+		return joinWebinar(ctx, t, s, f, name, moderator)
 	}
 	ada, aj := join("Ada", true)
 	bob, bj := join("Bob", false)

@@ -30,6 +30,23 @@ func visitorsProvisioning(t *testing.T, softLimit int) string {
 	return prov.URL
 }
 
+// joinWebinar joins the room "webinar" of f with the test clip, a
+// moderator's token with the list-visitors feature.
+func joinWebinar(ctx context.Context, t *testing.T, s *testServer, f *tenantFixture, name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
+	t.Helper()
+	cl, err := s.dial(t, f.ID+"/webinar", f.token(t, "webinar", name, moderator, func(g *token.Grant) {
+		g.Features = map[string]bool{"list-visitors": moderator}
+	}), clip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := cl.Join(ctx, meetclient.JoinOptions{})
+	if err != nil {
+		t.Fatalf("%s joins: %v", name, err)
+	}
+	return cl, j
+}
+
 // TestVisitors (issue 18, step 4): the integrator's SETTINGS_PROVISIONING
 // turns visitors on with a soft limit of two participants. Ada (moderator)
 // and Bob join as participants; Cy, the third, joins as a visitor: she
@@ -44,20 +61,9 @@ func TestVisitors(t *testing.T) {
 	createEndpoint(t, s, f.ID, visitorsProvisioning(t, 2), []string{"SETTINGS_PROVISIONING"})
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	c := clip(t)
 	join := func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
 		t.Helper()
-		cl, err := s.dial(t, f.ID+"/webinar", f.token(t, "webinar", name, moderator, func(g *token.Grant) {
-			g.Features = map[string]bool{"list-visitors": moderator}
-		}), c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		j, err := cl.Join(ctx, meetclient.JoinOptions{})
-		if err != nil {
-			t.Fatalf("%s joins: %v", name, err)
-		}
-		return cl, j
+		return joinWebinar(ctx, t, s, f, name, moderator)
 	}
 	ada, aj := join("Ada", true)
 	bob, bj := join("Bob", false)
