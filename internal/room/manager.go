@@ -266,7 +266,7 @@ func (m *Manager) Join(ctx context.Context, req JoinRequest) (*Membership, error
 	limit := cmp.Or(r.maxOcc, m.cfg.MaxParticipants)
 	waits := r.info.Lobby && !p.Moderator() && !req.LobbyBypass
 	visits := req.CanVisit && !waits && r.becomesVisitor(&p, limit) // the lobby first: a moderator lets people in
-	if visits || (req.Visitor && r.visitorsOn && !p.Moderator()) {
+	if visits || (req.Visitor && !waits && r.visitorsOn && !p.Moderator()) {
 		evs, err := r.addVisitor(&member{p: p, conn: req.Conn})
 		if err != nil {
 			return nil, err

@@ -197,6 +197,11 @@ func TestWouldVisit(t *testing.T) {
 			t.Errorf("%s: WouldVisit %v, want %v", tt.name, got, tt.want)
 		}
 	}
+	// The lobby gates a visitor too (it is on from the last row).
+	kim, _ := h.m.Join(context.Background(), JoinRequest{Key: h.key, Participant: Participant{Name: "Kim", Role: RoleParticipant}, Conn: &recConn{}, Visitor: true})
+	if kim == nil || !kim.InLobby() {
+		t.Fatal("a join with Visitor skipped the lobby")
+	}
 	if err := ada.SetLobby(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
