@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,6 +47,15 @@ func TestJitsiVisitors(t *testing.T) {
 		t.Errorf("Kim is in %s, not the main room", kim.RoomJID())
 	}
 
+	// Mo, a moderator on a Jitsi client, is in the main room too.
+	moCfg := s.jitsiConfig(t, f, "webinar", "Mo")
+	moCfg.Token = f.token(t, "webinar", "Mo", true)
+	mo, err := jitsiclient.Dial(ctx, moCfg)
+	if err != nil {
+		t.Fatalf("Mo joins: %v", err)
+	}
+	t.Cleanup(mo.Close)
+
 	cfg := s.jitsiConfig(t, f, "webinar", "Jay")
 	cfg.Visitors = true
 	jay, err := jitsiclient.Dial(ctx, cfg)
@@ -74,6 +84,9 @@ func TestJitsiVisitors(t *testing.T) {
 	if slices.Contains(kim.Occupants(), jay.Nick()) {
 		t.Errorf("Kim sees the visitor Jay as an occupant")
 	}
+	eventually(t, 10*time.Second, "the focus tells the Jitsi clients of one visitor", func() bool {
+		return mo.FocusProperty("visitor-count") == "1" && kim.FocusProperty("visitor-count") == "1"
+	})
 
 	// Jay raises his hand to ask to join (jitsi-meet's presence); Ada, the
 	// moderator, is asked.
@@ -86,6 +99,11 @@ func TestJitsiVisitors(t *testing.T) {
 	if err != nil || !strings.Contains(string(req.Raw), jay.Nick()) || !strings.Contains(string(req.Raw), `"asking":true`) {
 		t.Fatalf("Ada asked to let Jay in: %s, %v", req.Raw, err)
 	}
+	_, muc, _ := strings.Cut(mo.RoomJID(), "@")
+	component := "visitors." + strings.TrimPrefix(muc, "conference.") // visitors.<tenant>.<domain>
+	eventually(t, 10*time.Second, "Mo asked by the visitors component", func() bool {
+		return promotionRequest(mo, component, jay.Nick()) != ""
+	})
 
 	// Ada lets Jay in: Jay is told (promotion-response) with a username,
 	// logs in to the main domain with it and joins as a participant under
@@ -114,4 +132,54 @@ func TestJitsiVisitors(t *testing.T) {
 		return receivesFrom(ada, []string{jay2.Nick()}, 30) && slices.Contains(kim.Occupants(), jay2.Nick())
 	})
 
+	// Lia, another visitor, asks; Mo lets her in from his Jitsi client, as
+	// jitsi-meet's approveRequest does (a groupchat json-message the
+	// server keeps to itself).
+	lcfg := s.jitsiConfig(t, f, "webinar", "Lia")
+	lcfg.Visitors = true
+	lia, err := jitsiclient.Dial(ctx, lcfg)
+	if err != nil || lia.Role() != "visitor" {
+		t.Fatalf("Lia joins: %v, role %q; want a visitor", err, roleOf(lia))
+	}
+	t.Cleanup(lia.Close)
+	if err := lia.SendRaw(ctx, fmt.Sprintf(`<presence xmlns="jabber:client" to="%s/%s"><jitsi_participant_raisedHand>%d</jitsi_participant_raisedHand></presence>`,
+		lia.RoomJID(), lia.Nick(), time.Now().UnixMilli())); err != nil {
+		t.Fatal(err)
+	}
+	var from string
+	eventually(t, 10*time.Second, "Mo asked to let Lia in", func() bool {
+		from = promotionRequest(mo, component, lia.Nick())
+		return from != ""
+	})
+	approve := fmt.Sprintf(`<message xmlns="jabber:client" type="groupchat" to="%s"><json-message xmlns="http://jitsi.org/jitmeet">{"type":"visitors","action":"promotion-response","approved":true,"id":%q}</json-message></message>`,
+		mo.RoomJID(), from)
+	if err := mo.SendRaw(ctx, approve); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := lia.Promoted(ctx); err != nil || !p.Allow || !strings.HasPrefix(p.Username, lia.Nick()) {
+		t.Fatalf("Lia let in: %+v, %v", p, err)
+	}
+}
+
+// promotionRequest is the "from" of the visitors component's request to
+// let the visitor nick in that c received, or "".
+func promotionRequest(c *jitsiclient.Client, component, nick string) string {
+	for _, m := range c.JSONMessages() {
+		var req struct {
+			Type, Action, From string
+			On                 bool
+		}
+		if m.From == component && json.Unmarshal([]byte(m.Text), &req) == nil && req.Type == "visitors" &&
+			req.Action == "promotion-request" && req.On && strings.HasPrefix(req.From, nick+"@") {
+			return req.From
+		}
+	}
+	return ""
+}
+
+func roleOf(c *jitsiclient.Client) string {
+	if c == nil {
+		return ""
+	}
+	return c.Role()
 }

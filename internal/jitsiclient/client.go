@@ -106,18 +106,20 @@ type Client struct {
 
 	wmu sync.Mutex // one writer at a time
 
-	mu        sync.Mutex
-	pending   map[string]chan reply // IQs waiting for their answer, by id
-	occupants map[string]bool
-	role      string         // the client's own MUC role
-	promotion chan Promotion // a visitor's promotion-response, once
-	chat      []ChatMessage
-	joined    chan error // the join's answer: nil or the error presence
-	remote    map[uint32]*meetclient.RemoteStats
-	firstRTP  time.Time
-	sources   map[uint32]Source // what the focus announced, by SSRC
-	sess      *mediaSession
-	closed    bool
+	mu           sync.Mutex
+	pending      map[string]chan reply // IQs waiting for their answer, by id
+	occupants    map[string]bool
+	role         string // the client's own MUC role
+	jsonMessages []JSONMessage
+	focusProps   map[string]string // the focus\'s conference-properties
+	promotion    chan Promotion    // a visitor's promotion-response, once
+	chat         []ChatMessage
+	joined       chan error // the join's answer: nil or the error presence
+	remote       map[uint32]*meetclient.RemoteStats
+	firstRTP     time.Time
+	sources      map[uint32]Source // what the focus announced, by SSRC
+	sess         *mediaSession
+	closed       bool
 
 	jingle  chan jingleIQ // the focus's Jingle requests, in order
 	stop    chan struct{} // closed by Close

@@ -179,11 +179,38 @@ func (c *Client) onPresence(n node, raw string) {
 		}
 		return
 	}
+	if props := n.child(nsFocus, "conference-properties"); props != nil && nick == "focus" {
+		c.focusProps = map[string]string{}
+		for _, p := range props.Children {
+			c.focusProps[p.attr("key")] = p.attr("value")
+		}
+	}
 	if n.attr("type") == "unavailable" {
 		delete(c.occupants, nick)
 	} else if n.attr("type") == "" && nick != "" {
 		c.occupants[nick] = true
 	}
+}
+
+// JSONMessage is a json-message a component or the room sent the client
+// (http://jitsi.org/jitmeet).
+type JSONMessage struct {
+	From, Text string
+}
+
+// JSONMessages returns the json-messages received so far.
+func (c *Client) JSONMessages() []JSONMessage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.jsonMessages)
+}
+
+// FocusProperty is a property of the focus's conference-properties, from
+// its latest presence ("visitor-count"…); "" when absent.
+func (c *Client) FocusProperty(key string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.focusProps[key]
 }
 
 // Role is the client's own MUC role, from the room's presence of it:
@@ -207,6 +234,12 @@ func (c *Client) Occupants() []string {
 }
 
 func (c *Client) onMessage(n node) {
+	if j := n.child(nsJitMeet, "json-message"); j != nil {
+		c.mu.Lock()
+		c.jsonMessages = append(c.jsonMessages, JSONMessage{From: n.attr("from"), Text: j.Text})
+		c.mu.Unlock()
+		return
+	}
 	body := n.child("", "body")
 	if n.attr("type") != "groupchat" || body == nil {
 		return

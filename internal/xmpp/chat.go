@@ -30,6 +30,10 @@ func (s *session) message(ctx context.Context, e *Element) {
 		}
 	}
 	body := e.Child(nsClient, "body")
+	if body == nil && e.Get("type") == "groupchat" && to.Nick == "" {
+		s.promotionResponse(ctx, occ, e) // a moderator letting visitors in, if it is that
+		return
+	}
 	if body == nil || e.Get("type") == "error" {
 		return
 	}

@@ -80,7 +80,7 @@ func (s *session) iq(ctx context.Context, e *Element) {
 	switch {
 	case get && q.Is(nsPing, "ping"):
 	case get && q.Is(nsDiscoI, "query"):
-		reply.add(discoInfo(q.Get("node"), s.lobbyDomain(), s.avModerationDomain()))
+		reply.add(discoInfo(q.Get("node"), s.lobbyDomain(), s.avModerationDomain(), s.visitorsDomain()))
 	case get && q.Is(nsDiscoIt, "query"):
 		reply.add(el("query", "xmlns", nsDiscoIt, "node", q.Get("node")))
 	case get && (q.Is(nsExtDisco, "services") || q.Is(nsExtDisc1, "services")):
@@ -136,8 +136,9 @@ func (s *session) toServer(to string) bool {
 
 // discoInfo is the server's identity and features (XEP-0030):
 // lib-jitsi-meet checks urn:xmpp:ping (xmpp.ts connectionHandler) and
-// reads component identities: the lobby's and av_moderation's.
-func discoInfo(node, lobby, avModeration string) *Element {
+// reads component identities: the lobby's, av_moderation's and the
+// visitors component's.
+func discoInfo(node, lobby, avModeration, visitors string) *Element {
 	q := el("query", "xmlns", nsDiscoI, "node", node)
 	q.add(el("identity", "category", "server", "type", "im", "name", "Confer"))
 	// Rooms have lobbies (lib-jitsi-meet xmpp.js lobbySupported), the
@@ -145,6 +146,9 @@ func discoInfo(node, lobby, avModeration string) *Element {
 	q.add(el("identity", "category", "component", "type", "lobbyrooms", "name", lobby))
 	// Audio/video moderation (lib-jitsi-meet avModerationComponentAddress).
 	q.add(el("identity", "category", "component", "type", "av_moderation", "name", avModeration))
+	// Visitors asking to join (lib-jitsi-meet takes the visitors
+	// component's json-messages only from the address named here).
+	q.add(el("identity", "category", "component", "type", "visitors", "name", visitors))
 	for _, f := range []string{nsDiscoI, nsDiscoIt, nsPing, nsExtDisco, nsExtDisc1} {
 		q.add(el("feature", "var", f))
 	}

@@ -51,6 +51,9 @@ func (s *session) focusPresence(occ *occupancy) *Element {
 	// The focus restarts a media session its client terminates asking for
 	// a restart (lib-jitsi-meet IceFailedHandling).
 	props := el("conference-properties", "xmlns", nsFocus).add(el("property", "key", "support-terminate-restart", "value", "true"))
+	if n := occ.ms.Room().Info().Visitors; n > 0 { // jitsi-meet shows the count (visitors-count in its redux)
+		props.add(el("property", "key", "visitor-count", "value", strconv.Itoa(n)))
+	}
 	return p.add(x, props)
 }
 
@@ -155,7 +158,11 @@ func (s *session) notice(occ *occupancy, n room.Notice) []*Element {
 		s.muteMedia(n.Media == "audio", n.Media == "video")
 		return []*Element{s.muteRequest(occ, n)}
 	case room.Promoted:
-		return s.promotionResponse(occ)
+		return s.promoted(occ)
+	case room.VisitorRequest:
+		return s.promotionRequest(occ, n)
+	case room.VisitorsChanged:
+		return []*Element{s.focusPresence(occ)} // its visitor-count
 	case room.Kicked:
 		s.removed(occ)
 		return []*Element{s.selfUnavailable(occ, "307")}

@@ -1,6 +1,9 @@
 package xmpp
 
 import (
+	"context"
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/confer-video/confer/internal/admission"
@@ -65,14 +68,14 @@ func mucRole(p room.Participant) (role, affiliation string) {
 	return "participant", "none"
 }
 
-// promotionResponse tells a Jitsi visitor a moderator let in to log in to
+// promoted tells a Jitsi visitor a moderator let in to log in to
 // the main domain as a participant, as Prosody's visitors component does:
 // an IQ set from its room carrying jitsi:visitors promotion-response with
 // allow and a username (lib-jitsi-meet emits CONNECTION_REDIRECTED, and
 // jitsi-meet reconnects with ?customusername=; no result comes back). The
 // username begins with the visitor's nick, which lib-jitsi-meet takes from
 // the first 8 hex digits of its JID's node: it comes back as itself.
-func (s *session) promotionResponse(occ *occupancy) []*Element {
+func (s *session) promoted(occ *occupancy) []*Element {
 	if s.ep.Vnode == "" {
 		return nil
 	}
@@ -119,4 +122,67 @@ func validUsername(u string) bool {
 		}
 	}
 	return true
+}
+
+// visitorsDomain is the visitors component's address, from which
+// moderators take visitors' requests to join.
+func (s *session) visitorsDomain() string {
+	return "visitors." + strings.TrimPrefix(s.mucDomain(), "conference.")
+}
+
+// visitorJID names a visitor to Jitsi moderators: as a JID on the
+// visitors' node, whose node is its participant id (visitorOf).
+func visitorJID(id string) string { return id + "@" + visitorsNode + vnodeSuffix + "/" + id }
+
+// visitorOf is the participant id of a visitorJID.
+func visitorOf(j string) string {
+	id, _, _ := strings.Cut(j, "@")
+	return id
+}
+
+// visitorsMessage is the visitors component's json-message (Prosody's
+// mod_visitors_component send_json_message).
+type visitorsMessage struct {
+	Type     string   `json:"type"`
+	Room     string   `json:"room,omitempty"`
+	Action   string   `json:"action"`
+	Nick     string   `json:"nick,omitempty"`
+	From     string   `json:"from,omitempty"`
+	On       *bool    `json:"on,omitempty"`
+	Approved bool     `json:"approved,omitempty"`
+	ID       string   `json:"id,omitempty"`
+	IDs      []string `json:"ids,omitempty"`
+}
+
+// promotionRequest tells a Jitsi moderator that a visitor asks to join, or
+// no longer does (lib-jitsi-meet VISITORS_MESSAGE, jitsi-meet's
+// promotionRequestReceived).
+func (s *session) promotionRequest(occ *occupancy, n room.VisitorRequest) []*Element {
+	on := n.Asking
+	b, _ := json.Marshal(visitorsMessage{Type: "visitors", Room: occ.roomJID, Action: "promotion-request",
+		Nick: n.Participant.Name, From: visitorJID(n.Participant.ID), On: &on})
+	return []*Element{el("message", "xmlns", nsClient, "from", s.visitorsDomain(), "to", s.jid.Load().String()).
+		add(el("json-message", "xmlns", nsJitMeet).text(string(b)))}
+}
+
+// promotionResponse takes a Jitsi moderator's answer to visitors' requests
+// (jitsi-meet approveRequest / admitMultiple: a groupchat json-message,
+// which the server keeps to itself): the approved are let in as the
+// meeting page's moderators let them in. Other messages are left alone.
+func (s *session) promotionResponse(ctx context.Context, occ *occupancy, e *Element) {
+	j := e.Child(nsJitMeet, "json-message")
+	var m visitorsMessage
+	if j == nil || json.Unmarshal([]byte(j.Text), &m) != nil || m.Type != "visitors" || m.Action != "promotion-response" || !m.Approved {
+		return
+	}
+	ids := m.IDs
+	if m.ID != "" {
+		ids = append(ids, m.ID)
+	}
+	for _, id := range ids[:min(len(ids), 50)] {
+		if err := occ.ms.PromoteVisitor(ctx, visitorOf(id)); err != nil {
+			s.send(mucError(e, "cancel", "not-allowed", err.Error(), s.jid.Load().String()))
+			return
+		}
+	}
 }
