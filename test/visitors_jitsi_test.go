@@ -11,7 +11,6 @@ import (
 
 	"github.com/confer-video/confer/internal/jitsiclient"
 	"github.com/confer-video/confer/internal/meetclient"
-	"github.com/confer-video/confer/internal/store"
 )
 
 // TestJitsiVisitors (issue 18): a Jitsi client that can be sent to a
@@ -26,9 +25,7 @@ import (
 // visitors-version is let in as a participant, as before.
 func TestJitsiVisitors(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, store.DialectSQLite, fastWebhooks)
-	f := newTenant(t, s)
-	createEndpoint(t, s, f.ID, visitorsProvisioning(t, 2), []string{"SETTINGS_PROVISIONING"})
+	s, f := webinarServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	join := func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {

@@ -30,6 +30,16 @@ func visitorsProvisioning(t *testing.T, softLimit int) string {
 	return prov.URL
 }
 
+// webinarServer is a server whose tenant's provisioning turns visitors on
+// beyond two participants.
+func webinarServer(t *testing.T) (*testServer, *tenantFixture) {
+	t.Helper()
+	s := startServer(t, store.DialectSQLite, fastWebhooks)
+	f := newTenant(t, s)
+	createEndpoint(t, s, f.ID, visitorsProvisioning(t, 2), []string{"SETTINGS_PROVISIONING"})
+	return s, f
+}
+
 // joinWebinar joins the room "webinar" of f with the test clip, a
 // moderator's token with the list-visitors feature.
 func joinWebinar(ctx context.Context, t *testing.T, s *testServer, f *tenantFixture, name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
@@ -56,9 +66,7 @@ func joinWebinar(ctx context.Context, t *testing.T, s *testServer, f *tenantFixt
 // her: Bob sees her join, and her media reaches them.
 func TestVisitors(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, store.DialectSQLite, fastWebhooks)
-	f := newTenant(t, s)
-	createEndpoint(t, s, f.ID, visitorsProvisioning(t, 2), []string{"SETTINGS_PROVISIONING"})
+	s, f := webinarServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	join := func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {

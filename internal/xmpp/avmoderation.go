@@ -116,8 +116,14 @@ func occupantNick(j string) string {
 func (s *session) avMessage(occ *occupancy, body map[string]any) *Element {
 	body["type"] = "av_moderation"
 	body["room"] = occ.roomJID
+	return s.componentMessage(s.avModerationDomain(), body)
+}
+
+// componentMessage is a component's json-message to the client, as
+// Prosody's components send them (send_json_message).
+func (s *session) componentMessage(from string, body any) *Element {
 	b, _ := json.Marshal(body)
-	return el("message", "xmlns", nsClient, "from", s.avModerationDomain(), "to", s.jid.Load().String()).
+	return el("message", "xmlns", nsClient, "from", from, "to", s.jid.Load().String()).
 		add(el("json-message", "xmlns", nsJitMeet).text(string(b)))
 }
 

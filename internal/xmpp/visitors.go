@@ -159,10 +159,8 @@ type visitorsMessage struct {
 // promotionRequestReceived).
 func (s *session) promotionRequest(occ *occupancy, n room.VisitorRequest) []*Element {
 	on := n.Asking
-	b, _ := json.Marshal(visitorsMessage{Type: "visitors", Room: occ.roomJID, Action: "promotion-request",
-		Nick: n.Participant.Name, From: visitorJID(n.Participant.ID), On: &on})
-	return []*Element{el("message", "xmlns", nsClient, "from", s.visitorsDomain(), "to", s.jid.Load().String()).
-		add(el("json-message", "xmlns", nsJitMeet).text(string(b)))}
+	return []*Element{s.componentMessage(s.visitorsDomain(), visitorsMessage{Type: "visitors", Room: occ.roomJID,
+		Action: "promotion-request", Nick: n.Participant.Name, From: visitorJID(n.Participant.ID), On: &on})}
 }
 
 // promotionResponse takes a Jitsi moderator's answer to visitors' requests
