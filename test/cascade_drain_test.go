@@ -7,6 +7,7 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -218,27 +219,45 @@ func resumeWith(ctx context.Context, t *testing.T, cc *cascadeCluster, m member,
 	return back, j
 }
 
-// TestCascadeHomeLost: a meeting over two nodes, Ada on the home and Cy on
-// the edge; Mo, a moderator, sets a subject and a password; the home is
-// killed (kill -9). Cy's signaling ends with it, the edge lets go of her
-// media and of the relay, and both come back through the survivor with
-// the resume tickets their joined messages gave (as the meeting page does
-// after a lost connection): the same meeting goes on there, with the
-// subject and password it kept, they are the same participants, and they
-// meet again; a newcomer still needs the password.
+// TestCascadeHomeLost: a meeting over three nodes — Ada's media on the
+// home, Cy's and Dee's on an edge — whose home is killed (kill -9) after
+// Mo, a moderator, set a subject and a password. Only the home's
+// participants lose their media: the edge keeps Cy's and Dee's going, and
+// Dee goes on receiving Cy while neither has signaling. Everyone comes
+// back through the third node with the resume ticket their joined gave
+// (as the meeting page does after a lost connection): the same meeting
+// goes on there, with the subject and password it kept, as the same
+// participants; Cy and Dee take back their media with their connections
+// as they are (the edge linked to the new home), Ada starts hers anew,
+// and everyone receives everyone again. A newcomer still needs the
+// password.
 func TestCascadeHomeLost(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cc, ada, home, edge := startMeeting(ctx, t, 8, nil, "Ada")
+	cc := startCascade(ctx, t, 8, "eu", "us", "ap")
+	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"], cc.regions["ap"]}
+	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := nodeBySignal(t, nodes, ada.cl.URL())
+	others := slices.DeleteFunc(slices.Clone(nodes), func(n *clusterNode) bool { return n == home })
+	edge, third := others[0], others[1]
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
+	t.Logf("home %s, edge %s, third %s", home.id, edge.id, third.id)
 	cy, cj, err := cc.dialWith(ctx, t, "Cy", home, meetclient.JoinOptions{Region: edgeRegion}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	everyoneMeets(t, []member{ada, cy})
-	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
-		t.Fatalf("edge: confer_sfu_peers = %v, want 2 (Cy and the relay)", got)
+	dee, err := cc.dialVia(ctx, t, "Dee", home, edgeRegion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	everyoneMeets(t, []member{ada, cy, dee})
+	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 3 || cy.cl.MediaNode() != edge.id {
+		t.Fatalf("edge: confer_sfu_peers = %v, want 3 (Cy, Dee and the relay); Cy told her media is on %q, want %q",
+			got, cy.cl.MediaNode(), edge.id)
 	}
 	lockRoom(ctx, t, cc, home, homeRegion)
 
@@ -246,37 +265,67 @@ func TestCascadeHomeLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	home.wait()
-	cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
-	defer ccancel()
-	cy.cl.Closed(cctx) // abnormally: the connection just ends
-	if cctx.Err() != nil {
-		t.Fatal("Cy's signaling still open after the home died")
+	for _, m := range []member{cy, dee} {
+		cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+		_, _, err := m.cl.Closed(cctx) // abnormally: the connection just ends
+		ccancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Fatal("signaling still open after the home died")
+		}
 	}
-	eventually(t, 20*time.Second, "the edge let go of Cy's media and the relay", func() bool {
-		return nodeMetric(t, edge, "confer_sfu_peers") == 0
+	seen := packetsFrom(dee.cl, cy.id)
+	eventually(t, 20*time.Second, "Dee, without signaling, to go on receiving Cy", func() bool { return packetsFrom(dee.cl, cy.id) > seen+100 })
+	eventually(t, 20*time.Second, "the edge to let go of the relay to the dead home, and keep Cy's and Dee's media", func() bool {
+		return nodeMetric(t, edge, "confer_sfu_peers") == 2
 	})
 
-	ada2, aj := resumeWith(ctx, t, cc, ada, "Ada", edge, homeRegion)
+	ada2, aj := resumeWith(ctx, t, cc, ada, "Ada", third, homeRegion)
 	if aj.Room.Subject != "Quarterly review" || !aj.Room.HasPassword || aj.Room.MeetingID != cj.Room.MeetingID || aj.Self.ID != ada.id {
-		t.Errorf("Ada back on the survivor: %+v; want meeting %s going on with the subject and password it kept, and her id %s",
+		t.Errorf("Ada back on a survivor: %+v; want meeting %s going on with the subject and password it kept, and her id %s",
 			aj, cj.Room.MeetingID, ada.id)
 	}
 	var refused *meetclient.RefusedError
-	if _, _, err := cc.dialWith(ctx, t, "Eve", edge, meetclient.JoinOptions{Region: homeRegion}, false); !asRefused(err, &refused) ||
+	if _, _, err := cc.dialWith(ctx, t, "Eve", third, meetclient.JoinOptions{Region: homeRegion}, false); !asRefused(err, &refused) ||
 		refused.Code != "passwordRequired" {
 		t.Errorf("Eve, without the password: %v, want passwordRequired (the room kept its password)", err)
 	}
-	cy2, cj2 := resumeWith(ctx, t, cc, cy, "Cy", edge, edgeRegion)
-	if cj2.Self.ID != cy.id {
-		t.Errorf("Cy came back as %s, want %s", cj2.Self.ID, cy.id)
+	for _, m := range []member{cy, dee} {
+		var j *meetclient.Joined
+		eventually(t, 30*time.Second, m.id+" to come back through "+third.id, func() bool {
+			j, err = m.cl.Reconnect(ctx, third.signalURL(), meetclient.JoinOptions{Region: edgeRegion})
+			return err == nil
+		})
+		if !j.MediaKept || j.Self.ID != m.id || j.Media != edge.id || m.cl.URL() != third.signalURL() {
+			t.Errorf("%s back: kept %v, id %s, media on %q, signaling %s; want the media kept on %s, the same id, the signaling on %s",
+				m.id, j.MediaKept, j.Self.ID, j.Media, m.cl.URL(), edge.id, third.signalURL())
+		}
 	}
-	if ada2.cl.URL() != edge.signalURL() || cy2.cl.URL() != edge.signalURL() {
-		t.Errorf("signaling on %s and %s, want the survivor %s", ada2.cl.URL(), cy2.cl.URL(), edge.signalURL())
+	everyoneMeetsAgain(t, []member{ada2, cy, dee})
+	if e, n := nodeMetric(t, edge, "confer_sfu_peers"), nodeMetric(t, third, "confer_sfu_peers"); e != 3 || n != 2 {
+		t.Errorf("confer_sfu_peers: edge %v, new home %v; want 3 (Cy, Dee, the relay) and 2 (Ada, the relay): no media started anew for Cy and Dee", e, n)
 	}
-	everyoneMeets(t, []member{ada2, cy2})
-	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
-		t.Errorf("survivor: confer_sfu_peers = %v, want 2 (both participants, no relay)", got)
+}
+
+// everyoneMeetsAgain waits until everyone receives from everyone else at
+// least 30 more packets than now.
+func everyoneMeetsAgain(t *testing.T, all []member) {
+	t.Helper()
+	seen := map[[2]string]int64{}
+	for _, m := range all {
+		for _, o := range all {
+			seen[[2]string{m.id, o.id}] = packetsFrom(m.cl, o.id)
+		}
 	}
+	eventually(t, 30*time.Second, "everyone to receive everyone again", func() bool {
+		for _, m := range all {
+			for _, o := range all {
+				if o.id != m.id && packetsFrom(m.cl, o.id) < seen[[2]string{m.id, o.id}]+30 {
+					return false
+				}
+			}
+		}
+		return true
+	})
 }
 
 // lockRoom has Mo, a moderator joining through the home, set the meeting's

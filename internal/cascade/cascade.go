@@ -38,6 +38,11 @@ type Config struct {
 	// channel refuses requests not signed with it.
 	Secret []byte
 	SFU    *sfu.SFU
+	// KeepFor is how long an edge keeps a participant's media going when
+	// the meeting's home goes away without a word (it died), for the
+	// participant to take it back through the node that goes on with the
+	// meeting; 0 closes it at once.
+	KeepFor time.Duration
 	// Now is the clock of the credentials; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -158,9 +163,13 @@ func (c *Cascade) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, ErrBadRequest.Error()+": want "+Path+"peer or relay with a meeting", http.StatusBadRequest)
 		return
 	}
-	participant := r.URL.Query().Get("participant")
+	participant, keep := r.URL.Query().Get("participant"), r.URL.Query().Get("keep") != ""
 	if kind == "peer" && participant == "" {
 		http.Error(w, ErrBadRequest.Error()+": a peer needs its participant", http.StatusBadRequest)
+		return
+	}
+	if keep && !c.cfg.SFU.Kept(meeting, participant) {
+		http.Error(w, ErrNotKept.Error(), http.StatusNotFound)
 		return
 	}
 	conn, err := websocket.Accept(w, r, nil)
@@ -175,7 +184,7 @@ func (c *Cascade) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer c.untrack(l)
 	ctx := context.WithoutCancel(r.Context())
 	if kind == "peer" {
-		c.serveEdgePeer(ctx, l, meeting, participant)
+		c.serveEdgePeer(ctx, l, meeting, participant, keep)
 		return
 	}
 	c.serveEdgeRelay(l, meeting, from, r.URL.Query().Get("mesh") != "")

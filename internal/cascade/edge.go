@@ -13,8 +13,11 @@ import (
 // meeting's relay to the home.
 
 // serveEdgePeer puts a participant's peer in this node's room of the
-// meeting for as long as the home keeps the channel open.
-func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participant string) {
+// meeting for as long as the home keeps the channel open; with keep, the
+// peer kept when its home was lost (Config.KeepFor). If the home goes
+// without closing the channel, the peer is kept: the participant, back
+// through another node, takes it back with its client's connections.
+func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participant string, keep bool) {
 	if !c.servePeer(l, true) {
 		moveAway(l) // draining
 		return
@@ -22,7 +25,7 @@ func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participa
 	defer c.servePeer(l, false)
 	room := c.cfg.SFU.Acquire(meeting)
 	defer room.Release()
-	peer, err := room.Join(participant, edgeSignal{l})
+	peer, err := edgePeer(room, participant, keep, edgeSignal{l})
 	if err != nil {
 		l.log.WarnContext(ctx, "edge peer", "participant", participant, "err", err)
 		l.close("join media: " + err.Error())
@@ -30,10 +33,35 @@ func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participa
 	}
 	c.edgePeers.Add(1)
 	defer c.edgePeers.Add(-1)
-	defer peer.Close()
-	l.log.InfoContext(ctx, "edge peer joined", "participant", participant)
-	l.serve(ctx, func(m *message) *message { return handlePeer(peer, m) })
+	l.log.InfoContext(ctx, "edge peer joined", "participant", participant, "kept", keep)
+	abrupt := l.serve(ctx, func(m *message) *message { return handlePeer(peer, m) })
+	if abrupt && c.keeping() {
+		peer.Park(c.cfg.KeepFor)
+		l.log.WarnContext(ctx, "home lost: participant's media kept", "participant", participant, "for", c.cfg.KeepFor)
+		return
+	}
+	peer.Close()
 	l.log.InfoContext(ctx, "edge peer left", "participant", participant)
+}
+
+// edgePeer joins the participant's peer to room, or with keep takes back
+// the one kept there.
+func edgePeer(room *sfu.Room, participant string, keep bool, sig sfu.Signaler) (*sfu.Peer, error) {
+	if !keep {
+		return room.Join(participant, sig)
+	}
+	if p, ok := room.TakeBack(participant, sig); ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("%w: no media kept for participant %s", ErrBadRequest, participant)
+}
+
+// keeping reports whether a peer whose home went away is kept: not while
+// this node drains or shuts down.
+func (c *Cascade) keeping() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg.KeepFor > 0 && !c.closed && !c.draining
 }
 
 // servePeer adds (on) or removes a participant's channel from those Drain
@@ -94,6 +122,8 @@ func handlePeer(p *sfu.Peer, m *message) *message {
 		return errorReply(p.AddCandidate(m.PC, *m.Candidate))
 	case opRestartICE:
 		p.RestartICE()
+	case opResync:
+		p.Resync()
 	case opMuted:
 		p.SetSourceMuted(m.Source, m.On)
 	case opBlocked:

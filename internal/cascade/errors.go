@@ -12,4 +12,7 @@ var (
 	ErrRemote = errors.New("cascade: the other node refused")
 	// ErrBadRequest means a control channel request lacks what it needs.
 	ErrBadRequest = errors.New("cascade: bad request")
+	// ErrNotKept means the edge keeps no media of the participant to take
+	// back (JoinRequest.Keep): it was not there, or its window ended.
+	ErrNotKept = errors.New("cascade: no media kept for the participant")
 )

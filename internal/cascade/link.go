@@ -26,6 +26,7 @@ const (
 	opMuted      = "muted"      // one-way: SetSourceMuted
 	opBlocked    = "blocked"    // one-way: SetSourceBlocked
 	opConstraint = "constraint" // one-way: SetVideoConstraint
+	opResync     = "resync"     // one-way: Resync, once a kept peer is taken back
 	// edge → home, the peer's Signaler
 	opSubscriberOffer = "subscriberOffer"
 	opState           = "state"
@@ -87,19 +88,24 @@ func newLink(conn *websocket.Conn, log *slog.Logger) *link {
 }
 
 // serve reads until the connection ends; handle answers calls (its reply
-// is sent back) and takes one-way messages (its reply is dropped).
-func (l *link) serve(ctx context.Context, handle func(*message) *message) {
+// is sent back) and takes one-way messages (its reply is dropped). It
+// reports whether the connection just ended, without a close from either
+// side: the other node died or the network between them failed.
+func (l *link) serve(ctx context.Context, handle func(*message) *message) (abrupt bool) {
 	defer l.close("read loop ended")
 	for {
 		_, data, err := l.conn.Read(ctx)
 		if err != nil {
 			l.log.DebugContext(ctx, "control channel ended", "err", err)
-			return
+			l.mu.Lock()
+			ours := l.closed
+			l.mu.Unlock()
+			return !ours && websocket.CloseStatus(err) == -1
 		}
 		var m message
 		if err := json.Unmarshal(data, &m); err != nil {
 			l.log.WarnContext(ctx, "control channel: bad frame", "err", err)
-			return
+			return false
 		}
 		if m.Op == opReply {
 			l.reply(&m)

@@ -35,6 +35,10 @@ type JoinRequest struct {
 	// Signaler receives the edge peer's offers, candidates, states and
 	// publish layers.
 	Signaler sfu.Signaler
+	// Keep takes back the participant's media the edge kept when the
+	// meeting's previous home was lost (the client kept its connections);
+	// the join fails if there is none.
+	Keep bool
 	// Lost is called (in its own goroutine) if the edge's channel ends
 	// before Close: the edge went away with the participant's media
 	// (draining false), or it is being drained and asks for the media to
@@ -53,7 +57,11 @@ func (c *Cascade) Join(ctx context.Context, req JoinRequest) (*Peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := c.dial(ctx, req.Target, "peer", url.Values{"meeting": {req.MeetingID}, "participant": {req.ParticipantID}})
+	q := url.Values{"meeting": {req.MeetingID}, "participant": {req.ParticipantID}}
+	if req.Keep {
+		q.Set("keep", "1")
+	}
+	l, err := c.dial(ctx, req.Target, "peer", q)
 	if err != nil {
 		c.releaseRelay(key, relay)
 		return nil, err
@@ -135,6 +143,9 @@ func (p *Peer) AddCandidate(kind sfu.PCKind, c webrtc.ICECandidateInit) error {
 
 // RestartICE renegotiates the edge's subscriber connection.
 func (p *Peer) RestartICE() { p.l.send(&message{Op: opRestartICE}) }
+
+// Resync has a kept peer taken back (JoinRequest.Keep) offer again.
+func (p *Peer) Resync() { p.l.send(&message{Op: opResync}) }
 
 // SetSourceMuted mutes or unmutes a source on the edge.
 func (p *Peer) SetSourceMuted(source sfu.Source, muted bool) {

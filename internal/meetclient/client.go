@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -78,14 +79,11 @@ func (e *RefusedError) Error() string { return e.Code + ": " + e.Message }
 // Client is one participant.
 type Client struct {
 	cfg   Config
-	conn  *websocket.Conn
+	ch    atomic.Pointer[channel] // the signaling connection (Reconnect replaces it)
 	api   *webrtc.API
 	start time.Time
 	// downlink is the shaped media socket (Config.Downlink); nil without.
 	downlink *shapedConn
-
-	msgs    chan Message
-	readErr chan error
 
 	mu         sync.Mutex
 	pub, sub   *webrtc.PeerConnection
@@ -97,6 +95,8 @@ type Client struct {
 	closed     bool
 	switching  bool   // moved to another room, its joined not yet here (switch.go)
 	resume     string // the resume ticket (ResumeTicket)
+	media      string // the node carrying the media, if not the signaling's (joined's media)
+	rejoining  bool   // Reconnect's joined not yet here
 	firstRTP   time.Time
 	stop       chan struct{}
 	sending    sync.WaitGroup
@@ -169,34 +169,55 @@ func (c *Client) URL() string { return c.cfg.URL }
 const maxRedirects = 3
 
 func dialOnce(ctx context.Context, cfg Config, api *webrtc.API, start time.Time) (*Client, string, error) {
-	conn, _, err := websocket.Dial(ctx, cfg.URL, &websocket.DialOptions{HTTPClient: cfg.HTTPClient, HTTPHeader: cfg.Header})
-	if err != nil {
-		return nil, "", fmt.Errorf("meetclient: dial %s: %w", cfg.URL, err)
-	}
-	conn.SetReadLimit(1 << 20)
-	c := &Client{cfg: cfg, conn: conn, api: api, start: start, msgs: make(chan Message, 4096), readErr: make(chan error, 1),
+	c := &Client{cfg: cfg, api: api, start: start,
 		tracks: map[string]TrackInfo{}, remote: map[string]*RemoteStats{}, early: map[string][]webrtc.ICECandidateInit{},
 		stop: make(chan struct{})}
-	go c.readLoop()
-	if err := c.Send(ctx, map[string]any{"type": "hello", "v": 1, "room": cfg.Room, "jwt": cfg.JWT, "deviceId": cfg.DeviceID}); err != nil {
-		c.Close()
-		return nil, "", err
+	redirect, err := c.open(ctx, cfg.URL)
+	if err != nil || redirect != "" {
+		return nil, redirect, err
+	}
+	return c, "", nil
+}
+
+// channel is one signaling connection and what its read loop delivers.
+type channel struct {
+	conn    *websocket.Conn
+	msgs    chan Message
+	readErr chan error
+}
+
+// open connects the signaling to url and says hello: the client's
+// channel from now on. It returns the URL of a redirect (the connection
+// then closed), or "" once ready.
+func (c *Client) open(ctx context.Context, url string) (string, error) {
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: c.cfg.HTTPClient, HTTPHeader: c.cfg.Header})
+	if err != nil {
+		return "", fmt.Errorf("meetclient: dial %s: %w", url, err)
+	}
+	conn.SetReadLimit(1 << 20)
+	ch := &channel{conn: conn, msgs: make(chan Message, 4096), readErr: make(chan error, 1)}
+	c.ch.Store(ch)
+	go c.readLoop(ch)
+	if err := c.Send(ctx, map[string]any{"type": "hello", "v": 1, "room": c.cfg.Room, "jwt": c.cfg.JWT, "deviceId": c.cfg.DeviceID}); err != nil {
+		conn.CloseNow()
+		return "", err
 	}
 	m, err := c.Expect(ctx, "ready", "redirect")
 	if err != nil {
-		c.Close()
-		return nil, "", err
+		conn.CloseNow()
+		return "", err
 	}
 	if m.Type == "redirect" {
 		var r struct{ URL string }
 		m.Decode(&r)
-		c.Close()
+		conn.Close(websocket.StatusNormalClosure, "redirected")
 		if r.URL == "" {
-			return nil, "", errors.New("meetclient: redirect without a URL")
+			return "", errors.New("meetclient: redirect without a URL")
 		}
-		return nil, r.URL, nil
+		return r.URL, nil
 	}
-	return c, "", nil
+	c.cfg.URL = url
+	return "", nil
 }
 
 func newAPI(cfg Config, conn net.PacketConn) (*webrtc.API, error) {
@@ -234,15 +255,15 @@ func (c *Client) Send(ctx context.Context, msg any) error {
 func (c *Client) SendRaw(ctx context.Context, b []byte) error {
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	return c.conn.Write(wctx, websocket.MessageText, b)
+	return c.ch.Load().conn.Write(wctx, websocket.MessageText, b)
 }
 
-func (c *Client) readLoop() {
+func (c *Client) readLoop(ch *channel) {
 	for {
-		_, data, err := c.conn.Read(context.Background())
+		_, data, err := ch.conn.Read(context.Background())
 		if err != nil {
-			c.readErr <- err
-			close(c.msgs)
+			ch.readErr <- err
+			close(ch.msgs)
 			return
 		}
 		var head struct {
@@ -253,10 +274,10 @@ func (c *Client) readLoop() {
 		}
 		m := Message{Type: head.Type, Raw: data}
 		if err := c.handle(m); err != nil {
-			c.msgs <- Message{Type: "clientError", Raw: mustJSON(map[string]string{"error": err.Error()})}
+			ch.msgs <- Message{Type: "clientError", Raw: mustJSON(map[string]string{"error": err.Error()})}
 		}
 		select {
-		case c.msgs <- m:
+		case ch.msgs <- m:
 		default: // nobody reads; drop rather than stall media negotiation
 		}
 	}
@@ -271,14 +292,15 @@ func mustJSON(v any) json.RawMessage {
 // others. A server error message (fatal or not) is returned as a
 // *RefusedError, as is the connection closing with a reason.
 func (c *Client) Expect(ctx context.Context, types ...string) (Message, error) {
+	ch := c.ch.Load()
 	for {
 		select {
 		case <-ctx.Done():
 			return Message{}, fmt.Errorf("meetclient: waiting for %v: %w", types, ctx.Err())
-		case m, ok := <-c.msgs:
+		case m, ok := <-ch.msgs:
 			if !ok {
-				err := <-c.readErr
-				c.readErr <- err
+				err := <-ch.readErr
+				ch.readErr <- err
 				var ce websocket.CloseError
 				if errors.As(err, &ce) {
 					code, msg := splitReason(ce.Reason)
@@ -311,16 +333,17 @@ func splitReason(r string) (string, string) {
 
 // Closed returns the close status once the connection has ended.
 func (c *Client) Closed(ctx context.Context) (websocket.StatusCode, string, error) {
+	ch := c.ch.Load()
 	for {
 		select {
 		case <-ctx.Done():
 			return 0, "", ctx.Err()
-		case _, ok := <-c.msgs:
+		case _, ok := <-ch.msgs:
 			if ok {
 				continue
 			}
-			err := <-c.readErr
-			c.readErr <- err
+			err := <-ch.readErr
+			ch.readErr <- err
 			var ce websocket.CloseError
 			if errors.As(err, &ce) {
 				return ce.Code, ce.Reason, nil
@@ -348,7 +371,7 @@ func (c *Client) shutdown(graceful bool) {
 	pub, sub := c.pub, c.sub
 	c.mu.Unlock()
 	if !graceful {
-		c.conn.CloseNow()
+		c.ch.Load().conn.CloseNow()
 	}
 	c.sending.Wait()
 	if pub != nil {
@@ -361,6 +384,6 @@ func (c *Client) shutdown(graceful bool) {
 		c.downlink.Close()
 	}
 	if graceful {
-		c.conn.Close(websocket.StatusNormalClosure, "bye")
+		c.ch.Load().conn.Close(websocket.StatusNormalClosure, "bye")
 	}
 }

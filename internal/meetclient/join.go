@@ -58,6 +58,11 @@ type Joined struct {
 		Username   string   `json:"username"`
 		Credential string   `json:"credential"`
 	} `json:"iceServers"`
+	// Media is the node carrying the media, when not the signaling's.
+	Media string `json:"media"`
+	// MediaKept: the media went on while the signaling was away
+	// (Reconnect), and the client kept its connections.
+	MediaKept bool `json:"mediaKept"`
 }
 
 // ErrInLobby is returned by Join when the participant waits in the lobby;
@@ -66,8 +71,7 @@ var ErrInLobby = fmt.Errorf("meetclient: waiting in the lobby")
 
 // Join sends join and, once in the meeting, starts publishing the clip.
 func (c *Client) Join(ctx context.Context, o JoinOptions) (*Joined, error) {
-	if err := c.Send(ctx, map[string]any{"type": "join", "displayName": o.DisplayName, "password": o.Password,
-		"audioMuted": o.AudioMuted, "videoMuted": o.VideoMuted, "region": o.Region, "resume": o.Resume}); err != nil {
+	if err := c.Send(ctx, joinMsg(o, "")); err != nil {
 		return nil, err
 	}
 	m, err := c.Expect(ctx, "joined", "lobby")
@@ -78,6 +82,12 @@ func (c *Client) Join(ctx context.Context, o JoinOptions) (*Joined, error) {
 		return nil, ErrInLobby
 	}
 	return c.joined(ctx, m)
+}
+
+// joinMsg is the join message; keep is its keepMedia (Reconnect).
+func joinMsg(o JoinOptions, keep string) map[string]any {
+	return map[string]any{"type": "join", "displayName": o.DisplayName, "password": o.Password,
+		"audioMuted": o.AudioMuted, "videoMuted": o.VideoMuted, "region": o.Region, "resume": o.Resume, "keepMedia": keep}
 }
 
 // WaitAdmitted waits in the lobby until admitted (joined) or refused.
@@ -129,12 +139,24 @@ func (c *Client) handle(m Message) error {
 		c.dropMedia()
 	case "error", "joined": // the resume ticket comes with both
 		var e struct {
-			Resume string `json:"resume"`
+			Resume    string `json:"resume"`
+			Media     string `json:"media"`
+			MediaKept bool   `json:"mediaKept"`
 		}
-		if m.Decode(&e) == nil && e.Resume != "" {
-			c.mu.Lock()
+		if m.Decode(&e) != nil {
+			return nil
+		}
+		c.mu.Lock()
+		if e.Resume != "" {
 			c.resume = e.Resume
-			c.mu.Unlock()
+		}
+		rejoined := m.Type == "joined" && c.rejoining
+		if m.Type == "joined" {
+			c.media, c.rejoining = e.Media, false
+		}
+		c.mu.Unlock()
+		if rejoined && !e.MediaKept {
+			c.resetMedia() // before the new media's offers, which follow
 		}
 	case "offer":
 		var o struct {

@@ -20,9 +20,16 @@ var negotiation = map[string]bool{"offer": true, "answer": true, "candidate": tr
 // now on, Remote counts the new room's media only.
 func (c *Client) dropMedia() {
 	c.mu.Lock()
+	c.switching = true
+	c.mu.Unlock()
+	c.resetMedia()
+}
+
+// resetMedia closes both connections and forgets what they received.
+func (c *Client) resetMedia() {
+	c.mu.Lock()
 	pub, sub := c.pub, c.sub
 	c.pub, c.sub = nil, nil
-	c.switching = true
 	c.tracks = map[string]TrackInfo{}
 	c.early = map[string][]webrtc.ICECandidateInit{}
 	c.remote = map[string]*RemoteStats{}

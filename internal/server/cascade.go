@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/confer-video/confer/internal/cascade"
 	"github.com/confer-video/confer/internal/cluster"
+	"github.com/confer-video/confer/internal/room"
+	"github.com/confer-video/confer/internal/sfu"
 	"github.com/confer-video/confer/internal/signal"
 )
 
@@ -21,7 +24,7 @@ func (s *Server) buildCascade(mux *http.ServeMux, linkSecret []byte) (signal.Edg
 	}
 	var err error
 	s.cascade, err = cascade.New(cascade.Config{NodeID: s.nodeID, Secret: derive(linkSecret, "cascade"), SFU: s.sfu,
-		Now: s.deps.Now, Logger: s.deps.Logger.With("component", "cascade")})
+		KeepFor: cmp.Or(s.cfg.Node.ResumeWindow, room.DefaultResumeWindow), Now: s.deps.Now, Logger: s.deps.Logger.With("component", "cascade")})
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +59,30 @@ func (e edges) Join(ctx context.Context, node signal.EdgeNode, req signal.EdgeJo
 		return nil, err
 	}
 	return p, nil
+}
+
+func (e edges) Keep(ctx context.Context, node string, room *sfu.Room, req signal.EdgeJoin) (signal.Peer, signal.EdgeNode, bool) {
+	if node == e.s.nodeID() {
+		if p, ok := room.TakeBack(req.ParticipantID, req.Signaler); ok {
+			return p, signal.EdgeNode{}, true
+		}
+		return nil, signal.EdgeNode{}, false
+	}
+	c := e.s.clusterMember()
+	if c == nil {
+		return nil, signal.EdgeNode{}, false
+	}
+	n, live, err := c.Node(ctx, node)
+	if err != nil || !live || n.Draining {
+		return nil, signal.EdgeNode{}, false
+	}
+	p, err := e.s.cascade.Join(ctx, cascade.JoinRequest{Target: cascade.Target{Node: n.ID, URL: nodeBase(n.SignalURL)}, Keep: true,
+		MeetingID: req.MeetingID, ParticipantID: req.ParticipantID, Signaler: req.Signaler, Lost: req.Lost})
+	if err != nil {
+		e.s.deps.Logger.DebugContext(ctx, "no media kept to take back", "node", node, "err", err)
+		return nil, signal.EdgeNode{}, false
+	}
+	return p, signal.EdgeNode{ID: n.ID, URL: nodeBase(n.SignalURL), TURN: n.TURN}, true
 }
 
 // nodeBase is a node's base URL from its signaling URL.

@@ -119,5 +119,5 @@ func (t *publishedTrack) checkDynacast(now time.Time) {
 	// A layer turned back on starts with a keyframe from the encoder; the
 	// allocator moves a downtrack to it once it flows, asking for a keyframe
 	// again if needed (setTarget, forward).
-	t.owner.sig.PublishLayers(t.mid, t.id, activeRIDs(top))
+	t.owner.signaler().PublishLayers(t.mid, t.id, activeRIDs(top))
 }

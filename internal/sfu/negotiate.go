@@ -124,7 +124,7 @@ func (p *Peer) negotiate() {
 		p.mu.Unlock()
 		return
 	}
-	p.sig.SubscriberOffer(offer.SDP, p.trackTable())
+	p.signaler().SubscriberOffer(offer.SDP, p.trackTable())
 }
 
 func (p *Peer) trackTable() []TrackInfo {

@@ -64,7 +64,6 @@ type Peer struct {
 	sfu  *SFU
 	room *Room
 	id   string
-	sig  Signaler
 	log  *slog.Logger
 	sub  *webrtc.PeerConnection
 	// fb is what the subscriber reports about its downlink.
@@ -102,6 +101,11 @@ type Peer struct {
 	// relay is set for a relay peer (JoinRelay): the room's link to
 	// another node.
 	relay *relayState
+
+	// sigMu guards sig and park (park.go): a parked peer has no signaler.
+	sigMu sync.Mutex
+	sig   Signaler
+	park  *time.Timer
 }
 
 // Join adds a participant's media to the room and starts its subscriber
@@ -134,10 +138,10 @@ func newPeer(r *Room, id string, sig Signaler, sub *webrtc.PeerConnection) *Peer
 	}
 	sub.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
-			sig.Candidate(PCSubscriber, c.ToJSON())
+			p.signaler().Candidate(PCSubscriber, c.ToJSON())
 		}
 	})
-	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { sig.ConnectionState(PCSubscriber, s) })
+	sub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.signaler().ConnectionState(PCSubscriber, s) })
 	return p
 }
 
@@ -151,7 +155,10 @@ func (r *Room) add(p *Peer) error {
 	}
 	if old := r.peers[p.id]; old != nil {
 		r.mu.Unlock()
-		return fmt.Errorf("sfu: peer %s already in room", p.id)
+		if !old.dropParked() {
+			return fmt.Errorf("sfu: peer %s already in room", p.id)
+		}
+		return r.add(p) // the participant joins afresh: its kept media is gone
 	}
 	r.peers[p.id] = p
 	existing := make([]*publishedTrack, 0, len(r.tracks))
@@ -270,10 +277,10 @@ func (p *Peer) publisher() (*webrtc.PeerConnection, error) {
 	}
 	pub.OnICECandidate(func(c *webrtc.ICECandidate) {
 		if c != nil {
-			p.sig.Candidate(PCPublisher, c.ToJSON())
+			p.signaler().Candidate(PCPublisher, c.ToJSON())
 		}
 	})
-	pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.sig.ConnectionState(PCPublisher, s) })
+	pub.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { p.signaler().ConnectionState(PCPublisher, s) })
 	pub.OnTrack(p.onTrack)
 	p.pub = pub
 	return pub, nil

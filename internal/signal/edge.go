@@ -21,6 +21,9 @@ type Peer interface {
 	SetSourceMuted(source sfu.Source, muted bool)
 	SetSourceBlocked(source sfu.Source, blocked bool)
 	SetVideoConstraint(trackID string, maxHeight int)
+	// Resync offers again what the subscriber connection carries, to a
+	// session that took over a kept peer.
+	Resync()
 	Close()
 }
 
@@ -58,12 +61,19 @@ type Edges interface {
 	Place(ctx context.Context, meetingID, region string, visitor bool) (EdgeNode, error)
 	// Join starts the participant's media on node (from Place).
 	Join(ctx context.Context, node EdgeNode, req EdgeJoin) (Peer, error)
+	// Keep takes back the participant's media that node (an id, maybe
+	// this node's) kept going when the meeting's home was lost; room is
+	// this node's media room of the meeting. It returns the node as Place
+	// does (the zero EdgeNode: this one); false when it kept none.
+	Keep(ctx context.Context, node string, room *sfu.Room, req EdgeJoin) (Peer, EdgeNode, bool)
 }
 
-// maxRegion bounds a region hint, maxResume a resume ticket.
+// maxRegion bounds a region hint, maxResume a resume ticket, maxNode a
+// node id (keepMedia).
 const (
 	maxRegion = 64
 	maxResume = 64
+	maxNode   = 128
 )
 
 // placeMedia picks the node of the participant's media (Edges.Place); the
@@ -85,18 +95,38 @@ func (s *session) placeMedia(ctx context.Context, meetingID string) (EdgeNode, e
 	return n, nil
 }
 
+// lostMedia is an edge peer's Lost: the session ends for the client to
+// reconnect, its media then placed anew.
+func (s *session) lostMedia(draining bool) {
+	if draining {
+		s.fail(websocket.StatusGoingAway, "mediaMoved", "the node carrying your media is being drained; reconnect to move to another")
+		return
+	}
+	s.fail(websocket.StatusGoingAway, "mediaLost", "the node carrying your media went away; reconnect")
+}
+
+// keepPeer takes back the participant's media the node named by the
+// join's keepMedia kept, and names the node (the zero EdgeNode: this
+// one); nil when none was kept.
+func (s *session) keepPeer(ctx context.Context, room *sfu.Room, meetingID, participantID string) (Peer, EdgeNode) {
+	e := s.srv.cfg.Edges
+	if e == nil || s.keep == "" {
+		return nil, EdgeNode{}
+	}
+	p, node, ok := e.Keep(ctx, s.keep, room, EdgeJoin{MeetingID: meetingID, ParticipantID: participantID, Region: s.region, Signaler: s, Lost: s.lostMedia})
+	if !ok {
+		return nil, EdgeNode{}
+	}
+	s.log.InfoContext(ctx, "media kept while the signaling was away: taken back", "node", s.keep)
+	return p, node
+}
+
 // joinPeer joins the participant's media: on node when placeMedia named
 // another one, else in this node's room.
 func (s *session) joinPeer(ctx context.Context, room *sfu.Room, node EdgeNode, meetingID, participantID string) (Peer, error) {
 	if node.ID != "" {
 		p, err := s.srv.cfg.Edges.Join(ctx, node, EdgeJoin{MeetingID: meetingID, ParticipantID: participantID, Region: s.region, Signaler: s,
-			Lost: func(draining bool) {
-				if draining {
-					s.fail(websocket.StatusGoingAway, "mediaMoved", "the node carrying your media is being drained; reconnect to move to another")
-					return
-				}
-				s.fail(websocket.StatusGoingAway, "mediaLost", "the node carrying your media went away; reconnect")
-			}})
+			Lost: s.lostMedia})
 		if err != nil {
 			s.log.WarnContext(ctx, "media on another node failed: on this node instead", "node", node.ID, "err", err)
 		} else {

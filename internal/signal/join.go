@@ -12,6 +12,7 @@ import (
 	"github.com/confer-video/confer/internal/admission"
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/runes"
+	"github.com/confer-video/confer/internal/sfu"
 )
 
 // join enters the room (or its lobby).
@@ -24,6 +25,9 @@ func (s *session) join(ctx context.Context, m *inbound) bool {
 	}
 	c := s.claims
 	s.region = runes.Cut(cmp.Or(m.Region, s.lbRegion), maxRegion) // the page's hint first, then the load balancer's
+	if m.Resume != "" {
+		s.keep = runes.Cut(m.KeepMedia, maxNode)
+	}
 	if m.Password != "" && !c.Moderator {
 		if wait := s.srv.guesses.wait(s.key, s.clientIP); wait > 0 {
 			s.refusePasswords(ctx, fmt.Sprintf("too many wrong passwords for this meeting from your address; try again in %s", wait.Round(time.Second)))
@@ -77,38 +81,59 @@ func (s *session) joinMedia(ctx context.Context) bool {
 		return true
 	}
 	info, participants := ms.View() // the meeting's room, or its breakout room
-	node, err := s.placeMedia(ctx, info.MeetingID)
-	if err != nil {
-		s.mu.Unlock()
-		s.refuseMedia(ctx, err)
-		return true
-	}
 	sfuRoom := s.srv.attach(s, ms.Room(), info)
 	s.meetingID = info.MeetingID
-	var ice []ICEServer
-	if f := s.srv.cfg.ICEServers; f != nil {
-		ice = f(self.ID, node)
-	}
-	joined := joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants, ICEServers: ice,
+	joined := joinedMsg{Type: "joined", Self: self, Room: info, Participants: participants,
 		DominantSpeaker: sfuRoom.DominantSpeaker(), Polls: ms.Room().Polls(), FollowMe: following(ms)}
 	if t := s.resume.Load(); t != nil {
 		joined.Resume = *t
 	}
-	s.send(joined)
-	peer, err := s.joinPeer(ctx, sfuRoom, node, info.MeetingID, self.ID)
-	if err != nil {
+	peer, node := s.keepPeer(ctx, sfuRoom, info.MeetingID, self.ID)
+	var err error
+	if peer != nil {
+		joined.Media, joined.MediaKept = node.ID, true
+		s.send(joined)
+	} else if peer, err = s.connectMedia(ctx, sfuRoom, &joined); err != nil {
 		s.mu.Unlock()
-		s.log.ErrorContext(ctx, "join media", "err", err)
-		s.fail(websocket.StatusInternalError, "internal", "could not connect media")
+		s.mediaFailed(ctx, err)
 		return true
 	}
 	applyGate(ms, peer) // before any track: a force-muted joiner's media is dropped from the start
 	s.peer = peer
 	s.mu.Unlock()
+	if joined.MediaKept {
+		peer.Resync()
+	}
 	s.sendRecordingStatus()
 	s.sendBreakoutRooms(ms)
 	s.log.InfoContext(ctx, "joined", "participant", self.ID, "meeting", info.MeetingID, "moderator", self.Moderator())
 	return false
+}
+
+// connectMedia places and joins the participant's media, sending joined
+// in between (its ICE servers are the media node's).
+func (s *session) connectMedia(ctx context.Context, sfuRoom *sfu.Room, joined *joinedMsg) (Peer, error) {
+	node, err := s.placeMedia(ctx, joined.Room.MeetingID)
+	if err != nil {
+		return nil, err
+	}
+	if f := s.srv.cfg.ICEServers; f != nil {
+		joined.ICEServers = f(joined.Self.ID, node)
+	}
+	joined.Media = node.ID
+	s.send(*joined)
+	return s.joinPeer(ctx, sfuRoom, node, joined.Room.MeetingID, joined.Self.ID)
+}
+
+// mediaFailed ends the session of a participant whose media could not
+// start: no node may take it (ErrNodesFull), or joining it failed.
+func (s *session) mediaFailed(ctx context.Context, err error) {
+	if errors.Is(err, ErrNodesFull) {
+		s.refuseMedia(ctx, err)
+		return
+	}
+	s.log.ErrorContext(ctx, "join media", "err", err)
+	s.fail(websocket.StatusInternalError, "internal", "could not connect media")
 }
 
 // wrongPassword answers a wrong room password and counts it against the

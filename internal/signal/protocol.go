@@ -49,6 +49,11 @@ type inbound struct {
 	// gave: the participant of a meeting that goes on here after its node
 	// was lost or drained comes back as it was.
 	Resume string `json:"resume"`
+	// KeepMedia, with Resume, is the node an earlier connection's joined
+	// named as carrying the participant's media (media): when that node
+	// kept it (its meeting's home was lost), the participant takes it back
+	// with the client's connections as they are (joined's mediaKept).
+	KeepMedia string `json:"keepMedia"`
 
 	// offer / answer / candidate
 	SDP       string                   `json:"sdp"`
@@ -150,6 +155,14 @@ type (
 		// another node, when this one is lost or drained, brings it back
 		// as it was (room.Continuation).
 		Resume string `json:"resume,omitempty"`
+		// Media names the node of the cluster carrying the participant's
+		// media when it is not the node of the signaling (cascading): the
+		// join's keepMedia after this node is lost.
+		Media string `json:"media,omitempty"`
+		// MediaKept says the participant's media went on while its
+		// signaling was away (keepMedia): the client keeps its
+		// connections, and gets an offer of what they now carry.
+		MediaKept bool `json:"mediaKept,omitempty"`
 	}
 	lobbyMsg struct {
 		Type string           `json:"type"`

@@ -70,6 +70,7 @@ type session struct {
 	grant          admission.Grant
 	wrongPasswords int
 	region         string // the join's region hint (edge.go)
+	keep           string // the join's keepMedia (edge.go)
 	lbRegion       string // the load balancer's (Server.requestRegion)
 	ms             *room.Membership
 
