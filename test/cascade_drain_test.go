@@ -93,7 +93,7 @@ func TestCascadeEdgeDrain(t *testing.T) {
 // and the home exits once it carries nothing. Ada and Cy come back with
 // their tickets on the other node and meet there: the same meeting (id,
 // poll, subject), the same participant ids, Cy still a moderator, neither
-// asked for the password. The integrator's webhooks and analytics see one
+// asked for the password, and Cy with the media the edge kept for her. The integrator's webhooks and analytics see one
 // meeting: no ROOM_DESTROYED or ROOM_CREATED in between, no leave and
 // join for Ada and Cy, Jay's leave (he has no ticket) and Mo's when the
 // resume window ends without him.
@@ -160,11 +160,12 @@ func TestCascadeHomeDrain(t *testing.T) {
 	if aj.Room.Subject != "Quarterly review" || !aj.Room.HasPassword || aj.Room.MeetingID != meetingID || aj.Self.ID != ada.id || len(aj.Polls) != 1 {
 		t.Errorf("Ada back on the other node: %+v, want meeting %s (subject, password, the poll) and her id %s", aj, meetingID, ada.id)
 	}
-	cy2, cj2 := resumeWith(ctx, t, cc, cy, "Cy", edge, edgeRegion)
-	if cj2.Self.ID != cy.id || cj2.Self.Role != "moderator" {
-		t.Errorf("Cy came back as %+v, want %s, the moderator Mo made her", cj2.Self, cy.id)
+	cj2 := reconnectWith(ctx, t, cy, edge, edgeRegion)
+	if cj2.Self.ID != cy.id || cj2.Self.Role != "moderator" || !cj2.MediaKept {
+		t.Errorf("Cy came back as %+v, media kept %v; want %s, the moderator Mo made her, with the media the edge kept", cj2.Self, cj2.MediaKept, cy.id)
 	}
-	everyoneMeets(t, []member{ada2, cy2})
+	cy2 := cy
+	everyoneMeetsAgain(t, []member{ada2, cy2})
 	select {
 	case <-exited:
 	case <-time.After(30 * time.Second):
@@ -290,11 +291,7 @@ func TestCascadeHomeLost(t *testing.T) {
 		t.Errorf("Eve, without the password: %v, want passwordRequired (the room kept its password)", err)
 	}
 	for _, m := range []member{cy, dee} {
-		var j *meetclient.Joined
-		eventually(t, 30*time.Second, m.id+" to come back through "+third.id, func() bool {
-			j, err = m.cl.Reconnect(ctx, third.signalURL(), meetclient.JoinOptions{Region: edgeRegion})
-			return err == nil
-		})
+		j := reconnectWith(ctx, t, m, third, edgeRegion)
 		if !j.MediaKept || j.Self.ID != m.id || j.Media != edge.id || m.cl.URL() != third.signalURL() {
 			t.Errorf("%s back: kept %v, id %s, media on %q, signaling %s; want the media kept on %s, the same id, the signaling on %s",
 				m.id, j.MediaKept, j.Self.ID, j.Media, m.cl.URL(), edge.id, third.signalURL())
@@ -304,6 +301,19 @@ func TestCascadeHomeLost(t *testing.T) {
 	if e, n := nodeMetric(t, edge, "confer_sfu_peers"), nodeMetric(t, third, "confer_sfu_peers"); e != 3 || n != 2 {
 		t.Errorf("confer_sfu_peers: edge %v, new home %v; want 3 (Cy, Dee, the relay) and 2 (Ada, the relay): no media started anew for Cy and Dee", e, n)
 	}
+}
+
+// reconnectWith has m's client join again through via (Reconnect), with
+// its ticket and the media the node carrying it may have kept.
+func reconnectWith(ctx context.Context, t *testing.T, m member, via *clusterNode, hint string) *meetclient.Joined {
+	t.Helper()
+	var j *meetclient.Joined
+	var err error
+	eventually(t, 30*time.Second, m.id+" to come back through "+via.id, func() bool {
+		j, err = m.cl.Reconnect(ctx, via.signalURL(), meetclient.JoinOptions{Region: hint})
+		return err == nil
+	})
+	return j
 }
 
 // everyoneMeetsAgain waits until everyone receives from everyone else at

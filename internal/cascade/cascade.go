@@ -39,9 +39,9 @@ type Config struct {
 	Secret []byte
 	SFU    *sfu.SFU
 	// KeepFor is how long an edge keeps a participant's media going when
-	// the meeting's home goes away without a word (it died), for the
-	// participant to take it back through the node that goes on with the
-	// meeting; 0 closes it at once.
+	// the meeting's home goes away without a word (it died) or hands the
+	// meeting over (drained), for the participant to take it back through
+	// the node that goes on with the meeting; 0 closes it at once.
 	KeepFor time.Duration
 	// Now is the clock of the credentials; default time.Now.
 	Now    func() time.Time

@@ -14,9 +14,10 @@ import (
 
 // serveEdgePeer puts a participant's peer in this node's room of the
 // meeting for as long as the home keeps the channel open; with keep, the
-// peer kept when its home was lost (Config.KeepFor). If the home goes
-// without closing the channel, the peer is kept: the participant, back
-// through another node, takes it back with its client's connections.
+// peer kept when its home was lost or drained (Config.KeepFor). If the
+// home goes without closing the channel, or hands the meeting over, the
+// peer is kept: the participant, back through another node, takes it back
+// with its client's connections.
 func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participant string, keep bool) {
 	if !c.servePeer(l, true) {
 		moveAway(l) // draining
@@ -34,10 +35,18 @@ func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participa
 	c.edgePeers.Add(1)
 	defer c.edgePeers.Add(-1)
 	l.log.InfoContext(ctx, "edge peer joined", "participant", participant, "kept", keep)
-	abrupt := l.serve(ctx, func(m *message) *message { return handlePeer(peer, m) })
-	if abrupt && c.keeping() {
+	handedOver := false
+	abrupt := l.serve(ctx, func(m *message) *message {
+		if m.Op == opHandOver {
+			handedOver = true
+			return nil
+		}
+		return handlePeer(peer, m)
+	})
+	if (abrupt || handedOver) && c.keeping() {
 		peer.Park(c.cfg.KeepFor)
-		l.log.WarnContext(ctx, "home lost: participant's media kept", "participant", participant, "for", c.cfg.KeepFor)
+		l.log.WarnContext(ctx, "participant's media kept for the meeting's next home", "participant", participant,
+			"home_lost", abrupt, "for", c.cfg.KeepFor)
 		return
 	}
 	peer.Close()

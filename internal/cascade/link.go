@@ -27,6 +27,7 @@ const (
 	opBlocked    = "blocked"    // one-way: SetSourceBlocked
 	opConstraint = "constraint" // one-way: SetVideoConstraint
 	opResync     = "resync"     // one-way: Resync, once a kept peer is taken back
+	opHandOver   = "handOver"   // one-way: the home is drained; keep the peer for the next home
 	// edge → home, the peer's Signaler
 	opSubscriberOffer = "subscriberOffer"
 	opState           = "state"

@@ -162,6 +162,13 @@ func (p *Peer) SetVideoConstraint(trackID string, maxHeight int) {
 	p.l.send(&message{Op: opConstraint, TrackID: trackID, Height: maxHeight})
 }
 
+// HandOver closes the channel as Close does, the edge keeping the media
+// going for the meeting's next home to take back (this node is drained).
+func (p *Peer) HandOver() {
+	p.l.send(&message{Op: opHandOver})
+	p.Close()
+}
+
 // Close ends the participant's media on the edge (and the relay with
 // the edge's last participant of the meeting).
 func (p *Peer) Close() {

@@ -169,6 +169,22 @@ func (in incarnations) Started(ctx context.Context, node string) (time.Time, boo
 	return n.StartedAt, alive, err
 }
 
+func (in incarnations) Resumable(ctx context.Context, key room.Key, meetingID string) bool {
+	c := in.s.clusterMember()
+	if c == nil {
+		return false
+	}
+	b, err := c.Kept(ctx, key.String())
+	if err != nil || b == nil {
+		return false
+	}
+	var kept room.Kept
+	if json.Unmarshal(b, &kept) != nil || kept.Continuation == nil {
+		return false
+	}
+	return kept.Continuation.MeetingID == meetingID && in.s.deps.Now().Before(kept.Continuation.Until)
+}
+
 // placement is the signal server's view of the cluster; before Start (or
 // without a cluster) every room is this node's.
 type placement struct{ s *Server }

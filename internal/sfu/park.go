@@ -74,10 +74,26 @@ func (r *Room) TakeBack(id string, sig Signaler) (*Peer, bool) {
 	r.mu.Lock()
 	p := r.peers[id]
 	r.mu.Unlock()
-	if p == nil || p.IsRelay() || !p.unpark(sig) {
+	if p == nil || p.IsRelay() {
+		return nil, false
+	}
+	if !p.connected() { // the client gave up its connections: nothing to take back
+		p.dropParked()
+		return nil, false
+	}
+	if !p.unpark(sig) {
 		return nil, false
 	}
 	return p, true
+}
+
+// connected reports whether the subscriber connection still stands.
+func (p *Peer) connected() bool {
+	switch p.sub.ConnectionState() {
+	case webrtc.PeerConnectionStateClosed, webrtc.PeerConnectionStateFailed:
+		return false
+	}
+	return true
 }
 
 // Kept reports whether the shared room of conference id (Acquire) keeps
@@ -92,7 +108,7 @@ func (s *SFU) Kept(id, participant string) bool {
 	r.mu.Lock()
 	p := r.peers[participant]
 	r.mu.Unlock()
-	return p != nil && p.Parked()
+	return p != nil && p.Parked() && p.connected()
 }
 
 // Resync brings a taken-back peer's new signaling up to date: the offer

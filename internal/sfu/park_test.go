@@ -58,16 +58,22 @@ func TestParkedPeerKeepsMedia(t *testing.T) {
 		t.Error("took back the peer a fresh join replaced")
 	}
 
-	sd.peer.Park(50 * time.Millisecond)
-	eventually(t, 10*time.Second, "the parked peer to close with its window", func() bool {
-		n.room.mu.Lock()
-		defer n.room.mu.Unlock()
-		return n.room.peers["sb"] == nil
-	})
-	n.room.share.mu.Lock()
-	holders := n.room.share.holders
-	n.room.share.mu.Unlock()
-	if holders != 1 {
-		t.Errorf("room holders %d after the window, want 1 (the test's)", holders)
+	se := newTestClient(t, n, "se", PCSubscriber)
+	eventually(t, 20*time.Second, "se to receive pa", func() bool { return se.receivesFrom("pa", 30) })
+	se.peer.Park(time.Minute)
+	se.pc.Close() // the client gave up its connections meanwhile
+	eventually(t, 40*time.Second, "se's kept media to be known dead", func() bool { return !n.sfu.Kept("meeting", "se") })
+	if _, ok := n.room.TakeBack("se", se); ok {
+		t.Error("took back a peer whose client closed its connections")
 	}
+
+	sd.peer.Park(50 * time.Millisecond)
+	eventually(t, 10*time.Second, "the parked peer to close with its window, and give up its hold on the room", func() bool {
+		n.room.mu.Lock()
+		gone := n.room.peers["sb"] == nil
+		n.room.mu.Unlock()
+		n.room.share.mu.Lock()
+		defer n.room.share.mu.Unlock()
+		return gone && n.room.share.holders == 1 // the test's
+	})
 }

@@ -29,6 +29,11 @@ type Peer interface {
 
 var _ Peer = (*sfu.Peer)(nil)
 
+// handOver is a Peer on another node that can outlive this node's part in
+// the meeting (it is drained): the other node keeps it going for the
+// meeting's next home, whom the participant asks for it (keepMedia).
+type handOver interface{ HandOver() }
+
 // EdgeJoin is a participant's media to place, maybe on another node.
 type EdgeJoin struct {
 	MeetingID     string

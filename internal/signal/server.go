@@ -282,7 +282,7 @@ func (s *Server) MoveAll() {
 	s.mu.Unlock()
 	for _, sess := range all {
 		sess.mu.Lock()
-		sess.left = room.LeftSwitchRoom
+		sess.left, sess.handing = room.LeftSwitchRoom, true
 		sess.mu.Unlock()
 		msg := errorMsg{Type: "error", Code: "meetingMoved", Message: "this meeting moves to another node (this one is being drained); reconnect to continue", Fatal: true}
 		if t := sess.resume.Load(); t != nil {

@@ -71,6 +71,7 @@ type session struct {
 	wrongPasswords int
 	region         string // the join's region hint (edge.go)
 	keep           string // the join's keepMedia (edge.go)
+	handing        bool   // the meeting moves on (Server.MoveAll): media on another node is kept
 	lbRegion       string // the load balancer's (Server.requestRegion)
 	ms             *room.Membership
 
@@ -242,7 +243,7 @@ func (s *session) handle(ctx context.Context, m *inbound) bool {
 func (s *session) leave(ctx context.Context) {
 	s.mu.Lock()
 	s.gone = true
-	peer, meetingID, reason := s.peer, s.meetingID, s.left
+	peer, meetingID, reason, handing := s.peer, s.meetingID, s.left, s.handing
 	s.peer = nil
 	s.mu.Unlock()
 	if reason == "" {
@@ -254,7 +255,9 @@ func (s *session) leave(ctx context.Context) {
 	if ms != nil {
 		ms.Leave(ctx, reason)
 	}
-	if peer != nil {
+	if h, ok := peer.(handOver); ok && handing {
+		h.HandOver() // media on another node goes on for the meeting's next home
+	} else if peer != nil {
 		peer.Close()
 	}
 	if meetingID != "" {

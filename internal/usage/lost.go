@@ -16,6 +16,11 @@ type Nodes interface {
 	// Started returns when the node's current incarnation started, and
 	// false when the node is gone.
 	Started(ctx context.Context, node string) (time.Time, bool, error)
+	// Resumable reports whether a lost node's meeting may still go on on
+	// another node: its participants have until the continuation its
+	// node last wrote lapses to come back (room.Continuation). Such a
+	// meeting is not ended yet.
+	Resumable(ctx context.Context, key room.Key, meetingID string) bool
 }
 
 // LostConfig lets the service end the meetings of lost nodes.
@@ -46,8 +51,8 @@ func (w *endLostWorker) Work(ctx context.Context, _ *river.Job[EndLostArgs]) err
 
 func (w *endLostWorker) Timeout(*river.Job[EndLostArgs]) time.Duration { return 30 * time.Second }
 
-// EndLost ends every meeting whose node is lost, as the node would have
-// had its participants left: each open session leaves with
+// EndLost ends every meeting whose node is lost (and that cannot go on
+// elsewhere any more), as the node would have had its participants left: each open session leaves with
 // unrecoverable_error, then the room is destroyed. Integrators get their
 // PARTICIPANT_LEFT and ROOM_DESTROYED webhooks, and the analytics close.
 // It returns how many meetings it ended.
@@ -76,7 +81,7 @@ func (s *Service) EndLost(ctx context.Context) (int, error) {
 			inc = incarnation{started, alive}
 			seen[m.Node] = inc
 		}
-		if inc.alive && !m.StartedAt.Before(inc.started) {
+		if inc.alive && !m.StartedAt.Before(inc.started) || lc.Nodes.Resumable(ctx, room.NewKey(m.TenantID, m.Room), m.ID) {
 			continue
 		}
 		if err := s.endLost(ctx, m.ID, m.TenantID, m.Room, m.StartedAt); err != nil {

@@ -46,6 +46,7 @@ const state = {
   joined: false,
   leaving: false,
   reconnects: 0,
+  joins: 0, // how many times this page joined (a reconnect joins again)
   moving: false, // the server said the meeting moves: reconnect at once (MOVES)
   resume: '', // the ticket it gave to come back as the same participant
   knocks: new Map(),
@@ -148,6 +149,7 @@ function join() {
     videoMuted: state.videoMuted,
     region: params.region || undefined,
     resume: state.resume || undefined,
+    keepMedia: (state.resume && state.conn.media) || undefined, // the node that may have kept our media
   });
   show('loading');
 }
@@ -225,9 +227,10 @@ function onClosed({ code, reason, byUs }) {
   if (!state.joined) { if ($('loading').hidden === false) refused('connectionFailed', reason || t('refused.lost'), reason ? '' : 'refused.lost'); return; }
   // A network blip or a server restart: rejoin automatically.
   setStatus(t('reconnect.title'));
-  state.conn.pub?.close();
-  state.conn.sub?.close();
-  for (const id of [...state.remote.keys()]) removeTrack(id);
+  if (!state.conn.media) { // our media was on the lost node too; else the node carrying it may keep it (reconnect)
+    state.conn.dropMedia();
+    for (const id of [...state.remote.keys()]) removeTrack(id);
+  }
   // A move: soon, spread over a second so a meeting's people do not all
   // arrive at once; else backing off.
   const delay = state.moving ? 200 + Math.random() * 800 : Math.min(30000, 1000 * 2 ** state.reconnects++);
@@ -244,10 +247,9 @@ function newConnection() {
 }
 
 async function reconnect() {
-  const conn = newConnection();
-  state.conn = conn;
+  const conn = state.conn;
   try {
-    state.ready = await conn.open();
+    state.ready = await conn.reopen();
   } catch (e) {
     if (e.code === 'connectionFailed' || !e.code) { onClosed({}); return; }
     state.leaving = true;
@@ -264,6 +266,7 @@ function setStatus(text) { $('status').textContent = text; }
 
 async function enterMeeting(msg) {
   state.joined = true;
+  state.joins++;
   state.reconnects = 0;
   state.resume = msg.resume || ''; // to come back as this participant if the meeting's node goes away
   state.self = msg.self;
@@ -303,7 +306,7 @@ async function enterMeeting(msg) {
     tile(state.self.id).querySelector('video').srcObject = new MediaStream(local.getVideoTracks());
     await state.conn.publish(local, { simulcast: cfg.disableSimulcast !== true });
   }
-  if (state.screenTrack) await state.conn.startScreen(state.screenTrack);
+  if (state.screenTrack && !state.conn.senders.screen) await state.conn.startScreen(state.screenTrack);
   if (cfg.subject && state.moderator && !state.room.subject) {
     state.conn.send({ type: 'moderate', action: 'subject', subject: String(cfg.subject) });
   }
@@ -369,6 +372,7 @@ function updateParticipant(p) {
 function addTrack(t) {
   state.remote.set(t.trackId, t);
   if (t.track.kind === 'audio') {
+    if ($('audio').querySelector(`audio[data-track-id="${CSS.escape(t.trackId)}"]`)) return; // kept across a reconnect
     const audio = document.createElement('audio');
     audio.autoplay = true;
     audio.dataset.trackId = t.trackId;

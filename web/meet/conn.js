@@ -58,13 +58,26 @@ export class Connection {
           this.open(redirect, hops + 1).then(resolve, reject);
           return;
         }
-        if (!ready) {
+        if (!ready) { // open's promise says so: one failure, one retry
           const [code, ...rest] = (ev.reason || 'connectionFailed: could not reach the server').split(': ');
           reject({ code, message: rest.join(': ') });
+          return;
         }
         this.onEvent('closed', { code: ev.code, reason: ev.reason, byUs: this.closedByUs });
       };
     });
+  }
+
+  // reopen connects again after the signaling connection was lost, keeping
+  // the media connections: if the meeting's node died while our media was
+  // on another node, that node kept it going, and the server gives it back
+  // (joined's mediaKept); else joined drops them and the page starts anew.
+  reopen() {
+    this.rejoining = true;
+    this.closedByUs = false;
+    this.pendingAnswer = null;
+    this.pubChain = Promise.resolve();
+    return this.open();
   }
 
   send(msg) {
@@ -79,6 +92,12 @@ export class Connection {
       case 'joined':
         this.iceServers = msg.iceServers || [];
         this.switching = false;
+        this.media = msg.media || ''; // the node of our media, when not the signaling's
+        if (this.rejoining) { // reopen: keep the media the server kept, else start it anew
+          this.rejoining = false;
+          if (msg.mediaKept) this.reemit = true;
+          else this.dropMedia();
+        }
         break;
       case 'offer':
         await this.onSubscriberOffer(msg);
@@ -128,6 +147,8 @@ export class Connection {
       };
     }
     const previous = this.activeTracks;
+    const reemit = this.reemit; // kept media: the page shows every track again
+    this.reemit = false;
     this.activeTracks = new Set();
     for (const t of msg.tracks) {
       this.tracksByMid.set(t.mid, t);
@@ -142,7 +163,7 @@ export class Connection {
     // A track re-used on a mid after renegotiation fires no new ontrack.
     for (const tr of this.sub.getTransceivers()) {
       const info = this.tracksByMid.get(tr.mid);
-      if (info && this.activeTracks.has(info.trackId) && !previous.has(info.trackId) && tr.receiver.track) {
+      if (info && this.activeTracks.has(info.trackId) && (reemit || !previous.has(info.trackId)) && tr.receiver.track) {
         this.onEvent('track', { ...info, track: tr.receiver.track });
       }
     }
@@ -276,6 +297,11 @@ export class Connection {
   // room's joined message starts them again, on the same WebSocket.
   switchRooms() {
     this.switching = true;
+    this.dropMedia();
+  }
+
+  // dropMedia closes both media connections and forgets what they carried.
+  dropMedia() {
     this.pub?.close();
     this.sub?.close();
     this.pub = null;
