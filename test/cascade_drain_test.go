@@ -261,6 +261,10 @@ func TestCascadeHomeLost(t *testing.T) {
 			got, cy.cl.MediaNode(), edge.id)
 	}
 	lockRoom(ctx, t, cc, home, homeRegion)
+	eventually(t, 10*time.Second, "the home to have written Cy's and Dee's return tickets out", func() bool { // at most every 2 s
+		v, _ := keptValue(ctx, 8, cc.tenant+"/world")
+		return strings.Contains(v, cy.id) && strings.Contains(v, dee.id)
+	})
 
 	if err := home.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -496,16 +500,21 @@ func TestLJMCascadeDrain(t *testing.T) {
 // keptInRedis is what room kept in the cluster's Redis (database db).
 func keptInRedis(ctx context.Context, t *testing.T, db int, room string) string {
 	t.Helper()
-	opts, err := redis.ParseURL(os.Getenv("CONFER_TEST_REDIS_URL"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.DB = db
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	v, err := rdb.Get(ctx, "confer:kept:"+room).Result()
+	v, err := keptValue(ctx, db, room)
 	if err != nil {
 		t.Fatalf("what %s kept in Redis: %v", room, err)
 	}
 	return v
+}
+
+// keptValue reads what a room kept in Redis database db.
+func keptValue(ctx context.Context, db int, room string) (string, error) {
+	opts, err := redis.ParseURL(os.Getenv("CONFER_TEST_REDIS_URL"))
+	if err != nil {
+		return "", err
+	}
+	opts.DB = db
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	return rdb.Get(ctx, "confer:kept:"+room).Result()
 }
