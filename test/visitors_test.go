@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/confer-video/confer/internal/client"
+	"github.com/confer-video/confer/internal/jitsiclient"
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/store"
 	"github.com/confer-video/confer/internal/token"
@@ -271,5 +272,27 @@ func TestCascadeVisitorsOnEdge(t *testing.T) {
 	}
 	if n := packetsFrom(speaker.cl, viewer.id); n != 0 {
 		t.Errorf("the speaker received %d packets from the visitor, want none", n)
+	}
+
+	// A Jitsi client (the mobile SDKs, lib-jitsi-meet) goes visitor by the
+	// redirect, on the home's XMPP, and its media goes to the edge too.
+	jwt, _ := token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: "Jay", Name: "Jay"}})
+	jay, err := jitsiclient.Dial(ctx, jitsiclient.Config{URL: "ws" + strings.TrimPrefix(home.url(), "http") + "/" + cc.tenant + "/xmpp-websocket",
+		Room: "world", Token: jwt, DisplayName: "Jay", Visitors: true})
+	if err != nil {
+		t.Fatalf("Jay, on a Jitsi client: %v", err)
+	}
+	t.Cleanup(jay.Close)
+	if got := jay.Role(); got != "visitor" {
+		t.Fatalf("Jay's role %q, want visitor", got)
+	}
+	eventually(t, 30*time.Second, "Jay receives the speaker through the relay", func() bool {
+		return statsFrom(jay.Remote(), []string{speaker.id}, 30)
+	})
+	if e, h := nodeMetric(t, edge, "confer_sfu_peers"), nodeMetric(t, home, "confer_sfu_peers"); e != 3 || h != 2 {
+		t.Errorf("confer_sfu_peers: edge %v, home %v; want 3 (the two visitors and the relay) and 2 (the speaker and the relay)", e, h)
+	}
+	if n := packetsFrom(speaker.cl, jay.Nick()); n != 0 {
+		t.Errorf("the speaker received %d packets from the Jitsi visitor, want none", n)
 	}
 }

@@ -163,7 +163,7 @@ func (c *Cascade) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, ErrBadRequest.Error()+": want "+Path+"peer or relay with a meeting", http.StatusBadRequest)
 		return
 	}
-	participant, keep := r.URL.Query().Get("participant"), r.URL.Query().Get("keep") != ""
+	participant, keep, bundled := r.URL.Query().Get("participant"), r.URL.Query().Get("keep") != "", r.URL.Query().Get("bundled") != ""
 	if kind == "peer" && participant == "" {
 		http.Error(w, ErrBadRequest.Error()+": a peer needs its participant", http.StatusBadRequest)
 		return
@@ -184,7 +184,7 @@ func (c *Cascade) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer c.untrack(l)
 	ctx := context.WithoutCancel(r.Context())
 	if kind == "peer" {
-		c.serveEdgePeer(ctx, l, meeting, participant, keep)
+		c.serveEdgePeer(ctx, l, meeting, participant, keep, bundled)
 		return
 	}
 	c.serveEdgeRelay(l, meeting, from, r.URL.Query().Get("mesh") != "")

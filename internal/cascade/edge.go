@@ -3,6 +3,8 @@ package cascade
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -18,7 +20,7 @@ import (
 // home goes without closing the channel, or hands the meeting over, the
 // peer is kept: the participant, back through another node, takes it back
 // with its client's connections.
-func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participant string, keep bool) {
+func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participant string, keep, bundled bool) {
 	if !c.servePeer(l, true) {
 		moveAway(l) // draining
 		return
@@ -26,7 +28,11 @@ func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participa
 	defer c.servePeer(l, false)
 	room := c.cfg.SFU.Acquire(meeting)
 	defer room.Release()
-	peer, err := edgePeer(room, participant, keep, edgeSignal{l})
+	sig := &edgeSignal{l: l, bundled: bundled}
+	peer, err := edgePeer(room, participant, keep, bundled, sig)
+	if err == nil {
+		sig.peer.Store(peer)
+	}
 	if err != nil {
 		l.log.WarnContext(ctx, "edge peer", "participant", participant, "err", err)
 		l.close("join media: " + err.Error())
@@ -53,10 +59,13 @@ func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participa
 	l.log.InfoContext(ctx, "edge peer left", "participant", participant)
 }
 
-// edgePeer joins the participant's peer to room, or with keep takes back
-// the one kept there.
-func edgePeer(room *sfu.Room, participant string, keep bool, sig sfu.Signaler) (*sfu.Peer, error) {
-	if !keep {
+// edgePeer joins the participant's peer to room (bundled: a Jitsi
+// client's), or with keep takes back the one kept there.
+func edgePeer(room *sfu.Room, participant string, keep, bundled bool, sig sfu.Signaler) (*sfu.Peer, error) {
+	switch {
+	case bundled:
+		return room.JoinBundled(participant, sig)
+	case !keep:
 		return room.Join(participant, sig)
 	}
 	if p, ok := room.TakeBack(participant, sig); ok {
@@ -139,30 +148,51 @@ func handlePeer(p *sfu.Peer, m *message) *message {
 		p.SetSourceBlocked(m.Source, m.On)
 	case opConstraint:
 		p.SetVideoConstraint(m.TrackID, m.Height)
+	case opGathered:
+		ctx, cancel := context.WithTimeout(context.Background(), gatherTimeout)
+		defer cancel()
+		return &message{Candidates: p.Gathered(ctx)}
+	case opSetIncoming:
+		return errorReply(p.SetIncoming(m.Streams))
 	default:
 		return errorReply(fmt.Errorf("%w: unknown operation %q", ErrBadRequest, m.Op))
 	}
 	return nil
 }
 
-// edgeSignal sends a peer's Signaler callbacks to the home.
-type edgeSignal struct{ l *link }
+// gatherTimeout bounds the wait for a bundled peer's candidates.
+const gatherTimeout = 3 * time.Second
 
-var _ sfu.Signaler = edgeSignal{}
-
-func (s edgeSignal) SubscriberOffer(sdp string, tracks []sfu.TrackInfo) {
-	s.l.send(&message{Op: opSubscriberOffer, SDP: sdp, Tracks: tracks})
+// edgeSignal sends a peer's Signaler callbacks to the home; a bundled
+// peer's offers carry what the client sends on each mid.
+type edgeSignal struct {
+	l       *link
+	bundled bool
+	peer    atomic.Pointer[sfu.Peer]
 }
 
-func (s edgeSignal) Candidate(pc sfu.PCKind, c webrtc.ICECandidateInit) {
+var _ sfu.Signaler = (*edgeSignal)(nil)
+
+func (s *edgeSignal) SubscriberOffer(sdp string, tracks []sfu.TrackInfo) {
+	m := &message{Op: opSubscriberOffer, SDP: sdp, Tracks: tracks, SSRCs: make([]uint32, len(tracks))}
+	for i, t := range tracks {
+		m.SSRCs[i] = t.SSRC
+	}
+	if p := s.peer.Load(); s.bundled && p != nil {
+		m.Incoming = p.IncomingMids()
+	}
+	s.l.send(m)
+}
+
+func (s *edgeSignal) Candidate(pc sfu.PCKind, c webrtc.ICECandidateInit) {
 	s.l.send(&message{Op: opCandidate, PC: pc, Candidate: &c})
 }
 
-func (s edgeSignal) ConnectionState(pc sfu.PCKind, st webrtc.PeerConnectionState) {
+func (s *edgeSignal) ConnectionState(pc sfu.PCKind, st webrtc.PeerConnectionState) {
 	s.l.send(&message{Op: opState, PC: pc, State: int(st)})
 }
 
-func (s edgeSignal) PublishLayers(mid, trackID string, active []string) {
+func (s *edgeSignal) PublishLayers(mid, trackID string, active []string) {
 	go s.l.send(&message{Op: opPublishLayers, Mid: mid, TrackID: trackID, Active: active}) // must not block
 }
 

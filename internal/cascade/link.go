@@ -28,6 +28,9 @@ const (
 	opConstraint = "constraint" // one-way: SetVideoConstraint
 	opResync     = "resync"     // one-way: Resync, once a kept peer is taken back
 	opHandOver   = "handOver"   // one-way: the home is drained; keep the peer for the next home
+	// home → edge, for a Jitsi client's bundled peer
+	opGathered    = "gathered"    // call: → the peer's ICE candidates, once gathered
+	opSetIncoming = "setIncoming" // call: SetIncoming, what the client sends
 	// edge → home, the peer's Signaler
 	opSubscriberOffer = "subscriberOffer"
 	opState           = "state"
@@ -49,22 +52,28 @@ type message struct {
 	ID uint64 `json:"id,omitempty"`
 	Op string `json:"op"`
 
-	SDP         string                   `json:"sdp,omitempty"`
-	Specs       []sfu.PublishSpec        `json:"specs,omitempty"`
-	Tracks      []sfu.TrackInfo          `json:"tracks,omitempty"`
-	RelayTracks []sfu.RelayTrack         `json:"relayTracks,omitempty"`
-	PC          sfu.PCKind               `json:"pc,omitempty"`
-	Candidate   *webrtc.ICECandidateInit `json:"candidate,omitempty"`
-	State       int                      `json:"state,omitempty"` // webrtc.PeerConnectionState
-	Source      sfu.Source               `json:"source,omitempty"`
-	On          bool                     `json:"on,omitempty"`
-	Mid         string                   `json:"mid,omitempty"`
-	TrackID     string                   `json:"trackId,omitempty"`
-	Height      int                      `json:"height,omitempty"`
-	Active      []string                 `json:"active,omitempty"`
-	Node        string                   `json:"node,omitempty"`
-	URL         string                   `json:"url,omitempty"`
-	Error       string                   `json:"error,omitempty"`
+	SDP        string                    `json:"sdp,omitempty"`
+	Specs      []sfu.PublishSpec         `json:"specs,omitempty"`
+	Tracks     []sfu.TrackInfo           `json:"tracks,omitempty"`
+	SSRCs      []uint32                  `json:"ssrcs,omitempty"` // of Tracks (TrackInfo keeps them off its JSON)
+	Candidates []webrtc.ICECandidateInit `json:"candidates,omitempty"`
+	Streams    []sfu.IncomingStream      `json:"streams,omitempty"`
+	// Incoming, with a bundled peer's subscriberOffer, is what the client
+	// sends on each of the offer's mids (sfu.Peer.IncomingOn).
+	Incoming    map[string]sfu.IncomingStream `json:"incoming,omitempty"`
+	RelayTracks []sfu.RelayTrack              `json:"relayTracks,omitempty"`
+	PC          sfu.PCKind                    `json:"pc,omitempty"`
+	Candidate   *webrtc.ICECandidateInit      `json:"candidate,omitempty"`
+	State       int                           `json:"state,omitempty"` // webrtc.PeerConnectionState
+	Source      sfu.Source                    `json:"source,omitempty"`
+	On          bool                          `json:"on,omitempty"`
+	Mid         string                        `json:"mid,omitempty"`
+	TrackID     string                        `json:"trackId,omitempty"`
+	Height      int                           `json:"height,omitempty"`
+	Active      []string                      `json:"active,omitempty"`
+	Node        string                        `json:"node,omitempty"`
+	URL         string                        `json:"url,omitempty"`
+	Error       string                        `json:"error,omitempty"`
 }
 
 // callTimeout bounds a call's wait for its reply.

@@ -25,6 +25,9 @@ type Peer struct {
 	once  sync.Once
 	// moving: the edge said it is being drained before it closed.
 	moving atomic.Bool
+	// incoming is what a bundled peer's client sends on each mid, as of
+	// the edge's last offer (IncomingOn).
+	incoming atomic.Pointer[map[string]sfu.IncomingStream]
 }
 
 // JoinRequest is a participant's media placed on an edge.
@@ -35,6 +38,9 @@ type JoinRequest struct {
 	// Signaler receives the edge peer's offers, candidates, states and
 	// publish layers.
 	Signaler sfu.Signaler
+	// Bundled joins a Jitsi client's peer (sfu.Room.JoinBundled): one
+	// connection both ways, what it sends said by SetIncoming.
+	Bundled bool
 	// Keep takes back the participant's media the edge kept when the
 	// meeting's previous home was lost (the client kept its connections);
 	// the join fails if there is none.
@@ -61,6 +67,9 @@ func (c *Cascade) Join(ctx context.Context, req JoinRequest) (*Peer, error) {
 	if req.Keep {
 		q.Set("keep", "1")
 	}
+	if req.Bundled {
+		q.Set("bundled", "1")
+	}
 	l, err := c.dial(ctx, req.Target, "peer", q)
 	if err != nil {
 		c.releaseRelay(key, relay)
@@ -69,9 +78,12 @@ func (c *Cascade) Join(ctx context.Context, req JoinRequest) (*Peer, error) {
 	p := &Peer{id: req.ParticipantID, l: l, relay: relay, key: key, c: c}
 	go func() {
 		l.serve(context.Background(), func(m *message) *message {
-			if m.Op == opMoving {
+			switch m.Op {
+			case opMoving:
 				p.moving.Store(true)
 				return nil
+			case opSubscriberOffer:
+				p.offered(m)
 			}
 			return signalBack(req.Signaler, m)
 		})
@@ -82,6 +94,19 @@ func (c *Cascade) Join(ctx context.Context, req JoinRequest) (*Peer, error) {
 	}()
 	l.log.InfoContext(ctx, "participant's media on an edge", "participant", req.ParticipantID, "meeting", req.MeetingID)
 	return p, nil
+}
+
+// offered takes what an offer from the edge says beyond the Signaler's
+// arguments: its tracks' SSRCs, and a bundled peer's incoming streams.
+func (p *Peer) offered(m *message) {
+	for i := range m.Tracks {
+		if i < len(m.SSRCs) {
+			m.Tracks[i].SSRC = m.SSRCs[i]
+		}
+	}
+	if m.Incoming != nil {
+		p.incoming.Store(&m.Incoming)
+	}
 }
 
 // signalBack hands the edge peer's callbacks to the home's session.
@@ -139,6 +164,33 @@ func (p *Peer) AddCandidate(kind sfu.PCKind, c webrtc.ICECandidateInit) error {
 	}
 	p.l.send(&message{Op: opCandidate, PC: kind, Candidate: &c})
 	return nil
+}
+
+// Gathered waits for the edge's peer to gather its ICE candidates (a
+// bundled peer's offer goes to the client with all of them) and returns
+// them; none if the edge does not answer in time.
+func (p *Peer) Gathered(ctx context.Context) []webrtc.ICECandidateInit {
+	r, err := p.l.call(ctx, &message{Op: opGathered})
+	if err != nil {
+		return nil
+	}
+	return r.Candidates
+}
+
+// SetIncoming tells the edge's bundled peer what the client sends.
+func (p *Peer) SetIncoming(streams []sfu.IncomingStream) error {
+	_, err := p.l.call(context.Background(), &message{Op: opSetIncoming, Streams: streams})
+	return err
+}
+
+// IncomingOn is the stream the client sends on mid, as of the edge's last
+// offer.
+func (p *Peer) IncomingOn(mid string) (sfu.IncomingStream, bool) {
+	if m := p.incoming.Load(); m != nil {
+		st, ok := (*m)[mid]
+		return st, ok
+	}
+	return sfu.IncomingStream{}, false
 }
 
 // RestartICE renegotiates the edge's subscriber connection.

@@ -12,6 +12,7 @@ import (
 	"github.com/confer-video/confer/internal/room"
 	"github.com/confer-video/confer/internal/sfu"
 	"github.com/confer-video/confer/internal/signal"
+	"github.com/confer-video/confer/internal/xmpp"
 )
 
 // buildCascade serves the node-to-node control channel of cascading
@@ -83,6 +84,25 @@ func (e edges) Keep(ctx context.Context, node string, room *sfu.Room, req signal
 		return nil, signal.EdgeNode{}, false
 	}
 	return p, signal.EdgeNode{ID: n.ID, URL: nodeBase(n.SignalURL), TURN: n.TURN}, true
+}
+
+// jitsiEdges implements xmpp.Edges by the same rule as edges: a Jitsi
+// client's media on another node when the rule picks one; here when not,
+// or when every node is full (the client was admitted: it keeps its media
+// on the home, as before cascading).
+type jitsiEdges struct{ s *Server }
+
+func (e jitsiEdges) JoinBundled(ctx context.Context, req xmpp.EdgeJoin) (xmpp.MediaPeer, error) {
+	n, err := edges(e).Place(ctx, req.MeetingID, "", req.Visitor)
+	if err != nil || n.ID == "" {
+		return nil, nil
+	}
+	p, err := e.s.cascade.Join(ctx, cascade.JoinRequest{Target: cascade.Target{Node: n.ID, URL: n.URL}, Bundled: true,
+		MeetingID: req.MeetingID, ParticipantID: req.ParticipantID, Signaler: req.Signaler, Lost: func(bool) { req.Lost() }})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // nodeBase is a node's base URL from its signaling URL.

@@ -25,6 +25,9 @@ func (s *Server) buildXMPP(next http.Handler, reg prometheus.Registerer) (http.H
 	xc := xmpp.Config{Admission: admit, Rooms: s.rooms, SFU: s.sfu, Placement: ac.Placement, Secure: s.trust.Secure,
 		Recording: s.recorder(),
 		Logger:    log.With("component", "xmpp"), Registerer: reg}
+	if s.cascade != nil {
+		xc.Edges = jitsiEdges{s}
+	}
 	if s.relay != nil {
 		xc.ICEServers = func(client string) []xmpp.ICEServer {
 			urls, user, pass, err := s.relay.Credentials(client)

@@ -173,6 +173,20 @@ func (p *Peer) IncomingOn(mid string) (IncomingStream, bool) {
 	return IncomingStream{}, false
 }
 
+// IncomingMids is every stream announced on a media section, by its mid
+// (those of sections not negotiated yet are left out).
+func (p *Peer) IncomingMids() map[string]IncomingStream {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]IncomingStream, len(p.incoming))
+	for tr, st := range p.incoming {
+		if mid := tr.Mid(); mid != "" {
+			out[mid] = st
+		}
+	}
+	return out
+}
+
 // incomingFor is the stream a receiver was given; p.mu is held.
 func (p *Peer) incomingFor(receiver *webrtc.RTPReceiver) (IncomingStream, bool) {
 	for tr, st := range p.incoming {

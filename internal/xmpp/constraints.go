@@ -142,7 +142,7 @@ func (j *jingleSession) PublishLayers(mid, _ string, active []string) {
 // simulcast layers 180p, 360p and 720p).
 const cameraHeight = 720
 
-func (j *jingleSession) peerOf() *sfu.Peer {
+func (j *jingleSession) peerOf() MediaPeer {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.peer

@@ -29,6 +29,7 @@ type jingleSession struct {
 	sid       string
 	nick      string // the client's endpoint id
 	meetingID string
+	visitor   bool             // watches only: its media goes to another node first
 	roster    recording.Roster // the meeting's room
 	room      *sfu.Room
 	// The bridge channel (bridge.go) at bridgePath+bridgeID?pwd=bridgePwd.
@@ -37,7 +38,7 @@ type jingleSession struct {
 	stopSpeaker         func()
 
 	mu         sync.Mutex
-	peer       *sfu.Peer
+	peer       MediaPeer
 	ended      bool
 	initiating bool // waiting for the SFU's candidates
 	initiated  bool
@@ -82,7 +83,7 @@ func (j *jingleSession) SubscriberOffer(offer string, tracks []sfu.TrackInfo) {
 }
 
 // answer applies the client's side of an offer to the SFU.
-func (j *jingleSession) answer(offer string, remote transport, peer *sfu.Peer) {
+func (j *jingleSession) answer(offer string, remote transport, peer MediaPeer) {
 	ans, err := answerSDP(offer, remote, peer.IncomingOn)
 	if err == nil {
 		err = peer.HandleAnswer(ans)
@@ -95,7 +96,7 @@ func (j *jingleSession) answer(offer string, remote transport, peer *sfu.Peer) {
 // initiateGathered sends session-initiate once the SFU has gathered its
 // candidates, all in it (current lib-jitsi-meet ignores the bridge's
 // transport-info).
-func (j *jingleSession) initiateGathered(offer string, tracks []sfu.TrackInfo, peer *sfu.Peer) {
+func (j *jingleSession) initiateGathered(offer string, tracks []sfu.TrackInfo, peer MediaPeer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	cands := peer.Gathered(ctx)

@@ -15,13 +15,14 @@ func (s *session) startMedia(occ *occupancy, meetingID string) {
 	if s.srv.cfg.SFU == nil {
 		return
 	}
-	s.newMedia(occ.ms.Room(), occ.roomJID+"/"+focusNick, occ.nick, meetingID, randomID(8))
+	s.newMedia(occ.ms.Room(), occ.roomJID+"/"+focusNick, occ.nick, meetingID, randomID(8), occ.ms.Visitor())
 	s.gateOwnMedia()
 }
 
-// newMedia starts a media session, sid, of the meeting roster has.
-func (s *session) newMedia(roster recording.Roster, focus, nick, meetingID, sid string) {
-	j := &jingleSession{s: s, roster: roster, focus: focus, sid: sid, nick: nick, meetingID: meetingID,
+// newMedia starts a media session, sid, of the meeting roster has; a
+// visitor's media goes to another node first (Edges).
+func (s *session) newMedia(roster recording.Roster, focus, nick, meetingID, sid string, visitor bool) {
+	j := &jingleSession{s: s, roster: roster, focus: focus, sid: sid, nick: nick, meetingID: meetingID, visitor: visitor,
 		bridgeID: randomID(12), bridgePwd: randomID(16),
 		announced: map[uint32]sfu.TrackInfo{}, sources: clientSources{bySSRC: map[uint32]clientSource{}}}
 	j.room = s.srv.cfg.SFU.Acquire(meetingID)
@@ -35,7 +36,7 @@ func (s *session) newMedia(roster recording.Roster, focus, nick, meetingID, sid 
 	s.srv.mu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	peer, err := j.room.JoinBundled(nick, j)
+	peer, err := s.joinBundled(j, visitor)
 	if err != nil {
 		j.ended = true
 		go j.release()
@@ -69,7 +70,7 @@ func (s *session) restartMedia(old *jingleSession, terminate bool) {
 		s.enqueue(stanza)
 	}
 	s.log.Info("media session restarted")
-	s.newMedia(old.roster, old.focus, old.nick, old.meetingID, randomID(8))
+	s.newMedia(old.roster, old.focus, old.nick, old.meetingID, randomID(8), old.visitor)
 	s.gateOwnMedia()
 	old.release() // after the new one holds the room
 }

@@ -60,6 +60,9 @@ type Config struct {
 	// Jingle session on its rooms (shared with the meeting page's
 	// participants through SFU.Acquire); nil: no media.
 	SFU *sfu.SFU
+	// Edges, in a cluster, places clients' media on other nodes
+	// (cascading); nil keeps it on this node.
+	Edges Edges
 	// Recording, if set, records meetings: Jitsi clients' media counts as
 	// the meeting's (a room of Jitsi clients only is recorded too), and they
 	// see recording start and stop as Jibri's status in the focus's
