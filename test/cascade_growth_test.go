@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confer-video/confer/internal/jitsiclient"
 	"github.com/confer-video/confer/internal/meetclient"
 	"github.com/confer-video/confer/internal/signal"
 	"github.com/confer-video/confer/internal/token"
@@ -224,5 +225,21 @@ func TestCascadeRegionHeader(t *testing.T) {
 	everyoneMeets(t, []member{ada, {cl, j.Self.ID, ""}})
 	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
 		t.Errorf("edge: confer_sfu_peers = %v, want 2 (Cy's media and the relay)", got)
+	}
+
+	// A Jitsi client through the same load balancer: its media goes to the
+	// node of its region too.
+	jwt, _ = token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: "Jay", Name: "Jay"}})
+	jay, err := jitsiclient.Dial(ctx, jitsiclient.Config{URL: "ws" + strings.TrimPrefix(home.url(), "http") + "/" + cc.tenant + "/xmpp-websocket",
+		Room: "world", Token: jwt, DisplayName: "Jay", Clip: clip(t), Header: http.Header{"X-Confer-Region": {nodeRegion(cc.regions, edge)}}})
+	if err != nil {
+		t.Fatalf("Jay, on a Jitsi client: %v", err)
+	}
+	t.Cleanup(jay.Close)
+	eventually(t, 30*time.Second, "Jay and Ada receive each other", func() bool {
+		return statsFrom(jay.Remote(), []string{ada.id, j.Self.ID}, 30) && receivesFrom(ada.cl, []string{jay.Nick()}, 30)
+	})
+	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 3 {
+		t.Errorf("edge: confer_sfu_peers = %v, want 3 (Cy's and Jay's media and the relay)", got)
 	}
 }

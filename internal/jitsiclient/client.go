@@ -72,6 +72,9 @@ type Config struct {
 	Clip *media.Clip
 	// HTTPClient dials the WebSocket; default http.DefaultClient.
 	HTTPClient *http.Client
+	// Header is sent with the WebSocket's request (as a load balancer
+	// adds its own, e.g. the client's region).
+	Header http.Header
 	// Logger receives the client's warnings; default discards.
 	Logger *slog.Logger
 	// Timeout bounds each step of the login and join (default 20 s).
@@ -203,7 +206,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	u.RawQuery = q.Encode()
 	dctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	conn, _, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{Subprotocols: []string{"xmpp"}, HTTPClient: cfg.HTTPClient})
+	conn, _, err := websocket.Dial(dctx, u.String(), &websocket.DialOptions{Subprotocols: []string{"xmpp"}, HTTPClient: cfg.HTTPClient, HTTPHeader: cfg.Header})
 	if err != nil {
 		return nil, fmt.Errorf("jitsiclient: dial %s: %w", cfg.URL, err)
 	}

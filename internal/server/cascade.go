@@ -93,7 +93,7 @@ func (e edges) Keep(ctx context.Context, node string, room *sfu.Room, req signal
 type jitsiEdges struct{ s *Server }
 
 func (e jitsiEdges) JoinBundled(ctx context.Context, req xmpp.EdgeJoin) (xmpp.MediaPeer, error) {
-	n, err := edges(e).Place(ctx, req.MeetingID, "", req.Visitor)
+	n, err := edges(e).Place(ctx, req.MeetingID, req.Region, req.Visitor)
 	if err != nil || n.ID == "" {
 		return nil, nil
 	}

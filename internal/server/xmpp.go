@@ -26,7 +26,7 @@ func (s *Server) buildXMPP(next http.Handler, reg prometheus.Registerer) (http.H
 		Recording: s.recorder(),
 		Logger:    log.With("component", "xmpp"), Registerer: reg}
 	if s.cascade != nil {
-		xc.Edges = jitsiEdges{s}
+		xc.Edges, xc.RegionHeader = jitsiEdges{s}, s.cfg.Node.RegionHeader
 	}
 	if s.relay != nil {
 		xc.ICEServers = func(client string) []xmpp.ICEServer {

@@ -27,6 +27,8 @@ var _ MediaPeer = (*sfu.Peer)(nil)
 // EdgeJoin is a Jitsi client's media to place, maybe on another node.
 type EdgeJoin struct {
 	MeetingID, ParticipantID string
+	// Region is the client's region (the load balancer's header); "" none.
+	Region string
 	// Visitor: the client watches only; its media goes to another node
 	// than this one first, as a web visitor's.
 	Visitor  bool
@@ -49,7 +51,7 @@ type Edges interface {
 // one (a failure there keeps it here), else in this node's room.
 func (s *session) joinBundled(j *jingleSession, visitor bool) (MediaPeer, error) {
 	if e := s.srv.cfg.Edges; e != nil {
-		p, err := e.JoinBundled(context.Background(), EdgeJoin{MeetingID: j.meetingID, ParticipantID: j.nick, Visitor: visitor, Signaler: j,
+		p, err := e.JoinBundled(context.Background(), EdgeJoin{MeetingID: j.meetingID, ParticipantID: j.nick, Region: s.ep.Region, Visitor: visitor, Signaler: j,
 			Lost: func() { go s.restartMedia(j, true) }})
 		if err != nil {
 			s.log.Warn("media on another node failed: on this node instead", "err", err)
@@ -60,3 +62,6 @@ func (s *session) joinBundled(j *jingleSession, visitor bool) (MediaPeer, error)
 	}
 	return j.room.JoinBundled(j.nick, j)
 }
+
+// maxRegion bounds a region a load balancer names.
+const maxRegion = 64

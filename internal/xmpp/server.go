@@ -63,6 +63,9 @@ type Config struct {
 	// Edges, in a cluster, places clients' media on other nodes
 	// (cascading); nil keeps it on this node.
 	Edges Edges
+	// RegionHeader, if set, is the request header in which a load
+	// balancer names the client's region (node.region_header).
+	RegionHeader string
 	// Recording, if set, records meetings: Jitsi clients' media counts as
 	// the meeting's (a room of Jitsi clients only is recorded too), and they
 	// see recording start and stop as Jibri's status in the focus's
@@ -202,6 +205,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(2 * s.cfg.MaxStanzaBytes)
 	ep := endpointOf(r)
 	ep.Host, ep.Secure = r.Host, s.cfg.Secure(r)
+	if h := s.cfg.RegionHeader; h != "" {
+		ep.Region = runes.Cut(r.Header.Get(h), maxRegion)
+	}
 	sess := newSession(s, conn, ep)
 	if !s.track(sess) {
 		conn.Close(websocket.StatusGoingAway, "server shutting down")
@@ -276,6 +282,9 @@ type endpoint struct {
 	// Username is the JID node a visitor let in was given to log in with
 	// again (?customusername=); honoured once, for its room.
 	Username string
+	// Region is the region a load balancer named for the client
+	// (Config.RegionHeader): its media goes to a node of that region.
+	Region string
 }
 
 func endpointOf(r *http.Request) endpoint {
