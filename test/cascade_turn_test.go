@@ -2,7 +2,9 @@ package test
 
 import (
 	"context"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +53,26 @@ func TestCascadeEdgeTURN(t *testing.T) {
 	everyoneMeets(t, []member{ada, {cy, j.Self.ID, "edge"}})
 	if got := nodeMetric(t, edge, "confer_sfu_peers"); got != 2 {
 		t.Errorf("edge: confer_sfu_peers = %v, want 2 (Cy, through TURN, and the relay)", got)
+	}
+
+	// A Jitsi client asks for its TURN servers before its media is placed
+	// (extdisco): the home names every node's, the edge's included.
+	jwt, _ = token.SignRS256(cc.priv, cc.kid, token.Grant{Tenant: cc.tenant, Room: "world", User: token.User{ID: "Jay", Name: "Jay"}})
+	x := (&testServer{URL: home.url(), HTTP: http.DefaultClient}).dialXMPP(t, "/"+cc.tenant+"/xmpp-websocket", "world", jwt)
+	x.login("127.0.0.1")
+	n, raw := x.iq("t1", "127.0.0.1", `<services xmlns="urn:xmpp:extdisco:2"/>`)
+	offered := map[string]bool{}
+	if svcs := n.child("services"); svcs != nil {
+		for _, svc := range svcs.Children {
+			offered[svc.attr("host")+":"+svc.attr("port")] = true
+		}
+	}
+	for _, id := range []string{home.id, edge.id} {
+		for _, u := range turn[id] {
+			hostport, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(u, "turns:"), "turn:"), "?")
+			if !offered[hostport] {
+				t.Errorf("extdisco on the home: %s; want node %s's TURN server %s", raw, id, u)
+			}
+		}
 	}
 }
