@@ -37,20 +37,6 @@ func TestCascadeBrowserHomeLost(t *testing.T) {
 	})
 }
 
-// TestFirefoxCascadeHomeLost is TestCascadeBrowserHomeLost in Firefox.
-func TestFirefoxCascadeHomeLost(t *testing.T) {
-	t.Parallel()
-	ff := newFirefox(t)
-	homeLostInPage(t, 24, func(u string) pageDriver {
-		p := ff.open(t, "Cy (Firefox)", u)
-		t.Cleanup(func() { p.close(t) })
-		return pageDriver{
-			eval: func(expr string) string { return ffEval[string](t, p, expr) },
-			poll: func(what, expr string, d time.Duration) { ffPoll[bool](t, p, what, expr, d) },
-		}
-	})
-}
-
 // keptPlaying is JS that adds up, in window.kept, how far a participant's
 // video plays while the page's signaling is not open.
 const keptPlaying = `(() => {

@@ -30,14 +30,12 @@ func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participa
 	defer room.Release()
 	sig := &edgeSignal{l: l, bundled: bundled}
 	peer, err := edgePeer(room, participant, keep, bundled, sig)
-	if err == nil {
-		sig.peer.Store(peer)
-	}
 	if err != nil {
 		l.log.WarnContext(ctx, "edge peer", "participant", participant, "err", err)
 		l.close("join media: " + err.Error())
 		return
 	}
+	sig.peer.Store(peer)
 	c.edgePeers.Add(1)
 	defer c.edgePeers.Add(-1)
 	l.log.InfoContext(ctx, "edge peer joined", "participant", participant, "kept", keep)
@@ -49,7 +47,7 @@ func (c *Cascade) serveEdgePeer(ctx context.Context, l *link, meeting, participa
 		}
 		return handlePeer(peer, m)
 	})
-	if (abrupt || handedOver) && c.keeping() {
+	if (abrupt || handedOver) && !bundled && c.keeping() { // a Jitsi client reloads: it takes nothing back
 		peer.Park(c.cfg.KeepFor)
 		l.log.WarnContext(ctx, "participant's media kept for the meeting's next home", "participant", participant,
 			"home_lost", abrupt, "for", c.cfg.KeepFor)

@@ -43,12 +43,13 @@ func (p *Peer) Parked() bool {
 // parked (or its window has just ended).
 func (p *Peer) unpark(sig Signaler) bool {
 	p.sigMu.Lock()
-	defer p.sigMu.Unlock()
 	if p.park == nil || !p.park.Stop() {
+		p.sigMu.Unlock()
 		return false
 	}
 	p.park, p.sig = nil, sig
-	p.room.unhold()
+	p.sigMu.Unlock()
+	p.room.unhold() // the caller holds the room too
 	return true
 }
 
