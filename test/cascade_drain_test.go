@@ -236,17 +236,8 @@ func TestCascadeHomeLost(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cc := startCascade(ctx, t, 8, "eu", "us", "ap")
-	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"], cc.regions["ap"]}
-	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := nodeBySignal(t, nodes, ada.cl.URL())
-	others := slices.DeleteFunc(slices.Clone(nodes), func(n *clusterNode) bool { return n == home })
-	edge, third := others[0], others[1]
+	cc, ada, home, edge, third := startThreeNodes(ctx, t, 8, nil)
 	homeRegion, edgeRegion := nodeRegion(cc.regions, home), nodeRegion(cc.regions, edge)
-	t.Logf("home %s, edge %s, third %s", home.id, edge.id, third.id)
 	cy, cj, err := cc.dialWith(ctx, t, "Cy", home, meetclient.JoinOptions{Region: edgeRegion}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +296,25 @@ func TestCascadeHomeLost(t *testing.T) {
 	if e, n := nodeMetric(t, edge, "confer_sfu_peers"), nodeMetric(t, third, "confer_sfu_peers"); e != 3 || n != 2 {
 		t.Errorf("confer_sfu_peers: edge %v, new home %v; want 3 (Cy, Dee, the relay) and 2 (Ada, the relay): no media started anew for Cy and Dee", e, n)
 	}
+}
+
+// startThreeNodes starts a cluster of three regions, "eu", "us" and "ap",
+// with more environment for every node, and joins Ada without a region
+// hint: the meeting's home is the node of her media; edge and third are
+// the others.
+func startThreeNodes(ctx context.Context, t *testing.T, db int, extra []string) (cc *cascadeCluster, ada member, home, edge, third *clusterNode) {
+	t.Helper()
+	cc = startCascadeEnv(ctx, t, db, extra, "eu", "us", "ap")
+	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"], cc.regions["ap"]}
+	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home = nodeBySignal(t, nodes, ada.cl.URL())
+	others := slices.DeleteFunc(slices.Clone(nodes), func(n *clusterNode) bool { return n == home })
+	edge, third = others[0], others[1]
+	t.Logf("home %s, edge %s, third %s", home.id, edge.id, third.id)
+	return cc, ada, home, edge, third
 }
 
 // reconnectWith has m's client join again through via (Reconnect), with

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -63,16 +62,7 @@ func homeLostInPage(t *testing.T, db int, open func(url string) pageDriver) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	lb := freePort(t) // the load balancer pages come through: it sends them to the edge
-	cc := startCascadeEnv(ctx, t, db, []string{"CONFER_PUBLIC_URL=http://" + lb}, "eu", "us", "ap")
-	nodes := []*clusterNode{cc.regions["eu"], cc.regions["us"], cc.regions["ap"]}
-	ada, err := cc.dialVia(ctx, t, "Ada", nodes[0], "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := nodeBySignal(t, nodes, ada.cl.URL())
-	others := slices.DeleteFunc(slices.Clone(nodes), func(n *clusterNode) bool { return n == home })
-	edge, third := others[0], others[1]
-	t.Logf("home %s, edge %s, third %s", home.id, edge.id, third.id)
+	cc, ada, home, edge, third := startThreeNodes(ctx, t, db, []string{"CONFER_PUBLIC_URL=http://" + lb})
 	target, _ := url.Parse(edge.url())
 	proxy := &http.Server{Addr: lb, Handler: httputil.NewSingleHostReverseProxy(target)}
 	go proxy.ListenAndServe()
