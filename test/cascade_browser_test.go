@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -89,6 +90,19 @@ func TestFirefoxCascadeHomeDrain(t *testing.T) {
 	})
 }
 
+// serveProxy serves a reverse proxy to target on addr, a load balancer in
+// front of the nodes, listening before it returns.
+func serveProxy(t *testing.T, addr string, target *url.URL) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := &http.Server{Handler: httputil.NewSingleHostReverseProxy(target)}
+	go proxy.Serve(ln)
+	t.Cleanup(func() { proxy.Close() })
+}
+
 // pageDriver evaluates JavaScript in a browser's page: eval a string
 // expression, poll until a boolean one holds.
 type pageDriver struct {
@@ -104,9 +118,7 @@ func homeDrainInPage(t *testing.T, db int, open func(url string) pageDriver) {
 	lb := freePort(t)                                                                                  // the load balancer pages come through: it sends them to the edge
 	cc, ada, home, edge := startMeeting(ctx, t, db, []string{"CONFER_PUBLIC_URL=http://" + lb}, "Ada") // scripts/test starts Redis with 32 databases
 	target, _ := url.Parse(edge.url())
-	proxy := &http.Server{Addr: lb, Handler: httputil.NewSingleHostReverseProxy(target)}
-	go proxy.ListenAndServe()
-	t.Cleanup(func() { proxy.Close() })
+	serveProxy(t, lb, target)
 	mo, _, err := cc.dialWith(ctx, t, "Mo", home, meetclient.JoinOptions{Region: nodeRegion(cc.regions, home)}, true)
 	if err != nil {
 		t.Fatal(err)

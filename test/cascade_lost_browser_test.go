@@ -3,8 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"strings"
@@ -64,9 +62,7 @@ func homeLostInPage(t *testing.T, db int, open func(url string) pageDriver) {
 	lb := freePort(t) // the load balancer pages come through: it sends them to the edge
 	cc, ada, home, edge, third := startThreeNodes(ctx, t, db, []string{"CONFER_PUBLIC_URL=http://" + lb})
 	target, _ := url.Parse(edge.url())
-	proxy := &http.Server{Addr: lb, Handler: httputil.NewSingleHostReverseProxy(target)}
-	go proxy.ListenAndServe()
-	t.Cleanup(func() { proxy.Close() })
+	serveProxy(t, lb, target)
 	edgeRegion, thirdRegion := nodeRegion(cc.regions, edge), nodeRegion(cc.regions, third)
 	bob, err := cc.dialVia(ctx, t, "Bob", home, edgeRegion)
 	if err != nil {

@@ -274,6 +274,7 @@ async function enterMeeting(msg) {
   state.moderator = msg.self.role === 'moderator';
   state.dominant = msg.dominantSpeaker || '';
   state.participants.clear();
+  if (!msg.mediaKept) for (const id of [...state.remote.keys()]) removeTrack(id); // media kept elsewhere, but not taken back
   $('tiles').replaceChildren();
   $('stage').replaceChildren();
   tiles.handQueue = [];
@@ -372,7 +373,9 @@ function updateParticipant(p) {
 function addTrack(t) {
   state.remote.set(t.trackId, t);
   if (t.track.kind === 'audio') {
-    if ($('audio').querySelector(`audio[data-track-id="${CSS.escape(t.trackId)}"]`)) return; // kept across a reconnect
+    const existing = $('audio').querySelector(`audio[data-track-id="${CSS.escape(t.trackId)}"]`);
+    if (existing?.srcObject?.getAudioTracks()[0] === t.track) return; // kept across a reconnect
+    existing?.remove();
     const audio = document.createElement('audio');
     audio.autoplay = true;
     audio.dataset.trackId = t.trackId;
