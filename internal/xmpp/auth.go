@@ -88,6 +88,7 @@ func (s *session) bind(e *Element) bool {
 	local := randomID(8)
 	if s.ep.Username != "" && s.srv.takePromotion(s.ep.Username, s.grant.Key) {
 		local = s.ep.Username // a visitor let in: its nick stays (visitors.go)
+		s.promotedVisitor = true
 	}
 	j := &jid{Local: local, Domain: s.ep.Domain, Resource: resourceOf(requested)}
 	s.jid.Store(j)

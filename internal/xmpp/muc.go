@@ -133,7 +133,8 @@ func (s *session) join(ctx context.Context, e *Element, to mucJID) bool {
 	occ := &occupancy{roomJID: bare, nick: to.Nick}
 	// Both before Join: the others' presences of the newcomer have its
 	// extensions, and the room's first notices name it.
-	if !s.srv.register(s.grant.Key, to.Nick, s, extrasOf(e)) {
+	if !s.srv.register(s.grant.Key, to.Nick, s, extrasOf(e)) &&
+		!(s.promotedVisitor && s.srv.endVisitor(ctx, s.grant.Key, to.Nick) && s.srv.register(s.grant.Key, to.Nick, s, extrasOf(e))) {
 		return s.joinRefused(e, room.ErrIDTaken)
 	}
 	s.occ.Store(occ)

@@ -57,14 +57,17 @@ type session struct {
 	lobby          atomic.Pointer[lobbyState]    // its place in the lobby room (lobby.go)
 	wrongPasswords int                           // read loop only
 	knockNick      string                        // read loop only: the nick of a join refused for the lobby
-	clientClosed   bool                          // read loop only: the client sent <close/>
-	promotedAway   atomic.Bool                   // a visitor let in, told to log in to the main domain
-	gateMu         sync.Mutex                    // orders gateMedia (avmoderation.go)
-	qmu            sync.Mutex
-	queue          []queued
-	qready         bool
-	qfull          bool
-	qwake          chan struct{}
+	// promotedVisitor: the client logged in with the username of a
+	// promotion (read loop only); its visitor session may still be there.
+	promotedVisitor bool
+	clientClosed    bool        // read loop only: the client sent <close/>
+	promotedAway    atomic.Bool // a visitor let in, told to log in to the main domain
+	gateMu          sync.Mutex  // orders gateMedia (avmoderation.go)
+	qmu             sync.Mutex
+	queue           []queued
+	qready          bool
+	qfull           bool
+	qwake           chan struct{}
 
 	pingMu  sync.Mutex
 	pingOut string // the id of the server's unanswered ping

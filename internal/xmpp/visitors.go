@@ -101,6 +101,24 @@ func (srv *Server) promise(username string, key room.Key) {
 	srv.promoted[username] = promotion{key: key, until: now.Add(promotionWindow)}
 }
 
+// endVisitor takes the visitor id of key out of the room, as its client
+// goes to the main room after a promotion (switch_room): jitsi-meet
+// disconnects from the visitors' node first, but the new connection's join
+// can come before the old one's end. False if id is not such a visitor.
+func (srv *Server) endVisitor(ctx context.Context, key room.Key, id string) bool {
+	srv.mu.Lock()
+	var old *session
+	if e := srv.peers[key][id]; e != nil && e.sess.ep.Vnode != "" {
+		old = e.sess
+	}
+	srv.mu.Unlock()
+	if old == nil {
+		return false
+	}
+	old.leave(ctx, room.LeftSwitchRoom)
+	return true
+}
+
 // takePromotion reports whether username was given to a visitor of key let
 // in, within the window; once.
 func (srv *Server) takePromotion(username string, key room.Key) bool {
