@@ -1,7 +1,6 @@
 package test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/confer-video/confer/internal/jitsiclient"
-	"github.com/confer-video/confer/internal/meetclient"
 )
 
 // TestJitsiVisitors (issue 18): a Jitsi client that can be sent to a
@@ -25,13 +23,7 @@ import (
 // visitors-version is let in as a participant, as before.
 func TestJitsiVisitors(t *testing.T) {
 	t.Parallel()
-	s, f := webinarServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	join := func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
-		t.Helper()
-		return joinWebinar(ctx, t, s, f, name, moderator)
-	}
+	ctx, s, f, join := startWebinar(t)
 	ada, aj := join("Ada", true)
 	bob, bj := join("Bob", false)
 

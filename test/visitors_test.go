@@ -31,6 +31,19 @@ func visitorsProvisioning(t *testing.T, softLimit int) string {
 	return prov.URL
 }
 
+// startWebinar starts webinarServer and returns the test's context (90 s)
+// with a join of its room through the meeting page's signaling.
+func startWebinar(t *testing.T) (context.Context, *testServer, *tenantFixture, func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined)) {
+	t.Helper()
+	s, f := webinarServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx, s, f, func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
+		t.Helper()
+		return joinWebinar(ctx, t, s, f, name, moderator)
+	}
+}
+
 // webinarServer is a server whose tenant's provisioning turns visitors on
 // beyond two participants.
 func webinarServer(t *testing.T) (*testServer, *tenantFixture) {
@@ -67,13 +80,7 @@ func joinWebinar(ctx context.Context, t *testing.T, s *testServer, f *tenantFixt
 // her: Bob sees her join, and her media reaches them.
 func TestVisitors(t *testing.T) {
 	t.Parallel()
-	s, f := webinarServer(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	join := func(name string, moderator bool) (*meetclient.Client, *meetclient.Joined) {
-		t.Helper()
-		return joinWebinar(ctx, t, s, f, name, moderator)
-	}
+	ctx, s, f, join := startWebinar(t)
 	ada, aj := join("Ada", true)
 	bob, bj := join("Bob", false)
 	cy, cj := join("Cy", false)

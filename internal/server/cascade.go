@@ -50,12 +50,22 @@ func (e edges) Place(ctx context.Context, meetingID, region string, visitor bool
 	if err != nil || !remote {
 		return signal.EdgeNode{}, err
 	}
-	return signal.EdgeNode{ID: n.ID, URL: nodeBase(n.SignalURL), TURN: n.TURN}, nil
+	return edgeNode(n), nil
+}
+
+// edgeNode is a node of the registry as signal names it.
+func edgeNode(n cluster.Node) signal.EdgeNode {
+	return signal.EdgeNode{ID: n.ID, URL: nodeBase(n.SignalURL), TURN: n.TURN}
+}
+
+// join starts a participant's media on node, as req says.
+func (e edges) join(ctx context.Context, node signal.EdgeNode, req cascade.JoinRequest) (*cascade.Peer, error) {
+	req.Target = cascade.Target{Node: node.ID, URL: node.URL}
+	return e.s.cascade.Join(ctx, req)
 }
 
 func (e edges) Join(ctx context.Context, node signal.EdgeNode, req signal.EdgeJoin) (signal.Peer, error) {
-	p, err := e.s.cascade.Join(ctx, cascade.JoinRequest{Target: cascade.Target{Node: node.ID, URL: node.URL},
-		MeetingID: req.MeetingID, ParticipantID: req.ParticipantID, Signaler: req.Signaler, Lost: req.Lost})
+	p, err := e.join(ctx, node, cascade.JoinRequest{MeetingID: req.MeetingID, ParticipantID: req.ParticipantID, Signaler: req.Signaler, Lost: req.Lost})
 	if err != nil {
 		return nil, err
 	}
@@ -77,13 +87,13 @@ func (e edges) Keep(ctx context.Context, node string, room *sfu.Room, req signal
 	if err != nil || !live || n.Draining {
 		return nil, signal.EdgeNode{}, false
 	}
-	p, err := e.s.cascade.Join(ctx, cascade.JoinRequest{Target: cascade.Target{Node: n.ID, URL: nodeBase(n.SignalURL)}, Keep: true,
-		MeetingID: req.MeetingID, ParticipantID: req.ParticipantID, Signaler: req.Signaler, Lost: req.Lost})
+	p, err := e.join(ctx, edgeNode(n), cascade.JoinRequest{Keep: true, MeetingID: req.MeetingID, ParticipantID: req.ParticipantID,
+		Signaler: req.Signaler, Lost: req.Lost})
 	if err != nil {
 		e.s.deps.Logger.DebugContext(ctx, "no media kept to take back", "node", node, "err", err)
 		return nil, signal.EdgeNode{}, false
 	}
-	return p, signal.EdgeNode{ID: n.ID, URL: nodeBase(n.SignalURL), TURN: n.TURN}, true
+	return p, edgeNode(n), true
 }
 
 // jitsiEdges implements xmpp.Edges by the same rule as edges: a Jitsi
@@ -97,8 +107,8 @@ func (e jitsiEdges) JoinBundled(ctx context.Context, req xmpp.EdgeJoin) (xmpp.Me
 	if err != nil || n.ID == "" {
 		return nil, nil
 	}
-	p, err := e.s.cascade.Join(ctx, cascade.JoinRequest{Target: cascade.Target{Node: n.ID, URL: n.URL}, Bundled: true,
-		MeetingID: req.MeetingID, ParticipantID: req.ParticipantID, Signaler: req.Signaler, Lost: func(bool) { req.Lost() }})
+	p, err := edges(e).join(ctx, n, cascade.JoinRequest{Bundled: true, MeetingID: req.MeetingID, ParticipantID: req.ParticipantID,
+		Signaler: req.Signaler, Lost: func(bool) { req.Lost() }})
 	if err != nil {
 		return nil, err
 	}
