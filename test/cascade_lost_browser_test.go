@@ -97,6 +97,9 @@ func homeLostInPage(t *testing.T, db int, open func(url string) pageDriver) {
 		t.Fatal(err)
 	}
 	home.wait()
+	p.poll("Cy's page to say it reconnects while its media goes on (a light notice, the meeting not dimmed)",
+		`(() => { const r = document.getElementById('reconnecting');
+			return !r.hidden && r.classList.contains('light') && !document.getElementById('meeting').classList.contains('reconnecting-on'); })()`, 20*time.Second)
 	p.poll("Cy's page to rejoin by itself", `window.confer.state.joins > window.kept.joins`, 60*time.Second)
 	if got := p.eval(`window.confer.state.self.id`); got != cyID {
 		t.Errorf("Cy came back as %s, want %s", got, cyID)

@@ -235,7 +235,7 @@ function onClosed({ code, reason, byUs }) {
   // arrive at once; else backing off.
   const delay = state.moving ? 200 + Math.random() * 800 : Math.min(30000, 1000 * 2 ** state.reconnects++);
   state.moving = false;
-  showReconnecting(state.reconnects, delay);
+  showReconnecting(state.reconnects, delay, !!state.conn.media);
   setTimeout(reconnect, delay);
 }
 

@@ -79,11 +79,14 @@ export function renderButtons(state) {
 
 // showReconnecting puts the reconnecting notice over the videos, with the
 // attempt and when the next one starts.
-export function showReconnecting(attempt, delay) {
+// With mediaOn (the participant's media is on another node, which keeps
+// it going: conn.js reopen) it is a light notice over a meeting that plays on.
+export function showReconnecting(attempt, delay, mediaOn = false) {
   const first = $('reconnecting').hidden;
   $('reconnecting').hidden = false;
-  $('meeting').classList.add('reconnecting-on');
-  $('reconnect-detail').textContent = t('reconnect.detail', { n: attempt, s: Math.round(delay / 1000) });
+  $('reconnecting').classList.toggle('light', mediaOn);
+  $('meeting').classList.toggle('reconnecting-on', !mediaOn);
+  $('reconnect-detail').textContent = t(mediaOn ? 'reconnect.mediaOn' : 'reconnect.detail', { n: attempt, s: Math.round(delay / 1000) });
   if (first) announce(t('reconnect.lost'));
 }
 
